@@ -1,0 +1,330 @@
+/*
+ * cuvet.h — the public API of libcuvet, which vets NVIDIA GPU software stacks.
+ *
+ * Ownership: every object returned by a cuvet_*_new(), cuvet_*_open(), cuvet_*_parse() or
+ * cuvet_probe() call belongs to the caller and is released with the matching cuvet_*_free(),
+ * which accepts NULL. Strings inside a returned object belong to that object. Strings passed
+ * in are copied when the library keeps them. The library never prints and never exits; a
+ * failing call returns -1 or NULL and fills the caller-owned struct cuvet_error.
+ */
+#ifndef CUVET_H
+#define CUVET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(CUVET_BUILDING) && defined(__GNUC__)
+#define CUVET_API __attribute__((visibility("default")))
+#else
+#define CUVET_API
+#endif
+
+/* ---------------------------------------------------------------- errors ---- */
+
+enum cuvet_errcode {
+	CUVET_OK = 0,
+	CUVET_E_INVALID,  /* malformed input (a version, a requirement, a file's contents) */
+	CUVET_E_IO,       /* a file could not be read */
+	CUVET_E_NOTFOUND, /* a path or entry does not exist */
+	CUVET_E_LOOP,     /* too many symbolic links */
+	CUVET_E_ESCAPE,   /* a path would leave the root */
+	CUVET_E_NOMEM,
+	CUVET_E_TIMEOUT,
+	CUVET_E_RANGE,    /* a number out of range, a buffer too small */
+};
+
+struct cuvet_error {
+	int code;       /* enum cuvet_errcode */
+	char msg[512];
+};
+
+CUVET_API void cuvet_error_clear(struct cuvet_error *err);
+
+/* ---------------------------------------------------------------- verdict --- */
+
+enum cuvet_verdict { CUVET_PASS, CUVET_FAIL, CUVET_UNKNOWN, CUVET_ERROR };
+CUVET_API const char *cuvet_verdict_name(enum cuvet_verdict v); /* "PASS", ... */
+
+/* -------------------------------------------------------------- versions ---- */
+
+#define CUVET_VERSION_MAX_PARTS 6
+
+/* A dotted numeric version: "580.159.04", "12.2", "9.14.0.64", "23.09". Leading zeros are
+ * allowed ("04") and compare numerically; the text is kept for display. */
+struct cuvet_version {
+	unsigned nparts;
+	uint32_t part[CUVET_VERSION_MAX_PARTS];
+};
+
+CUVET_API int cuvet_version_parse(const char *s, struct cuvet_version *out, struct cuvet_error *err);
+/* Like parse, but accepts trailing text after the last number ("13.0.96-1", "2.28.3-1+cuda13.0")
+ * and reports where the numeric prefix ended. */
+CUVET_API int cuvet_version_parse_prefix(const char *s, struct cuvet_version *out, const char **end,
+					 struct cuvet_error *err);
+/* Numeric, component by component, missing trailing components count as zero. */
+CUVET_API int cuvet_version_cmp(const struct cuvet_version *a, const struct cuvet_version *b);
+/* Writes "12.2" (no zero padding); returns the length that would have been written. */
+CUVET_API int cuvet_version_format(const struct cuvet_version *v, char *buf, size_t len);
+/* Compares two version strings; both must parse. Returns 0 and sets *result (-1, 0, 1). */
+CUVET_API int cuvet_version_compare_str(const char *a, const char *b, int *result, struct cuvet_error *err);
+
+/* Integer encodings used by NVIDIA's version calls (shared/kb/versions-api.md). */
+enum cuvet_encoding {
+	CUVET_ENC_CUDA,     /* 1000*major + 10*minor: 12020 <-> 12.2 (cudaRuntimeGetVersion, NVML) */
+	CUVET_ENC_CUDNN,    /* < 90000: 1000*M + 100*m + p (8902); >= 90000: 10000*M + 100*m + p */
+	CUVET_ENC_TENSORRT, /* <= 8.x: 1000*M + 100*m + p (8601); >= 10: 10000*M + 100*m + p (100001) */
+	CUVET_ENC_NCCL,     /* <= 2.8: 1000*M + 100*m + p (2708); later 10000*M + 100*m + p (21805) */
+	CUVET_ENC_CUBLAS,   /* 10000*M + 100*m + p (120902) */
+};
+CUVET_API const char *cuvet_encoding_name(enum cuvet_encoding enc);
+CUVET_API int cuvet_encoding_from_name(const char *name, enum cuvet_encoding *out);
+CUVET_API int cuvet_version_decode(enum cuvet_encoding enc, long value, struct cuvet_version *out,
+				   struct cuvet_error *err);
+CUVET_API int cuvet_version_encode(enum cuvet_encoding enc, const struct cuvet_version *v, long *out,
+				   struct cuvet_error *err);
+
+/* ------------------------------------------------------ filesystem view ---- */
+
+/* A read-only view of a filesystem under a root ("/" or a mounted tree). Every path is taken
+ * relative to the root; symbolic links, absolute or relative, are resolved inside the root and
+ * never followed outside it ("/.." stays at the root, as in a chroot); loops are reported. */
+struct cuvet_fs;
+
+CUVET_API struct cuvet_fs *cuvet_fs_open(const char *root, struct cuvet_error *err);
+CUVET_API void cuvet_fs_free(struct cuvet_fs *fs);
+CUVET_API const char *cuvet_fs_root(const struct cuvet_fs *fs); /* "" for "/" */
+/* Resolves every symlink in PATH (as seen inside the root). Writes the canonical in-root path
+ * (starting with '/') to OUT. Fails with CUVET_E_NOTFOUND, CUVET_E_LOOP or CUVET_E_IO. */
+CUVET_API int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
+				struct cuvet_error *err);
+/* Host path for an in-root path (root prefix + resolved path), for open(2)/mmap. */
+CUVET_API int cuvet_fs_host_path(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
+				 struct cuvet_error *err);
+/* Reads a whole file (at most MAX bytes, 0 = 64 MiB) into a malloc'ed NUL-terminated buffer. */
+CUVET_API int cuvet_fs_read(struct cuvet_fs *fs, const char *path, size_t max, char **data, size_t *len,
+			    struct cuvet_error *err);
+/* Maps a file read-only (for ELF and large binaries). Unmap with cuvet_fs_unmap. */
+CUVET_API int cuvet_fs_map(struct cuvet_fs *fs, const char *path, const void **data, size_t *len,
+			   struct cuvet_error *err);
+CUVET_API void cuvet_fs_unmap(const void *data, size_t len);
+/* The target text of a symlink without resolving it (readlink(2) on the in-root path, whose
+ * parent directories are resolved). */
+CUVET_API int cuvet_fs_readlink(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
+				struct cuvet_error *err);
+
+enum cuvet_fs_type { CUVET_FS_NONE, CUVET_FS_FILE, CUVET_FS_DIR, CUVET_FS_LINK, CUVET_FS_OTHER };
+/* Type after resolving symlinks (follow) or of the entry itself. CUVET_FS_NONE if absent. */
+CUVET_API enum cuvet_fs_type cuvet_fs_type(struct cuvet_fs *fs, const char *path, bool follow);
+
+/* Directory listing: names sorted by strcmp, "." and ".." left out. */
+struct cuvet_fs_dir {
+	size_t count;
+	char **names;
+};
+CUVET_API int cuvet_fs_list(struct cuvet_fs *fs, const char *path, struct cuvet_fs_dir *out,
+			    struct cuvet_error *err);
+CUVET_API void cuvet_fs_dir_release(struct cuvet_fs_dir *dir);
+
+/* ------------------------------------------------------------- ld.so.cache ---- */
+
+struct cuvet_ldcache_entry {
+	const char *name;  /* SONAME key, e.g. "libcuda.so.1" */
+	const char *path;  /* e.g. "/usr/lib/x86_64-linux-gnu/libcuda.so.1" */
+	int32_t flags;     /* e.g. 0x303 = ELF libc6, x86-64 */
+	uint64_t hwcap;
+	const char *hwcap_subdir; /* glibc-hwcaps subdirectory name, or NULL */
+};
+
+struct cuvet_ldcache {
+	size_t count;
+	struct cuvet_ldcache_entry *entries; /* in file order (descending name order) */
+	bool old_format;                     /* entries came from the "ld.so-1.7.0" table */
+	const char *generator;               /* "ldconfig (GNU libc) stable release version 2.36" or NULL */
+};
+
+/* Parses an ld.so.cache image (old, new, or combined format). The buffer is copied. */
+CUVET_API struct cuvet_ldcache *cuvet_ldcache_parse(const void *buf, size_t len, struct cuvet_error *err);
+CUVET_API void cuvet_ldcache_free(struct cuvet_ldcache *cache);
+/* What the x86-64 loader would take for NAME: the first entry with flags == FLAGS (0x303 on
+ * x86-64) and no legacy hwcap. NULL if none. */
+CUVET_API const struct cuvet_ldcache_entry *cuvet_ldcache_lookup(const struct cuvet_ldcache *cache,
+								  const char *name, int32_t flags);
+/* "libc6,x86-64" etc., as `ldconfig -p` prints the flags. */
+CUVET_API int cuvet_ldcache_flags_str(int32_t flags, char *buf, size_t len);
+
+/* ld.so.conf: the directories listed, in ldconfig's order, with `include` globs expanded
+ * (matches sorted) and duplicates dropped. Each directory remembers the file that named it. */
+struct cuvet_ldconf {
+	size_t count;
+	char **dirs;
+	char **from; /* the conf file that listed dirs[i] */
+};
+CUVET_API int cuvet_ldconf_read(struct cuvet_fs *fs, const char *path, struct cuvet_ldconf *out,
+				struct cuvet_error *err);
+CUVET_API void cuvet_ldconf_release(struct cuvet_ldconf *conf);
+
+/* --------------------------------------------------------------------- ELF ---- */
+
+/* Reads the dynamic-linking facts of an ELF file from a buffer (through libelf). */
+struct cuvet_elf_info {
+	int elf_class;    /* 1 = 32-bit, 2 = 64-bit */
+	int byte_order;   /* 1 = little, 2 = big */
+	int machine;      /* e_machine */
+	int type;         /* e_type */
+	char *soname;     /* NULL if none */
+	char *rpath;      /* NULL if none */
+	char *runpath;    /* NULL if none */
+	bool nodeflib;    /* DF_1_NODEFLIB */
+	size_t nneeded;
+	char **needed;
+};
+CUVET_API int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err);
+CUVET_API void cuvet_elf_info_release(struct cuvet_elf_info *info);
+
+/* ------------------------------------------------------------------- facts ---- */
+
+/* Facts are plain data (§4 of the design). Every string may be NULL when unknown. Numbers
+ * that can be unknown use -1 (or 0 where documented). Each fact says where it came from. */
+
+struct cuvet_driver {
+	bool present;               /* any sign of an NVIDIA driver */
+	bool module_loaded;         /* /proc/driver/nvidia/version exists */
+	char *kernel_version;       /* "580.159.04" from /proc/driver/nvidia/version */
+	char *kernel_flavour;       /* "open" or "proprietary" */
+	char *libcuda_path;         /* the file the loader would pick for libcuda.so.1 */
+	char *libcuda_version;      /* from the real file name (libcuda.so.580.159.04) */
+	char *libnvml_path;
+	char *libnvml_version;
+	char *nvml_driver_version;  /* nvmlSystemGetDriverVersion */
+	char *nvml_version;         /* nvmlSystemGetNVMLVersion */
+	int cuda_driver_version;    /* 13000; 0 when unknown */
+	char *cuda_driver_source;   /* "nvml", "libcuda" or "kb" (inferred from the driver version) */
+	int nvml_status;            /* 0 ok; an nvmlReturn_t; -1 not tried; -2 timeout; -3 crashed */
+	char *nvml_error;           /* text for a failed NVML, e.g. "Driver/library version mismatch" */
+};
+
+struct cuvet_gpu {
+	int index;                  /* NVML index or enumeration order */
+	char *name;                 /* "NVIDIA H200" */
+	char *uuid;                 /* "GPU-7dbb00bd-..." */
+	char *pci_bus_id;           /* "00000000:00:06.0" (NVML form) */
+	uint32_t pci_device_id;     /* 0x233510DE (device << 16 | vendor), NVML form */
+	int cc_major, cc_minor;     /* -1 when unknown */
+	char *brand;                /* "nvidia", "tesla", "geforce", ... (lower case) */
+	uint64_t memory_mib;        /* 0 when unknown */
+	int mig_mode;               /* 1 enabled, 0 disabled, -1 unknown/unsupported */
+	int persistence_mode;       /* 1, 0, -1 */
+	char *source;               /* "nvml", "proc", "sysfs" */
+	char *cc_source;            /* "nvml", "kb" */
+	bool visible;               /* seen by a workload under NVIDIA_/CUDA_VISIBLE_DEVICES */
+	bool lost;                  /* NVML says the GPU is lost */
+};
+
+struct cuvet_lib {
+	char *family;               /* "cudnn", "cudart", "cuda" (libcuda), "nvml", ... */
+	char *name;                 /* the file name found ("libcudnn.so.9") */
+	char *path;                 /* the path as found (may be a symlink) */
+	char *real_path;            /* after resolving symlinks inside the root */
+	char *soname;               /* DT_SONAME read from the ELF file */
+	char *version;              /* "9.14.0" */
+	char *version_source;       /* "file-name", "dpkg:libcudnn9-cuda-13", "dist-info:nvidia_cudnn_cu13" */
+	char *found_via;            /* "ld.so.cache", "ld.so.conf", "LD_LIBRARY_PATH", "cuda-dir",
+	                               "pip", "conda", "compat", "stubs" */
+	bool default_pick;          /* a plain dlopen of the SONAME picks this copy */
+	bool stub;                  /* from a toolkit's stubs/ directory */
+	bool compat;                /* from a forward-compat directory */
+};
+
+struct cuvet_toolkit {
+	char *path;                 /* "/usr/local/cuda-13.0" */
+	char *version;              /* "13.0.2" from version.json, or the directory name */
+	char *version_source;
+	char *nvcc_version;         /* "13.0.88" from nvcc's version file, when present */
+	char *compat_dir;           /* forward-compat directory, or NULL */
+	char *compat_libcuda_version; /* libcuda version in compat_dir */
+};
+
+struct cuvet_kv {
+	char *key;
+	char *value;
+};
+
+struct cuvet_facts {
+	char *root;                 /* "/" or the --root directory */
+	char *hostname;
+	char *os_id, *os_version, *os_pretty;
+	char *glibc_version;
+	char *arch;                 /* "x86_64" */
+	char *container;            /* "docker", "kubernetes", "podman", ... or NULL */
+	struct cuvet_driver driver;
+	size_t ngpus;
+	struct cuvet_gpu *gpus;
+	size_t nlibs;
+	struct cuvet_lib *libs;
+	size_t ntoolkits;
+	struct cuvet_toolkit *toolkits;
+	size_t nenv;
+	struct cuvet_kv *env;       /* LD_LIBRARY_PATH, NVIDIA_*, CUDA_*, ... as probed */
+	double probe_seconds;
+};
+
+struct cuvet_probe_opts {
+	const char *root;           /* NULL or "/" for this machine */
+	char *const *env;           /* environment to read (NULL: the process's own) */
+	bool use_nvml;              /* ask NVML (only for the live root) */
+	double timeout;             /* seconds for the NVML child, 0 = 5 */
+	const char *nvml_library;   /* NULL: "libnvidia-ml.so.1" (or $CUVET_NVML_LIBRARY) */
+	const char *cuda_library;   /* NULL: "libcuda.so.1" */
+	bool load_libs;             /* allow dlopen of the live host's own libraries (--no-load off) */
+};
+
+CUVET_API void cuvet_probe_opts_init(struct cuvet_probe_opts *opts);
+CUVET_API struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuvet_error *err);
+CUVET_API void cuvet_facts_free(struct cuvet_facts *facts);
+/* Value of an environment variable as probed, or NULL. */
+CUVET_API const char *cuvet_facts_env(const struct cuvet_facts *facts, const char *key);
+
+/* JSON ("cuvet.facts/1"). The returned string is malloc'ed; free() it. */
+CUVET_API char *cuvet_facts_to_json(const struct cuvet_facts *facts, bool pretty, struct cuvet_error *err);
+CUVET_API struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct cuvet_error *err);
+
+/* ---------------------------------------------------------------- findings ---- */
+
+enum cuvet_severity { CUVET_SEV_INFO, CUVET_SEV_WARNING, CUVET_SEV_ERROR };
+CUVET_API const char *cuvet_severity_name(enum cuvet_severity s); /* "info", "warning", "error" */
+
+struct cuvet_finding {
+	char *id;                   /* stable rule id, e.g. "driver-version-mismatch" */
+	enum cuvet_severity severity;
+	char *layer;                /* "driver", "gpu", "libraries", "toolkit", "environment" */
+	char *summary;              /* one line */
+	char *cause;
+	char *fix;
+};
+
+struct cuvet_findings {
+	size_t count;
+	struct cuvet_finding *items;
+};
+
+/* Runs every diagnosis over FACTS. */
+CUVET_API struct cuvet_findings *cuvet_doctor(const struct cuvet_facts *facts, struct cuvet_error *err);
+CUVET_API void cuvet_findings_free(struct cuvet_findings *f);
+CUVET_API char *cuvet_findings_to_json(const struct cuvet_facts *facts, const struct cuvet_findings *f,
+				       bool pretty, struct cuvet_error *err);
+
+/* ----------------------------------------------------------------- library ---- */
+
+CUVET_API const char *cuvet_library_version(void);   /* "0.1.0" */
+CUVET_API const char *cuvet_build_flags(void);       /* compiler and flags the library was built with */
+CUVET_API const char *cuvet_kb_date(void);           /* date of the compiled-in knowledge base */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CUVET_H */

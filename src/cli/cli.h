@@ -1,0 +1,55 @@
+/* The cuvet command: one file per subcommand, each described by a struct cli_command whose
+ * option table drives both getopt_long and --help. */
+#ifndef CUVET_CLI_H
+#define CUVET_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cuvet.h"
+
+/* Exit codes (SPEC §2), the same for every command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_PROBLEMS = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNDETERMINED = 3,
+	EXIT_INPUT = 4,
+};
+
+struct cli_opt {
+	const char *name;     /* long name without "--" */
+	int short_name;       /* 0 if none */
+	const char *arg;      /* argument name for help, NULL if none */
+	int id;               /* value handed to the command's handler */
+	const char *help;
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;    /* "[OPTIONS] FILE..." */
+	const char *summary;  /* one line */
+	const char *description; /* a paragraph for --help, may be NULL */
+	const struct cli_opt *opts; /* terminated by {0} */
+	int (*run)(int argc, char **argv);
+};
+
+/* Options every command shares. */
+enum { OPT_HELP = 1000, OPT_JSON, OPT_ROOT, OPT_QUIET, OPT_COMMON_LAST };
+
+/* Parses argv with the command's table. For each option calls HANDLER(id, optarg, ctx);
+ * a handler returning nonzero stops with EXIT_USAGE. Returns the index of the first operand,
+ * or -1 (after printing) when the program should exit with *exit_code. */
+int cli_parse(const struct cli_command *cmd, int argc, char **argv,
+	      int (*handler)(int id, const char *arg, void *ctx), void *ctx, int *exit_code);
+void cli_usage(const struct cli_command *cmd, FILE *out);
+/* Prints "cuvet CMD: message" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Flushes stdout and reports a write error; returns EXIT_INPUT on failure, else CODE. */
+int cli_finish(int code);
+bool cli_color(FILE *f);
+
+extern const struct cli_command cmd_probe;
+extern const struct cli_command cmd_doctor;
+
+#endif

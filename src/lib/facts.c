@@ -1,0 +1,154 @@
+/* Facts: allocation, release and lookup. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+
+void facts_lib_release(struct cuvet_lib *l)
+{
+	free(l->family);
+	free(l->name);
+	free(l->path);
+	free(l->real_path);
+	free(l->soname);
+	free(l->version);
+	free(l->version_source);
+	free(l->found_via);
+	memset(l, 0, sizeof(*l));
+}
+
+void facts_gpu_release(struct cuvet_gpu *g)
+{
+	free(g->name);
+	free(g->uuid);
+	free(g->pci_bus_id);
+	free(g->brand);
+	free(g->source);
+	free(g->cc_source);
+	memset(g, 0, sizeof(*g));
+}
+
+void facts_toolkit_release(struct cuvet_toolkit *t)
+{
+	free(t->path);
+	free(t->version);
+	free(t->version_source);
+	free(t->nvcc_version);
+	free(t->compat_dir);
+	free(t->compat_libcuda_version);
+	memset(t, 0, sizeof(*t));
+}
+
+static void driver_release(struct cuvet_driver *d)
+{
+	free(d->kernel_version);
+	free(d->kernel_flavour);
+	free(d->libcuda_path);
+	free(d->libcuda_version);
+	free(d->libnvml_path);
+	free(d->libnvml_version);
+	free(d->nvml_driver_version);
+	free(d->nvml_version);
+	free(d->cuda_driver_source);
+	free(d->nvml_error);
+	memset(d, 0, sizeof(*d));
+}
+
+void cuvet_facts_free(struct cuvet_facts *f)
+{
+	if (!f)
+		return;
+	free(f->root);
+	free(f->hostname);
+	free(f->os_id);
+	free(f->os_version);
+	free(f->os_pretty);
+	free(f->glibc_version);
+	free(f->arch);
+	free(f->container);
+	driver_release(&f->driver);
+	for (size_t i = 0; i < f->ngpus; i++)
+		facts_gpu_release(&f->gpus[i]);
+	free(f->gpus);
+	for (size_t i = 0; i < f->nlibs; i++)
+		facts_lib_release(&f->libs[i]);
+	free(f->libs);
+	for (size_t i = 0; i < f->ntoolkits; i++)
+		facts_toolkit_release(&f->toolkits[i]);
+	free(f->toolkits);
+	for (size_t i = 0; i < f->nenv; i++) {
+		free(f->env[i].key);
+		free(f->env[i].value);
+	}
+	free(f->env);
+	free(f);
+}
+
+const char *cuvet_facts_env(const struct cuvet_facts *f, const char *key)
+{
+	for (size_t i = 0; f && i < f->nenv; i++)
+		if (strcmp(f->env[i].key, key) == 0)
+			return f->env[i].value;
+	return NULL;
+}
+
+struct cuvet_lib *facts_add_lib(struct probe_ctx *pc)
+{
+	struct cuvet_facts *f = pc->facts;
+	if (xgrow(&f->libs, &pc->libs_cap, f->nlibs, sizeof(*f->libs)) < 0)
+		return NULL;
+	struct cuvet_lib *l = &f->libs[f->nlibs++];
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
+struct cuvet_gpu *facts_add_gpu(struct probe_ctx *pc)
+{
+	struct cuvet_facts *f = pc->facts;
+	if (xgrow(&f->gpus, &pc->gpus_cap, f->ngpus, sizeof(*f->gpus)) < 0)
+		return NULL;
+	struct cuvet_gpu *g = &f->gpus[f->ngpus++];
+	memset(g, 0, sizeof(*g));
+	g->index = -1;
+	g->cc_major = g->cc_minor = -1;
+	g->mig_mode = g->persistence_mode = -1;
+	g->visible = true;
+	return g;
+}
+
+struct cuvet_toolkit *facts_add_toolkit(struct probe_ctx *pc)
+{
+	struct cuvet_facts *f = pc->facts;
+	if (xgrow(&f->toolkits, &pc->toolkits_cap, f->ntoolkits, sizeof(*f->toolkits)) < 0)
+		return NULL;
+	struct cuvet_toolkit *t = &f->toolkits[f->ntoolkits++];
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+int facts_add_env(struct probe_ctx *pc, const char *key, const char *value)
+{
+	struct cuvet_facts *f = pc->facts;
+	if (xgrow(&f->env, &pc->env_cap, f->nenv, sizeof(*f->env)) < 0)
+		return -1;
+	char *k = strdup(key), *v = strdup(value ? value : "");
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -1;
+	}
+	f->env[f->nenv].key = k;
+	f->env[f->nenv].value = v;
+	f->nenv++;
+	return 0;
+}
+
+const char *probe_getenv(const struct probe_ctx *pc, const char *key)
+{
+	size_t n = strlen(key);
+	for (char *const *e = pc->env; e && *e; e++)
+		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+

@@ -1,0 +1,42 @@
+/* Internal interface between the probe modules (probe_driver.c, probe_gpu.c, nvml.c,
+ * probe_libs.c, probe_env.c). probe.c owns the context and calls them in order. */
+#ifndef CUVET_PROBE_H
+#define CUVET_PROBE_H
+
+#include "internal.h"
+
+struct probe_ctx {
+	struct cuvet_fs *fs;                   /* the root being probed */
+	const struct cuvet_probe_opts *opts;
+	struct cuvet_facts *facts;             /* being filled */
+	char *const *env;                      /* environment (never NULL; may be empty) */
+	bool live;                             /* the root is this machine's "/" */
+	struct cuvet_ldcache *cache;           /* parsed /etc/ld.so.cache, or NULL */
+	struct cuvet_ldconf conf;              /* /etc/ld.so.conf directories */
+	size_t libs_cap, gpus_cap, toolkits_cap, env_cap;
+};
+
+/* Environment lookup in ctx->env. */
+const char *probe_getenv(const struct probe_ctx *pc, const char *key);
+
+/* Each fills its part of pc->facts. Returns -1 only for a failure that makes the whole probe
+ * meaningless (out of memory); missing facts stay unknown. */
+int probe_env(struct probe_ctx *pc, struct cuvet_error *err);      /* OS, glibc, container, env vars */
+int probe_driver(struct probe_ctx *pc, struct cuvet_error *err);   /* /proc version, libcuda/libnvml files */
+int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err);     /* NVML child process (live root only) */
+int probe_gpus(struct probe_ctx *pc, struct cuvet_error *err);     /* sysfs/proc GPUs when NVML gave none; visibility */
+int probe_libs(struct probe_ctx *pc, struct cuvet_error *err);     /* library copies */
+int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err); /* /usr/local/cuda*, compat dirs */
+
+/* Appends a zeroed element and returns it, or NULL when out of memory. */
+struct cuvet_lib *facts_add_lib(struct probe_ctx *pc);
+struct cuvet_gpu *facts_add_gpu(struct probe_ctx *pc);
+struct cuvet_toolkit *facts_add_toolkit(struct probe_ctx *pc);
+int facts_add_env(struct probe_ctx *pc, const char *key, const char *value);
+
+/* Release helpers (facts.c). */
+void facts_lib_release(struct cuvet_lib *l);
+void facts_gpu_release(struct cuvet_gpu *g);
+void facts_toolkit_release(struct cuvet_toolkit *t);
+
+#endif

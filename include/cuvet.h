@@ -281,6 +281,7 @@ struct cuvet_probe_opts {
 	const char *nvml_library;   /* NULL: "libnvidia-ml.so.1" (or $CUVET_NVML_LIBRARY) */
 	const char *cuda_library;   /* NULL: "libcuda.so.1" */
 	bool load_libs;             /* allow dlopen of the live host's own libraries (--no-load off) */
+	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
 };
 
 CUVET_API void cuvet_probe_opts_init(struct cuvet_probe_opts *opts);
@@ -317,6 +318,28 @@ CUVET_API struct cuvet_findings *cuvet_doctor(const struct cuvet_facts *facts, s
 CUVET_API void cuvet_findings_free(struct cuvet_findings *f);
 CUVET_API char *cuvet_findings_to_json(const struct cuvet_facts *facts, const struct cuvet_findings *f,
 				       bool pretty, struct cuvet_error *err);
+
+/* ---------------------------------------------------------- knowledge base ---- */
+
+/* The knowledge base (data/*.tsv, each row with its public source) is compiled into the
+ * library; cuvet_kb_load(DIR) reads a newer copy of the same files from DIR instead. */
+struct cuvet_kb;
+CUVET_API struct cuvet_kb *cuvet_kb_load(const char *dir, struct cuvet_error *err); /* NULL: built-in */
+CUVET_API void cuvet_kb_free(struct cuvet_kb *kb);
+CUVET_API const char *cuvet_kb_data_date(const struct cuvet_kb *kb);
+
+struct cuvet_kb_gpu {
+	const char *model;         /* "NVIDIA H200" */
+	const char *segment;       /* "datacenter", "workstation", "consumer", "embedded" */
+	int cc_major, cc_minor;
+	const char *architecture;  /* "Hopper" */
+	const char *chip;          /* "GH100" */
+	const char *source;
+	bool unverified;           /* the row is marked unverified in the data */
+};
+/* Looks up a GPU by its PCI device id (0x2335; the vendor is NVIDIA's 0x10de). Returns 0 and
+ * fills OUT (pointers into KB), or -1 when the id is not in the table. */
+CUVET_API int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cuvet_kb_gpu *out);
 
 /* ----------------------------------------------------------------- library ---- */
 

@@ -271,6 +271,8 @@ struct cuvet_facts {
 	size_t nenv;
 	struct cuvet_kv *env;       /* LD_LIBRARY_PATH, NVIDIA_*, CUDA_*, ... as probed */
 	double probe_seconds;
+	size_t nnotes;
+	char **notes;               /* what the probe could not read, e.g. "ld.so.cache: truncated ..." */
 };
 
 struct cuvet_probe_opts {

@@ -81,6 +81,9 @@ void cuvet_facts_free(struct cuvet_facts *f)
 		free(f->env[i].value);
 	}
 	free(f->env);
+	for (size_t i = 0; i < f->nnotes; i++)
+		free(f->notes[i]);
+	free(f->notes);
 	free(f);
 }
 

@@ -223,6 +223,7 @@ struct cuvet_gpu {
 	char *cc_source;            /* "nvml", "kb" */
 	bool visible;               /* seen by a workload under NVIDIA_/CUDA_VISIBLE_DEVICES */
 	bool lost;                  /* NVML says the GPU is lost */
+	char *segment;              /* "datacenter", "workstation", "consumer", "embedded" (knowledge base) */
 };
 
 struct cuvet_lib {

@@ -230,3 +230,51 @@ void print_facts_text(FILE *out, const struct cuvet_facts *f)
 			fprintf(out, "  %s\n", f->notes[i]);
 	}
 }
+
+struct cuvet_facts *facts_read_file(const char *path, struct cuvet_error *err)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!fp) {
+		seterr(err, CUVET_E_IO, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len + 65536 > cap) {
+			if (cap > (size_t)256 << 20) {
+				seterr(err, CUVET_E_RANGE, "%s: larger than 256 MiB", path);
+				goto fail;
+			}
+			char *p = realloc(buf, cap = cap ? cap * 2 : 131072);
+			if (!p) {
+				seterr(err, CUVET_E_NOMEM, "out of memory reading %s", path);
+				goto fail;
+			}
+			buf = p;
+		}
+		size_t n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		seterr(err, CUVET_E_IO, "error reading %s", path);
+		goto fail;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	struct cuvet_facts *f = cuvet_facts_from_json(buf, len, err);
+	if (!f) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		seterr(err, err->code, "%s: %s", path, msg);
+	}
+	free(buf);
+	return f;
+fail:
+	free(buf);
+	if (fp != stdin)
+		fclose(fp);
+	return NULL;
+}

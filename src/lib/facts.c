@@ -27,6 +27,7 @@ void facts_gpu_release(struct cuvet_gpu *g)
 	free(g->brand);
 	free(g->source);
 	free(g->cc_source);
+	free(g->segment);
 	memset(g, 0, sizeof(*g));
 }
 

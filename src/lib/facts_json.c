@@ -47,10 +47,11 @@ static json_t *gpu_json(const struct cuvet_gpu *g)
 		snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
 	if (g->pci_device_id)
 		snprintf(devid, sizeof(devid), "0x%08X", g->pci_device_id);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
 			 "index", jint_known(g->index, g->index >= 0), "name", jstr(g->name), "uuid", jstr(g->uuid),
 			 "pci_bus_id", jstr(g->pci_bus_id), "pci_device_id", g->pci_device_id ? json_string(devid) : json_null(),
 			 "compute_capability", cc[0] ? json_string(cc) : json_null(), "brand", jstr(g->brand),
+			 "segment", jstr(g->segment),
 			 "memory_mib", jint_known((long long)g->memory_mib, g->memory_mib > 0),
 			 "mig_mode", jtri(g->mig_mode), "persistence_mode", jtri(g->persistence_mode),
 			 "source", jstr(g->source), "compute_capability_source", jstr(g->cc_source),
@@ -238,6 +239,7 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 		parse_cc(cc, &g->cc_major, &g->cc_minor);
 		free(cc);
 		g->brand = rstr(&r, v, "brand", "gpus[]");
+		g->segment = rstr(&r, v, "segment", "gpus[]");
 		long long mem = rint_(&r, v, "memory_mib", "gpus[]", 0);
 		g->memory_mib = mem > 0 ? (uint64_t)mem : 0;
 		g->mig_mode = rtri(v, "mig_mode");

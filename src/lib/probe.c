@@ -39,6 +39,26 @@ static void load_cache(struct probe_ctx *pc)
 	cuvet_fs_unmap(data, len);
 }
 
+/* The knowledge base knows each PCI id's class (data-center, consumer, ...), which decides
+ * forward-compatibility support, and the compute capability when NVML could not say. */
+static void classify_gpus(struct probe_ctx *pc)
+{
+	for (size_t i = 0; i < pc->facts->ngpus; i++) {
+		struct cuvet_gpu *g = &pc->facts->gpus[i];
+		struct cuvet_kb_gpu k;
+		if (!g->pci_device_id || cuvet_kb_gpu_by_pci(pc->opts->kb, g->pci_device_id >> 16, &k) < 0)
+			continue;
+		if (!g->segment)
+			g->segment = xstrdup(k.segment);
+		if (g->cc_major < 0 && k.cc_major >= 0) {
+			g->cc_major = k.cc_major;
+			g->cc_minor = k.cc_minor;
+			free(g->cc_source);
+			g->cc_source = xstrdup("kb");
+		}
+	}
+}
+
 struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuvet_error *err)
 {
 	struct cuvet_probe_opts defaults;
@@ -74,6 +94,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	    probe_gpus(&pc, err) < 0 || probe_libs(&pc, err) < 0 || probe_toolkits(&pc, err) < 0)
 		goto fail;
 
+	classify_gpus(&pc);
 	pc.facts->probe_seconds = now() - t0;
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);

@@ -111,7 +111,7 @@ static void rule_driver_presence(struct rules *r)
 				"container toolkit (docker run --gpus all, or runtimeClassName: nvidia in Kubernetes)."));
 		return;
 	}
-	if (!d->module_loaded && is_live(f) && (d->libcuda_path || d->libnvml_path))
+	if (!d->module_loaded && (is_live(f) || any_gpu(f)) && (d->libcuda_path || d->libnvml_path))
 		add(r, "module-not-loaded", CUVET_SEV_ERROR, "driver",
 		    fmt("The NVIDIA kernel module is not loaded"),
 		    fmt("The driver's user-space libraries are installed (%s) but /proc/driver/nvidia/version does not exist: "
@@ -242,6 +242,8 @@ static void rule_stub(struct rules *r)
 
 static bool consumer_gpu(const struct cuvet_gpu *g)
 {
+	if (g->segment && strcmp(g->segment, "consumer") == 0)
+		return true;
 	static const char *const brands[] = {"geforce", "geforcertx", "titan", "titanrtx"};
 	for (size_t i = 0; g->brand && i < CUVET_ARRAY_LEN(brands); i++)
 		if (strcmp(g->brand, brands[i]) == 0)

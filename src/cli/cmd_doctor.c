@@ -9,14 +9,8 @@ static const struct cli_opt doctor_opts[] = {
 	{0},
 };
 
-static const char *facts_file;
-
 static int doctor_handle(int id, const char *arg, void *ctx)
 {
-	if (id == OPT_FACTS) {
-		facts_file = arg;
-		return 0;
-	}
 	return host_opts_handle(ctx, id, arg) == 0 ? 0 : 1;
 }
 
@@ -101,7 +95,7 @@ static int doctor_run(int argc, char **argv)
 	if ((code = host_opts_finish(&o)) != EXIT_OK)
 		return code;
 	struct cuvet_error err = {0};
-	struct cuvet_facts *f = facts_file ? facts_read_file(facts_file, &err) : cuvet_probe(&o.probe, &err);
+	struct cuvet_facts *f = o.facts_file ? facts_read_file(o.facts_file, &err) : cuvet_probe(&o.probe, &err);
 	struct cuvet_findings *fs = f ? cuvet_doctor(f, &err) : NULL;
 	if (!fs) {
 		cli_error("doctor", "%s", err.msg);

@@ -30,6 +30,7 @@ int host_opts_handle(struct host_opts *o, int id, const char *arg)
 	case OPT_ROOT: o->probe.root = arg; return 0;
 	case OPT_ENV_FILE: o->env_file = (char *)arg; return 0;
 	case OPT_NO_NVML: o->probe.use_nvml = false; return 0;
+	case OPT_FACTS: o->facts_file = arg; return 0;
 	case OPT_NVML_LIB: o->probe.nvml_library = arg; return 0;
 	case OPT_NO_LOAD: o->probe.load_libs = false; return 0;
 	case OPT_TIMEOUT: {

@@ -28,6 +28,7 @@ struct host_opts {
 	struct cuvet_probe_opts probe;
 	bool json, quiet;
 	char *env_file;
+	const char *facts_file; /* --facts: read facts instead of probing */
 	char **env;       /* from --env-file, NULL-terminated */
 	const char *cmd;
 };

@@ -168,6 +168,13 @@ CUVET_API int cuvet_ldconf_read(struct cuvet_fs *fs, const char *path, struct cu
 				struct cuvet_error *err);
 CUVET_API void cuvet_ldconf_release(struct cuvet_ldconf *conf);
 
+/* -- Added with the fs/ldcache/ldconf modules (wt-fs) -- */
+/* Everything `ldconfig -p` prints inside the parentheses for ENTRY: the flags, then
+ * `, hwcap: "x86-64-v3"` for a glibc-hwcaps entry or `, hwcap: 0x...` for a legacy one.
+ * Returns the length that would have been written, as snprintf does. */
+CUVET_API int cuvet_ldcache_entry_desc(const struct cuvet_ldcache_entry *entry, char *buf, size_t len);
+/* -- end of wt-fs additions -- */
+
 /* --------------------------------------------------------------------- ELF ---- */
 
 /* Reads the dynamic-linking facts of an ELF file from a buffer (through libelf). */

@@ -40,8 +40,146 @@ static const struct kb_col gpu_cols[] = {
 };
 _Static_assert(CUVET_ARRAY_LEN(gpu_cols) == GPU_NCOLS, "gpu columns");
 
+static const struct kb_col toolkit_cols[] = {
+	{"cuda_version", KB_VERSION, KB_F_REQUIRED, NULL},
+	{"status", KB_ENUM, 0, "unverified|no-toolkit"},
+	{"release_label", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"min_linux_driver", KB_VERSION, 0, NULL},
+	{"min_linux_driver_text", KB_TEXT, 0, NULL},
+	{"min_windows_driver", KB_VERSION, 0, NULL},
+	{"min_windows_driver_text", KB_TEXT, 0, NULL},
+	{"minor_compat_min_driver", KB_VERSION, 0, NULL},
+	{"minor_compat_text", KB_TEXT, 0, NULL},
+	{"caveat", KB_TEXT, 0, NULL},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(toolkit_cols) == TK_NCOLS, "toolkit columns");
+
+static const struct kb_col branch_cols[] = {
+	{"branch", KB_BRANCH, KB_F_REQUIRED, NULL},
+	{"max_cuda", KB_VERSION, 0, NULL},
+	{"max_cuda_text", KB_TEXT, 0, NULL},
+	{"evidence_for_cuda_version", KB_TEXT, 0, NULL},
+	{"branch_type", KB_ENUM, 0, "ltsb|production|new-feature|evaluation"},
+	{"branch_type_text", KB_TEXT, 0, NULL},
+	{"end_of_life", KB_EOL, 0, NULL},
+	{"end_of_life_text", KB_TEXT, 0, NULL},
+	{"last_for_architectures", KB_TEXT, 0, NULL},
+	{"notes", KB_TEXT, 0, NULL},
+	{"sources", KB_TEXT, KB_F_REQUIRED, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(branch_cols) == BR_NCOLS, "branch columns");
+
+static const struct kb_col compat_cols[] = {
+	{"compat_package", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"cuda_version", KB_VERSION, KB_F_REQUIRED, NULL},
+	{"contradicted_below_branch", KB_BRANCH, 0, NULL},
+	{"caveat", KB_TEXT, 0, NULL},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(compat_cols) == FC_NCOLS, "forward-compat columns");
+
+static const struct kb_col arch_cols[] = {
+	{"cuda_version", KB_VERSION, KB_F_REQUIRED, NULL},
+	{"status", KB_ENUM, 0, "unverified|no-toolkit"},
+	{"ptx_isa", KB_VERSION, 0, NULL},
+	{"driver_branch", KB_BRANCH, 0, NULL},
+	{"lowest_sm", KB_SM, 0, NULL},
+	{"highest_sm", KB_SM, 0, NULL},
+	{"new_sass_ccs", KB_CC_LIST, 0, NULL},
+	{"new_targets", KB_TEXT, 0, NULL},
+	{"removed_targets", KB_TEXT, 0, NULL},
+	{"caveat", KB_TEXT, 0, NULL},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(arch_cols) == AP_NCOLS, "arch columns");
+
+static const struct kb_col cudnn_cols[] = {
+	{"release", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"cudnn_first", KB_VERSION, KB_F_REQUIRED, NULL},
+	{"cudnn_last", KB_VERSION, 0, NULL},
+	{"status", KB_ENUM, 0, "unverified"},
+	{"cuda_majors", KB_INT_LIST, 0, NULL},
+	{"cuda_versions", KB_TEXT, 0, NULL},
+	{"min_driver_linux", KB_TEXT, 0, NULL},
+	{"compute_capability", KB_TEXT, 0, NULL},
+	{"library_files_sonames", KB_TEXT, 0, NULL},
+	{"version_encoding", KB_TEXT, 0, NULL},
+	{"source_url", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"notes", KB_TEXT, 0, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(cudnn_cols) == CD_NCOLS, "cudnn columns");
+
+static const struct kb_col cudnn_build_cols[] = {
+	{"cudnn_build", KB_VERSION, KB_F_REQUIRED, NULL},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"note", KB_TEXT, 0, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(cudnn_build_cols) == CB_NCOLS, "cudnn build columns");
+
+static const struct kb_col tensorrt_cols[] = {
+	{"release", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"tensorrt_first", KB_VERSION, KB_F_REQUIRED, NULL},
+	{"tensorrt_last", KB_VERSION, 0, NULL},
+	{"status", KB_ENUM, 0, "unverified"},
+	{"cuda_majors", KB_INT_LIST, 0, NULL},
+	{"cuda_versions", KB_TEXT, 0, NULL},
+	{"cudnn", KB_TEXT, 0, NULL},
+	{"gpus", KB_TEXT, 0, NULL},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(tensorrt_cols) == TR_NCOLS, "tensorrt columns");
+
+static const struct kb_col ngc_trt_cols[] = {
+	{"image", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"tag", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"ubuntu", KB_LEADING_VERSION, 0, NULL},
+	{"cuda", KB_LEADING_VERSION, 0, NULL},
+	{"cudnn", KB_LEADING_VERSION, 0, NULL},
+	{"tensorrt", KB_LEADING_VERSION, 0, NULL},
+	{"cublas", KB_LEADING_VERSION, 0, NULL},
+	{"nccl", KB_LEADING_VERSION, 0, NULL},
+	{"python", KB_LEADING_VERSION, 0, NULL},
+	{"min_driver", KB_TEXT, 0, NULL},
+	{"source_url", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"notes", KB_TEXT, 0, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(ngc_trt_cols) == NT_NCOLS, "ngc tensorrt columns");
+
+static const struct kb_col ngc_other_cols[] = {
+	{"image", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"tag", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"cuda", KB_LEADING_VERSION, 0, NULL},
+	{"cudnn", KB_LEADING_VERSION, 0, NULL},
+	{"tensorrt", KB_LEADING_VERSION, 0, NULL},
+	{"nccl", KB_LEADING_VERSION, 0, NULL},
+	{"framework_version", KB_TEXT, 0, NULL},
+	{"min_driver", KB_TEXT, 0, NULL},
+	{"source_url", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"notes", KB_TEXT, 0, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(ngc_other_cols) == NP_NCOLS, "ngc columns");
+
+static const struct kb_col require_cols[] = {
+	{"image", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"NVIDIA_REQUIRE_CUDA", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"note", KB_TEXT, 0, NULL},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(require_cols) == RI_NCOLS, "require columns");
+
 const struct kb_schema kb_schemas[KB_NTABLES] = {
-	[KB_GPU] = {"gpu-compute-capability.tsv", KB_COLS(gpu_cols)},
+	[KB_GPU] = {"gpu-compute-capability.tsv", KB_COLS(gpu_cols), NULL},
+	[KB_TOOLKIT_DRIVER] = {"cuda-toolkit-driver.tsv", KB_COLS(toolkit_cols), NULL},
+	[KB_BRANCHES] = {"driver-branch-cuda.tsv", KB_COLS(branch_cols), NULL},
+	[KB_FORWARD_COMPAT] = {"forward-compat.tsv", KB_COLS(compat_cols), "C|X|N/A"},
+	[KB_ARCH_PTX] = {"cuda-toolkit-arch-ptx.tsv", KB_COLS(arch_cols), NULL},
+	[KB_CUDNN] = {"cudnn-support.tsv", KB_COLS(cudnn_cols), NULL},
+	[KB_CUDNN_BUILDS] = {"cudnn-builds.tsv", KB_COLS(cudnn_build_cols), NULL},
+	[KB_TENSORRT] = {"tensorrt-support.tsv", KB_COLS(tensorrt_cols), NULL},
+	[KB_NGC_TENSORRT] = {"ngc-tensorrt.tsv", KB_COLS(ngc_trt_cols), NULL},
+	[KB_NGC_OTHER] = {"ngc-pytorch-triton.tsv", KB_COLS(ngc_other_cols), NULL},
+	[KB_REQUIRE_IMAGES] = {"nvidia-require-cuda-images.tsv", KB_COLS(require_cols), NULL},
 };
 
 const struct kb_schema *kb_schema(enum kb_table_id id)
@@ -167,6 +305,74 @@ static int parse_pci_list(struct kb_table *t, size_t row, const char *cell, cons
 	return 0;
 }
 
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return n > 0;
+}
+
+static bool valid_branch(const char *cell)
+{
+	size_t n = strlen(cell);
+	return n >= 2 && n <= 6 && cell[0] == 'R' && all_digits(cell + 1, n - 1);
+}
+
+unsigned kb_branch_number(const char *cell)
+{
+	unsigned long n = 0;
+	if (!cell || cell[0] != 'R' || parse_ulong(cell + 1, 10, 99999, &n) != 0)
+		return 0;
+	return (unsigned)n;
+}
+
+static bool valid_month(const char *cell)
+{
+	unsigned long m = 0;
+	return strlen(cell) == 7 && all_digits(cell, 4) && cell[4] == '-' && all_digits(cell + 5, 2) &&
+	       parse_ulong(cell + 5, 10, 12, &m) == 0 && m >= 1;
+}
+
+static bool valid_sm(const char *cell)
+{
+	if (!str_starts(cell, "sm_"))
+		return false;
+	size_t n = strlen(cell + 3);
+	if (n && (cell[3 + n - 1] == 'a' || cell[3 + n - 1] == 'f'))
+		n--;
+	return n >= 2 && n <= 4 && all_digits(cell + 3, n);
+}
+
+/* Space-separated numbers (KB_INT_LIST) or MAJOR.MINOR capabilities (KB_CC_LIST). */
+static int check_list(const struct kb_table *t, unsigned line, const struct kb_col *col, const char *cell,
+		      struct cuvet_error *err)
+{
+	const char *p = cell;
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		size_t n = sp ? (size_t)(sp - p) : strlen(p);
+		char item[32];
+		bool ok = n > 0 && n < sizeof(item);
+		if (ok) {
+			memcpy(item, p, n);
+			item[n] = '\0';
+			if (col->kind == KB_INT_LIST) {
+				unsigned long v = 0;
+				ok = all_digits(item, n) && parse_ulong(item, 10, 9999, &v) == 0;
+			} else {
+				struct cuvet_version v;
+				ok = cuvet_version_parse(item, &v, NULL) == 0 && v.nparts == 2;
+			}
+		}
+		if (!ok)
+			return cell_error(t, line, col->name, err, "invalid list \"%.60s\" (expected %s joined by single spaces)",
+					  cell, col->kind == KB_INT_LIST ? "numbers" : "MAJOR.MINOR values");
+		p = sp ? sp + 1 : p + n;
+	}
+	return 0;
+}
+
 static bool enum_allows(const char *values, const char *cell)
 {
 	size_t n = strlen(cell);
@@ -212,7 +418,42 @@ static int check_cell(struct kb_table *t, size_t row, size_t c, struct cuvet_err
 		return 0;
 	case KB_PCI_LIST:
 		return parse_pci_list(t, row, cell, col->name, err);
+	case KB_BRANCH:
+		if (!valid_branch(cell))
+			return cell_error(t, line, col->name, err, "invalid driver branch \"%.60s\" (expected R and a number)",
+					  cell);
+		return 0;
+	case KB_EOL:
+		if (strcmp(cell, "ended") != 0 && !valid_month(cell))
+			return cell_error(t, line, col->name, err,
+					  "invalid end of life \"%.60s\" (expected YYYY-MM or ended)", cell);
+		return 0;
+	case KB_SM:
+		if (!valid_sm(cell))
+			return cell_error(t, line, col->name, err, "invalid SASS target \"%.60s\" (expected sm_XY)", cell);
+		return 0;
+	case KB_CC_LIST:
+	case KB_INT_LIST:
+		return check_list(t, line, col, cell, err);
+	case KB_LEADING_VERSION: {
+		struct cuvet_version v;
+		if (str_starts(cell, "unverified") || str_starts(cell, "not listed") ||
+		    cuvet_version_parse_prefix(cell, &v, NULL, NULL) == 0)
+			return 0;
+		return cell_error(t, line, col->name, err,
+				  "\"%.60s\" starts with neither a version nor \"unverified\" or \"not listed\"", cell);
 	}
+	}
+	return 0;
+}
+
+/* A branch-matrix cell of forward-compat.tsv: its header must name a branch ("r535"). */
+static int check_extra(struct kb_table *t, size_t row, size_t c, struct cuvet_error *err)
+{
+	const char *cell = kb_cell(t, row, c);
+	if (!enum_allows(t->schema->extra_values, cell))
+		return cell_error(t, t->lineno[row], t->header[c], err, "\"%.60s\" is not one of %s", cell,
+				  t->schema->extra_values);
 	return 0;
 }
 
@@ -324,6 +565,13 @@ static int table_parse(struct kb_table *t, struct cuvet_error *err)
 				if (strcmp(t->header[c], s->cols[c].name) != 0)
 					return err_set(err, CUVET_E_INVALID, "%s:%u: header column %zu is '%s', expected '%s'",
 						       t->label, line, c + 1, t->header[c], s->cols[c].name);
+			for (size_t c = s->ncols; s->extra_values && c < n; c++) {
+				const char *h = t->header[c];
+				if (h[0] != 'r' || !all_digits(h + 1, strlen(h + 1)))
+					return err_set(err, CUVET_E_INVALID,
+						       "%s:%u: header column %zu is '%s', expected a branch such as 'r580'",
+						       t->label, line, c + 1, h);
+			}
 			have_header = true;
 			continue;
 		}
@@ -335,10 +583,14 @@ static int table_parse(struct kb_table *t, struct cuvet_error *err)
 	}
 	if (!have_header)
 		return err_set(err, CUVET_E_INVALID, "%s: no header line", t->label);
-	for (size_t r = 0; r < t->nrows; r++)
+	for (size_t r = 0; r < t->nrows; r++) {
 		for (size_t c = 0; c < s->ncols; c++)
 			if (check_cell(t, r, c, err) != 0)
 				return -1;
+		for (size_t c = s->ncols; s->extra_values && c < t->ncols; c++)
+			if (check_extra(t, r, c, err) != 0)
+				return -1;
+	}
 	return 0;
 nomem:
 	return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);

@@ -27,14 +27,14 @@ def main(argv):
             data = f.read()
         name = os.path.basename(path)
         lines.append("/* %s, %d bytes */" % (name, len(data)))
-        lines.append("static const char kb_file_%d[] = {" % i)
+        lines.append("static const unsigned char kb_file_%d[] = {" % i)
         body = data + b"\0"
         for off in range(0, len(body), 16):
             chunk = body[off:off + 16]
             lines.append("\t" + ", ".join("0x%02x" % b for b in chunk) + ",")
         lines.append("};")
         lines.append("")
-        entries.append('\t{"%s", kb_file_%d, %d},' % (name, i, len(data)))
+        entries.append("\t{\"%s\", (const char *)kb_file_%d, %d}," % (name, i, len(data)))
     lines.append("const struct kb_builtin_file kb_builtin_files[] = {")
     lines.extend(entries)
     lines.append("};")

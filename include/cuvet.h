@@ -332,7 +332,7 @@ CUVET_API char *cuvet_findings_to_json(const struct cuvet_facts *facts, const st
 
 /* ---------------------------------------------------------- knowledge base ---- */
 
-/* The knowledge base (data/ *.tsv files, each row with its public source) is compiled into the
+/* The knowledge base (the data/ tables, each row with its public source) is compiled into the
  * library; cuvet_kb_load(DIR) reads a newer copy of the same files from DIR instead. */
 struct cuvet_kb;
 CUVET_API struct cuvet_kb *cuvet_kb_load(const char *dir, struct cuvet_error *err); /* NULL: built-in */
@@ -351,6 +351,16 @@ struct cuvet_kb_gpu {
 /* Looks up a GPU by its PCI device id (0x2335; the vendor is NVIDIA's 0x10de). Returns 0 and
  * fills OUT (pointers into KB), or -1 when the id is not in the table. */
 CUVET_API int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cuvet_kb_gpu *out);
+
+/* ---- knowledge base: loading and queries (module kb; src/lib/kb.c) ---- */
+
+/* Parses every table now (the built-in ones are otherwise parsed on first use; a --kb
+ * directory is always checked by cuvet_kb_load). Fails with the first table's error, which
+ * names the file and line: "data/driver-branch-cuda.tsv:7: expected 7 columns, found 5". */
+CUVET_API int cuvet_kb_check(const struct cuvet_kb *kb, struct cuvet_error *err);
+/* The directory given to cuvet_kb_load, or NULL for the built-in copy. Files missing from the
+ * directory are taken from the built-in copy. */
+CUVET_API const char *cuvet_kb_dir(const struct cuvet_kb *kb);
 
 /* ----------------------------------------------------------------- library ---- */
 

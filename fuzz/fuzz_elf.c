@@ -1,7 +1,7 @@
 /* libFuzzer harness for the ELF reader: cuvet_elf_read and cuvet_elf_read_symbols on arbitrary
  * bytes. Build (wiring comes later):
- *   clang -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_elf.c src/lib/elf.c src/lib/util.c -lelf
- * Seeds: any ELF files (the tests/elf fixtures, /usr/lib/x86_64-linux-gnu/*.so*). */
+ *   clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude fuzz/fuzz_elf.c src/lib/elf.c src/lib/util.c -lelf
+ * Seeds: any ELF files (the tests/elf fixtures, the .so files in /usr/lib/x86_64-linux-gnu). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -193,6 +193,47 @@ struct cuvet_elf_info {
 CUVET_API int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err);
 CUVET_API void cuvet_elf_info_release(struct cuvet_elf_info *info);
 
+/* --- ELF: symbol versions and dynamic symbols (module elf.c; used by "cuvet why") --- */
+
+/* One DT_VERNEED file: the versions this object needs from FILE ("libc.so.6": "GLIBC_2.34", ...). */
+struct cuvet_elf_verneed {
+	char *file;
+	size_t nversions;
+	char **versions;
+	bool *weak;                 /* VER_FLG_WEAK per version */
+};
+
+/* One dynamic symbol (.dynsym, index 0 left out). */
+struct cuvet_elf_symbol {
+	char *name;
+	char *version;              /* from .gnu.version; NULL when unversioned or local */
+	bool defined;               /* st_shndx != SHN_UNDEF */
+	bool weak;                  /* STB_WEAK */
+	bool hidden;                /* a non-default version ("sym@V", not "sym@@V") */
+	int type;                   /* STT_* */
+	int bind;                   /* STB_* */
+};
+
+struct cuvet_elf_symbols {
+	size_t nverneed;
+	struct cuvet_elf_verneed *verneed;
+	size_t nverdef;
+	char **verdef;              /* defined version names in index order; verdef_base[i] marks the
+	                               VER_FLG_BASE entry (the file's own name) */
+	bool *verdef_base;
+	size_t nsyms;
+	struct cuvet_elf_symbol *syms;
+};
+
+/* Reads version requirements, version definitions and dynamic symbols. Slower than
+ * cuvet_elf_read (it walks .dynsym); call it only for the files that need it. Works from section
+ * headers, or from the dynamic tags (DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH /
+ * DT_GNU_HASH) when section headers are stripped. */
+CUVET_API int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out,
+				     struct cuvet_error *err);
+CUVET_API void cuvet_elf_symbols_release(struct cuvet_elf_symbols *syms);
+/* --- end ELF symbols --- */
+
 /* ------------------------------------------------------------------- facts ---- */
 
 /* Facts are plain data (§4 of the design). Every string may be NULL when unknown. Numbers

@@ -223,6 +223,7 @@ struct cuvet_gpu {
 	char *cc_source;            /* "nvml", "kb" */
 	bool visible;               /* seen by a workload under NVIDIA_/CUDA_VISIBLE_DEVICES */
 	bool lost;                  /* NVML says the GPU is lost */
+	char *segment;              /* "datacenter", "workstation", "consumer", "embedded" (knowledge base) */
 };
 
 struct cuvet_lib {
@@ -238,6 +239,7 @@ struct cuvet_lib {
 	bool default_pick;          /* a plain dlopen of the SONAME picks this copy */
 	bool stub;                  /* from a toolkit's stubs/ directory */
 	bool compat;                /* from a forward-compat directory */
+	bool cache_pick;            /* /etc/ld.so.cache alone (no LD_LIBRARY_PATH) would pick this copy */
 };
 
 struct cuvet_toolkit {
@@ -323,7 +325,7 @@ CUVET_API char *cuvet_findings_to_json(const struct cuvet_facts *facts, const st
 
 /* ---------------------------------------------------------- knowledge base ---- */
 
-/* The knowledge base (data/*.tsv, each row with its public source) is compiled into the
+/* The knowledge base (data/ *.tsv files, each row with its public source) is compiled into the
  * library; cuvet_kb_load(DIR) reads a newer copy of the same files from DIR instead. */
 struct cuvet_kb;
 CUVET_API struct cuvet_kb *cuvet_kb_load(const char *dir, struct cuvet_error *err); /* NULL: built-in */

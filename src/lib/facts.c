@@ -1,4 +1,6 @@
 /* Facts: allocation, release and lookup. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,7 @@ void facts_gpu_release(struct cuvet_gpu *g)
 	free(g->brand);
 	free(g->source);
 	free(g->cc_source);
+	free(g->segment);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -155,3 +158,18 @@ const char *probe_getenv(const struct probe_ctx *pc, const char *key)
 	return NULL;
 }
 
+
+void probe_note(struct probe_ctx *pc, const char *fmt, ...)
+{
+	struct cuvet_facts *f = pc->facts;
+	if (xgrow(&f->notes, &pc->notes_cap, f->nnotes, sizeof(*f->notes)) < 0)
+		return;
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s)
+		f->notes[f->nnotes++] = s;
+}

@@ -13,7 +13,7 @@ struct probe_ctx {
 	bool live;                             /* the root is this machine's "/" */
 	struct cuvet_ldcache *cache;           /* parsed /etc/ld.so.cache, or NULL */
 	struct cuvet_ldconf conf;              /* /etc/ld.so.conf directories */
-	size_t libs_cap, gpus_cap, toolkits_cap, env_cap;
+	size_t libs_cap, gpus_cap, toolkits_cap, env_cap, notes_cap;
 };
 
 /* Environment lookup in ctx->env. */
@@ -33,10 +33,17 @@ struct cuvet_lib *facts_add_lib(struct probe_ctx *pc);
 struct cuvet_gpu *facts_add_gpu(struct probe_ctx *pc);
 struct cuvet_toolkit *facts_add_toolkit(struct probe_ctx *pc);
 int facts_add_env(struct probe_ctx *pc, const char *key, const char *value);
+/* Records something the probe could not read (kept in facts->notes). */
+void probe_note(struct probe_ctx *pc, const char *fmt, ...) CUVET_PRINTF(2, 3);
 
 /* Release helpers (facts.c). */
 void facts_lib_release(struct cuvet_lib *l);
 void facts_gpu_release(struct cuvet_gpu *g);
 void facts_toolkit_release(struct cuvet_toolkit *t);
 
+
+
+/* probe_driver.c, exposed for the unit tests. */
+int driver_parse_proc_version(const char *text, char **version, char **flavour);
+char *driver_version_from_name(const char *path, const char *base);
 #endif

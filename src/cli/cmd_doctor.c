@@ -1,0 +1,148 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const struct cli_opt doctor_opts[] = {
+	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing"},
+	CLI_HOST_OPTS,
+	{0},
+};
+
+static int doctor_handle(int id, const char *arg, void *ctx)
+{
+	return host_opts_handle(ctx, id, arg) == 0 ? 0 : 1;
+}
+
+static const char *const layers[] = {"driver", "gpu", "libraries", "environment"};
+static const char *const layer_titles[] = {"Driver", "GPUs", "Libraries", "Environment"};
+
+static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuvet_findings *fs, bool color)
+{
+	const char *red = color ? "\033[31m" : "", *yel = color ? "\033[33m" : "", *grn = color ? "\033[32m" : "",
+		   *off = color ? "\033[0m" : "";
+	const struct cuvet_driver *d = &f->driver;
+	fprintf(out, "cuvet doctor — %s\n\n", f->root && strcmp(f->root, "/") ? f->root : "this host");
+	for (size_t li = 0; li < sizeof(layers) / sizeof(layers[0]); li++) {
+		int worst = -1;
+		for (size_t i = 0; i < fs->count; i++)
+			if (strcmp(fs->items[i].layer, layers[li]) == 0 && (int)fs->items[i].severity > worst)
+				worst = (int)fs->items[i].severity;
+		const char *v = worst == CUVET_SEV_ERROR ? "FAIL" : worst == CUVET_SEV_WARNING ? "WARN" : "ok";
+		const char *c = worst == CUVET_SEV_ERROR ? red : worst == CUVET_SEV_WARNING ? yel : grn;
+		char detail[256] = "";
+		if (li == 0) {
+			if (d->kernel_version)
+				snprintf(detail, sizeof(detail), "%s (%s kernel module)%s%s", d->kernel_version,
+					 d->kernel_flavour ? d->kernel_flavour : "?", d->cuda_driver_version > 0 ? ", CUDA " : "",
+					 "");
+			else
+				snprintf(detail, sizeof(detail), "%s", d->present ? "kernel module not loaded" : "none");
+			if (d->cuda_driver_version > 0) {
+				size_t n = strlen(detail);
+				snprintf(detail + n, sizeof(detail) - n, "%d.%d (%s)", d->cuda_driver_version / 1000,
+					 (d->cuda_driver_version % 1000) / 10, d->cuda_driver_source ? d->cuda_driver_source : "?");
+			}
+		} else if (li == 1) {
+			size_t vis = 0;
+			for (size_t i = 0; i < f->ngpus; i++)
+				vis += f->gpus[i].visible;
+			if (f->ngpus)
+				snprintf(detail, sizeof(detail), "%zu GPU%s (%zu visible), first %s", f->ngpus,
+					 f->ngpus == 1 ? "" : "s", vis, f->gpus[0].name ? f->gpus[0].name : "unknown");
+			else
+				snprintf(detail, sizeof(detail), "none found");
+		} else if (li == 2) {
+			snprintf(detail, sizeof(detail), "%zu NVIDIA library files", f->nlibs);
+		} else {
+			const char *llp = cuvet_facts_env(f, "LD_LIBRARY_PATH");
+			snprintf(detail, sizeof(detail), "LD_LIBRARY_PATH %s", llp && *llp ? "set" : "not set");
+		}
+		fprintf(out, "  %-12s %s%-4s%s  %s\n", layer_titles[li], c, v, off, detail);
+	}
+	if (!fs->count) {
+		fprintf(out, "\nNo problems found.\n");
+		return;
+	}
+	fprintf(out, "\nProblems (%zu)\n", fs->count);
+	for (size_t i = 0; i < fs->count; i++) {
+		const struct cuvet_finding *x = &fs->items[i];
+		const char *c = x->severity == CUVET_SEV_ERROR ? red : x->severity == CUVET_SEV_WARNING ? yel : "";
+		fprintf(out, "\n%zu. %s%s%s [%s] %s\n", i + 1, c, cuvet_severity_name(x->severity), off, x->id, x->summary);
+		fprintf(out, "   cause: %s\n", x->cause);
+		fprintf(out, "   fix:   %s\n", x->fix);
+	}
+}
+
+static int sev_order(const void *a, const void *b)
+{
+	const struct cuvet_finding *x = a, *y = b;
+	return (int)y->severity - (int)x->severity;
+}
+
+static int doctor_run(int argc, char **argv)
+{
+	struct host_opts o;
+	host_opts_init(&o, "doctor");
+	int code = EXIT_OK;
+	int first = cli_parse(&cmd_doctor, argc, argv, doctor_handle, &o, &code);
+	if (first < 0)
+		return code;
+	if (first < argc) {
+		cli_error("doctor", "unexpected argument '%s' (see 'cuvet doctor --help')", argv[first]);
+		return EXIT_USAGE;
+	}
+	if ((code = host_opts_finish(&o)) != EXIT_OK)
+		return code;
+	struct cuvet_error err = {0};
+	struct cuvet_facts *f = o.facts_file ? facts_read_file(o.facts_file, &err) : cuvet_probe(&o.probe, &err);
+	struct cuvet_findings *fs = f ? cuvet_doctor(f, &err) : NULL;
+	if (!fs) {
+		cli_error("doctor", "%s", err.msg);
+		cuvet_facts_free(f);
+		host_opts_release(&o);
+		return EXIT_INPUT;
+	}
+	/* Stable: errors first, then warnings, then notes, each in rule order. */
+	if (fs->count > 1) {
+		/* insertion sort keeps rule order among equals */
+		for (size_t i = 1; i < fs->count; i++)
+			for (size_t j = i; j > 0 && sev_order(&fs->items[j - 1], &fs->items[j]) > 0; j--) {
+				struct cuvet_finding t = fs->items[j];
+				fs->items[j] = fs->items[j - 1];
+				fs->items[j - 1] = t;
+			}
+	}
+	code = EXIT_OK;
+	for (size_t i = 0; i < fs->count; i++)
+		if (fs->items[i].severity == CUVET_SEV_ERROR)
+			code = EXIT_PROBLEMS;
+	if (!o.quiet) {
+		if (o.json) {
+			char *s = cuvet_findings_to_json(f, fs, true, &err);
+			if (s) {
+				puts(s);
+				free(s);
+			} else {
+				cli_error("doctor", "%s", err.msg);
+				code = EXIT_INPUT;
+			}
+		} else {
+			print_text(stdout, f, fs, cli_color(stdout));
+		}
+	}
+	cuvet_findings_free(fs);
+	cuvet_facts_free(f);
+	host_opts_release(&o);
+	return cli_finish(code);
+}
+
+const struct cli_command cmd_doctor = {
+	"doctor",
+	"[OPTIONS]",
+	"probe this host, diagnose it and explain each problem with its cause and fix",
+	"Prints a verdict per layer (driver, GPUs, libraries, environment) and a numbered list of\n"
+	"problems. Exit status 1 when any problem has error severity.",
+	doctor_opts,
+	doctor_run,
+};

@@ -1,0 +1,281 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static void seterr(struct cuvet_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(struct cuvet_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+void host_opts_init(struct host_opts *o, const char *cmd)
+{
+	memset(o, 0, sizeof(*o));
+	cuvet_probe_opts_init(&o->probe);
+	o->cmd = cmd;
+}
+
+int host_opts_handle(struct host_opts *o, int id, const char *arg)
+{
+	switch (id) {
+	case OPT_JSON: o->json = true; return 0;
+	case OPT_QUIET: o->quiet = true; return 0;
+	case OPT_ROOT: o->probe.root = arg; return 0;
+	case OPT_ENV_FILE: o->env_file = (char *)arg; return 0;
+	case OPT_NO_NVML: o->probe.use_nvml = false; return 0;
+	case OPT_FACTS: o->facts_file = arg; return 0;
+	case OPT_NVML_LIB: o->probe.nvml_library = arg; return 0;
+	case OPT_NO_LOAD: o->probe.load_libs = false; return 0;
+	case OPT_TIMEOUT: {
+		char *end = NULL;
+		errno = 0;
+		double t = strtod(arg, &end);
+		if (errno || !end || *end || !(t > 0) || t > 3600) {
+			cli_error(o->cmd, "--timeout wants a number of seconds between 0 and 3600, not '%s'", arg);
+			return -1;
+		}
+		o->probe.timeout = t;
+		return 0;
+	}
+	default: return 1;
+	}
+}
+
+void env_free(char **env)
+{
+	for (char **e = env; e && *e; e++)
+		free(*e);
+	free(env);
+}
+
+/* Docker's --env-file rules: one KEY=VALUE per line, '#' comments, no quote processing. */
+char **env_file_read(const char *path, struct cuvet_error *err)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		seterr(err, CUVET_E_IO, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t n = 0, cap = 16;
+	char **env = calloc(cap, sizeof(char *));
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	while (env && (len = getline(&line, &lcap, fp)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (strncmp(s, "export ", 7) == 0)
+			s += 7;
+		char *eq = strchr(s, '=');
+		if (!eq || eq == s) {
+			seterr(err, CUVET_E_INVALID, "%s:%u: expected KEY=VALUE", path, lineno);
+			env_free(env);
+			env = NULL;
+			break;
+		}
+		if (n + 1 >= cap) {
+			char **p = realloc(env, cap * 2 * sizeof(char *));
+			if (!p) {
+				env_free(env);
+				env = NULL;
+				break;
+			}
+			env = p;
+			cap *= 2;
+		}
+		env[n++] = strdup(s);
+		env[n] = NULL;
+	}
+	free(line);
+	fclose(fp);
+	return env;
+}
+
+int host_opts_finish(struct host_opts *o)
+{
+	if (o->env_file) {
+		struct cuvet_error err = {0};
+		o->env = env_file_read(o->env_file, &err);
+		if (!o->env) {
+			cli_error(o->cmd, "%s", err.msg[0] ? err.msg : "out of memory");
+			return EXIT_INPUT;
+		}
+		o->probe.env = o->env;
+	}
+	return EXIT_OK;
+}
+
+void host_opts_release(struct host_opts *o)
+{
+	env_free(o->env);
+	o->env = NULL;
+}
+
+static const char *s_or(const char *s, const char *dflt)
+{
+	return s ? s : dflt;
+}
+
+static const char *tri(int v, const char *yes, const char *no)
+{
+	return v < 0 ? "unknown" : v ? yes : no;
+}
+
+void print_facts_text(FILE *out, const struct cuvet_facts *f)
+{
+	const struct cuvet_driver *d = &f->driver;
+	fprintf(out, "Host\n");
+	fprintf(out, "  root              %s\n", s_or(f->root, "/"));
+	fprintf(out, "  os                %s\n", s_or(f->os_pretty, "unknown"));
+	fprintf(out, "  glibc             %s\n", s_or(f->glibc_version, "unknown"));
+	fprintf(out, "  arch              %s\n", s_or(f->arch, "unknown"));
+	fprintf(out, "  container         %s\n", s_or(f->container, "none detected"));
+
+	fprintf(out, "\nDriver\n");
+	if (d->kernel_version)
+		fprintf(out, "  kernel module     %s (%s)\n", d->kernel_version, s_or(d->kernel_flavour, "?"));
+	else
+		fprintf(out, "  kernel module     %s\n", d->module_loaded ? "loaded, version unreadable" : "not loaded");
+	fprintf(out, "  libcuda.so.1      %s%s%s\n", s_or(d->libcuda_version, d->libcuda_path ? "version unknown" : "not found"),
+		d->libcuda_path ? "  " : "", s_or(d->libcuda_path, ""));
+	fprintf(out, "  libnvidia-ml.so.1 %s%s%s\n", s_or(d->libnvml_version, d->libnvml_path ? "version unknown" : "not found"),
+		d->libnvml_path ? "  " : "", s_or(d->libnvml_path, ""));
+	if (d->cuda_driver_version > 0)
+		fprintf(out, "  CUDA (driver)     %d.%d (from %s)\n", d->cuda_driver_version / 1000,
+			(d->cuda_driver_version % 1000) / 10, s_or(d->cuda_driver_source, "?"));
+	else
+		fprintf(out, "  CUDA (driver)     unknown\n");
+	if (d->nvml_status == -1)
+		fprintf(out, "  NVML              not asked\n");
+	else if (d->nvml_status == 0)
+		fprintf(out, "  NVML              ok (NVML %s, driver %s)\n", s_or(d->nvml_version, "?"),
+			s_or(d->nvml_driver_version, "?"));
+	else
+		fprintf(out, "  NVML              failed: %s\n", s_or(d->nvml_error, "unknown error"));
+
+	fprintf(out, "\nGPUs (%zu)\n", f->ngpus);
+	for (size_t i = 0; i < f->ngpus; i++) {
+		const struct cuvet_gpu *g = &f->gpus[i];
+		char cc[16] = "?";
+		if (g->cc_major >= 0)
+			snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
+		fprintf(out, "  %d  %s  cc %s (%s)  %s  %s", g->index, s_or(g->name, "unknown GPU"), cc,
+			s_or(g->cc_source, "?"), s_or(g->uuid, "-"), s_or(g->pci_bus_id, "-"));
+		if (g->memory_mib)
+			fprintf(out, "  %llu MiB", (unsigned long long)g->memory_mib);
+		fprintf(out, "  brand %s  MIG %s  persistence %s  [%s]%s%s\n", s_or(g->brand, "unknown"),
+			tri(g->mig_mode, "on", "off"), tri(g->persistence_mode, "on", "off"), s_or(g->source, "?"),
+			g->visible ? "" : "  (not visible)", g->lost ? "  LOST" : "");
+	}
+
+	fprintf(out, "\nLibraries (%zu; * = a plain dlopen picks it)\n", f->nlibs);
+	size_t wname = 4, wver = 7, wsrc = 6, wvia = 3;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		size_t a = strlen(l->name), b = strlen(s_or(l->version, "?")), c = strlen(s_or(l->version_source, "-")),
+		       e = strlen(s_or(l->found_via, "-"));
+		wname = a > wname ? a : wname;
+		wver = b > wver ? b : wver;
+		wsrc = c > wsrc ? c : wsrc;
+		wvia = e > wvia ? e : wvia;
+	}
+	if (f->nlibs)
+		fprintf(out, "    %-10s %-*s %-*s %-*s %-*s %s\n", "FAMILY", (int)wname, "NAME", (int)wver, "VERSION",
+			(int)wsrc, "SOURCE", (int)wvia, "VIA", "PATH");
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		fprintf(out, "  %c %-10s %-*s %-*s %-*s %-*s %s\n", l->default_pick ? '*' : ' ', l->family, (int)wname,
+			l->name, (int)wver, s_or(l->version, "?"), (int)wsrc, s_or(l->version_source, "-"), (int)wvia,
+			s_or(l->found_via, "-"), l->path);
+	}
+
+	fprintf(out, "\nToolkits (%zu)\n", f->ntoolkits);
+	for (size_t i = 0; i < f->ntoolkits; i++) {
+		const struct cuvet_toolkit *t = &f->toolkits[i];
+		fprintf(out, "  %s  %s (%s)", t->path, s_or(t->version, "?"), s_or(t->version_source, "?"));
+		if (t->nvcc_version)
+			fprintf(out, "  nvcc %s", t->nvcc_version);
+		if (t->compat_dir)
+			fprintf(out, "  compat libcuda %s", s_or(t->compat_libcuda_version, "none"));
+		fputc('\n', out);
+	}
+
+	fprintf(out, "\nEnvironment\n");
+	if (!f->nenv)
+		fprintf(out, "  (no NVIDIA, CUDA or loader variables set)\n");
+	for (size_t i = 0; i < f->nenv; i++) {
+		const char *v = f->env[i].value;
+		size_t n = strlen(v);
+		if (n > 100)
+			fprintf(out, "  %s=%.97s... (%zu characters)\n", f->env[i].key, v, n);
+		else
+			fprintf(out, "  %s=%s\n", f->env[i].key, v);
+	}
+	if (f->nnotes) {
+		fprintf(out, "\nNotes\n");
+		for (size_t i = 0; i < f->nnotes; i++)
+			fprintf(out, "  %s\n", f->notes[i]);
+	}
+}
+
+struct cuvet_facts *facts_read_file(const char *path, struct cuvet_error *err)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!fp) {
+		seterr(err, CUVET_E_IO, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len + 65536 > cap) {
+			if (cap > (size_t)256 << 20) {
+				seterr(err, CUVET_E_RANGE, "%s: larger than 256 MiB", path);
+				goto fail;
+			}
+			char *p = realloc(buf, cap = cap ? cap * 2 : 131072);
+			if (!p) {
+				seterr(err, CUVET_E_NOMEM, "out of memory reading %s", path);
+				goto fail;
+			}
+			buf = p;
+		}
+		size_t n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		seterr(err, CUVET_E_IO, "error reading %s", path);
+		goto fail;
+	}
+	if (fp != stdin)
+		fclose(fp);
+	struct cuvet_facts *f = cuvet_facts_from_json(buf, len, err);
+	if (!f) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		seterr(err, err->code, "%s: %s", path, msg);
+	}
+	free(buf);
+	return f;
+fail:
+	free(buf);
+	if (fp != stdin)
+		fclose(fp);
+	return NULL;
+}

@@ -1,0 +1,50 @@
+/* Options and output shared by the commands that probe a host (probe, doctor). */
+#ifndef CUVET_CLI_COMMON_H
+#define CUVET_CLI_COMMON_H
+
+#include "cli.h"
+
+enum {
+	OPT_ENV_FILE = OPT_COMMON_LAST + 1,
+	OPT_NO_NVML,
+	OPT_TIMEOUT,
+	OPT_NVML_LIB,
+	OPT_NO_LOAD,
+	OPT_FACTS,
+	OPT_HOST_COMMON_LAST,
+};
+
+#define CLI_HOST_OPTS                                                                                              \
+	{"json", 0, NULL, OPT_JSON, "print JSON instead of text"},                                                 \
+	{"root", 0, "DIR", OPT_ROOT, "read the filesystem under DIR (a container rootfs, a fixture) instead of /"}, \
+	{"env-file", 0, "FILE", OPT_ENV_FILE, "take the environment from FILE (KEY=VALUE lines) instead of this process's"}, \
+	{"no-nvml", 0, NULL, OPT_NO_NVML, "do not ask NVML; GPU facts come from /sys and /proc"},                  \
+	{"timeout", 0, "SECONDS", OPT_TIMEOUT, "deadline for NVML (default 5)"},                                  \
+	{"nvml-lib", 0, "PATH", OPT_NVML_LIB, "load NVML from PATH (default libnvidia-ml.so.1)"},                  \
+	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},                              \
+	{"help", 'h', NULL, OPT_HELP, "show this help"}
+
+struct host_opts {
+	struct cuvet_probe_opts probe;
+	bool json, quiet;
+	char *env_file;
+	const char *facts_file; /* --facts: read facts instead of probing */
+	char **env;       /* from --env-file, NULL-terminated */
+	const char *cmd;
+};
+
+void host_opts_init(struct host_opts *o, const char *cmd);
+/* Handles the CLI_HOST_OPTS ids; returns 1 when ID is not one of them, -1 on a bad value. */
+int host_opts_handle(struct host_opts *o, int id, const char *arg);
+/* Reads --env-file; returns an exit code (EXIT_OK when fine). */
+int host_opts_finish(struct host_opts *o);
+void host_opts_release(struct host_opts *o);
+/* Reads KEY=VALUE lines into a NULL-terminated array. */
+char **env_file_read(const char *path, struct cuvet_error *err);
+void env_free(char **env);
+
+void print_facts_text(FILE *out, const struct cuvet_facts *f);
+/* Reads a cuvet.facts/1 JSON file ("-" for standard input). */
+struct cuvet_facts *facts_read_file(const char *path, struct cuvet_error *err);
+
+#endif

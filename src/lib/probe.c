@@ -1,0 +1,109 @@
+/* cuvet_probe(): reads the facts of a root in a fixed order, each module filling its part. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "paths.h"
+#include "probe.h"
+
+extern char **environ;
+
+void cuvet_probe_opts_init(struct cuvet_probe_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->use_nvml = true;
+	opts->timeout = 5.0;
+	opts->load_libs = true;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void load_cache(struct probe_ctx *pc)
+{
+	const void *data = NULL;
+	size_t len = 0;
+	struct cuvet_error err = {0};
+	if (cuvet_fs_map(pc->fs, CUVET_LD_SO_CACHE, &data, &len, &err) < 0) {
+		if (err.code != CUVET_E_NOTFOUND)
+			probe_note(pc, "%s", err.msg);
+		return;
+	}
+	pc->cache = cuvet_ldcache_parse(data, len, &err);
+	if (!pc->cache)
+		probe_note(pc, "%s: %s", CUVET_LD_SO_CACHE, err.msg);
+	cuvet_fs_unmap(data, len);
+}
+
+/* The knowledge base knows each PCI id's class (data-center, consumer, ...), which decides
+ * forward-compatibility support, and the compute capability when NVML could not say. */
+static void classify_gpus(struct probe_ctx *pc)
+{
+	for (size_t i = 0; i < pc->facts->ngpus; i++) {
+		struct cuvet_gpu *g = &pc->facts->gpus[i];
+		struct cuvet_kb_gpu k;
+		if (!g->pci_device_id || cuvet_kb_gpu_by_pci(pc->opts->kb, g->pci_device_id >> 16, &k) < 0)
+			continue;
+		if (!g->segment)
+			g->segment = xstrdup(k.segment);
+		if (g->cc_major < 0 && k.cc_major >= 0) {
+			g->cc_major = k.cc_major;
+			g->cc_minor = k.cc_minor;
+			free(g->cc_source);
+			g->cc_source = xstrdup("kb");
+		}
+	}
+}
+
+struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuvet_error *err)
+{
+	struct cuvet_probe_opts defaults;
+	if (!opts) {
+		cuvet_probe_opts_init(&defaults);
+		opts = &defaults;
+	}
+	double t0 = now();
+	const char *root = opts->root && *opts->root ? opts->root : "/";
+	struct probe_ctx pc = {0};
+	pc.opts = opts;
+	pc.env = opts->env ? opts->env : environ;
+	static char *const empty_env[] = {NULL};
+	if (!pc.env)
+		pc.env = empty_env;
+	pc.facts = calloc(1, sizeof(*pc.facts));
+	if (!pc.facts) {
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	pc.facts->root = xstrdup(root);
+	pc.fs = cuvet_fs_open(root, err);
+	if (!pc.fs)
+		goto fail;
+	pc.live = strcmp(cuvet_fs_root(pc.fs), "") == 0;
+
+	load_cache(&pc);
+	struct cuvet_error cerr = {0};
+	if (cuvet_ldconf_read(pc.fs, CUVET_LD_SO_CONF, &pc.conf, &cerr) < 0 && cerr.code != CUVET_E_NOTFOUND)
+		probe_note(&pc, "%s", cerr.msg);
+
+	if (probe_env(&pc, err) < 0 || probe_driver(&pc, err) < 0 || probe_nvml(&pc, err) < 0 ||
+	    probe_gpus(&pc, err) < 0 || probe_libs(&pc, err) < 0 || probe_toolkits(&pc, err) < 0)
+		goto fail;
+
+	classify_gpus(&pc);
+	pc.facts->probe_seconds = now() - t0;
+	cuvet_ldcache_free(pc.cache);
+	cuvet_ldconf_release(&pc.conf);
+	cuvet_fs_free(pc.fs);
+	return pc.facts;
+fail:
+	cuvet_ldcache_free(pc.cache);
+	cuvet_ldconf_release(&pc.conf);
+	cuvet_fs_free(pc.fs);
+	cuvet_facts_free(pc.facts);
+	return NULL;
+}

@@ -1,0 +1,704 @@
+/* Every copy of each NVIDIA library family reachable on the probed root: through the loader's
+ * cache and search path, CUDA toolkit trees, pip wheels and conda environments; with the
+ * SONAME read from the file, the version and where that version came from, and whether a
+ * plain dlopen() of the SONAME picks this copy. */
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "paths.h"
+#include "probe.h"
+
+struct family {
+	const char *family;
+	const char *base;   /* library base name, e.g. "libcudnn" */
+	bool prefix;        /* also matches base + "_..." (cuDNN and TensorRT sub-libraries) */
+	const char *wheel;  /* pip distribution name prefix that ships it */
+};
+
+/* SPEC §4's families. The wheel names are NVIDIA's PyPI distributions (shared/kb/versions-api.md §4). */
+static const struct family families[] = {
+	{"cuda", "libcuda", false, NULL},
+	{"nvml", "libnvidia-ml", false, NULL},
+	{"cudart", "libcudart", false, "nvidia_cuda_runtime"},
+	{"cublas", "libcublas", false, "nvidia_cublas"},
+	{"cublas", "libcublasLt", false, "nvidia_cublas"},
+	{"cudnn", "libcudnn", true, "nvidia_cudnn"},
+	{"tensorrt", "libnvinfer", true, "tensorrt"},
+	{"tensorrt", "libnvonnxparser", false, "tensorrt"},
+	{"tensorrt", "libnvparsers", false, "tensorrt"},
+	{"nccl", "libnccl", false, "nvidia_nccl"},
+	{"cufft", "libcufft", false, "nvidia_cufft"},
+	{"cufft", "libcufftw", false, "nvidia_cufft"},
+	{"curand", "libcurand", false, "nvidia_curand"},
+	{"cusparse", "libcusparse", false, "nvidia_cusparse-"},
+	{"cusparselt", "libcusparseLt", false, "nvidia_cusparselt"},
+	{"cusolver", "libcusolver", false, "nvidia_cusolver"},
+	{"cusolver", "libcusolverMg", false, "nvidia_cusolver"},
+	{"nvrtc", "libnvrtc", false, "nvidia_cuda_nvrtc"},
+	{"nvrtc", "libnvrtc-builtins", false, "nvidia_cuda_nvrtc"},
+	{"nvjitlink", "libnvJitLink", false, "nvidia_nvjitlink"},
+	{"cupti", "libcupti", false, "nvidia_cuda_cupti"},
+};
+
+/* The part of a file name before ".so", with an auditwheel hash or ".alt" variant dropped:
+ * "libcudart.faf08d9a.so.13" -> "libcudart", "libnvrtc.alt.so.13" -> "libnvrtc". */
+static const struct family *match_family(const char *name, const char **sover)
+{
+	const char *so = strstr(name, ".so");
+	if (!so || (so[3] != '\0' && so[3] != '.'))
+		return NULL;
+	size_t blen = strcspn(name, ".");
+	if (blen > (size_t)(so - name))
+		blen = (size_t)(so - name);
+	/* everything after ".so" must be dotted digits */
+	const char *v = so[3] ? so + 4 : "";
+	for (const char *p = v; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '.'))
+			return NULL;
+	*sover = v;
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(families); i++) {
+		const struct family *f = &families[i];
+		size_t n = strlen(f->base);
+		if (blen == n && strncmp(name, f->base, n) == 0)
+			return f;
+		if (f->prefix && blen > n && strncmp(name, f->base, n) == 0 && name[n] == '_')
+			return f;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ dpkg ---- */
+
+struct dpkg_pkg {
+	char *name;
+	char *version;  /* upstream part, before the Debian revision */
+	char *list;     /* contents of info/<name>.list when present */
+};
+
+struct dpkg_db {
+	size_t count, cap;
+	struct dpkg_pkg *pkgs;
+};
+
+static bool dpkg_relevant(const char *name)
+{
+	static const char *const words[] = {"cuda", "cudnn", "nccl", "cublas", "nvinfer", "tensorrt", "cufft",
+					    "curand", "cusparse", "cusolver", "nvrtc", "nvjitlink", "cupti",
+					    "nvidia", "nvonnxparser"};
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(words); i++)
+		if (strstr(name, words[i]))
+			return true;
+	return false;
+}
+
+static void dpkg_add(struct probe_ctx *pc, struct dpkg_db *db, const char *pkg, const char *ver, const char *arch)
+{
+	if (!dpkg_relevant(pkg) || xgrow(&db->pkgs, &db->cap, db->count, sizeof(*db->pkgs)) < 0)
+		return;
+	struct dpkg_pkg *p = &db->pkgs[db->count++];
+	p->name = xstrdup(pkg);
+	/* the upstream version: "9.14.0.64-1" -> "9.14.0.64", "2.28.3-1+cuda13.0" -> "2.28.3" */
+	p->version = xstrndup(ver, strcspn(ver, "-~+"));
+	p->list = NULL;
+	char path[PATH_MAX];
+	size_t l;
+	snprintf(path, sizeof(path), "/var/lib/dpkg/info/%s.list", pkg);
+	if (cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) < 0 && arch) {
+		snprintf(path, sizeof(path), "/var/lib/dpkg/info/%s:%s.list", pkg, arch);
+		if (cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) < 0)
+			p->list = NULL;
+	}
+}
+
+static void dpkg_load(struct probe_ctx *pc, struct dpkg_db *db)
+{
+	char *text = NULL;
+	size_t len;
+	if (cuvet_fs_read(pc->fs, CUVET_DPKG_STATUS, 0, &text, &len, NULL) < 0)
+		return;
+	/* One stanza per package; a new "Package:" line ends the previous one. Only packages whose
+	 * Status ends in "installed" count. */
+	char *save = NULL;
+	const char *pkg = NULL, *ver = NULL, *arch = NULL;
+	bool installed = false;
+	for (char *line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+		if (!line || str_starts(line, "Package: ")) {
+			if (pkg && installed && ver)
+				dpkg_add(pc, db, pkg, ver, arch);
+			if (!line)
+				break;
+			pkg = line + 9;
+			ver = arch = NULL;
+			installed = false;
+		} else if (str_starts(line, "Version: ")) {
+			ver = line + 9;
+		} else if (str_starts(line, "Architecture: ")) {
+			arch = line + 14;
+		} else if (str_starts(line, "Status: ")) {
+			installed = str_ends(line, " installed");
+		}
+	}
+	free(text);
+}
+
+static void dpkg_release(struct dpkg_db *db)
+{
+	for (size_t i = 0; i < db->count; i++) {
+		free(db->pkgs[i].name);
+		free(db->pkgs[i].version);
+		free(db->pkgs[i].list);
+	}
+	free(db->pkgs);
+}
+
+static bool list_has(const char *list, const char *path)
+{
+	size_t n = strlen(path);
+	for (const char *p = list; p && (p = strstr(p, path)); p += n)
+		if ((p == list || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* "cuda-compat-13-0" ships libcuda; "libcudnn9-cuda-13" ships cuDNN; and so on. */
+static bool dpkg_family_match(const char *pkg, const char *family)
+{
+	if (strcmp(family, "cuda") == 0)
+		return strstr(pkg, "cuda-compat") || strstr(pkg, "libnvidia-compute") || strstr(pkg, "nvidia-driver");
+	if (strcmp(family, "tensorrt") == 0)
+		return strstr(pkg, "nvinfer") || strstr(pkg, "nvonnxparser") || strstr(pkg, "tensorrt");
+	if (strcmp(family, "cusparse") == 0)
+		return strstr(pkg, "cusparse") && !strstr(pkg, "cusparselt");
+	if (strcmp(family, "nvjitlink") == 0)
+		return strstr(pkg, "nvjitlink") != NULL;
+	return strstr(pkg, family) != NULL;
+}
+
+/* A package owns a library when its file list names the path, or, without file lists, when it
+ * is of the same family and its version begins with the version in the file name. */
+static const struct dpkg_pkg *dpkg_owner(const struct dpkg_db *db, const char *path, const char *real,
+					 const char *family, const char *name_version)
+{
+	for (size_t i = 0; i < db->count; i++)
+		if (db->pkgs[i].list && (list_has(db->pkgs[i].list, path) || list_has(db->pkgs[i].list, real)))
+			return &db->pkgs[i];
+	if (!name_version)
+		return NULL;
+	size_t n = strlen(name_version);
+	for (size_t i = 0; i < db->count; i++) {
+		const struct dpkg_pkg *p = &db->pkgs[i];
+		if (p->list || !dpkg_family_match(p->name, family))
+			continue;
+		if (strncmp(p->version, name_version, n) == 0 && (p->version[n] == '\0' || p->version[n] == '.'))
+			return p;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------- scanning ---- */
+
+struct scan {
+	struct probe_ctx *pc;
+	struct dpkg_db dpkg;
+	char **site_packages;   /* site-packages dirs scanned, for dist-info lookups */
+	size_t nsite, site_cap;
+	char **dirs_seen;
+	size_t ndirs, dirs_cap;
+};
+
+static bool seen_dir(struct scan *s, const char *real)
+{
+	for (size_t i = 0; i < s->ndirs; i++)
+		if (strcmp(s->dirs_seen[i], real) == 0)
+			return true;
+	if (xgrow(&s->dirs_seen, &s->dirs_cap, s->ndirs, sizeof(char *)) == 0)
+		s->dirs_seen[s->ndirs++] = xstrdup(real);
+	return false;
+}
+
+static struct cuvet_lib *lib_by_real(struct probe_ctx *pc, const char *real)
+{
+	for (size_t i = 0; i < pc->facts->nlibs; i++)
+		if (strcmp(pc->facts->libs[i].real_path, real) == 0)
+			return &pc->facts->libs[i];
+	return NULL;
+}
+
+/* Version from a wheel's dist-info directory name: "nvidia_cudnn_cu13-9.19.0.56.dist-info". */
+static char *wheel_version(struct scan *s, const char *site, const char *wheel, char **dist)
+{
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(s->pc->fs, site, &d, NULL) < 0)
+		return NULL;
+	char *out = NULL;
+	for (size_t i = 0; i < d.count && !out; i++) {
+		const char *n = d.names[i];
+		if (!str_ends(n, ".dist-info") || !str_starts(n, wheel))
+			continue;
+		const char *dash = strrchr(n, '-');
+		if (!dash)
+			continue;
+		char *v = xstrndup(dash + 1, strlen(dash + 1) - strlen(".dist-info"));
+		struct cuvet_version ver;
+		if (v && cuvet_version_parse(v, &ver, NULL) == 0) {
+			out = v;
+			*dist = xstrndup(n, (size_t)(dash - n));
+		} else {
+			free(v);
+		}
+	}
+	cuvet_fs_dir_release(&d);
+	return out;
+}
+
+static void set_version(struct scan *s, struct cuvet_lib *l, const struct family *fam, const char *sover,
+			const char *real_name, const char *site)
+{
+	/* The real file's name carries the full version when it is longer than the SONAME's. */
+	const char *rv = NULL;
+	const char *so = strstr(real_name, ".so.");
+	if (so)
+		rv = so + 4;
+	char *name_version = NULL;
+	struct cuvet_version v;
+	if (rv && cuvet_version_parse(rv, &v, NULL) == 0) {
+		unsigned soparts = 0;
+		if (l->soname) {
+			const char *ss = strstr(l->soname, ".so.");
+			struct cuvet_version sv;
+			if (ss && cuvet_version_parse(ss + 4, &sv, NULL) == 0)
+				soparts = sv.nparts;
+		}
+		if (v.nparts > soparts)
+			name_version = xstrdup(rv);
+	}
+	if (site && fam->wheel) {
+		char *dist = NULL;
+		char *wv = wheel_version(s, site, fam->wheel, &dist);
+		if (wv) {
+			l->version = wv;
+			l->version_source = xasprintf("dist-info:%s", dist);
+			free(dist);
+			free(name_version);
+			return;
+		}
+	}
+	const struct dpkg_pkg *p = dpkg_owner(&s->dpkg, l->path, l->real_path, fam->family, name_version);
+	if (p) {
+		l->version = xstrdup(p->version);
+		l->version_source = xasprintf("dpkg:%s", p->name);
+		free(name_version);
+		return;
+	}
+	if (name_version) {
+		l->version = name_version;
+		l->version_source = xstrdup("file-name");
+		return;
+	}
+	if (*sover) {
+		/* Only the SONAME's major is known. */
+		l->version = xstrdup(sover);
+		l->version_source = xstrdup("soname");
+	}
+}
+
+static void read_soname(struct probe_ctx *pc, struct cuvet_lib *l)
+{
+	const void *data = NULL;
+	size_t len = 0;
+	struct cuvet_error err = {0};
+	if (cuvet_fs_map(pc->fs, l->real_path, &data, &len, &err) < 0) {
+		probe_note(pc, "%s", err.msg);
+		return;
+	}
+	struct cuvet_elf_info info;
+	if (cuvet_elf_read(data, len, &info, &err) == 0) {
+		l->soname = info.soname;
+		info.soname = NULL;
+		cuvet_elf_info_release(&info);
+	} else {
+		probe_note(pc, "%s: %s", l->real_path, err.msg);
+	}
+	cuvet_fs_unmap(data, len);
+}
+
+/* Adds the library at DIR/NAME unless its real file was already found. */
+static void add_candidate(struct scan *s, const char *dir, const char *name, const char *via, const char *site)
+{
+	struct probe_ctx *pc = s->pc;
+	const char *sover = NULL;
+	const struct family *fam = match_family(name, &sover);
+	if (!fam)
+		return;
+	char path[PATH_MAX], real[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	if (cuvet_fs_realpath(pc->fs, path, real, sizeof(real), NULL) < 0)
+		return;
+	if (cuvet_fs_type(pc->fs, real, false) != CUVET_FS_FILE)
+		return;
+	struct cuvet_lib *l = lib_by_real(pc, real);
+	if (l) {
+		/* Prefer the SONAME-named link as the reported path (libcudnn.so.9 over libcudnn.so). */
+		if (l->soname && strcmp(name, l->soname) == 0 && strcmp(l->name, l->soname) != 0) {
+			free(l->name);
+			free(l->path);
+			l->name = xstrdup(name);
+			l->path = xstrdup(path);
+		}
+		return;
+	}
+	l = facts_add_lib(pc);
+	if (!l)
+		return;
+	l->family = xstrdup(fam->family);
+	l->name = xstrdup(name);
+	l->path = xstrdup(path);
+	l->real_path = xstrdup(real);
+	l->stub = strstr(real, "/stubs/") != NULL;
+	l->compat = strstr(real, "/compat/") != NULL;
+	l->found_via = xstrdup(l->stub ? "stubs" : l->compat ? "compat" : via);
+	read_soname(pc, l);
+	if (l->soname && strcmp(name, l->soname) != 0) {
+		/* Report the SONAME-named entry when it sits beside the file. */
+		char alt[PATH_MAX];
+		snprintf(alt, sizeof(alt), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, l->soname);
+		char altreal[PATH_MAX];
+		if (cuvet_fs_realpath(pc->fs, alt, altreal, sizeof(altreal), NULL) == 0 && strcmp(altreal, real) == 0) {
+			free(l->name);
+			free(l->path);
+			l->name = xstrdup(l->soname);
+			l->path = xstrdup(alt);
+		}
+	}
+	const char *rn = strrchr(real, '/');
+	set_version(s, l, fam, sover, rn ? rn + 1 : real, site);
+}
+
+static void scan_dir(struct scan *s, const char *dir, const char *via, const char *site)
+{
+	char real[PATH_MAX];
+	if (cuvet_fs_realpath(s->pc->fs, dir, real, sizeof(real), NULL) < 0)
+		return;
+	if (seen_dir(s, real))
+		return;
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(s->pc->fs, dir, &d, NULL) < 0)
+		return;
+	for (size_t i = 0; i < d.count; i++)
+		add_candidate(s, dir, d.names[i], via, site);
+	cuvet_fs_dir_release(&d);
+}
+
+static void llp_scan(const char *dir, size_t len, void *ctx)
+{
+	char buf[PATH_MAX];
+	if (dir[0] != '/' || len >= sizeof(buf))
+		return;
+	memcpy(buf, dir, len);
+	buf[len] = '\0';
+	scan_dir(ctx, buf, "LD_LIBRARY_PATH", NULL);
+}
+
+static void scan_cache(struct scan *s)
+{
+	struct cuvet_ldcache *c = s->pc->cache;
+	int32_t flags = loader_native_flags(s->pc);
+	for (size_t i = 0; c && i < c->count; i++) {
+		const struct cuvet_ldcache_entry *e = &c->entries[i];
+		const char *sover;
+		if (e->flags != flags || !match_family(e->name, &sover))
+			continue;
+		char dir[PATH_MAX];
+		const char *slash = strrchr(e->path, '/');
+		if (!slash)
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - e->path), e->path);
+		add_candidate(s, dir[0] ? dir : "/", slash + 1, "ld.so.cache", NULL);
+	}
+}
+
+/* /usr/local/cuda, /usr/local/cuda-13, /usr/local/cuda-13.0: their lib dirs, stubs and compat. */
+static void scan_cuda_dirs(struct scan *s)
+{
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(s->pc->fs, CUVET_USR_LOCAL, &d, NULL) < 0)
+		return;
+	static const char *const subdirs[] = {"lib64", "lib", "lib64/stubs", "lib/stubs", "compat", NULL};
+	for (size_t i = 0; i < d.count; i++) {
+		if (!str_starts(d.names[i], "cuda"))
+			continue;
+		char base[PATH_MAX];
+		snprintf(base, sizeof(base), "/usr/local/%s", d.names[i]);
+		if (cuvet_fs_type(s->pc->fs, base, true) != CUVET_FS_DIR)
+			continue;
+		for (const char *const *sd = subdirs; *sd; sd++) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "%s/%s", base, *sd);
+			scan_dir(s, p, "cuda-dir", NULL);
+		}
+		char targets[PATH_MAX];
+		snprintf(targets, sizeof(targets), "%s/targets", base);
+		struct cuvet_fs_dir t;
+		if (cuvet_fs_list(s->pc->fs, targets, &t, NULL) == 0) {
+			for (size_t j = 0; j < t.count; j++) {
+				char p[PATH_MAX];
+				snprintf(p, sizeof(p), "%s/%s/lib", targets, t.names[j]);
+				scan_dir(s, p, "cuda-dir", NULL);
+				snprintf(p, sizeof(p), "%s/%s/lib/stubs", targets, t.names[j]);
+				scan_dir(s, p, "cuda-dir", NULL);
+			}
+			cuvet_fs_dir_release(&t);
+		}
+	}
+	cuvet_fs_dir_release(&d);
+}
+
+static void scan_site_packages(struct scan *s, const char *site)
+{
+	char real[PATH_MAX];
+	if (cuvet_fs_realpath(s->pc->fs, site, real, sizeof(real), NULL) < 0 ||
+	    cuvet_fs_type(s->pc->fs, real, false) != CUVET_FS_DIR)
+		return;
+	for (size_t i = 0; i < s->nsite; i++)
+		if (strcmp(s->site_packages[i], real) == 0)
+			return;
+	if (xgrow(&s->site_packages, &s->site_cap, s->nsite, sizeof(char *)) == 0)
+		s->site_packages[s->nsite++] = xstrdup(real);
+	char p[PATH_MAX];
+	/* nvidia/<component>/lib: NVIDIA's wheels; tensorrt_libs: TensorRT's; torch/lib and
+	 * *.libs: libraries vendored into framework wheels by auditwheel. */
+	snprintf(p, sizeof(p), "%s/nvidia", real);
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(s->pc->fs, p, &d, NULL) == 0) {
+		for (size_t i = 0; i < d.count; i++) {
+			char lib[PATH_MAX];
+			snprintf(lib, sizeof(lib), "%s/nvidia/%s/lib", real, d.names[i]);
+			scan_dir(s, lib, "pip", real);
+		}
+		cuvet_fs_dir_release(&d);
+	}
+	snprintf(p, sizeof(p), "%s/tensorrt_libs", real);
+	scan_dir(s, p, "pip", real);
+	snprintf(p, sizeof(p), "%s/torch/lib", real);
+	scan_dir(s, p, "pip", NULL);
+	if (cuvet_fs_list(s->pc->fs, real, &d, NULL) == 0) {
+		for (size_t i = 0; i < d.count; i++) {
+			if (!str_ends(d.names[i], ".libs"))
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", real, d.names[i]);
+			scan_dir(s, p, "pip", NULL);
+		}
+		cuvet_fs_dir_release(&d);
+	}
+}
+
+/* PREFIX/lib/python3.*\/{site,dist}-packages */
+static void scan_python_prefix(struct scan *s, const char *prefix)
+{
+	char lib[PATH_MAX];
+	snprintf(lib, sizeof(lib), "%s/lib", prefix);
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(s->pc->fs, lib, &d, NULL) < 0)
+		return;
+	for (size_t i = 0; i < d.count; i++) {
+		if (!str_starts(d.names[i], "python3"))
+			continue;
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/%s/site-packages", lib, d.names[i]);
+		scan_site_packages(s, p);
+		snprintf(p, sizeof(p), "%s/%s/dist-packages", lib, d.names[i]);
+		scan_site_packages(s, p);
+	}
+	cuvet_fs_dir_release(&d);
+}
+
+static void path_prefix_scan(const char *dir, size_t len, void *ctx)
+{
+	/* A PATH entry ".../bin" names a Python prefix (a venv's or conda's) at "...". */
+	if (dir[0] != '/' || len < 5 || strncmp(dir + len - 4, "/bin", 4) != 0)
+		return;
+	char prefix[PATH_MAX];
+	if (len - 4 >= sizeof(prefix))
+		return;
+	memcpy(prefix, dir, len - 4);
+	prefix[len - 4] = '\0';
+	scan_python_prefix(ctx, prefix[0] ? prefix : "/");
+}
+
+static void scan_python(struct scan *s)
+{
+	static const char *const prefixes[] = {"/usr", "/usr/local", "/opt/conda", NULL};
+	const char *venv = probe_getenv(s->pc, "VIRTUAL_ENV");
+	if (venv && *venv)
+		scan_python_prefix(s, venv);
+	const char *conda = probe_getenv(s->pc, "CONDA_PREFIX");
+	if (conda && *conda)
+		scan_python_prefix(s, conda);
+	loader_each_ld_library_path(probe_getenv(s->pc, "PATH"), path_prefix_scan, s);
+	for (const char *const *p = prefixes; *p; p++)
+		scan_python_prefix(s, *p);
+	/* Virtual environments kept under /opt (/opt/NAME/.venv, /opt/NAME/venv, /opt/venv). */
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(s->pc->fs, "/opt", &d, NULL) == 0) {
+		for (size_t i = 0; i < d.count; i++) {
+			char p[PATH_MAX];
+			snprintf(p, sizeof(p), "/opt/%s", d.names[i]);
+			scan_python_prefix(s, p);
+			snprintf(p, sizeof(p), "/opt/%s/.venv", d.names[i]);
+			scan_python_prefix(s, p);
+			snprintf(p, sizeof(p), "/opt/%s/venv", d.names[i]);
+			scan_python_prefix(s, p);
+		}
+		cuvet_fs_dir_release(&d);
+	}
+}
+
+static void scan_conda(struct scan *s)
+{
+	const char *conda = probe_getenv(s->pc, "CONDA_PREFIX");
+	char p[PATH_MAX];
+	if (conda && *conda) {
+		snprintf(p, sizeof(p), "%s/lib", conda);
+		scan_dir(s, p, "conda", NULL);
+	}
+	scan_dir(s, "/opt/conda/lib", "conda", NULL);
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(s->pc->fs, "/opt/conda/envs", &d, NULL) == 0) {
+		for (size_t i = 0; i < d.count; i++) {
+			snprintf(p, sizeof(p), "/opt/conda/envs/%s/lib", d.names[i]);
+			scan_dir(s, p, "conda", NULL);
+		}
+		cuvet_fs_dir_release(&d);
+	}
+}
+
+static void mark_default_picks(struct probe_ctx *pc)
+{
+	struct cuvet_facts *f = pc->facts;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		struct cuvet_lib *l = &f->libs[i];
+		if (!l->soname)
+			continue;
+		char pick[PATH_MAX], real[PATH_MAX];
+		const struct cuvet_ldcache_entry *e =
+			pc->cache ? cuvet_ldcache_lookup(pc->cache, l->soname, loader_native_flags(pc)) : NULL;
+		if (e && cuvet_fs_realpath(pc->fs, e->path, real, sizeof(real), NULL) == 0 && strcmp(real, l->real_path) == 0)
+			l->cache_pick = true;
+		if (loader_pick(pc, l->soname, pick, sizeof(pick)) == LOADER_NONE)
+			continue;
+		if (cuvet_fs_realpath(pc->fs, pick, real, sizeof(real), NULL) == 0 && strcmp(real, l->real_path) == 0)
+			l->default_pick = true;
+	}
+}
+
+static int lib_cmp(const void *a, const void *b)
+{
+	const struct cuvet_lib *x = a, *y = b;
+	int c = strcmp(x->family, y->family);
+	if (c)
+		return c;
+	c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return strcmp(x->path, y->path);
+}
+
+int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
+{
+	struct scan s = {.pc = pc};
+	dpkg_load(pc, &s.dpkg);
+	loader_each_ld_library_path(probe_getenv(pc, "LD_LIBRARY_PATH"), llp_scan, &s);
+	scan_cache(&s);
+	/* Without a cache the loader falls back to its default directories; ld.so.conf
+	 * directories count only once ldconfig has put them into the cache. */
+	if (!pc->cache) {
+		for (size_t i = 0; i < pc->conf.count; i++)
+			scan_dir(&s, pc->conf.dirs[i], "ld.so.conf", NULL);
+		for (const char *const *d = loader_default_dirs; *d; d++)
+			scan_dir(&s, *d, "default-dirs", NULL);
+	}
+	scan_cuda_dirs(&s);
+	scan_python(&s);
+	scan_conda(&s);
+	mark_default_picks(pc);
+	if (pc->facts->nlibs > 1)
+		qsort(pc->facts->libs, pc->facts->nlibs, sizeof(*pc->facts->libs), lib_cmp);
+	dpkg_release(&s.dpkg);
+	for (size_t i = 0; i < s.nsite; i++)
+		free(s.site_packages[i]);
+	free(s.site_packages);
+	for (size_t i = 0; i < s.ndirs; i++)
+		free(s.dirs_seen[i]);
+	free(s.dirs_seen);
+	CUVET_UNUSED(err);
+	return 0;
+}
+
+/* ------------------------------------------------------------- toolkits ---- */
+
+static char *json_version(const char *text, size_t len, const char *key)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, 0, &jerr);
+	char *out = NULL;
+	if (root) {
+		const char *v = json_string_value(json_object_get(json_object_get(root, key), "version"));
+		out = xstrdup(v);
+		json_decref(root);
+	}
+	return out;
+}
+
+int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err)
+{
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(pc->fs, CUVET_USR_LOCAL, &d, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < d.count; i++) {
+		const char *n = d.names[i];
+		/* Real toolkit trees are "cuda-X.Y"; "cuda" and "cuda-X" are alternatives links to them. */
+		struct cuvet_version dv;
+		if (!str_starts(n, "cuda-") || cuvet_version_parse(n + 5, &dv, NULL) < 0 || dv.nparts != 2)
+			continue;
+		char base[PATH_MAX];
+		snprintf(base, sizeof(base), "/usr/local/%s", n);
+		if (cuvet_fs_type(pc->fs, base, false) != CUVET_FS_DIR)
+			continue;
+		struct cuvet_toolkit *t = facts_add_toolkit(pc);
+		if (!t)
+			break;
+		t->path = xstrdup(base);
+		char p[PATH_MAX];
+		char *text = NULL;
+		size_t len;
+		snprintf(p, sizeof(p), "%s/version.json", base);
+		if (cuvet_fs_read(pc->fs, p, 1 << 20, &text, &len, NULL) == 0) {
+			t->version = json_version(text, len, "cuda");
+			t->nvcc_version = json_version(text, len, "cuda_nvcc");
+			if (t->version)
+				t->version_source = xstrdup("version.json");
+			free(text);
+		}
+		if (!t->version) {
+			t->version = xstrdup(n + 5);
+			t->version_source = xstrdup("directory-name");
+		}
+		snprintf(p, sizeof(p), "%s/compat", base);
+		struct cuvet_fs_dir c;
+		if (cuvet_fs_list(pc->fs, p, &c, NULL) == 0) {
+			t->compat_dir = xstrdup(p);
+			for (size_t j = 0; j < c.count && !t->compat_libcuda_version; j++)
+				t->compat_libcuda_version = driver_version_from_name(c.names[j], "libcuda");
+			cuvet_fs_dir_release(&c);
+		}
+	}
+	cuvet_fs_dir_release(&d);
+	CUVET_UNUSED(err);
+	return 0;
+}

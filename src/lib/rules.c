@@ -1,0 +1,458 @@
+/* Diagnoses (SPEC §6.3): each rule reads facts only and adds findings with an id, a severity,
+ * the cause and the fix. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct rules {
+	const struct cuvet_facts *f;
+	struct cuvet_findings *out;
+	size_t cap;
+	bool oom;
+};
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (!fmt)
+		return NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+/* summary, cause and fix are printf formats sharing one argument list each; pass preformatted
+ * strings with "%s" where arguments are needed. */
+static void add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
+		char *cause, char *fix)
+{
+	if (!summary || !cause || !fix || xgrow(&r->out->items, &r->cap, r->out->count, sizeof(*r->out->items)) < 0) {
+		r->oom = true;
+		free(summary);
+		free(cause);
+		free(fix);
+		return;
+	}
+	struct cuvet_finding *x = &r->out->items[r->out->count++];
+	x->id = xstrdup(id);
+	x->severity = sev;
+	x->layer = xstrdup(layer);
+	x->summary = summary;
+	x->cause = cause;
+	x->fix = fix;
+}
+
+static char *fmt(const char *f, ...) CUVET_PRINTF(1, 2);
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	char *s = vfmt(f, ap);
+	va_end(ap);
+	return s;
+}
+
+static bool is_live(const struct cuvet_facts *f)
+{
+	return f->root && strcmp(f->root, "/") == 0;
+}
+
+static int vcmp(const char *a, const char *b)
+{
+	int r = 0;
+	if (!a || !b || cuvet_version_compare_str(a, b, &r, NULL) < 0)
+		return 2; /* not comparable */
+	return r;
+}
+
+/* Two versions conflict only where both say something: "13" and "13.0.96" do not. */
+static bool versions_conflict(const char *a, const char *b)
+{
+	struct cuvet_version x, y;
+	if (!a || !b || cuvet_version_parse(a, &x, NULL) < 0 || cuvet_version_parse(b, &y, NULL) < 0)
+		return false;
+	unsigned n = x.nparts < y.nparts ? x.nparts : y.nparts;
+	for (unsigned i = 0; i < n; i++)
+		if (x.part[i] != y.part[i])
+			return true;
+	return false;
+}
+
+static const char *driver_user_version(const struct cuvet_facts *f)
+{
+	return f->driver.nvml_driver_version ? f->driver.nvml_driver_version : NULL;
+}
+
+static bool any_gpu(const struct cuvet_facts *f)
+{
+	return f->ngpus > 0;
+}
+
+static void rule_driver_presence(struct rules *r)
+{
+	const struct cuvet_facts *f = r->f;
+	const struct cuvet_driver *d = &f->driver;
+	if (!d->present) {
+		if (any_gpu(f))
+			add(r, "driver-missing", CUVET_SEV_ERROR, "driver",
+			    fmt("%zu NVIDIA GPU%s present but no NVIDIA driver", f->ngpus, f->ngpus == 1 ? "" : "s"),
+			    fmt("No /proc/driver/nvidia/version and no libcuda.so.1 or libnvidia-ml.so.1 that the loader can find."),
+			    fmt("Install the NVIDIA driver (e.g. the distribution's nvidia-driver or cuda-drivers package) and reboot; "
+				"in a container, run it with the NVIDIA container toolkit (--gpus all / runtimeClassName: nvidia)."));
+		else
+			add(r, "no-driver", CUVET_SEV_ERROR, "driver", fmt("No NVIDIA driver and no NVIDIA GPU found"),
+			    fmt("No /proc/driver/nvidia/version, no NVIDIA PCI device and no libcuda.so.1 or libnvidia-ml.so.1 "
+				"that the loader can find: nothing here can run CUDA."),
+			    fmt("Run on a machine with an NVIDIA GPU and driver; in a container, start it with the NVIDIA "
+				"container toolkit (docker run --gpus all, or runtimeClassName: nvidia in Kubernetes)."));
+		return;
+	}
+	if (!d->module_loaded && (is_live(f) || any_gpu(f)) && (d->libcuda_path || d->libnvml_path))
+		add(r, "module-not-loaded", CUVET_SEV_ERROR, "driver",
+		    fmt("The NVIDIA kernel module is not loaded"),
+		    fmt("The driver's user-space libraries are installed (%s) but /proc/driver/nvidia/version does not exist: "
+			"CUDA calls will fail with \"no CUDA-capable device is detected\" and NVML with \"Driver Not Loaded\".",
+			d->libcuda_path ? d->libcuda_path : d->libnvml_path),
+		    fmt("Load the module (modprobe nvidia) and check dmesg for why it failed (Secure Boot signing, a kernel "
+			"update without a rebuilt DKMS module, nouveau still bound); reboot if in doubt."));
+}
+
+static void rule_version_mismatch(struct rules *r)
+{
+	const struct cuvet_driver *d = &r->f->driver;
+	const char *kv = d->kernel_version;
+	const char *mismatch = NULL, *what = NULL;
+	bool compat = d->libcuda_path && strstr(d->libcuda_path, "/compat/");
+	if (kv && d->libnvml_version && vcmp(kv, d->libnvml_version) != 0) {
+		mismatch = d->libnvml_version;
+		what = "libnvidia-ml.so.1";
+	} else if (kv && d->libcuda_version && !compat && vcmp(kv, d->libcuda_version) != 0) {
+		mismatch = d->libcuda_version;
+		what = "libcuda.so.1";
+	}
+	if (!mismatch && d->nvml_status == 18) {
+		add(r, "driver-version-mismatch", CUVET_SEV_ERROR, "driver",
+		    fmt("Kernel module and user-space driver versions differ"),
+		    fmt("NVML reports NVML_ERROR_LIB_RM_VERSION_MISMATCH (\"Failed to initialize NVML: Driver/library "
+			"version mismatch\"): the driver packages were upgraded but the old kernel module is still loaded%s%s.",
+			kv ? "; kernel module " : "", kv ? kv : ""),
+		    fmt("Reboot, or unload and reload the modules (rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia; modprobe "
+			"nvidia) once no process uses the GPU; then hold the driver packages (apt-mark hold / dnf versionlock) "
+			"so unattended upgrades cannot do this again."));
+		return;
+	}
+	if (!mismatch)
+		return;
+	add(r, "driver-version-mismatch", CUVET_SEV_ERROR, "driver",
+	    fmt("Kernel module %s but user-space driver %s", kv, mismatch),
+	    fmt("/proc/driver/nvidia/version says the loaded kernel module is %s, while %s is version %s. This is the "
+		"cause of \"Failed to initialize NVML: Driver/library version mismatch\" and of CUDA error 803; it "
+		"happens when driver packages are upgraded without a reboot.", kv, what, mismatch),
+	    fmt("Reboot, or unload and reload the modules (rmmod nvidia_uvm nvidia_drm nvidia_modeset nvidia; modprobe "
+		"nvidia) once no process uses the GPU; then hold the driver packages (apt-mark hold / dnf versionlock)."));
+}
+
+static void rule_nvml(struct rules *r)
+{
+	const struct cuvet_driver *d = &r->f->driver;
+	int s = d->nvml_status;
+	if (s == 0 || s == -1 || s == 18)
+		return;
+	const char *why = d->nvml_error ? d->nvml_error : "unknown error";
+	switch (s) {
+	case -2:
+		add(r, "nvml-hung", CUVET_SEV_ERROR, "driver", fmt("NVML did not answer in time"),
+		    fmt("%s. A GPU that has fallen off the bus or a wedged driver makes NVML (and nvidia-smi) hang.", why),
+		    fmt("Check dmesg for Xid errors and \"GPU has fallen off the bus\"; drain the node and reset the GPU "
+			"(nvidia-smi -r) or reboot."));
+		return;
+	case 9:
+		if (!d->present || !d->module_loaded)
+			return; /* said by driver-missing / module-not-loaded */
+		break;
+	case 12:
+		if (!d->present)
+			return;
+		add(r, "nvml-missing", CUVET_SEV_WARNING, "driver", fmt("libnvidia-ml.so.1 cannot be loaded"),
+		    fmt("%s. Without NVML, GPU facts come from /sys and /proc and the driver's CUDA version is inferred.", why),
+		    fmt("Install the driver's NVML library (libnvidia-ml, part of the driver packages); in a container, "
+			"include \"utility\" in NVIDIA_DRIVER_CAPABILITIES."));
+		return;
+	case 4:
+		add(r, "nvml-no-permission", CUVET_SEV_ERROR, "driver", fmt("NVML: insufficient permissions"),
+		    fmt("%s: the process cannot open the /dev/nvidia* device files.", why),
+		    fmt("Run as a user in the group that owns /dev/nvidia* (often \"video\"), or fix the device permissions "
+			"(NVreg_DeviceFileMode); in a container, use the NVIDIA container toolkit to inject the devices."));
+		return;
+	default:
+		break;
+	}
+	add(r, "nvml-failed", CUVET_SEV_ERROR, "driver", fmt("NVML failed: %s", why),
+	    fmt("NVML returned status %d (%s).", s, why),
+	    fmt("Check dmesg for NVIDIA Xid errors; reload the driver or reboot."));
+}
+
+static void rule_gpus(struct rules *r)
+{
+	const struct cuvet_facts *f = r->f;
+	for (size_t i = 0; i < f->ngpus; i++) {
+		const struct cuvet_gpu *g = &f->gpus[i];
+		if (!g->lost)
+			continue;
+		add(r, "gpu-lost", CUVET_SEV_ERROR, "gpu", fmt("GPU %d (%s) is lost", g->index, g->pci_bus_id ? g->pci_bus_id : "?"),
+		    fmt("NVML reports NVML_ERROR_GPU_IS_LOST: the GPU stopped responding (fell off the bus, overheated, or "
+			"hit a fatal Xid)."),
+		    fmt("Drain the node, check dmesg for Xid 79/48/119, reset the GPU (nvidia-smi -r -i %d) or reboot; "
+			"replace the board if it recurs.", g->index));
+	}
+}
+
+static const struct cuvet_lib *find_pick(const struct cuvet_facts *f, const char *soname, bool cache)
+{
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (l->soname && strcmp(l->soname, soname) == 0 && (cache ? l->cache_pick : l->default_pick))
+			return l;
+	}
+	return NULL;
+}
+
+static void rule_stub(struct rules *r)
+{
+	const struct cuvet_facts *f = r->f;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (!l->stub || !l->default_pick || !l->family ||
+		    (strcmp(l->family, "cuda") != 0 && strcmp(l->family, "nvml") != 0))
+			continue;
+		add(r, "stub-reachable", CUVET_SEV_ERROR, "libraries",
+		    fmt("The loader picks a stub %s", l->soname ? l->soname : l->name),
+		    fmt("%s is a link-time stub from the CUDA toolkit, not the driver; a program that loads it fails with "
+			"CUDA_ERROR_STUB_LIBRARY (34) or \"CUDA driver version is insufficient\". It is reached through %s.",
+			l->path, l->found_via),
+		    fmt("Remove the stubs directory from %s (it belongs only in the linker's -L path or LIBRARY_PATH at "
+			"build time) and run ldconfig.",
+			strcmp(l->found_via, "LD_LIBRARY_PATH") == 0 ? "LD_LIBRARY_PATH" : "/etc/ld.so.conf.d"));
+	}
+}
+
+static bool consumer_gpu(const struct cuvet_gpu *g)
+{
+	if (g->segment && strcmp(g->segment, "consumer") == 0)
+		return true;
+	static const char *const brands[] = {"geforce", "geforcertx", "titan", "titanrtx"};
+	for (size_t i = 0; g->brand && i < CUVET_ARRAY_LEN(brands); i++)
+		if (strcmp(g->brand, brands[i]) == 0)
+			return true;
+	return false;
+}
+
+static void rule_compat(struct rules *r)
+{
+	const struct cuvet_facts *f = r->f;
+	const char *drv = f->driver.kernel_version ? f->driver.kernel_version : driver_user_version(f);
+	const struct cuvet_gpu *consumer = NULL;
+	for (size_t i = 0; i < f->ngpus && !consumer; i++)
+		if (consumer_gpu(&f->gpus[i]))
+			consumer = &f->gpus[i];
+	for (size_t i = 0; i < f->ntoolkits; i++) {
+		const struct cuvet_toolkit *t = &f->toolkits[i];
+		if (!t->compat_libcuda_version)
+			continue;
+		/* Is a compat libcuda what the loader picks? */
+		bool picked = false;
+		for (size_t j = 0; j < f->nlibs; j++) {
+			const struct cuvet_lib *l = &f->libs[j];
+			if (l->compat && l->default_pick && l->family && strcmp(l->family, "cuda") == 0 &&
+			    str_starts(l->real_path, t->compat_dir))
+				picked = true;
+		}
+		int c = vcmp(t->compat_libcuda_version, drv);
+		if (drv && c < 0) {
+			add(r, "compat-older-than-driver", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
+			    fmt("Forward-compat libcuda %s in %s is older than the driver %s", t->compat_libcuda_version,
+				t->compat_dir, drv),
+			    fmt("A cuda-compat package is only for running a newer CUDA on an older driver. This one "
+				"(libcuda %s) is older than the installed driver %s, so it must not be loaded: if it is (through "
+				"LD_LIBRARY_PATH, an ld.so.conf entry, or an image entrypoint that enables forward compatibility), "
+				"CUDA fails with error 803, \"system has unsupported display driver / cuda driver combination\".%s",
+				t->compat_libcuda_version, drv,
+				picked ? " The loader picks it now." : " The loader does not pick it now."),
+			    fmt("Keep %s out of LD_LIBRARY_PATH and ld.so.conf; remove the package (apt-get remove cuda-compat-%s) "
+				"or install the cuda-compat package that matches a newer CUDA than the driver supports.",
+				t->compat_dir, t->version ? t->version : "X-Y"));
+		}
+		if (consumer)
+			add(r, "compat-unsupported-gpu", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
+			    fmt("Forward-compat libcuda in %s on a %s GPU", t->compat_dir, consumer->brand),
+			    fmt("CUDA forward compatibility works only on data-center GPUs, selected NGC-ready RTX boards and "
+				"Jetson. On GPU %d (%s, brand %s) a program that loads the compat libcuda fails with error 804, "
+				"\"forward compatibility was attempted on non supported HW\".%s",
+				consumer->index, consumer->name ? consumer->name : "?", consumer->brand,
+				picked ? " The loader picks it now." : ""),
+			    fmt("Do not load %s on this machine: upgrade the driver instead to run a newer CUDA.", t->compat_dir));
+	}
+}
+
+static const char *where(const struct cuvet_lib *l)
+{
+	if (strcmp(l->found_via, "pip") == 0)
+		return "pip wheel";
+	if (strcmp(l->found_via, "conda") == 0)
+		return "conda";
+	if (strcmp(l->found_via, "cuda-dir") == 0)
+		return "CUDA toolkit";
+	if (strcmp(l->found_via, "LD_LIBRARY_PATH") == 0)
+		return "LD_LIBRARY_PATH";
+	return "system";
+}
+
+/* Two copies of one library with conflicting versions: a plain dlopen gets one, a pip-installed
+ * framework (PyTorch, JAX, TensorFlow) gets the wheel's copy through its RPATH, and a process that
+ * ends up with both crashes or fails in odd ways. One finding per SONAME's family. */
+static void rule_duplicates(struct rules *r)
+{
+	const struct cuvet_facts *f = r->f;
+	bool *done = calloc(f->nlibs ? f->nlibs : 1, sizeof(bool));
+	if (!done) {
+		r->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *a = &f->libs[i];
+		if (done[i] || a->stub || a->compat || !a->soname || !a->version)
+			continue;
+		/* Report the family once, through its first SONAME that has conflicting copies. */
+		size_t conflicts = 0;
+		for (size_t j = i + 1; j < f->nlibs; j++) {
+			const struct cuvet_lib *b = &f->libs[j];
+			if (!b->stub && !b->compat && b->soname && strcmp(a->soname, b->soname) == 0 &&
+			    versions_conflict(a->version, b->version))
+				conflicts++;
+		}
+		if (!conflicts)
+			continue;
+		struct sbuf cause;
+		sbuf_init(&cause);
+		const struct cuvet_lib *pick = find_pick(f, a->soname, false), *pip = NULL;
+		size_t ncopies = 0;
+		for (size_t j = i; j < f->nlibs; j++) {
+			const struct cuvet_lib *b = &f->libs[j];
+			if (b->stub || b->compat || !b->soname || strcmp(a->soname, b->soname) != 0)
+				continue;
+			ncopies++;
+			if (strcmp(b->found_via, "pip") == 0 && !pip)
+				pip = b;
+			sbuf_addf(&cause, "%s%s %s in %s (%s, version from %s)%s", ncopies > 1 ? "; " : "", a->soname,
+				  b->version ? b->version : "?", b->path, where(b), b->version_source ? b->version_source : "?",
+				  b->default_pick ? " <- a plain dlopen picks this one" : "");
+		}
+		/* Mark every library of the family so the sub-libraries do not repeat the finding. */
+		for (size_t j = i; j < f->nlibs; j++)
+			if (strcmp(f->libs[j].family, a->family) == 0)
+				done[j] = true;
+		sbuf_addf(&cause, ". ");
+		if (pip)
+			sbuf_addf(&cause, "Frameworks installed with pip (PyTorch, JAX, TensorFlow) load %s through their "
+					  "RPATH ($ORIGIN/../../nvidia/...), while programs without one get %s. ",
+				  pip->path, pick ? pick->path : "whatever the loader finds first");
+		sbuf_addf(&cause, "Two versions in one process (one loaded by a framework, one by a plugin or by "
+				  "LD_LIBRARY_PATH) cause symbol clashes, wrong results or crashes.");
+		char *c = sbuf_steal(&cause);
+		add(r, "duplicate-library", CUVET_SEV_WARNING, "libraries",
+		    fmt("%zu copies of %s (%s) with different versions", ncopies, a->soname, a->family), c,
+		    fmt("Keep one %s: remove the copy you do not use (pip uninstall, or apt-get remove), or make sure each "
+			"program loads only the one it was built for (no LD_LIBRARY_PATH pointing at the other copy).",
+			a->family));
+	}
+	free(done);
+}
+
+static void rule_ld_library_path(struct rules *r)
+{
+	const struct cuvet_facts *f = r->f;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (!l->default_pick || !l->soname || strcmp(l->found_via, "LD_LIBRARY_PATH") != 0)
+			continue;
+		const struct cuvet_lib *c = find_pick(f, l->soname, true);
+		if (!c || c == l || strcmp(c->real_path, l->real_path) == 0)
+			continue;
+		bool differs = versions_conflict(l->version, c->version);
+		add(r, "ld-library-path-shadows", differs ? CUVET_SEV_WARNING : CUVET_SEV_INFO, "environment",
+		    fmt("LD_LIBRARY_PATH shadows the cache for %s", l->soname),
+		    fmt("LD_LIBRARY_PATH makes the loader take %s (%s) instead of %s (%s), which /etc/ld.so.cache names. "
+			"LD_LIBRARY_PATH is inherited by every child process and applies to every program.",
+			l->path, l->version ? l->version : "version unknown", c->path, c->version ? c->version : "version unknown"),
+		    fmt("Remove the directory of %s from LD_LIBRARY_PATH, or set it only for the one program that needs it.",
+			l->path));
+	}
+}
+
+struct cuvet_findings *cuvet_doctor(const struct cuvet_facts *facts, struct cuvet_error *err)
+{
+	struct rules r = {.f = facts};
+	r.out = calloc(1, sizeof(*r.out));
+	if (!r.out) {
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	rule_driver_presence(&r);
+	rule_version_mismatch(&r);
+	rule_nvml(&r);
+	rule_gpus(&r);
+	rule_stub(&r);
+	rule_compat(&r);
+	rule_duplicates(&r);
+	rule_ld_library_path(&r);
+	if (r.oom) {
+		cuvet_findings_free(r.out);
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	return r.out;
+}
+
+void cuvet_findings_free(struct cuvet_findings *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->count; i++) {
+		free(f->items[i].id);
+		free(f->items[i].layer);
+		free(f->items[i].summary);
+		free(f->items[i].cause);
+		free(f->items[i].fix);
+	}
+	free(f->items);
+	free(f);
+}
+
+json_t *facts_to_jansson(const struct cuvet_facts *f);
+
+char *cuvet_findings_to_json(const struct cuvet_facts *facts, const struct cuvet_findings *f, bool pretty,
+			     struct cuvet_error *err)
+{
+	json_t *arr = json_array();
+	size_t errors = 0, warnings = 0;
+	for (size_t i = 0; i < f->count; i++) {
+		const struct cuvet_finding *x = &f->items[i];
+		errors += x->severity == CUVET_SEV_ERROR;
+		warnings += x->severity == CUVET_SEV_WARNING;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", x->id, "severity",
+						     cuvet_severity_name(x->severity), "layer", x->layer, "summary",
+						     x->summary, "cause", x->cause, "fix", x->fix));
+	}
+	json_t *root = json_pack("{s:s, s:s, s:i, s:i, s:o, s:o}", "schema", "cuvet.doctor/1", "verdict",
+				 errors ? "FAIL" : "PASS", "errors", (json_int_t)errors, "warnings", (json_int_t)warnings,
+				 "findings", arr, "facts", facts_to_jansson(facts));
+	char *s = root ? json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	if (!s)
+		err_set(err, CUVET_E_NOMEM, "out of memory building JSON");
+	return s;
+}

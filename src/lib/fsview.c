@@ -109,7 +109,11 @@ const char *cuvet_fs_root(const struct cuvet_fs *fs)
  * from PATH, e.g. for a dangling link: "/lib/x (at /opt/gone): No such file or directory". */
 static int fs_fail(struct cuvet_error *err, int errnum, const char *path, const char *at)
 {
-	if (strcmp(fs_rel(path), fs_rel(at)) == 0)
+	const char *a = fs_rel(path), *b = fs_rel(at);
+	size_t la = strlen(a), lb = strlen(b);
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	if (la == lb && memcmp(a, b, la) == 0)
 		return err_sys(err, errnum, "%s", path);
 	return err_sys(err, errnum, "%s (at %s)", path, at);
 }
@@ -137,6 +141,7 @@ static int fs_resolve(struct cuvet_fs *fs, const char *path, bool follow_last, c
 	char target[PATH_MAX]; /* a link's target, then target + the rest */
 	size_t olen = 1, pos = 0;
 	unsigned links = 0;
+	bool want_dir = false; /* the last component had a '/' after it */
 
 	size_t plen = strlen(path);
 	if (plen >= sizeof(rest))
@@ -160,12 +165,14 @@ static int fs_resolve(struct cuvet_fs *fs, const char *path, bool follow_last, c
 			q++;
 		bool last = rest[q] == '\0';
 
+		want_dir = false;
 		if (clen == 1 && rest[start] == '.')
 			continue;
 		if (clen == 2 && rest[start] == '.' && rest[start + 1] == '.') {
 			fs_pop(out, &olen);
 			continue;
 		}
+		want_dir = last && slash_after;
 		size_t prev = olen;
 		if (olen + 1 + clen >= PATH_MAX)
 			return err_set(err, CUVET_E_RANGE, "%s: path too long", path);
@@ -203,6 +210,14 @@ static int fs_resolve(struct cuvet_fs *fs, const char *path, bool follow_last, c
 			olen = prev;
 			out[olen] = '\0';
 		}
+	}
+	/* "file/" is ENOTDIR, as for the kernel and realpath(3). */
+	if (want_dir && olen > 1) {
+		struct stat st;
+		if (fstatat(fs->rootfd, out + 1, &st, 0) < 0)
+			return fs_fail(err, errno, path, out);
+		if (!S_ISDIR(st.st_mode))
+			return fs_fail(err, ENOTDIR, path, out);
 	}
 	return 0;
 }

@@ -104,6 +104,14 @@ static int group_setup(void **state)
 	put("listme/.hidden", "", 0);
 	put("listme/a.conf", "", 0);
 	dir("listme/sub");
+	/* More names than one 16 KiB getdents64 buffer holds, created in reverse order. */
+	dir("many");
+	for (int i = 599; i >= 0; i--) {
+		char name[80];
+		snprintf(name, sizeof(name), "many/file-%04d-padding-padding-padding-padding", i);
+		put(name, "", 0);
+	}
+	link_("/dir/sub/../../etc/x", "abs2");
 	char fifo[PATH_MAX + 64];
 	snprintf(fifo, sizeof(fifo), "%s/fifo", g_root);
 	assert_int_equal(mkfifo(fifo, 0644), 0);
@@ -179,6 +187,11 @@ static void test_realpath(void **state)
 	expect_real(fs, "/linkdeep/d/e/f/g/h/file", "/deep/a/b/c/d/e/f/g/h/file");
 	expect_real(fs, "/deep/a/b/c/d/e/f/g/h/file", "/deep/a/b/c/d/e/f/g/h/file");
 	expect_real(fs, "/chain1", "/etc/x");
+	expect_real(fs, "/abs2", "/etc/x");
+	expect_real(fs, "/dir/sub/", "/dir/sub");
+	expect_real(fs, "/linkdir/", "/dir");
+	expect_real_err(fs, "/dir/sub/rel/", CUVET_E_NOTFOUND, "/dir/sub/rel/ (at /etc/x): Not a directory");
+	expect_real_err(fs, "/etc/x/", CUVET_E_NOTFOUND, "/etc/x/: Not a directory");
 
 	expect_real_err(fs, "/chain0", CUVET_E_LOOP, "/chain0: too many levels of symbolic links (more than 40)");
 	expect_real_err(fs, "/loop_a", CUVET_E_LOOP, "/loop_a: too many levels of symbolic links (more than 40)");
@@ -309,6 +322,15 @@ static void test_list(void **state)
 	assert_int_equal(cuvet_fs_list(fs, "/listme/sub", &d, &err), 0);
 	assert_int_equal(d.count, 0);
 	assert_null(d.names);
+	cuvet_fs_dir_release(&d);
+
+	assert_int_equal(cuvet_fs_list(fs, "/many", &d, &err), 0);
+	assert_int_equal(d.count, 600);
+	for (size_t i = 0; i < d.count; i++) {
+		char name[80];
+		snprintf(name, sizeof(name), "file-%04zu-padding-padding-padding-padding", i);
+		assert_string_equal(d.names[i], name);
+	}
 	cuvet_fs_dir_release(&d);
 
 	/* The root through a link that climbs out of it. */

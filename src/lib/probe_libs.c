@@ -189,13 +189,16 @@ static const struct dpkg_pkg *dpkg_owner(const struct dpkg_db *db, const char *p
 			return &db->pkgs[i];
 	if (!name_version)
 		return NULL;
+	/* Runtime packages before -dev ones, which carry the same version. */
 	size_t n = strlen(name_version);
-	for (size_t i = 0; i < db->count; i++) {
-		const struct dpkg_pkg *p = &db->pkgs[i];
-		if (p->list || !dpkg_family_match(p->name, family))
-			continue;
-		if (strncmp(p->version, name_version, n) == 0 && (p->version[n] == '\0' || p->version[n] == '.'))
-			return p;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < db->count; i++) {
+			const struct dpkg_pkg *p = &db->pkgs[i];
+			if (p->list || !dpkg_family_match(p->name, family) || (strstr(p->name, "-dev") != NULL) != (pass == 1))
+				continue;
+			if (strncmp(p->version, name_version, n) == 0 && (p->version[n] == '\0' || p->version[n] == '.'))
+				return p;
+		}
 	}
 	return NULL;
 }
@@ -270,13 +273,21 @@ static void set_version(struct scan *s, struct cuvet_lib *l, const struct family
 	struct cuvet_version v;
 	if (rv && cuvet_version_parse(rv, &v, NULL) == 0) {
 		unsigned soparts = 0;
+		uint32_t sv_major = 0;
 		if (l->soname) {
 			const char *ss = strstr(l->soname, ".so.");
 			struct cuvet_version sv;
-			if (ss && cuvet_version_parse(ss + 4, &sv, NULL) == 0)
+			if (ss && cuvet_version_parse(ss + 4, &sv, NULL) == 0) {
 				soparts = sv.nparts;
+				sv_major = sv.part[0];
+			}
 		}
-		if (v.nparts > soparts)
+		/* A file-name version counts only when it continues the SONAME's: CUPTI's
+		 * libcupti.so.2025.3.1 behind SONAME libcupti.so.13 is another numbering. The
+		 * driver's libraries (libcuda.so.580.159.04 behind libcuda.so.1) carry the driver version. */
+		bool same_scheme = soparts == 0 || sv_major == v.part[0] || strcmp(fam->family, "cuda") == 0 ||
+				   strcmp(fam->family, "nvml") == 0;
+		if (v.nparts > soparts && same_scheme)
 			name_version = xstrdup(rv);
 	}
 	if (site && fam->wheel) {

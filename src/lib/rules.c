@@ -304,11 +304,13 @@ static void rule_compat(struct rules *r)
 		}
 		if (consumer)
 			add(r, "compat-unsupported-gpu", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
-			    fmt("Forward-compat libcuda in %s on a %s GPU", t->compat_dir, consumer->brand),
+			    fmt("Forward-compat libcuda in %s on a consumer GPU (%s)", t->compat_dir,
+				consumer->name ? consumer->name : "unknown model"),
 			    fmt("CUDA forward compatibility works only on data-center GPUs, selected NGC-ready RTX boards and "
-				"Jetson. On GPU %d (%s, brand %s) a program that loads the compat libcuda fails with error 804, "
+				"Jetson. On GPU %d (%s, %s) a program that loads the compat libcuda fails with error 804, "
 				"\"forward compatibility was attempted on non supported HW\".%s",
-				consumer->index, consumer->name ? consumer->name : "?", consumer->brand,
+				consumer->index, consumer->name ? consumer->name : "unknown model",
+				consumer->brand ? consumer->brand : "consumer class per the knowledge base",
 				picked ? " The loader picks it now." : ""),
 			    fmt("Do not load %s on this machine: upgrade the driver instead to run a newer CUDA.", t->compat_dir));
 	}

@@ -486,7 +486,7 @@ static int kb_files(const struct cuvet_kb *kb, const struct kb_cli *o)
 			return EXIT_INPUT;
 		}
 		if (arr)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "file", name, "origin", origin,
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "file", name, "origin", origin, "bytes",
 							     (json_int_t)len));
 		else if (!o->quiet)
 			printf("  %-32s %7zu bytes  %s\n", name, len, origin);

@@ -41,7 +41,7 @@ static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuve
 			if (d->cuda_driver_version > 0) {
 				size_t n = strlen(detail);
 				snprintf(detail + n, sizeof(detail) - n, "%d.%d (%s)", d->cuda_driver_version / 1000,
-					 (d->cuda_driver_version % 1000) / 10, d->cuda_driver_source ? d->cuda_driver_source : "?");
+					 (d->cuda_driver_version % 1000) / 10, cuda_source_text(d->cuda_driver_source));
 			}
 		} else if (li == 1) {
 			size_t vis = 0;

@@ -173,3 +173,82 @@ void probe_note(struct probe_ctx *pc, const char *fmt, ...)
 	if (s)
 		f->notes[f->nnotes++] = s;
 }
+
+/* Open addressing over a power-of-two table; an entry with real == NULL remembers a failure. */
+struct probe_memo_entry {
+	char *path;
+	char *real;
+};
+
+struct probe_memo {
+	size_t cap, count;
+	struct probe_memo_entry *e;
+};
+
+static size_t memo_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL & SIZE_MAX;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+static struct probe_memo_entry *memo_slot(struct probe_memo *m, const char *path)
+{
+	size_t i = memo_hash(path) & (m->cap - 1);
+	while (m->e[i].path && strcmp(m->e[i].path, path) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->e[i];
+}
+
+static int memo_grow(struct probe_memo *m)
+{
+	struct probe_memo n = {m->cap ? m->cap * 2 : 512, m->count, NULL};
+	n.e = calloc(n.cap, sizeof(*n.e));
+	if (!n.e)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->e[i].path)
+			*memo_slot(&n, m->e[i].path) = m->e[i];
+	free(m->e);
+	*m = n;
+	return 0;
+}
+
+int probe_realpath(struct probe_ctx *pc, const char *path, char *out, size_t outlen)
+{
+	struct probe_memo *m = pc->memo;
+	if (!m && (m = pc->memo = calloc(1, sizeof(*m))) == NULL)
+		return cuvet_fs_realpath(pc->fs, path, out, outlen, NULL);
+	if ((m->count + 1) * 2 > m->cap && memo_grow(m) < 0)
+		return cuvet_fs_realpath(pc->fs, path, out, outlen, NULL);
+	struct probe_memo_entry *e = memo_slot(m, path);
+	if (e->path) {
+		if (!e->real || strlen(e->real) >= outlen)
+			return -1;
+		memcpy(out, e->real, strlen(e->real) + 1);
+		return 0;
+	}
+	int rc = cuvet_fs_realpath(pc->fs, path, out, outlen, NULL);
+	char *key = strdup(path);
+	if (key) {
+		e->path = key;
+		e->real = rc == 0 ? strdup(out) : NULL;
+		m->count++;
+	}
+	return rc;
+}
+
+void probe_memo_free(struct probe_ctx *pc)
+{
+	struct probe_memo *m = pc->memo;
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->e[i].path);
+		free(m->e[i].real);
+	}
+	free(m->e);
+	free(m);
+	pc->memo = NULL;
+}

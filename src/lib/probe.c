@@ -132,6 +132,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	cuvet_ldconf_release(&pc.conf);
 	cuvet_fs_free(pc.fs);
 	cuvet_kb_free(own_kb);
+	probe_memo_free(&pc);
 	return pc.facts;
 fail:
 	if (pc.nvml_pid > 0) {
@@ -141,6 +142,7 @@ fail:
 		close(pc.nvml_fd);
 	}
 	cuvet_kb_free(own_kb);
+	probe_memo_free(&pc);
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
 	cuvet_fs_free(pc.fs);

@@ -15,9 +15,15 @@ struct probe_ctx {
 	struct cuvet_ldconf conf;              /* /etc/ld.so.conf directories */
 	const struct cuvet_kb *kb;             /* opts->kb, or the built-in one loaded for this probe */
 	int nvml_pid, nvml_fd;                 /* the NVML child while it runs (-1: none) */
+	struct probe_memo *memo;               /* realpath answers, for paths asked again */
 	double nvml_deadline, nvml_timeout;
 	size_t libs_cap, gpus_cap, toolkits_cap, env_cap, notes_cap;
 };
+
+/* cuvet_fs_realpath with the answer remembered for the rest of the probe: the same library
+ * paths are resolved while scanning, while deciding what the loader picks, and for the driver. */
+int probe_realpath(struct probe_ctx *pc, const char *path, char *out, size_t outlen);
+void probe_memo_free(struct probe_ctx *pc);
 
 /* Environment lookup in ctx->env. */
 const char *probe_getenv(const struct probe_ctx *pc, const char *key);

@@ -65,7 +65,7 @@ static void pick_driver_lib(struct probe_ctx *pc, const char *soname, const char
 	if (loader_pick(pc, soname, path, sizeof(path)) == LOADER_NONE)
 		return;
 	*path_out = xstrdup(path);
-	if (cuvet_fs_realpath(pc->fs, path, real, sizeof(real), NULL) == 0)
+	if (probe_realpath(pc, path, real, sizeof(real)) == 0)
 		*version_out = driver_version_from_name(real, base);
 }
 

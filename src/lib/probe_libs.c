@@ -359,7 +359,11 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 	int n = snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return;
-	if (cuvet_fs_realpath(pc->fs, path, real, sizeof(real), NULL) < 0)
+	/* "libX.so" links are for the link editor; the loader opens SONAMEs. A regular file of that
+	 * name (a toolkit stub) still counts. */
+	if (!*sover && cuvet_fs_type(pc->fs, path, false) == CUVET_FS_LINK)
+		return;
+	if (probe_realpath(pc, path, real, sizeof(real)) < 0)
 		return;
 	if (cuvet_fs_type(pc->fs, real, false) != CUVET_FS_FILE)
 		return;
@@ -390,7 +394,7 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 		char alt[PATH_MAX];
 		char altreal[PATH_MAX];
 		if (pathf(alt, sizeof(alt), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, l->soname) &&
-		    cuvet_fs_realpath(pc->fs, alt, altreal, sizeof(altreal), NULL) == 0 && strcmp(altreal, real) == 0) {
+		    probe_realpath(pc, alt, altreal, sizeof(altreal)) == 0 && strcmp(altreal, real) == 0) {
 			free(l->name);
 			free(l->path);
 			l->name = xstrdup(l->soname);
@@ -404,7 +408,7 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 static void scan_dir(struct scan *s, const char *dir, const char *via, const char *site)
 {
 	char real[PATH_MAX];
-	if (cuvet_fs_realpath(s->pc->fs, dir, real, sizeof(real), NULL) < 0)
+	if (probe_realpath(s->pc, dir, real, sizeof(real)) < 0)
 		return;
 	if (seen_dir(s, real))
 		return;
@@ -489,7 +493,7 @@ static void scan_cuda_dirs(struct scan *s)
 static void scan_site_packages(struct scan *s, const char *site)
 {
 	char real[PATH_MAX];
-	if (cuvet_fs_realpath(s->pc->fs, site, real, sizeof(real), NULL) < 0 ||
+	if (probe_realpath(s->pc, site, real, sizeof(real)) < 0 ||
 	    cuvet_fs_type(s->pc->fs, real, false) != CUVET_FS_DIR)
 		return;
 	for (size_t i = 0; i < s->nsite; i++)
@@ -621,11 +625,11 @@ static void mark_default_picks(struct probe_ctx *pc)
 		char pick[PATH_MAX], real[PATH_MAX];
 		const struct cuvet_ldcache_entry *e =
 			pc->cache ? cuvet_ldcache_lookup(pc->cache, l->soname, loader_native_flags(pc)) : NULL;
-		if (e && cuvet_fs_realpath(pc->fs, e->path, real, sizeof(real), NULL) == 0 && strcmp(real, l->real_path) == 0)
+		if (e && probe_realpath(pc, e->path, real, sizeof(real)) == 0 && strcmp(real, l->real_path) == 0)
 			l->cache_pick = true;
 		if (loader_pick(pc, l->soname, pick, sizeof(pick)) == LOADER_NONE)
 			continue;
-		if (cuvet_fs_realpath(pc->fs, pick, real, sizeof(real), NULL) == 0 && strcmp(real, l->real_path) == 0)
+		if (probe_realpath(pc, pick, real, sizeof(real)) == 0 && strcmp(real, l->real_path) == 0)
 			l->default_pick = true;
 	}
 }

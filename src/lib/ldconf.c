@@ -130,7 +130,8 @@ static int ldconf_glob(struct cuvet_fs *fs, const char *pattern, struct strlist 
 	prefix[0] = '\0';
 	if (glob_walk(fs, prefix, 0, pattern, false, out, err) < 0)
 		return -1;
-	qsort(out->v, out->n, sizeof(char *), strp_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), strp_cmp);
 	return 0;
 }
 

@@ -22,6 +22,10 @@
  *   end                               last line; anything after it is an error
  *
  * Keys that NVML could not answer are left out, so they stay unknown in the facts.
+ *
+ * fork() without exec: the child runs only this file's code, dlopen and NVML. In a
+ * multi-threaded caller (the exporter) a lock held by another thread at fork time could
+ * block the child's dlopen or malloc; the deadline turns that into a timeout, not a hang.
  */
 #include <dlfcn.h>
 #include <errno.h>

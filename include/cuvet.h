@@ -168,6 +168,13 @@ CUVET_API int cuvet_ldconf_read(struct cuvet_fs *fs, const char *path, struct cu
 				struct cuvet_error *err);
 CUVET_API void cuvet_ldconf_release(struct cuvet_ldconf *conf);
 
+/* -- Added with the fs/ldcache/ldconf modules (wt-fs) -- */
+/* Everything `ldconfig -p` prints inside the parentheses for ENTRY: the flags, then
+ * `, hwcap: "x86-64-v3"` for a glibc-hwcaps entry or `, hwcap: 0x...` for a legacy one.
+ * Returns the length that would have been written, as snprintf does. */
+CUVET_API int cuvet_ldcache_entry_desc(const struct cuvet_ldcache_entry *entry, char *buf, size_t len);
+/* -- end of wt-fs additions -- */
+
 /* --------------------------------------------------------------------- ELF ---- */
 
 /* Reads the dynamic-linking facts of an ELF file from a buffer (through libelf). */
@@ -185,6 +192,47 @@ struct cuvet_elf_info {
 };
 CUVET_API int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err);
 CUVET_API void cuvet_elf_info_release(struct cuvet_elf_info *info);
+
+/* --- ELF: symbol versions and dynamic symbols (module elf.c; used by "cuvet why") --- */
+
+/* One DT_VERNEED file: the versions this object needs from FILE ("libc.so.6": "GLIBC_2.34", ...). */
+struct cuvet_elf_verneed {
+	char *file;
+	size_t nversions;
+	char **versions;
+	bool *weak;                 /* VER_FLG_WEAK per version */
+};
+
+/* One dynamic symbol (.dynsym, index 0 left out). */
+struct cuvet_elf_symbol {
+	char *name;
+	char *version;              /* from .gnu.version; NULL when unversioned or local */
+	bool defined;               /* st_shndx != SHN_UNDEF */
+	bool weak;                  /* STB_WEAK */
+	bool hidden;                /* a non-default version ("sym@V", not "sym@@V") */
+	int type;                   /* STT_* */
+	int bind;                   /* STB_* */
+};
+
+struct cuvet_elf_symbols {
+	size_t nverneed;
+	struct cuvet_elf_verneed *verneed;
+	size_t nverdef;
+	char **verdef;              /* defined version names in index order; verdef_base[i] marks the
+	                               VER_FLG_BASE entry (the file's own name) */
+	bool *verdef_base;
+	size_t nsyms;
+	struct cuvet_elf_symbol *syms;
+};
+
+/* Reads version requirements, version definitions and dynamic symbols. Slower than
+ * cuvet_elf_read (it walks .dynsym); call it only for the files that need it. Works from section
+ * headers, or from the dynamic tags (DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH /
+ * DT_GNU_HASH) when section headers are stripped. */
+CUVET_API int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out,
+				     struct cuvet_error *err);
+CUVET_API void cuvet_elf_symbols_release(struct cuvet_elf_symbols *syms);
+/* --- end ELF symbols --- */
 
 /* ------------------------------------------------------------------- facts ---- */
 
@@ -325,7 +373,7 @@ CUVET_API char *cuvet_findings_to_json(const struct cuvet_facts *facts, const st
 
 /* ---------------------------------------------------------- knowledge base ---- */
 
-/* The knowledge base (data/ *.tsv files, each row with its public source) is compiled into the
+/* The knowledge base (the data/ tables, each row with its public source) is compiled into the
  * library; cuvet_kb_load(DIR) reads a newer copy of the same files from DIR instead. */
 struct cuvet_kb;
 CUVET_API struct cuvet_kb *cuvet_kb_load(const char *dir, struct cuvet_error *err); /* NULL: built-in */
@@ -344,6 +392,16 @@ struct cuvet_kb_gpu {
 /* Looks up a GPU by its PCI device id (0x2335; the vendor is NVIDIA's 0x10de). Returns 0 and
  * fills OUT (pointers into KB), or -1 when the id is not in the table. */
 CUVET_API int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cuvet_kb_gpu *out);
+
+/* ---- knowledge base: loading and queries (module kb; src/lib/kb.c) ---- */
+
+/* Parses every table now (the built-in ones are otherwise parsed on first use; a --kb
+ * directory is always checked by cuvet_kb_load). Fails with the first table's error, which
+ * names the file and line: "data/driver-branch-cuda.tsv:7: expected 7 columns, found 5". */
+CUVET_API int cuvet_kb_check(const struct cuvet_kb *kb, struct cuvet_error *err);
+/* The directory given to cuvet_kb_load, or NULL for the built-in copy. Files missing from the
+ * directory are taken from the built-in copy. */
+CUVET_API const char *cuvet_kb_dir(const struct cuvet_kb *kb);
 
 /* ----------------------------------------------------------------- library ---- */
 

@@ -53,7 +53,7 @@ static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuve
 			else
 				snprintf(detail, sizeof(detail), "none found");
 		} else if (li == 2) {
-			snprintf(detail, sizeof(detail), "%zu NVIDIA library files", f->nlibs);
+			snprintf(detail, sizeof(detail), "%zu NVIDIA library file%s", f->nlibs, f->nlibs == 1 ? "" : "s");
 		} else {
 			const char *llp = cuvet_facts_env(f, "LD_LIBRARY_PATH");
 			snprintf(detail, sizeof(detail), "LD_LIBRARY_PATH %s", llp && *llp ? "set" : "not set");

@@ -34,6 +34,9 @@ int xgrow(void *arr, size_t *cap, size_t n, size_t elem);
 int parse_ulong(const char *s, int base, unsigned long max, unsigned long *out);
 int parse_long(const char *s, int base, long min, long max, long *out);
 
+/* snprintf for paths: false (and OUT emptied) when the result does not fit. */
+bool pathf(char *out, size_t len, const char *fmt, ...) CUVET_PRINTF(3, 4);
+
 /* String helpers. */
 bool str_starts(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);

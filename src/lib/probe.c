@@ -46,7 +46,7 @@ static void classify_gpus(struct probe_ctx *pc)
 	for (size_t i = 0; i < pc->facts->ngpus; i++) {
 		struct cuvet_gpu *g = &pc->facts->gpus[i];
 		struct cuvet_kb_gpu k;
-		if (!g->pci_device_id || cuvet_kb_gpu_by_pci(pc->opts->kb, g->pci_device_id >> 16, &k) < 0)
+		if (!g->pci_device_id || cuvet_kb_gpu_by_pci(pc->kb, g->pci_device_id >> 16, &k) < 0)
 			continue;
 		if (!g->segment)
 			g->segment = xstrdup(k.segment);
@@ -69,6 +69,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	double t0 = now();
 	const char *root = opts->root && *opts->root ? opts->root : "/";
 	struct probe_ctx pc = {0};
+	struct cuvet_kb *own_kb = NULL;
 	pc.opts = opts;
 	pc.env = opts->env ? opts->env : environ;
 	static char *const empty_env[] = {NULL};
@@ -84,6 +85,12 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	if (!pc.fs)
 		goto fail;
 	pc.live = strcmp(cuvet_fs_root(pc.fs), "") == 0;
+	pc.kb = opts->kb;
+	if (!pc.kb) {
+		pc.kb = own_kb = cuvet_kb_load(NULL, err);
+		if (!pc.kb)
+			goto fail;
+	}
 
 	load_cache(&pc);
 	struct cuvet_error cerr = {0};
@@ -99,8 +106,10 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
 	cuvet_fs_free(pc.fs);
+	cuvet_kb_free(own_kb);
 	return pc.facts;
 fail:
+	cuvet_kb_free(own_kb);
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
 	cuvet_fs_free(pc.fs);

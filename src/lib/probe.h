@@ -13,6 +13,7 @@ struct probe_ctx {
 	bool live;                             /* the root is this machine's "/" */
 	struct cuvet_ldcache *cache;           /* parsed /etc/ld.so.cache, or NULL */
 	struct cuvet_ldconf conf;              /* /etc/ld.so.conf directories */
+	const struct cuvet_kb *kb;             /* opts->kb, or the built-in one loaded for this probe */
 	size_t libs_cap, gpus_cap, toolkits_cap, env_cap, notes_cap;
 };
 

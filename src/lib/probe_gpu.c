@@ -140,7 +140,7 @@ static int proc_info_read(struct cuvet_fs *fs, const char *name, struct proc_inf
 static int gpu_from_kb(struct probe_ctx *pc, struct cuvet_gpu *g, unsigned device_id)
 {
 	struct cuvet_kb_gpu kg;
-	const struct cuvet_kb *kb = pc->opts ? pc->opts->kb : NULL;
+	const struct cuvet_kb *kb = pc->kb;
 	if (cuvet_kb_gpu_by_pci(kb, device_id, &kg) < 0)
 		return 0;
 	if (!g->name && kg.model && !(g->name = strdup(kg.model)))

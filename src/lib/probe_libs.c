@@ -106,12 +106,13 @@ static void dpkg_add(struct probe_ctx *pc, struct dpkg_db *db, const char *pkg, 
 	p->list = NULL;
 	char path[PATH_MAX];
 	size_t l;
-	snprintf(path, sizeof(path), "/var/lib/dpkg/info/%s.list", pkg);
-	if (cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) < 0 && arch) {
-		snprintf(path, sizeof(path), "/var/lib/dpkg/info/%s:%s.list", pkg, arch);
-		if (cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) < 0)
-			p->list = NULL;
-	}
+	if (pathf(path, sizeof(path), "/var/lib/dpkg/info/%s.list", pkg) &&
+	    cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) == 0)
+		return;
+	p->list = NULL;
+	if (arch && pathf(path, sizeof(path), "/var/lib/dpkg/info/%s:%s.list", pkg, arch) &&
+	    cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) < 0)
+		p->list = NULL;
 }
 
 static void dpkg_load(struct probe_ctx *pc, struct dpkg_db *db)
@@ -188,13 +189,16 @@ static const struct dpkg_pkg *dpkg_owner(const struct dpkg_db *db, const char *p
 			return &db->pkgs[i];
 	if (!name_version)
 		return NULL;
+	/* Runtime packages before -dev ones, which carry the same version. */
 	size_t n = strlen(name_version);
-	for (size_t i = 0; i < db->count; i++) {
-		const struct dpkg_pkg *p = &db->pkgs[i];
-		if (p->list || !dpkg_family_match(p->name, family))
-			continue;
-		if (strncmp(p->version, name_version, n) == 0 && (p->version[n] == '\0' || p->version[n] == '.'))
-			return p;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < db->count; i++) {
+			const struct dpkg_pkg *p = &db->pkgs[i];
+			if (p->list || !dpkg_family_match(p->name, family) || (strstr(p->name, "-dev") != NULL) != (pass == 1))
+				continue;
+			if (strncmp(p->version, name_version, n) == 0 && (p->version[n] == '\0' || p->version[n] == '.'))
+				return p;
+		}
 	}
 	return NULL;
 }
@@ -239,10 +243,12 @@ static char *wheel_version(struct scan *s, const char *site, const char *wheel, 
 		const char *n = d.names[i];
 		if (!str_ends(n, ".dist-info") || !str_starts(n, wheel))
 			continue;
-		const char *dash = strrchr(n, '-');
+		/* NAME-VERSION.dist-info; NAME has no '-' (wheel names use '_') */
+		size_t stem = strlen(n) - strlen(".dist-info");
+		const char *dash = memchr(n, '-', stem);
 		if (!dash)
 			continue;
-		char *v = xstrndup(dash + 1, strlen(dash + 1) - strlen(".dist-info"));
+		char *v = xstrndup(dash + 1, stem - (size_t)(dash + 1 - n));
 		struct cuvet_version ver;
 		if (v && cuvet_version_parse(v, &ver, NULL) == 0) {
 			out = v;
@@ -267,13 +273,21 @@ static void set_version(struct scan *s, struct cuvet_lib *l, const struct family
 	struct cuvet_version v;
 	if (rv && cuvet_version_parse(rv, &v, NULL) == 0) {
 		unsigned soparts = 0;
+		uint32_t sv_major = 0;
 		if (l->soname) {
 			const char *ss = strstr(l->soname, ".so.");
 			struct cuvet_version sv;
-			if (ss && cuvet_version_parse(ss + 4, &sv, NULL) == 0)
+			if (ss && cuvet_version_parse(ss + 4, &sv, NULL) == 0) {
 				soparts = sv.nparts;
+				sv_major = sv.part[0];
+			}
 		}
-		if (v.nparts > soparts)
+		/* A file-name version counts only when it continues the SONAME's: CUPTI's
+		 * libcupti.so.2025.3.1 behind SONAME libcupti.so.13 is another numbering. The
+		 * driver's libraries (libcuda.so.580.159.04 behind libcuda.so.1) carry the driver version. */
+		bool same_scheme = soparts == 0 || sv_major == v.part[0] || strcmp(fam->family, "cuda") == 0 ||
+				   strcmp(fam->family, "nvml") == 0;
+		if (v.nparts > soparts && same_scheme)
 			name_version = xstrdup(rv);
 	}
 	if (site && fam->wheel) {
@@ -367,9 +381,9 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 	if (l->soname && strcmp(name, l->soname) != 0) {
 		/* Report the SONAME-named entry when it sits beside the file. */
 		char alt[PATH_MAX];
-		snprintf(alt, sizeof(alt), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, l->soname);
 		char altreal[PATH_MAX];
-		if (cuvet_fs_realpath(pc->fs, alt, altreal, sizeof(altreal), NULL) == 0 && strcmp(altreal, real) == 0) {
+		if (pathf(alt, sizeof(alt), "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, l->soname) &&
+		    cuvet_fs_realpath(pc->fs, alt, altreal, sizeof(altreal), NULL) == 0 && strcmp(altreal, real) == 0) {
 			free(l->name);
 			free(l->path);
 			l->name = xstrdup(l->soname);
@@ -418,7 +432,8 @@ static void scan_cache(struct scan *s)
 		const char *slash = strrchr(e->path, '/');
 		if (!slash)
 			continue;
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - e->path), e->path);
+		if (!pathf(dir, sizeof(dir), "%.*s", (int)(slash - e->path), e->path))
+			continue;
 		add_candidate(s, dir[0] ? dir : "/", slash + 1, "ld.so.cache", NULL);
 	}
 }
@@ -434,23 +449,28 @@ static void scan_cuda_dirs(struct scan *s)
 		if (!str_starts(d.names[i], "cuda"))
 			continue;
 		char base[PATH_MAX];
-		snprintf(base, sizeof(base), "/usr/local/%s", d.names[i]);
+		if (!pathf(base, sizeof(base), "/usr/local/%s", d.names[i]))
+			continue;
 		if (cuvet_fs_type(s->pc->fs, base, true) != CUVET_FS_DIR)
 			continue;
 		for (const char *const *sd = subdirs; *sd; sd++) {
 			char p[PATH_MAX];
-			snprintf(p, sizeof(p), "%s/%s", base, *sd);
+			if (!pathf(p, sizeof(p), "%s/%s", base, *sd))
+				continue;
 			scan_dir(s, p, "cuda-dir", NULL);
 		}
 		char targets[PATH_MAX];
-		snprintf(targets, sizeof(targets), "%s/targets", base);
+		if (!pathf(targets, sizeof(targets), "%s/targets", base))
+			continue;
 		struct cuvet_fs_dir t;
 		if (cuvet_fs_list(s->pc->fs, targets, &t, NULL) == 0) {
 			for (size_t j = 0; j < t.count; j++) {
 				char p[PATH_MAX];
-				snprintf(p, sizeof(p), "%s/%s/lib", targets, t.names[j]);
+				if (!pathf(p, sizeof(p), "%s/%s/lib", targets, t.names[j]))
+					continue;
 				scan_dir(s, p, "cuda-dir", NULL);
-				snprintf(p, sizeof(p), "%s/%s/lib/stubs", targets, t.names[j]);
+				if (!pathf(p, sizeof(p), "%s/%s/lib/stubs", targets, t.names[j]))
+					continue;
 				scan_dir(s, p, "cuda-dir", NULL);
 			}
 			cuvet_fs_dir_release(&t);
@@ -473,25 +493,26 @@ static void scan_site_packages(struct scan *s, const char *site)
 	char p[PATH_MAX];
 	/* nvidia/<component>/lib: NVIDIA's wheels; tensorrt_libs: TensorRT's; torch/lib and
 	 * *.libs: libraries vendored into framework wheels by auditwheel. */
-	snprintf(p, sizeof(p), "%s/nvidia", real);
 	struct cuvet_fs_dir d;
-	if (cuvet_fs_list(s->pc->fs, p, &d, NULL) == 0) {
+	if (pathf(p, sizeof(p), "%s/nvidia", real) && cuvet_fs_list(s->pc->fs, p, &d, NULL) == 0) {
 		for (size_t i = 0; i < d.count; i++) {
 			char lib[PATH_MAX];
-			snprintf(lib, sizeof(lib), "%s/nvidia/%s/lib", real, d.names[i]);
+			if (!pathf(lib, sizeof(lib), "%s/nvidia/%s/lib", real, d.names[i]))
+				continue;
 			scan_dir(s, lib, "pip", real);
 		}
 		cuvet_fs_dir_release(&d);
 	}
-	snprintf(p, sizeof(p), "%s/tensorrt_libs", real);
-	scan_dir(s, p, "pip", real);
-	snprintf(p, sizeof(p), "%s/torch/lib", real);
-	scan_dir(s, p, "pip", NULL);
+	if (pathf(p, sizeof(p), "%s/tensorrt_libs", real))
+		scan_dir(s, p, "pip", real);
+	if (pathf(p, sizeof(p), "%s/torch/lib", real))
+		scan_dir(s, p, "pip", NULL);
 	if (cuvet_fs_list(s->pc->fs, real, &d, NULL) == 0) {
 		for (size_t i = 0; i < d.count; i++) {
 			if (!str_ends(d.names[i], ".libs"))
 				continue;
-			snprintf(p, sizeof(p), "%s/%s", real, d.names[i]);
+			if (!pathf(p, sizeof(p), "%s/%s", real, d.names[i]))
+				continue;
 			scan_dir(s, p, "pip", NULL);
 		}
 		cuvet_fs_dir_release(&d);
@@ -502,17 +523,18 @@ static void scan_site_packages(struct scan *s, const char *site)
 static void scan_python_prefix(struct scan *s, const char *prefix)
 {
 	char lib[PATH_MAX];
-	snprintf(lib, sizeof(lib), "%s/lib", prefix);
 	struct cuvet_fs_dir d;
-	if (cuvet_fs_list(s->pc->fs, lib, &d, NULL) < 0)
+	if (!pathf(lib, sizeof(lib), "%s/lib", prefix) || cuvet_fs_list(s->pc->fs, lib, &d, NULL) < 0)
 		return;
 	for (size_t i = 0; i < d.count; i++) {
 		if (!str_starts(d.names[i], "python3"))
 			continue;
 		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%s/%s/site-packages", lib, d.names[i]);
+		if (!pathf(p, sizeof(p), "%s/%s/site-packages", lib, d.names[i]))
+			continue;
 		scan_site_packages(s, p);
-		snprintf(p, sizeof(p), "%s/%s/dist-packages", lib, d.names[i]);
+		if (!pathf(p, sizeof(p), "%s/%s/dist-packages", lib, d.names[i]))
+			continue;
 		scan_site_packages(s, p);
 	}
 	cuvet_fs_dir_release(&d);
@@ -548,11 +570,14 @@ static void scan_python(struct scan *s)
 	if (cuvet_fs_list(s->pc->fs, "/opt", &d, NULL) == 0) {
 		for (size_t i = 0; i < d.count; i++) {
 			char p[PATH_MAX];
-			snprintf(p, sizeof(p), "/opt/%s", d.names[i]);
+			if (!pathf(p, sizeof(p), "/opt/%s", d.names[i]))
+				continue;
 			scan_python_prefix(s, p);
-			snprintf(p, sizeof(p), "/opt/%s/.venv", d.names[i]);
+			if (!pathf(p, sizeof(p), "/opt/%s/.venv", d.names[i]))
+				continue;
 			scan_python_prefix(s, p);
-			snprintf(p, sizeof(p), "/opt/%s/venv", d.names[i]);
+			if (!pathf(p, sizeof(p), "/opt/%s/venv", d.names[i]))
+				continue;
 			scan_python_prefix(s, p);
 		}
 		cuvet_fs_dir_release(&d);
@@ -564,14 +589,15 @@ static void scan_conda(struct scan *s)
 	const char *conda = probe_getenv(s->pc, "CONDA_PREFIX");
 	char p[PATH_MAX];
 	if (conda && *conda) {
-		snprintf(p, sizeof(p), "%s/lib", conda);
-		scan_dir(s, p, "conda", NULL);
+		if (pathf(p, sizeof(p), "%s/lib", conda))
+			scan_dir(s, p, "conda", NULL);
 	}
 	scan_dir(s, "/opt/conda/lib", "conda", NULL);
 	struct cuvet_fs_dir d;
 	if (cuvet_fs_list(s->pc->fs, "/opt/conda/envs", &d, NULL) == 0) {
 		for (size_t i = 0; i < d.count; i++) {
-			snprintf(p, sizeof(p), "/opt/conda/envs/%s/lib", d.names[i]);
+			if (!pathf(p, sizeof(p), "/opt/conda/envs/%s/lib", d.names[i]))
+				continue;
 			scan_dir(s, p, "conda", NULL);
 		}
 		cuvet_fs_dir_release(&d);
@@ -667,7 +693,8 @@ int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err)
 		if (!str_starts(n, "cuda-") || cuvet_version_parse(n + 5, &dv, NULL) < 0 || dv.nparts != 2)
 			continue;
 		char base[PATH_MAX];
-		snprintf(base, sizeof(base), "/usr/local/%s", n);
+		if (!pathf(base, sizeof(base), "/usr/local/%s", n))
+			continue;
 		if (cuvet_fs_type(pc->fs, base, false) != CUVET_FS_DIR)
 			continue;
 		struct cuvet_toolkit *t = facts_add_toolkit(pc);
@@ -677,7 +704,8 @@ int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err)
 		char p[PATH_MAX];
 		char *text = NULL;
 		size_t len;
-		snprintf(p, sizeof(p), "%s/version.json", base);
+		if (!pathf(p, sizeof(p), "%s/version.json", base))
+			continue;
 		if (cuvet_fs_read(pc->fs, p, 1 << 20, &text, &len, NULL) == 0) {
 			t->version = json_version(text, len, "cuda");
 			t->nvcc_version = json_version(text, len, "cuda_nvcc");
@@ -689,7 +717,8 @@ int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err)
 			t->version = xstrdup(n + 5);
 			t->version_source = xstrdup("directory-name");
 		}
-		snprintf(p, sizeof(p), "%s/compat", base);
+		if (!pathf(p, sizeof(p), "%s/compat", base))
+			continue;
 		struct cuvet_fs_dir c;
 		if (cuvet_fs_list(pc->fs, p, &c, NULL) == 0) {
 			t->compat_dir = xstrdup(p);

@@ -271,6 +271,22 @@ static void rule_compat(struct rules *r)
 			    str_starts(l->real_path, t->compat_dir))
 				picked = true;
 		}
+		/* The package that installed it: from dpkg when known, else named after the toolkit
+		 * directory as NVIDIA's packages are (cuda-13.0 -> cuda-compat-13-0). */
+		char compat_pkg[128] = "";
+		for (size_t j = 0; j < f->nlibs && !compat_pkg[0]; j++) {
+			const struct cuvet_lib *l = &f->libs[j];
+			if (l->compat && l->version_source && str_starts(l->version_source, "dpkg:") &&
+			    str_starts(l->real_path, t->compat_dir))
+				snprintf(compat_pkg, sizeof(compat_pkg), "apt-get remove %s", l->version_source + 5);
+		}
+		if (!compat_pkg[0]) {
+			const char *base = strrchr(t->path, '/');
+			snprintf(compat_pkg, sizeof(compat_pkg), "apt-get remove cuda-compat-%s", base && str_starts(base, "/cuda-") ? base + 6 : "X.Y");
+			for (char *p = compat_pkg; *p; p++)
+				if (*p == '.')
+					*p = '-';
+		}
 		int c = vcmp(t->compat_libcuda_version, drv);
 		if (drv && c < 0) {
 			add(r, "compat-older-than-driver", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
@@ -282,17 +298,19 @@ static void rule_compat(struct rules *r)
 				"CUDA fails with error 803, \"system has unsupported display driver / cuda driver combination\".%s",
 				t->compat_libcuda_version, drv,
 				picked ? " The loader picks it now." : " The loader does not pick it now."),
-			    fmt("Keep %s out of LD_LIBRARY_PATH and ld.so.conf; remove the package (apt-get remove cuda-compat-%s) "
-				"or install the cuda-compat package that matches a newer CUDA than the driver supports.",
-				t->compat_dir, t->version ? t->version : "X-Y"));
+			    fmt("Keep %s out of LD_LIBRARY_PATH and ld.so.conf, or remove the package (%s); forward "
+				"compatibility is for running a CUDA newer than the driver supports, with the cuda-compat package "
+				"of that CUDA.", t->compat_dir, compat_pkg));
 		}
 		if (consumer)
 			add(r, "compat-unsupported-gpu", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
-			    fmt("Forward-compat libcuda in %s on a %s GPU", t->compat_dir, consumer->brand),
+			    fmt("Forward-compat libcuda in %s on a consumer GPU (%s)", t->compat_dir,
+				consumer->name ? consumer->name : "unknown model"),
 			    fmt("CUDA forward compatibility works only on data-center GPUs, selected NGC-ready RTX boards and "
-				"Jetson. On GPU %d (%s, brand %s) a program that loads the compat libcuda fails with error 804, "
+				"Jetson. On GPU %d (%s, %s) a program that loads the compat libcuda fails with error 804, "
 				"\"forward compatibility was attempted on non supported HW\".%s",
-				consumer->index, consumer->name ? consumer->name : "?", consumer->brand,
+				consumer->index, consumer->name ? consumer->name : "unknown model",
+				consumer->brand ? consumer->brand : "consumer class per the knowledge base",
 				picked ? " The loader picks it now." : ""),
 			    fmt("Do not load %s on this machine: upgrade the driver instead to run a newer CUDA.", t->compat_dir));
 	}

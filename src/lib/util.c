@@ -241,3 +241,17 @@ const char *cuvet_severity_name(enum cuvet_severity s)
 	}
 	return "error";
 }
+
+bool pathf(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len) {
+		if (len)
+			out[0] = '\0';
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,671 @@
+/* ELF dynamic-linking facts (DT_NEEDED, SONAME, RPATH/RUNPATH, symbol versions) through libelf.
+ *
+ * The callers hand us read-only mappings of files that can be hundreds of MB (libcublasLt), and
+ * the probe reads ~200 of them, so the fast path (cuvet_elf_read) touches only the ELF header,
+ * the program and section headers, the dynamic array and the strings it names. Every offset that
+ * comes from the file is range-checked before use; libelf checks its own (section data ranges),
+ * we check the ones we compute (string offsets, vaddr -> file offset through PT_LOAD). */
+#include <gelf.h>
+#include <libelf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#ifndef DF_1_NODEFLIB
+#define DF_1_NODEFLIB 0x00000800
+#endif
+
+static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
+
+static void elf_init_once(void)
+{
+	(void)elf_version(EV_CURRENT);
+}
+
+struct elf_file {
+	const char *buf;
+	size_t len;
+	Elf *elf;
+	GElf_Ehdr ehdr;
+	size_t phnum;
+};
+
+struct strtab {
+	const char *base;
+	size_t size;
+};
+
+static void elf_file_close(struct elf_file *f)
+{
+	if (f->elf)
+		elf_end(f->elf);
+	f->elf = NULL;
+}
+
+static int elf_file_open(struct elf_file *f, const void *buf, size_t len, struct cuvet_error *err)
+{
+	memset(f, 0, sizeof(*f));
+	if (!buf || len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
+		return err_set(err, CUVET_E_INVALID, "not an ELF file");
+	pthread_once(&elf_once, elf_init_once);
+	f->buf = buf;
+	f->len = len;
+	/* elf_memory() wants a char * but always opens the image with ELF_C_READ_MMAP: libelf then
+	 * points into the image when byte order and alignment allow, and converts into its own
+	 * malloc'ed copies otherwise. It never writes to the image (only ELF_C_RDWR_MMAP and
+	 * ELF_C_READ_MMAP_PRIVATE would), so a PROT_READ mapping is safe; test_elf checks that by
+	 * parsing through a PROT_READ mapping. */
+	f->elf = elf_memory((char *)buf, len);
+	if (!f->elf)
+		return err_set(err, CUVET_E_INVALID, "invalid ELF file: %s", elf_errmsg(-1));
+	if (elf_kind(f->elf) != ELF_K_ELF) {
+		elf_file_close(f);
+		return err_set(err, CUVET_E_INVALID, "not an ELF file");
+	}
+	if (!gelf_getehdr(f->elf, &f->ehdr)) {
+		err_set(err, CUVET_E_INVALID, "invalid ELF header: %s", elf_errmsg(-1));
+		elf_file_close(f);
+		return -1;
+	}
+	/* libelf quietly ignores header tables that lie past the end of the image; for us that is
+	 * a truncated file (a partial download, a full disk), which must not read as "no dynamic
+	 * section". */
+	const GElf_Ehdr *eh = &f->ehdr;
+	if (eh->e_phnum && (eh->e_phoff > len || (uint64_t)eh->e_phnum * eh->e_phentsize > len - eh->e_phoff)) {
+		elf_file_close(f);
+		return err_set(err, CUVET_E_INVALID, "program headers lie outside the file (truncated?)");
+	}
+	if (eh->e_shoff && (eh->e_shoff > len || (uint64_t)(eh->e_shnum ? eh->e_shnum : 1) * eh->e_shentsize >
+						    len - eh->e_shoff)) {
+		elf_file_close(f);
+		return err_set(err, CUVET_E_INVALID, "section headers lie outside the file (truncated?)");
+	}
+	if (elf_getphdrnum(f->elf, &f->phnum) != 0) {
+		err_set(err, CUVET_E_INVALID, "invalid program headers: %s", elf_errmsg(-1));
+		elf_file_close(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* A string table given by section index, used only when it lies inside the file. */
+static bool section_strtab(struct elf_file *f, size_t ndx, struct strtab *t)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elf_getscn(f->elf, ndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_STRTAB)
+		return false;
+	if (sh.sh_offset > f->len || sh.sh_size > f->len - sh.sh_offset || sh.sh_size == 0)
+		return false;
+	t->base = f->buf + sh.sh_offset;
+	t->size = (size_t)sh.sh_size;
+	return true;
+}
+
+/* Maps a virtual address to a file offset through the PT_LOAD segments, as the loader would
+ * see it; *AVAIL is how many bytes of the segment's file image follow, clipped to the file. */
+static bool vaddr_to_offset(struct elf_file *f, uint64_t addr, uint64_t *off, uint64_t *avail)
+{
+	for (size_t i = 0; i < f->phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(f->elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (addr < ph.p_vaddr || addr - ph.p_vaddr >= ph.p_filesz)
+			continue;
+		uint64_t delta = addr - ph.p_vaddr;
+		if (ph.p_offset > f->len || delta >= f->len - ph.p_offset)
+			return false;
+		*off = ph.p_offset + delta;
+		uint64_t in_seg = ph.p_filesz - delta;
+		uint64_t in_file = f->len - *off;
+		*avail = in_seg < in_file ? in_seg : in_file;
+		return true;
+	}
+	return false;
+}
+
+static int strtab_get(const struct strtab *t, uint64_t off, const char *what, const char **out,
+		      struct cuvet_error *err)
+{
+	if (!t->base)
+		return err_set(err, CUVET_E_INVALID, "%s: no dynamic string table", what);
+	if (off >= t->size)
+		return err_set(err, CUVET_E_INVALID, "%s: string offset %llu out of range (string table size %zu)",
+			       what, (unsigned long long)off, t->size);
+	const char *s = t->base + off;
+	if (!memchr(s, '\0', t->size - (size_t)off))
+		return err_set(err, CUVET_E_INVALID, "%s: string at offset %llu is not terminated", what,
+			       (unsigned long long)off);
+	*out = s;
+	return 0;
+}
+
+struct dynamic {
+	Elf_Data *data;     /* NULL: the file has no dynamic array */
+	size_t count;       /* entries up to (not including) DT_NULL */
+	size_t link;        /* section index of the string table named by the dynamic section, or 0 */
+	struct strtab str;  /* the dynamic string table, base NULL if none found */
+};
+
+/* Finds the dynamic array: the SHT_DYNAMIC section when section headers exist, else PT_DYNAMIC
+ * (sstrip'ed files and some vendor libraries carry no section headers; the loader only uses
+ * PT_DYNAMIC anyway). Then finds its string table: the section the dynamic section links to, or
+ * DT_STRTAB mapped through PT_LOAD. */
+static int dynamic_find(struct elf_file *f, struct dynamic *d, struct cuvet_error *err)
+{
+	memset(d, 0, sizeof(*d));
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(f->elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return err_set(err, CUVET_E_INVALID, "invalid section header: %s", elf_errmsg(-1));
+		if (sh.sh_type != SHT_DYNAMIC)
+			continue;
+		d->data = elf_getdata(scn, NULL);
+		if (!d->data)
+			return err_set(err, CUVET_E_INVALID, "invalid dynamic section: %s", elf_errmsg(-1));
+		d->link = sh.sh_link;
+		break;
+	}
+	if (!d->data) {
+		for (size_t i = 0; i < f->phnum; i++) {
+			GElf_Phdr ph;
+			if (!gelf_getphdr(f->elf, (int)i, &ph))
+				return err_set(err, CUVET_E_INVALID, "invalid program header %zu: %s", i,
+					       elf_errmsg(-1));
+			if (ph.p_type != PT_DYNAMIC)
+				continue;
+			if (ph.p_offset > f->len || ph.p_filesz > f->len - ph.p_offset)
+				return err_set(err, CUVET_E_INVALID, "PT_DYNAMIC lies outside the file");
+			d->data = elf_getdata_rawchunk(f->elf, (int64_t)ph.p_offset, (size_t)ph.p_filesz, ELF_T_DYN);
+			if (!d->data)
+				return err_set(err, CUVET_E_INVALID, "invalid PT_DYNAMIC: %s", elf_errmsg(-1));
+			break;
+		}
+	}
+	if (!d->data)
+		return 0;
+
+	uint64_t strtab_addr = 0, strsz = 0;
+	bool has_strtab = false, has_strsz = false;
+	GElf_Dyn dyn;
+	size_t n = 0;
+	while (n < (size_t)INT32_MAX && gelf_getdyn(d->data, (int)n, &dyn)) {
+		if (dyn.d_tag == DT_NULL)
+			break;
+		if (dyn.d_tag == DT_STRTAB) {
+			strtab_addr = dyn.d_un.d_ptr;
+			has_strtab = true;
+		} else if (dyn.d_tag == DT_STRSZ) {
+			strsz = dyn.d_un.d_val;
+			has_strsz = true;
+		}
+		n++;
+	}
+	d->count = n;
+
+	if (d->link && section_strtab(f, d->link, &d->str))
+		return 0;
+	uint64_t off, avail;
+	if (has_strtab && vaddr_to_offset(f, strtab_addr, &off, &avail)) {
+		d->str.base = f->buf + off;
+		d->str.size = (size_t)(has_strsz && strsz < avail ? strsz : avail);
+	}
+	return 0;
+}
+
+void cuvet_elf_info_release(struct cuvet_elf_info *info)
+{
+	if (!info)
+		return;
+	free(info->soname);
+	free(info->rpath);
+	free(info->runpath);
+	for (size_t i = 0; i < info->nneeded; i++)
+		free(info->needed[i]);
+	free(info->needed);
+	memset(info, 0, sizeof(*info));
+}
+
+/* Keeps the last of repeated tags, as glibc's elf_get_dynamic_info does. */
+static int set_dyn_string(char **slot, const struct strtab *t, uint64_t off, const char *what,
+			  struct cuvet_error *err)
+{
+	const char *s;
+	if (strtab_get(t, off, what, &s, err) < 0)
+		return -1;
+	char *copy = strdup(s);
+	if (!copy)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err)
+{
+	struct elf_file f;
+	struct dynamic d;
+	if (!out)
+		return err_set(err, CUVET_E_INVALID, "no output given");
+	memset(out, 0, sizeof(*out));
+	if (elf_file_open(&f, buf, len, err) < 0)
+		return -1;
+	out->elf_class = f.ehdr.e_ident[EI_CLASS];
+	out->byte_order = f.ehdr.e_ident[EI_DATA];
+	out->machine = f.ehdr.e_machine;
+	out->type = f.ehdr.e_type;
+	if (dynamic_find(&f, &d, err) < 0)
+		goto fail;
+
+	size_t nneeded = 0;
+	GElf_Dyn dyn;
+	for (size_t i = 0; i < d.count; i++)
+		if (gelf_getdyn(d.data, (int)i, &dyn) && dyn.d_tag == DT_NEEDED)
+			nneeded++;
+	if (nneeded) {
+		out->needed = calloc(nneeded, sizeof(*out->needed));
+		if (!out->needed) {
+			err_set(err, CUVET_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < d.count; i++) {
+		if (!gelf_getdyn(d.data, (int)i, &dyn))
+			continue;
+		switch (dyn.d_tag) {
+		case DT_NEEDED: {
+			const char *s;
+			if (strtab_get(&d.str, dyn.d_un.d_val, "DT_NEEDED", &s, err) < 0)
+				goto fail;
+			out->needed[out->nneeded] = strdup(s);
+			if (!out->needed[out->nneeded]) {
+				err_set(err, CUVET_E_NOMEM, "out of memory");
+				goto fail;
+			}
+			out->nneeded++;
+			break;
+		}
+		case DT_SONAME:
+			if (set_dyn_string(&out->soname, &d.str, dyn.d_un.d_val, "DT_SONAME", err) < 0)
+				goto fail;
+			break;
+		case DT_RPATH:
+			if (set_dyn_string(&out->rpath, &d.str, dyn.d_un.d_val, "DT_RPATH", err) < 0)
+				goto fail;
+			break;
+		case DT_RUNPATH:
+			if (set_dyn_string(&out->runpath, &d.str, dyn.d_un.d_val, "DT_RUNPATH", err) < 0)
+				goto fail;
+			break;
+		case DT_FLAGS_1:
+			out->nodeflib = (dyn.d_un.d_val & DF_1_NODEFLIB) != 0;
+			break;
+		default:
+			break;
+		}
+	}
+	elf_file_close(&f);
+	return 0;
+fail:
+	elf_file_close(&f);
+	cuvet_elf_info_release(out);
+	return -1;
+}
+
+/* ------------------------------------------------------------ symbols ---- */
+
+/* Where the version and symbol tables are, found from section headers or dynamic tags. */
+struct symtabs {
+	Elf_Data *dynsym, *versym, *verneed, *verdef;
+	size_t nsyms, nverneed, nverdef;
+	struct strtab str;
+};
+
+static uint32_t rd32(const struct elf_file *f, const unsigned char *p)
+{
+	if (f->ehdr.e_ident[EI_DATA] == ELFDATA2MSB)
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* Number of dynamic symbols from DT_GNU_HASH: one past the highest symbol reachable from a
+ * bucket, found by walking that bucket's chain to its end marker (bit 0 set). */
+static int gnu_hash_nsyms(struct elf_file *f, uint64_t addr, size_t *nsyms, struct cuvet_error *err)
+{
+	uint64_t off, avail;
+	if (!vaddr_to_offset(f, addr, &off, &avail) || avail < 16)
+		return err_set(err, CUVET_E_INVALID, "DT_GNU_HASH lies outside the file");
+	const unsigned char *p = (const unsigned char *)f->buf + off;
+	uint64_t nbuckets = rd32(f, p), symoffset = rd32(f, p + 4), bloom = rd32(f, p + 8);
+	uint64_t word = f->ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+	uint64_t buckets_at = 16 + bloom * word;
+	if (buckets_at > avail || nbuckets > (avail - buckets_at) / 4)
+		return err_set(err, CUVET_E_INVALID, "DT_GNU_HASH table is truncated");
+	uint64_t chains_at = buckets_at + nbuckets * 4;
+	uint64_t max = 0;
+	for (uint64_t b = 0; b < nbuckets; b++) {
+		uint64_t s = rd32(f, p + buckets_at + b * 4);
+		if (s > max)
+			max = s;
+	}
+	if (max == 0) {
+		*nsyms = (size_t)symoffset;
+		return 0;
+	}
+	if (max < symoffset)
+		return err_set(err, CUVET_E_INVALID, "DT_GNU_HASH bucket below symoffset");
+	for (;;) {
+		uint64_t at = chains_at + (max - symoffset) * 4;
+		if (at > avail - 4)
+			return err_set(err, CUVET_E_INVALID, "DT_GNU_HASH chain runs past the file");
+		if (rd32(f, p + at) & 1)
+			break;
+		max++;
+	}
+	*nsyms = (size_t)(max + 1);
+	return 0;
+}
+
+static Elf_Data *dyn_chunk(struct elf_file *f, uint64_t addr, uint64_t size, Elf_Type type)
+{
+	uint64_t off, avail;
+	if (!vaddr_to_offset(f, addr, &off, &avail) || size > avail || size == 0)
+		return NULL;
+	return elf_getdata_rawchunk(f->elf, (int64_t)off, (size_t)size, type);
+}
+
+#define VERSION_CHUNK_MAX ((uint64_t)1 << 20)
+
+static size_t chunk_len(uint64_t avail)
+{
+	return (size_t)(avail < VERSION_CHUNK_MAX ? avail : VERSION_CHUNK_MAX);
+}
+
+static int symtabs_from_dynamic(struct elf_file *f, struct dynamic *d, struct symtabs *t,
+				struct cuvet_error *err)
+{
+	uint64_t symtab = 0, versym = 0, verneed = 0, verdef = 0, hash = 0, gnu_hash = 0;
+	uint64_t nverneed = 0, nverdef = 0;
+	GElf_Dyn dyn;
+	for (size_t i = 0; i < d->count; i++) {
+		if (!gelf_getdyn(d->data, (int)i, &dyn))
+			continue;
+		switch (dyn.d_tag) {
+		case DT_SYMTAB: symtab = dyn.d_un.d_ptr; break;
+		case DT_VERSYM: versym = dyn.d_un.d_ptr; break;
+		case DT_VERNEED: verneed = dyn.d_un.d_ptr; break;
+		case DT_VERNEEDNUM: nverneed = dyn.d_un.d_val; break;
+		case DT_VERDEF: verdef = dyn.d_un.d_ptr; break;
+		case DT_VERDEFNUM: nverdef = dyn.d_un.d_val; break;
+		case DT_HASH: hash = dyn.d_un.d_ptr; break;
+		case DT_GNU_HASH: gnu_hash = dyn.d_un.d_ptr; break;
+		default: break;
+		}
+	}
+	t->str = d->str;
+	if (!symtab)
+		return 0;
+	size_t nsyms = 0;
+	uint64_t off, avail;
+	if (hash) {
+		if (!vaddr_to_offset(f, hash, &off, &avail) || avail < 8)
+			return err_set(err, CUVET_E_INVALID, "DT_HASH lies outside the file");
+		nsyms = rd32(f, (const unsigned char *)f->buf + off + 4); /* nchain */
+	} else if (gnu_hash) {
+		if (gnu_hash_nsyms(f, gnu_hash, &nsyms, err) < 0)
+			return -1;
+	} else {
+		return err_set(err, CUVET_E_INVALID, "DT_SYMTAB without DT_HASH or DT_GNU_HASH");
+	}
+	size_t symsz = gelf_fsize(f->elf, ELF_T_SYM, 1, EV_CURRENT);
+	if (nsyms) {
+		if (nsyms > f->len / symsz)
+			return err_set(err, CUVET_E_INVALID, "dynamic symbol count %zu exceeds the file", nsyms);
+		t->dynsym = dyn_chunk(f, symtab, (uint64_t)nsyms * symsz, ELF_T_SYM);
+		if (!t->dynsym)
+			return err_set(err, CUVET_E_INVALID, "DT_SYMTAB lies outside the file");
+		t->nsyms = nsyms;
+		if (versym) {
+			t->versym = dyn_chunk(f, versym, (uint64_t)nsyms * 2, ELF_T_HALF);
+			if (!t->versym)
+				return err_set(err, CUVET_E_INVALID, "DT_VERSYM lies outside the file");
+		}
+	}
+	/* The version chains have no stored size; hand libelf the rest of the segment (at most
+	 * VERSION_CHUNK_MAX, far above any real chain, so a byte-swapping copy stays small) and let
+	 * the walk stop at vn_next/vd_next == 0 or the count. */
+	if (verneed && nverneed) {
+		if (!vaddr_to_offset(f, verneed, &off, &avail) ||
+		    !(t->verneed = elf_getdata_rawchunk(f->elf, (int64_t)off, chunk_len(avail), ELF_T_VNEED)))
+			return err_set(err, CUVET_E_INVALID, "DT_VERNEED lies outside the file");
+		t->nverneed = (size_t)nverneed;
+	}
+	if (verdef && nverdef) {
+		if (!vaddr_to_offset(f, verdef, &off, &avail) ||
+		    !(t->verdef = elf_getdata_rawchunk(f->elf, (int64_t)off, chunk_len(avail), ELF_T_VDEF)))
+			return err_set(err, CUVET_E_INVALID, "DT_VERDEF lies outside the file");
+		t->nverdef = (size_t)nverdef;
+	}
+	return 0;
+}
+
+static int symtabs_find(struct elf_file *f, struct dynamic *d, struct symtabs *t, struct cuvet_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	Elf_Scn *scn = NULL;
+	size_t dynsym_link = 0;
+	while ((scn = elf_nextscn(f->elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		Elf_Data **slot = NULL;
+		if (!gelf_getshdr(scn, &sh))
+			return err_set(err, CUVET_E_INVALID, "invalid section header: %s", elf_errmsg(-1));
+		switch (sh.sh_type) {
+		case SHT_DYNSYM: slot = &t->dynsym; dynsym_link = sh.sh_link; break;
+		case SHT_GNU_versym: slot = &t->versym; break;
+		case SHT_GNU_verneed: slot = &t->verneed; t->nverneed = sh.sh_info; break;
+		case SHT_GNU_verdef: slot = &t->verdef; t->nverdef = sh.sh_info; break;
+		default: continue;
+		}
+		if (*slot)
+			continue;
+		*slot = elf_getdata(scn, NULL);
+		if (!*slot)
+			return err_set(err, CUVET_E_INVALID, "invalid section %zu: %s", elf_ndxscn(scn), elf_errmsg(-1));
+	}
+	if (!t->dynsym) {
+		t->versym = t->verneed = t->verdef = NULL;
+		t->nverneed = t->nverdef = 0;
+		return d->data ? symtabs_from_dynamic(f, d, t, err) : 0;
+	}
+	size_t symsz = gelf_fsize(f->elf, ELF_T_SYM, 1, EV_CURRENT);
+	t->nsyms = symsz ? t->dynsym->d_size / symsz : 0;
+	if (!section_strtab(f, dynsym_link, &t->str))
+		t->str = d->str;
+	return 0;
+}
+
+void cuvet_elf_symbols_release(struct cuvet_elf_symbols *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nverneed; i++) {
+		free(s->verneed[i].file);
+		for (size_t j = 0; j < s->verneed[i].nversions; j++)
+			free(s->verneed[i].versions[j]);
+		free(s->verneed[i].versions);
+		free(s->verneed[i].weak);
+	}
+	free(s->verneed);
+	for (size_t i = 0; i < s->nverdef; i++)
+		free(s->verdef[i]);
+	free(s->verdef);
+	free(s->verdef_base);
+	for (size_t i = 0; i < s->nsyms; i++) {
+		free(s->syms[i].name);
+		free(s->syms[i].version);
+	}
+	free(s->syms);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Version index -> name, for the .gnu.version lookup (indexes are 15 bits). */
+struct vernames {
+	const char *name[0x8000];
+};
+
+static int walk_verneed(struct elf_file *f, const struct symtabs *t, struct cuvet_elf_symbols *out,
+			struct vernames *vn, struct cuvet_error *err)
+{
+	(void)f;
+	if (!t->verneed || !t->nverneed)
+		return 0;
+	size_t size = t->verneed->d_size;
+	size_t cap = t->nverneed < size / sizeof(GElf_Verneed) ? t->nverneed : size / sizeof(GElf_Verneed);
+	out->verneed = calloc(cap ? cap : 1, sizeof(*out->verneed));
+	if (!out->verneed)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	size_t off = 0;
+	for (size_t i = 0; i < cap; i++) {
+		GElf_Verneed need;
+		if (off > (size_t)INT32_MAX || !gelf_getverneed(t->verneed, (int)off, &need))
+			return err_set(err, CUVET_E_INVALID, "version need %zu lies outside .gnu.version_r", i);
+		struct cuvet_elf_verneed *e = &out->verneed[out->nverneed++];
+		const char *s;
+		if (strtab_get(&t->str, need.vn_file, "DT_VERNEED file", &s, err) < 0)
+			return -1;
+		if (!(e->file = strdup(s)))
+			return err_set(err, CUVET_E_NOMEM, "out of memory");
+		size_t aux = off + need.vn_aux;
+		size_t ncnt = need.vn_cnt < size / sizeof(GElf_Vernaux) ? need.vn_cnt : size / sizeof(GElf_Vernaux);
+		if (ncnt) {
+			e->versions = calloc(ncnt, sizeof(*e->versions));
+			e->weak = calloc(ncnt, sizeof(*e->weak));
+			if (!e->versions || !e->weak)
+				return err_set(err, CUVET_E_NOMEM, "out of memory");
+		}
+		for (size_t j = 0; j < ncnt; j++) {
+			GElf_Vernaux va;
+			if (aux < off || aux > (size_t)INT32_MAX || !gelf_getvernaux(t->verneed, (int)aux, &va))
+				return err_set(err, CUVET_E_INVALID, "version need aux lies outside .gnu.version_r");
+			if (strtab_get(&t->str, va.vna_name, "DT_VERNEED version", &s, err) < 0)
+				return -1;
+			if (!(e->versions[e->nversions] = strdup(s)))
+				return err_set(err, CUVET_E_NOMEM, "out of memory");
+			e->weak[e->nversions++] = (va.vna_flags & VER_FLG_WEAK) != 0;
+			vn->name[va.vna_other & 0x7fff] = e->versions[e->nversions - 1];
+			if (!va.vna_next)
+				break;
+			aux += va.vna_next;
+		}
+		if (!need.vn_next)
+			break;
+		off += need.vn_next;
+	}
+	return 0;
+}
+
+static int walk_verdef(struct elf_file *f, const struct symtabs *t, struct cuvet_elf_symbols *out,
+		       struct vernames *vn, struct cuvet_error *err)
+{
+	(void)f;
+	if (!t->verdef || !t->nverdef)
+		return 0;
+	size_t size = t->verdef->d_size;
+	size_t cap = t->nverdef < size / sizeof(GElf_Verdef) ? t->nverdef : size / sizeof(GElf_Verdef);
+	out->verdef = calloc(cap ? cap : 1, sizeof(*out->verdef));
+	out->verdef_base = calloc(cap ? cap : 1, sizeof(*out->verdef_base));
+	if (!out->verdef || !out->verdef_base)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	size_t off = 0;
+	for (size_t i = 0; i < cap; i++) {
+		GElf_Verdef def;
+		GElf_Verdaux da;
+		if (off > (size_t)INT32_MAX || !gelf_getverdef(t->verdef, (int)off, &def))
+			return err_set(err, CUVET_E_INVALID, "version definition %zu lies outside .gnu.version_d", i);
+		size_t aux = off + def.vd_aux;
+		/* Only the first aux names the version; the others name its parents. */
+		if (def.vd_cnt == 0 || aux < off || aux > (size_t)INT32_MAX || !gelf_getverdaux(t->verdef, (int)aux, &da))
+			return err_set(err, CUVET_E_INVALID, "version definition %zu has no name", i);
+		const char *s;
+		if (strtab_get(&t->str, da.vda_name, "DT_VERDEF", &s, err) < 0)
+			return -1;
+		if (!(out->verdef[out->nverdef] = strdup(s)))
+			return err_set(err, CUVET_E_NOMEM, "out of memory");
+		out->verdef_base[out->nverdef] = (def.vd_flags & VER_FLG_BASE) != 0;
+		vn->name[def.vd_ndx & 0x7fff] = out->verdef[out->nverdef];
+		out->nverdef++;
+		if (!def.vd_next)
+			break;
+		off += def.vd_next;
+	}
+	return 0;
+}
+
+int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out, struct cuvet_error *err)
+{
+	struct elf_file f;
+	struct dynamic d;
+	struct symtabs t;
+	struct vernames *vn = NULL;
+	if (!out)
+		return err_set(err, CUVET_E_INVALID, "no output given");
+	memset(out, 0, sizeof(*out));
+	if (elf_file_open(&f, buf, len, err) < 0)
+		return -1;
+	if (dynamic_find(&f, &d, err) < 0 || symtabs_find(&f, &d, &t, err) < 0)
+		goto fail;
+	vn = calloc(1, sizeof(*vn));
+	if (!vn) {
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (walk_verneed(&f, &t, out, vn, err) < 0 || walk_verdef(&f, &t, out, vn, err) < 0)
+		goto fail;
+	if (t.nsyms > 1) {
+		out->syms = calloc(t.nsyms - 1, sizeof(*out->syms));
+		if (!out->syms) {
+			err_set(err, CUVET_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	for (size_t i = 1; i < t.nsyms; i++) {
+		GElf_Sym sym;
+		if (i > (size_t)INT32_MAX || !gelf_getsym(t.dynsym, (int)i, &sym)) {
+			err_set(err, CUVET_E_INVALID, "dynamic symbol %zu unreadable", i);
+			goto fail;
+		}
+		struct cuvet_elf_symbol *s = &out->syms[out->nsyms++];
+		const char *name;
+		if (strtab_get(&t.str, sym.st_name, "dynamic symbol", &name, err) < 0)
+			goto fail;
+		if (!(s->name = strdup(name))) {
+			err_set(err, CUVET_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		s->defined = sym.st_shndx != SHN_UNDEF;
+		s->bind = GELF_ST_BIND(sym.st_info);
+		s->type = GELF_ST_TYPE(sym.st_info);
+		s->weak = s->bind == STB_WEAK;
+		GElf_Versym vs;
+		if (t.versym && i <= (size_t)INT32_MAX && gelf_getversym(t.versym, (int)i, &vs)) {
+			unsigned ndx = vs & 0x7fff;
+			s->hidden = (vs & 0x8000) != 0;
+			/* 0 = local, 1 = global (unversioned); names only from 2 on. */
+			if (ndx >= 2 && vn->name[ndx] && !(s->version = strdup(vn->name[ndx]))) {
+				err_set(err, CUVET_E_NOMEM, "out of memory");
+				goto fail;
+			}
+		}
+	}
+	free(vn);
+	elf_file_close(&f);
+	return 0;
+fail:
+	free(vn);
+	elf_file_close(&f);
+	cuvet_elf_symbols_release(out);
+	return -1;
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# CLI golden tests: each case runs cuvet, normalises what varies between machines (the temporary
+# root's path, the probe's duration) and compares stdout plus the exit status with
+# golden/NAME.out. UPDATE_GOLDEN=1 rewrites the golden files instead.
+#
+# usage: golden.sh CUVET SHARED_DIR FAKE_NVML FAKE_CUDA
+set -u
+CUVET=$1 SHARED=$2 FAKE_NVML=$3 FAKE_CUDA=$4
+HERE=$(cd "$(dirname "$0")" && pwd)
+GOLDEN=$HERE/golden
+CC=${CC:-cc}
+LDCONFIG=$(command -v ldconfig || echo /sbin/ldconfig)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+pass=0 fail=0 skip=0
+
+normalise() {
+	# the temporary directory, and the probe's duration in JSON
+	sed -e "s#$WORK#@WORK@#g" -e 's#"probe_seconds": [0-9.e+-]*#"probe_seconds": 0#'
+}
+
+# check NAME EXPECTED_EXIT -- ARGS...: compare stdout + exit with golden/NAME.out
+check() {
+	local name=$1 want=$2
+	shift 3
+	local out rc
+	out=$(env -i PATH=/usr/bin:/bin "$@" 2>"$WORK/stderr")
+	rc=$?
+	{ printf '%s\n' "$out" | normalise; sed -e "s#$WORK#@WORK@#g" "$WORK/stderr" | sed 's/^/stderr: /'; echo "exit: $rc"; } >"$WORK/got"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+		cp "$WORK/got" "$GOLDEN/$name.out"
+	fi
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL $name: exit $rc, want $want"
+		cat "$WORK/got"
+		fail=$((fail + 1))
+	elif ! diff -u "$GOLDEN/$name.out" "$WORK/got"; then
+		echo "FAIL $name: output differs from golden/$name.out"
+		fail=$((fail + 1))
+	else
+		echo "ok   $name"
+		pass=$((pass + 1))
+	fi
+}
+
+# A tiny shared object with a SONAME, as the loader sees real libraries.
+mklib() { # PATH SONAME
+	mkdir -p "$(dirname "$1")"
+	$CC -shared -fPIC -o "$1" -Wl,-soname,"$2" "$WORK/empty.c"
+}
+printf 'int cuvet_fixture(void) { return 0; }\n' >"$WORK/empty.c"
+
+gpu_sysfs() { # ROOT BUS DEVICE_ID
+	local d=$1/sys/bus/pci/devices/$2
+	mkdir -p "$d"
+	echo 0x10de >"$d/vendor"
+	echo "$3" >"$d/device"
+	echo 0x030200 >"$d/class"
+}
+
+proc_version() { # ROOT VERSION
+	mkdir -p "$1/proc/driver/nvidia"
+	printf 'NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  %s  Release Build  (dvs-builder@U16-I3-B08-1-1)  Fri Aug 15 00:00:00 UTC 2025\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n' "$2" >"$1/proc/driver/nvidia/version"
+}
+
+driver_libs() { # ROOT VERSION
+	local lib=$1/usr/lib/x86_64-linux-gnu
+	mklib "$lib/libcuda.so.$2" libcuda.so.1
+	mklib "$lib/libnvidia-ml.so.$2" libnvidia-ml.so.1
+	ln -sf "libcuda.so.$2" "$lib/libcuda.so.1"
+	ln -sf "libnvidia-ml.so.$2" "$lib/libnvidia-ml.so.1"
+}
+
+ldconfig_root() { # ROOT DIR...
+	local root=$1
+	shift
+	mkdir -p "$root/etc"
+	printf '%s\n' "$@" >"$root/etc/ld.so.conf"
+	"$LDCONFIG" -r "$root" 2>/dev/null
+}
+
+C="$CUVET"
+
+# ---- the H200 host captured in shared/fixtures ------------------------------------------
+if [ -d "$SHARED/fixtures/h200-host" ]; then
+	H=$WORK/h200
+	python3 "$HERE/../fixtures/mkroot.py" --merged-usr "$SHARED/fixtures/h200-host" "$H" "$CC"
+	ENVF=$SHARED/fixtures/h200-host/env.txt
+	check h200-probe 0 -- "$C" probe --root "$H" --env-file "$ENVF" --no-nvml
+	check h200-probe-json 0 -- "$C" probe --json --root "$H" --env-file "$ENVF" --no-nvml
+	check h200-doctor 0 -- "$C" doctor --root "$H" --env-file "$ENVF" --no-nvml
+	"$C" probe --json --root "$H" --env-file "$ENVF" --no-nvml >"$WORK/h200-facts.json"
+	check h200-doctor-facts 0 -- "$C" doctor --facts "$WORK/h200-facts.json"
+else
+	echo "skip h200-*: $SHARED/fixtures/h200-host not found"
+	skip=$((skip + 1))
+fi
+
+# ---- hand-built roots, one per finding -------------------------------------------------
+R=$WORK/empty; mkdir -p "$R"
+check no-driver 1 -- "$C" doctor --root "$R" --no-nvml
+
+R=$WORK/gpu-no-driver; gpu_sysfs "$R" 0000:17:00.0 0x26b9
+check driver-missing 1 -- "$C" doctor --root "$R" --no-nvml
+
+R=$WORK/module-not-loaded; gpu_sysfs "$R" 0000:17:00.0 0x26b9; driver_libs "$R" 550.127.05
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+check module-not-loaded 1 -- "$C" doctor --root "$R" --no-nvml
+
+R=$WORK/mismatch; gpu_sysfs "$R" 0000:17:00.0 0x2330; proc_version "$R" 580.95.05; driver_libs "$R" 580.159.04
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+check version-mismatch 1 -- "$C" doctor --root "$R" --no-nvml
+
+R=$WORK/stub; gpu_sysfs "$R" 0000:17:00.0 0x2330; proc_version "$R" 580.95.05
+mklib "$R/usr/local/cuda-12.4/targets/x86_64-linux/lib/stubs/libcuda.so" libcuda.so.1
+ln -s cuda-12.4 "$R/usr/local/cuda"
+ldconfig_root "$R" /usr/local/cuda/targets/x86_64-linux/lib/stubs
+check stub-reachable 1 -- "$C" doctor --root "$R" --no-nvml
+
+R=$WORK/compat-old; gpu_sysfs "$R" 0000:17:00.0 0x2330; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05
+mklib "$R/usr/local/cuda-12.8/compat/libcuda.so.570.124.06" libcuda.so.1
+ln -s libcuda.so.570.124.06 "$R/usr/local/cuda-12.8/compat/libcuda.so.1"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+echo "LD_LIBRARY_PATH=/usr/local/cuda-12.8/compat" >"$WORK/compat-old.env"
+check compat-older-picked 1 -- "$C" doctor --root "$R" --env-file "$WORK/compat-old.env" --no-nvml
+check compat-older-present 0 -- "$C" doctor --root "$R" --no-nvml
+
+R=$WORK/compat-geforce; gpu_sysfs "$R" 0000:01:00.0 0x2684; proc_version "$R" 535.104.05; driver_libs "$R" 535.104.05
+mklib "$R/usr/local/cuda-12.4/compat/libcuda.so.550.54.15" libcuda.so.1
+ln -s libcuda.so.550.54.15 "$R/usr/local/cuda-12.4/compat/libcuda.so.1"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+echo "LD_LIBRARY_PATH=/usr/local/cuda-12.4/compat" >"$WORK/compat-geforce.env"
+check compat-consumer-gpu 1 -- "$C" doctor --root "$R" --env-file "$WORK/compat-geforce.env" --no-nvml
+
+R=$WORK/dup; gpu_sysfs "$R" 0000:17:00.0 0x2330; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05
+mklib "$R/usr/lib/x86_64-linux-gnu/libcudnn.so.8.9.7" libcudnn.so.8
+ln -s libcudnn.so.8.9.7 "$R/usr/lib/x86_64-linux-gnu/libcudnn.so.8"
+SP=$R/usr/local/lib/python3.11/dist-packages
+mklib "$SP/nvidia/cudnn/lib/libcudnn.so.8" libcudnn.so.8
+mkdir -p "$SP/nvidia_cudnn_cu12-8.9.2.26.dist-info"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+check duplicate-library 0 -- "$C" doctor --root "$R" --no-nvml
+
+R=$WORK/shadow; gpu_sysfs "$R" 0000:17:00.0 0x2330; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05
+mklib "$R/usr/local/cuda-12.2/targets/x86_64-linux/lib/libcudart.so.12.2.140" libcudart.so.12
+ln -s libcudart.so.12.2.140 "$R/usr/local/cuda-12.2/targets/x86_64-linux/lib/libcudart.so.12"
+mklib "$R/opt/app/lib/libcudart.so.12.4.127" libcudart.so.12
+ln -s libcudart.so.12.4.127 "$R/opt/app/lib/libcudart.so.12"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64-linux/lib
+echo "LD_LIBRARY_PATH=/opt/app/lib" >"$WORK/shadow.env"
+check ld-library-path-shadows 0 -- "$C" doctor --root "$R" --env-file "$WORK/shadow.env" --no-nvml
+
+# ---- facts files: what only NVML can say -----------------------------------------------
+for f in "$HERE"/facts/*.json; do
+	n=$(basename "$f" .json)
+	want=$(sed -n 's/.*"_expect_exit": *\([0-9]\).*/\1/p' "$f")
+	check "facts-$n" "${want:-1}" -- "$C" doctor --facts "$f"
+done
+
+# ---- usage and input errors ------------------------------------------------------------
+check usage-unknown-option 2 -- "$C" doctor --frobnicate
+check usage-unknown-command 2 -- "$C" frobnicate
+check usage-bad-timeout 2 -- "$C" probe --timeout abc
+check usage-extra-arg 2 -- "$C" probe extra
+check input-missing-env-file 4 -- "$C" probe --env-file "$WORK/does-not-exist"
+printf 'NOT A VALID LINE\n' >"$WORK/bad.env"
+check input-bad-env-file 4 -- "$C" probe --env-file "$WORK/bad.env"
+printf '{"schema": "cuvet.facts/9"}' >"$WORK/bad-facts.json"
+check input-bad-facts 4 -- "$C" doctor --facts "$WORK/bad-facts.json"
+printf '{"schema": "cuvet.facts/1", "driver": {"kernel_version": 5}}' >"$WORK/bad-type.json"
+check input-bad-facts-type 4 -- "$C" doctor --facts "$WORK/bad-type.json"
+
+# ---- NVML through the test double, on this machine's root -------------------------------
+nvml_case() { # NAME MODE GPUS EXPECT(python expression over facts j)
+	local out
+	out=$(env -i PATH=/usr/bin:/bin CUVET_FAKE_NVML_MODE="$2" CUVET_FAKE_NVML_GPUS="$3" \
+		"$C" probe --json --nvml-lib "$FAKE_NVML" --timeout 1 2>"$WORK/stderr")
+	if printf '%s' "$out" | python3 -c "import json,sys; j=json.load(sys.stdin); d=j['driver']; g=j['gpus']; sys.exit(0 if ($4) else 1)"; then
+		echo "ok   nvml-$1"
+		pass=$((pass + 1))
+	else
+		echo "FAIL nvml-$1: expected $4"
+		printf '%s\n' "$out" | head -40
+		fail=$((fail + 1))
+	fi
+}
+nvml_case ok ok "NVIDIA H200,9.0,nvidia,143771,pci=0x2335,bus=00000000:00:06.0" \
+	"d['nvml_status']==0 and d['cuda']=='13.0' and d['cuda_source']=='nvml' and len(g)==1 and g[0]['compute_capability']=='9.0' and g[0]['memory_mib']==143771 and g[0]['brand']=='nvidia' and g[0]['pci_device_id']=='0x233510DE' and g[0]['segment']=='datacenter'"
+nvml_case two-gpus ok "NVIDIA H100 80GB HBM3,9.0,nvidia,81559,pci=0x2330;NVIDIA L40S,8.9,nvidia,46068,pci=0x26b9,mig=-" \
+	"[x['compute_capability'] for x in g]==['9.0','8.9'] and g[1]['mig_mode'] is None"
+nvml_case rm-mismatch rm_mismatch "" \
+	"d['nvml_status']==18 and 'Driver/library version mismatch' in d['nvml_error']"
+nvml_case hang hang "" "d['nvml_status']==-2"
+nvml_case crash crash "" "d['nvml_status']==-3"
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

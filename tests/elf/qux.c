@@ -1,0 +1,2 @@
+int qux(void);
+int qux(void) { return 4; }

@@ -1,0 +1,532 @@
+/* cuvet_fs_*: a tree built under mkdtemp() at run time, read once through openat2 and once
+ * through the portable walker, plus a few reads of this machine's own "/". */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cuvet.h"
+
+/* Internal test hook in fsview.c. */
+void fs_test_disable_openat2(struct cuvet_fs *fs);
+
+static char g_root[PATH_MAX];
+
+struct fixture {
+	struct cuvet_fs *fs;
+	bool walker;
+};
+
+static void put(const char *rel, const char *content, size_t len)
+{
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, content, len), (ssize_t)len);
+	close(fd);
+}
+
+static void dir(const char *rel)
+{
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void link_(const char *target, const char *rel)
+{
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	strcpy(g_root, "/tmp/cuvet-fsview-XXXXXX");
+	if (!mkdtemp(g_root))
+		return -1;
+	dir("etc");
+	put("etc/x", "inside\n", 7);
+	link_("/etc/x", "abs");                    /* absolute: must stay in the root */
+	link_("/etc/passwd", "hostonly");          /* exists on the host, not in the root */
+	dir("dir");
+	dir("dir/sub");
+	link_("../../etc/x", "dir/sub/rel");
+	link_("../../../../etc/x", "dir/esc");    /* climbs past the root: stays at the root */
+	link_("../../../..", "dir/escdir");
+	link_("dir", "linkdir");
+	link_("loop_b", "loop_a");
+	link_("loop_a", "loop_b");
+	link_("self", "self");
+	link_("/nowhere/file", "dangling");
+	dir("deep");
+	dir("deep/a");
+	dir("deep/a/b");
+	dir("deep/a/b/c");
+	dir("deep/a/b/c/d");
+	dir("deep/a/b/c/d/e");
+	dir("deep/a/b/c/d/e/f");
+	dir("deep/a/b/c/d/e/f/g");
+	dir("deep/a/b/c/d/e/f/g/h");
+	put("deep/a/b/c/d/e/f/g/h/file", "deep", 4);
+	link_("deep/a/b/c", "linkdeep");
+	/* chain1 -> chain2 -> ... -> chain40 -> etc/x: 40 links, the most a walk may follow;
+	 * chain0 adds the 41st. */
+	for (int i = 0; i <= 40; i++) {
+		char name[32], target[32];
+		snprintf(name, sizeof(name), "chain%d", i);
+		if (i == 40)
+			snprintf(target, sizeof(target), "etc/x");
+		else
+			snprintf(target, sizeof(target), "chain%d", i + 1);
+		link_(target, name);
+	}
+	char big[200];
+	memset(big, 'b', sizeof(big));
+	put("big", big, sizeof(big));
+	put("empty", "", 0);
+	dir("listme");
+	put("listme/b", "", 0);
+	put("listme/a", "", 0);
+	put("listme/C", "", 0);
+	put("listme/_z", "", 0);
+	put("listme/.hidden", "", 0);
+	put("listme/a.conf", "", 0);
+	dir("listme/sub");
+	/* More names than one 16 KiB getdents64 buffer holds, created in reverse order. */
+	dir("many");
+	for (int i = 599; i >= 0; i--) {
+		char name[80];
+		snprintf(name, sizeof(name), "many/file-%04d-padding-padding-padding-padding", i);
+		put(name, "", 0);
+	}
+	link_("/dir/sub/../../etc/x", "abs2");
+	char fifo[PATH_MAX + 64];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", g_root);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = *state;
+	struct cuvet_error err = {0};
+	f->fs = cuvet_fs_open(g_root, &err);
+	if (!f->fs)
+		return -1;
+	if (f->walker)
+		fs_test_disable_openat2(f->fs);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	cuvet_fs_free(f->fs);
+	f->fs = NULL;
+	return 0;
+}
+
+static void expect_real(struct cuvet_fs *fs, const char *path, const char *want)
+{
+	char out[PATH_MAX];
+	struct cuvet_error err = {0};
+	int rc = cuvet_fs_realpath(fs, path, out, sizeof(out), &err);
+	if (rc != 0)
+		fail_msg("realpath %s: %s", path, err.msg);
+	assert_string_equal(out, want);
+}
+
+static void expect_real_err(struct cuvet_fs *fs, const char *path, int code, const char *msg)
+{
+	char out[PATH_MAX];
+	struct cuvet_error err = {0};
+	assert_int_equal(cuvet_fs_realpath(fs, path, out, sizeof(out), &err), -1);
+	assert_int_equal(err.code, code);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_realpath(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	expect_real(fs, "/", "/");
+	expect_real(fs, "", "/");
+	expect_real(fs, "/etc/x", "/etc/x");
+	expect_real(fs, "etc/x", "/etc/x");
+	expect_real(fs, "//etc///x", "/etc/x");
+	expect_real(fs, "/abs", "/etc/x");
+	expect_real(fs, "/dir/sub/rel", "/etc/x");
+	expect_real(fs, "/dir/esc", "/etc/x");
+	expect_real(fs, "/dir/escdir", "/");
+	expect_real(fs, "/dir/escdir/etc/x", "/etc/x");
+	expect_real(fs, "/../../etc/./x", "/etc/x");
+	expect_real(fs, "/..", "/");
+	expect_real(fs, "/linkdir/sub/rel", "/etc/x");
+	expect_real(fs, "/linkdir/sub", "/dir/sub");
+	/* ".." after a link is taken from the link's target (physical walk). */
+	expect_real(fs, "/linkdeep/..", "/deep/a/b");
+	expect_real(fs, "/linkdeep/d/e/f/g/h/file", "/deep/a/b/c/d/e/f/g/h/file");
+	expect_real(fs, "/deep/a/b/c/d/e/f/g/h/file", "/deep/a/b/c/d/e/f/g/h/file");
+	expect_real(fs, "/chain1", "/etc/x");
+	expect_real(fs, "/abs2", "/etc/x");
+	expect_real(fs, "/dir/sub/", "/dir/sub");
+	expect_real(fs, "/linkdir/", "/dir");
+	expect_real_err(fs, "/dir/sub/rel/", CUVET_E_NOTFOUND, "/dir/sub/rel/ (at /etc/x): Not a directory");
+	expect_real_err(fs, "/etc/x/", CUVET_E_NOTFOUND, "/etc/x/: Not a directory");
+
+	expect_real_err(fs, "/chain0", CUVET_E_LOOP, "/chain0: too many levels of symbolic links (more than 40)");
+	expect_real_err(fs, "/loop_a", CUVET_E_LOOP, "/loop_a: too many levels of symbolic links (more than 40)");
+	expect_real_err(fs, "/self", CUVET_E_LOOP, "/self: too many levels of symbolic links (more than 40)");
+	expect_real_err(fs, "/dir/self/x", CUVET_E_NOTFOUND, "/dir/self/x (at /dir/self): No such file or directory");
+	expect_real_err(fs, "/missing", CUVET_E_NOTFOUND, "/missing: No such file or directory");
+	expect_real_err(fs, "/dangling", CUVET_E_NOTFOUND, "/dangling (at /nowhere): No such file or directory");
+	expect_real_err(fs, "/hostonly", CUVET_E_NOTFOUND, "/hostonly (at /etc/passwd): No such file or directory");
+	expect_real_err(fs, "/etc/x/y", CUVET_E_NOTFOUND, "/etc/x/y: Not a directory");
+
+	char small[7];
+	struct cuvet_error err = {0};
+	assert_int_equal(cuvet_fs_realpath(fs, "/abs", small, 6, &err), -1);
+	assert_int_equal(err.code, CUVET_E_RANGE);
+	assert_string_equal(err.msg, "/abs: resolved path longer than the buffer");
+	assert_int_equal(cuvet_fs_realpath(fs, "/abs", small, 7, &err), 0);
+	assert_string_equal(small, "/etc/x");
+}
+
+static void test_read(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	struct cuvet_error err = {0};
+	char *data = NULL;
+	size_t len = 99;
+
+	assert_int_equal(cuvet_fs_read(fs, "/abs", 0, &data, &len, &err), 0);
+	assert_int_equal(len, 7);
+	assert_string_equal(data, "inside\n");
+	free(data);
+	assert_int_equal(cuvet_fs_read(fs, "/dir/esc", 0, &data, &len, &err), 0);
+	assert_string_equal(data, "inside\n");
+	free(data);
+	assert_int_equal(cuvet_fs_read(fs, "/linkdeep/d/e/f/g/h/file", 0, &data, &len, &err), 0);
+	assert_int_equal(len, 4);
+	assert_string_equal(data, "deep");
+	free(data);
+	assert_int_equal(cuvet_fs_read(fs, "/chain1", 0, &data, &len, &err), 0);
+	assert_string_equal(data, "inside\n");
+	free(data);
+
+	assert_int_equal(cuvet_fs_read(fs, "/empty", 0, &data, &len, &err), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(data, "");
+	free(data);
+
+	assert_int_equal(cuvet_fs_read(fs, "/big", 200, &data, &len, &err), 0);
+	assert_int_equal(len, 200);
+	assert_int_equal(data[199], 'b');
+	assert_int_equal(data[200], '\0');
+	free(data);
+
+	data = (char *)1;
+	assert_int_equal(cuvet_fs_read(fs, "/big", 199, &data, &len, &err), -1);
+	assert_null(data);
+	assert_int_equal(err.code, CUVET_E_RANGE);
+	assert_string_equal(err.msg, "/big: larger than the limit of 199 bytes");
+
+	assert_int_equal(cuvet_fs_read(fs, "/dir", 0, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_IO);
+	assert_string_equal(err.msg, "/dir: Is a directory");
+	assert_int_equal(cuvet_fs_read(fs, "/linkdir", 0, &data, &len, &err), -1);
+	assert_string_equal(err.msg, "/linkdir: Is a directory");
+
+	assert_int_equal(cuvet_fs_read(fs, "/loop_a", 0, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_LOOP);
+	assert_string_equal(err.msg, "/loop_a: too many levels of symbolic links (more than 40)");
+	assert_int_equal(cuvet_fs_read(fs, "/chain0", 0, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_LOOP);
+
+	assert_int_equal(cuvet_fs_read(fs, "/hostonly", 0, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+	assert_string_equal(err.msg, "/hostonly (at /etc/passwd): No such file or directory");
+	assert_int_equal(cuvet_fs_read(fs, "/missing", 0, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+	assert_string_equal(err.msg, "/missing: No such file or directory");
+
+	/* A FIFO must not block the reader. */
+	assert_int_equal(cuvet_fs_read(fs, "/fifo", 0, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	assert_string_equal(err.msg, "/fifo: not a regular file");
+}
+
+static void test_map(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	struct cuvet_error err = {0};
+	const void *data = NULL;
+	size_t len = 0;
+
+	assert_int_equal(cuvet_fs_map(fs, "/abs", &data, &len, &err), 0);
+	assert_int_equal(len, 7);
+	assert_memory_equal(data, "inside\n", 7);
+	cuvet_fs_unmap(data, len);
+
+	data = (const void *)1;
+	len = 5;
+	assert_int_equal(cuvet_fs_map(fs, "/empty", &data, &len, &err), 0);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	cuvet_fs_unmap(data, len);
+
+	assert_int_equal(cuvet_fs_map(fs, "/dir", &data, &len, &err), -1);
+	assert_string_equal(err.msg, "/dir: Is a directory");
+	assert_int_equal(cuvet_fs_map(fs, "/dangling", &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+}
+
+static void test_list(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	struct cuvet_error err = {0};
+	struct cuvet_fs_dir d;
+	const char *want[] = {".hidden", "C", "_z", "a", "a.conf", "b", "sub"};
+
+	assert_int_equal(cuvet_fs_list(fs, "/listme", &d, &err), 0);
+	assert_int_equal(d.count, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < d.count; i++)
+		assert_string_equal(d.names[i], want[i]);
+	cuvet_fs_dir_release(&d);
+	assert_null(d.names);
+
+	assert_int_equal(cuvet_fs_list(fs, "/linkdir/sub", &d, &err), 0);
+	assert_int_equal(d.count, 1);
+	assert_string_equal(d.names[0], "rel");
+	cuvet_fs_dir_release(&d);
+
+	assert_int_equal(cuvet_fs_list(fs, "/listme/sub", &d, &err), 0);
+	assert_int_equal(d.count, 0);
+	assert_null(d.names);
+	cuvet_fs_dir_release(&d);
+
+	assert_int_equal(cuvet_fs_list(fs, "/many", &d, &err), 0);
+	assert_int_equal(d.count, 600);
+	for (size_t i = 0; i < d.count; i++) {
+		char name[80];
+		snprintf(name, sizeof(name), "file-%04zu-padding-padding-padding-padding", i);
+		assert_string_equal(d.names[i], name);
+	}
+	cuvet_fs_dir_release(&d);
+
+	/* The root through a link that climbs out of it. */
+	assert_int_equal(cuvet_fs_list(fs, "/dir/escdir", &d, &err), 0);
+	assert_true(d.count > 50);
+	assert_string_equal(d.names[0], "abs");
+	cuvet_fs_dir_release(&d);
+
+	assert_int_equal(cuvet_fs_list(fs, "/etc/x", &d, &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+	assert_string_equal(err.msg, "/etc/x: Not a directory");
+	assert_int_equal(cuvet_fs_list(fs, "/missing", &d, &err), -1);
+	assert_string_equal(err.msg, "/missing: No such file or directory");
+	assert_int_equal(cuvet_fs_list(fs, "/self", &d, &err), -1);
+	assert_int_equal(err.code, CUVET_E_LOOP);
+}
+
+static void test_type(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	assert_int_equal(cuvet_fs_type(fs, "/abs", true), CUVET_FS_FILE);
+	assert_int_equal(cuvet_fs_type(fs, "/abs", false), CUVET_FS_LINK);
+	assert_int_equal(cuvet_fs_type(fs, "/dir", true), CUVET_FS_DIR);
+	assert_int_equal(cuvet_fs_type(fs, "/", true), CUVET_FS_DIR);
+	assert_int_equal(cuvet_fs_type(fs, "/linkdir", true), CUVET_FS_DIR);
+	assert_int_equal(cuvet_fs_type(fs, "/linkdir", false), CUVET_FS_LINK);
+	assert_int_equal(cuvet_fs_type(fs, "/linkdir/sub/rel", false), CUVET_FS_LINK);
+	assert_int_equal(cuvet_fs_type(fs, "/linkdir/sub/rel", true), CUVET_FS_FILE);
+	assert_int_equal(cuvet_fs_type(fs, "/dir/escdir", true), CUVET_FS_DIR);
+	assert_int_equal(cuvet_fs_type(fs, "/dangling", true), CUVET_FS_NONE);
+	assert_int_equal(cuvet_fs_type(fs, "/dangling", false), CUVET_FS_LINK);
+	assert_int_equal(cuvet_fs_type(fs, "/hostonly", true), CUVET_FS_NONE);
+	assert_int_equal(cuvet_fs_type(fs, "/loop_a", true), CUVET_FS_NONE);
+	assert_int_equal(cuvet_fs_type(fs, "/loop_a", false), CUVET_FS_LINK);
+	assert_int_equal(cuvet_fs_type(fs, "/missing", true), CUVET_FS_NONE);
+	assert_int_equal(cuvet_fs_type(fs, "/missing", false), CUVET_FS_NONE);
+	assert_int_equal(cuvet_fs_type(fs, "/fifo", true), CUVET_FS_OTHER);
+	assert_int_equal(cuvet_fs_type(fs, "/chain1", true), CUVET_FS_FILE);
+	assert_int_equal(cuvet_fs_type(fs, "/chain0", true), CUVET_FS_NONE);
+}
+
+static void test_readlink(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	struct cuvet_error err = {0};
+	char out[PATH_MAX];
+
+	assert_int_equal(cuvet_fs_readlink(fs, "/abs", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/etc/x");
+	assert_int_equal(cuvet_fs_readlink(fs, "/linkdir/sub/rel", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "../../etc/x");
+	assert_int_equal(cuvet_fs_readlink(fs, "/dangling", out, sizeof(out), &err), 0);
+	assert_string_equal(out, "/nowhere/file");
+	assert_int_equal(cuvet_fs_readlink(fs, "/etc/x", out, sizeof(out), &err), -1);
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	assert_string_equal(err.msg, "/etc/x: not a symbolic link");
+	assert_int_equal(cuvet_fs_readlink(fs, "/missing", out, sizeof(out), &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+	assert_string_equal(err.msg, "/missing: No such file or directory");
+	char small[6];
+	assert_int_equal(cuvet_fs_readlink(fs, "/abs", small, sizeof(small), &err), -1);
+	assert_int_equal(err.code, CUVET_E_RANGE);
+}
+
+static void test_host_path(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	struct cuvet_error err = {0};
+	char out[PATH_MAX], want[PATH_MAX + 16], canon[PATH_MAX];
+
+	assert_non_null(realpath(g_root, canon));
+	assert_string_equal(cuvet_fs_root(fs), canon);
+	snprintf(want, sizeof(want), "%s/etc/x", canon);
+	assert_int_equal(cuvet_fs_host_path(fs, "/abs", out, sizeof(out), &err), 0);
+	assert_string_equal(out, want);
+	assert_int_equal(cuvet_fs_host_path(fs, "/dir/escdir", out, sizeof(out), &err), 0);
+	assert_string_equal(out, canon);
+	assert_int_equal(cuvet_fs_host_path(fs, "/dangling", out, sizeof(out), &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	assert_null(cuvet_fs_open("/nonexistent-cuvet-root", &err));
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+	assert_string_equal(err.msg, "cannot open root /nonexistent-cuvet-root: No such file or directory");
+
+	char file[PATH_MAX + 8];
+	snprintf(file, sizeof(file), "%s/etc/x", g_root);
+	assert_null(cuvet_fs_open(file, &err));
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "Not a directory"));
+
+	/* A root named through a link and with a trailing slash is canonicalised. */
+	char via[PATH_MAX + 16], canon[PATH_MAX];
+	snprintf(via, sizeof(via), "%s/linkdir/", g_root);
+	struct cuvet_fs *fs = cuvet_fs_open(via, &err);
+	assert_non_null(fs);
+	snprintf(via, sizeof(via), "%s/dir", g_root);
+	assert_non_null(realpath(via, canon));
+	assert_string_equal(cuvet_fs_root(fs), canon);
+	char out[PATH_MAX];
+	assert_int_equal(cuvet_fs_realpath(fs, "/sub/rel", out, sizeof(out), &err), -1);
+	assert_string_equal(err.msg, "/sub/rel (at /etc): No such file or directory");
+	cuvet_fs_free(fs);
+	cuvet_fs_free(NULL);
+}
+
+/* The machine's own root: the kernel's resolution, /proc and /sys sizes. */
+static void test_host_root(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_fs *fs = cuvet_fs_open("/tmp/..", &err);
+	assert_non_null(fs);
+	assert_string_equal(cuvet_fs_root(fs), "");
+
+	char out[PATH_MAX], want[PATH_MAX];
+	if (realpath("/etc/os-release", want)) {
+		assert_int_equal(cuvet_fs_realpath(fs, "/etc/os-release", out, sizeof(out), &err), 0);
+		assert_string_equal(out, want);
+		assert_int_equal(cuvet_fs_realpath(fs, "/../../etc/os-release", out, sizeof(out), &err), 0);
+		assert_string_equal(out, want);
+		assert_int_equal(cuvet_fs_host_path(fs, "/etc/os-release", out, sizeof(out), &err), 0);
+		assert_string_equal(out, want);
+	}
+
+	/* /proc: st_size 0, read to EOF. */
+	char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(cuvet_fs_read(fs, "/proc/self/status", 0, &data, &len, &err), 0);
+	assert_true(len > 0);
+	assert_int_equal(strlen(data), len);
+	assert_true(strncmp(data, "Name:\t", 6) == 0);
+	free(data);
+	assert_int_equal(cuvet_fs_read(fs, "/proc/self/status", 10, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_RANGE);
+	assert_string_equal(err.msg, "/proc/self/status: larger than the limit of 10 bytes");
+	/* More than the first 4096-byte buffer. */
+	assert_int_equal(cuvet_fs_read(fs, "/proc/self/smaps", 0, &data, &len, &err), 0);
+	assert_true(len > 4096);
+	assert_int_equal(strlen(data), len);
+	free(data);
+
+	/* sysfs: st_size 4096 whatever the contents. */
+	struct stat st;
+	if (stat("/sys/devices/system/cpu/online", &st) == 0) {
+		assert_int_equal(cuvet_fs_read(fs, "/sys/devices/system/cpu/online", 0, &data, &len, &err), 0);
+		assert_true(len > 0 && len < 4096);
+		assert_int_equal(data[len - 1], '\n');
+		assert_int_equal(strlen(data), len);
+		free(data);
+	}
+
+	assert_int_equal(cuvet_fs_type(fs, "/proc/self", false), CUVET_FS_LINK);
+	assert_int_equal(cuvet_fs_type(fs, "/proc/self", true), CUVET_FS_DIR);
+	assert_int_equal(cuvet_fs_type(fs, "/nonexistent-cuvet", true), CUVET_FS_NONE);
+	assert_int_equal(cuvet_fs_read(fs, "/etc", 0, &data, &len, &err), -1);
+	assert_string_equal(err.msg, "/etc: Is a directory");
+	assert_int_equal(cuvet_fs_read(fs, "/nonexistent-cuvet/x", 0, &data, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+	assert_string_equal(err.msg, "/nonexistent-cuvet/x (at /nonexistent-cuvet): No such file or directory");
+
+	snprintf(out, sizeof(out), "%s", g_root + 1); /* "tmp/cuvet-fsview-..." */
+	char p[PATH_MAX + 16];
+	snprintf(p, sizeof(p), "/%s/abs", out);
+	assert_int_equal(cuvet_fs_readlink(fs, p, want, sizeof(want), &err), 0);
+	assert_string_equal(want, "/etc/x");
+	struct cuvet_fs_dir d;
+	snprintf(p, sizeof(p), "/%s/listme", out);
+	assert_int_equal(cuvet_fs_list(fs, p, &d, &err), 0);
+	assert_int_equal(d.count, 7);
+	assert_string_equal(d.names[0], ".hidden");
+	cuvet_fs_dir_release(&d);
+	cuvet_fs_free(fs);
+}
+
+#define FS_TESTS(mode)                                                                     \
+	cmocka_unit_test_prestate_setup_teardown(test_realpath, setup, teardown, &mode),   \
+	cmocka_unit_test_prestate_setup_teardown(test_read, setup, teardown, &mode),       \
+	cmocka_unit_test_prestate_setup_teardown(test_map, setup, teardown, &mode),        \
+	cmocka_unit_test_prestate_setup_teardown(test_list, setup, teardown, &mode),       \
+	cmocka_unit_test_prestate_setup_teardown(test_type, setup, teardown, &mode),       \
+	cmocka_unit_test_prestate_setup_teardown(test_readlink, setup, teardown, &mode),   \
+	cmocka_unit_test_prestate_setup_teardown(test_host_path, setup, teardown, &mode)
+
+int main(void)
+{
+	static struct fixture kernel = {NULL, false}, walker = {NULL, true};
+	const struct CMUnitTest tests[] = {
+		FS_TESTS(kernel),
+		FS_TESTS(walker),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_host_root),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -581,7 +581,8 @@ int probe_gpus(struct probe_ctx *pc, struct cuvet_error *err)
 		if (gpus_from_sysfs(pc, err) < 0 || gpus_from_proc(pc, err) < 0)
 			return -1;
 		/* NVML and nvidia-smi number GPUs in PCI bus order; so does this list. */
-		qsort(f->gpus, f->ngpus, sizeof(*f->gpus), gpu_cmp_bus);
+		if (f->ngpus > 1)
+			qsort(f->gpus, f->ngpus, sizeof(*f->gpus), gpu_cmp_bus);
 		for (size_t i = 0; i < f->ngpus; i++)
 			f->gpus[i].index = (int)i;
 	}

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #ifdef SYS_openat2
@@ -270,12 +271,59 @@ static int fs_open(struct cuvet_fs *fs, const char *path, int flags, bool quiet,
 	return fd;
 }
 
+/* The kernel already knows the canonical path of an open file: one open (which resolves
+ * inside the root) and one readlink of /proc/self/fd/N replace a readlink per component.
+ * Returns false when that is not available (no /proc, no openat2), or the answer does not lie
+ * under the root; the caller then walks. */
+static bool fs_realpath_fast(struct cuvet_fs *fs, const char *path, char *canon)
+{
+	if (!fs->host && fs->no_openat2)
+		return false;
+	int fd;
+	if (fs->host)
+		fd = openat(fs->rootfd, fs_rel(path), O_PATH | O_CLOEXEC);
+#ifdef SYS_openat2
+	else
+		fd = fs_openat2(fs->rootfd, fs_rel(path), O_PATH | O_CLOEXEC);
+#else
+	else
+		return false;
+#endif
+	if (fd < 0)
+		return false;
+	errno = 0;
+	char link[64], host[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, host, sizeof(host) - 1);
+	close(fd);
+	if (n <= 0 || host[0] != '/')
+		return false;
+	host[n] = '\0';
+	if (fs->host) {
+		memcpy(canon, host, (size_t)n + 1);
+		return true;
+	}
+	if ((size_t)n < fs->rootlen || memcmp(host, fs->root, fs->rootlen) != 0 ||
+	    (host[fs->rootlen] != '/' && host[fs->rootlen] != '\0'))
+		return false;
+	const char *tail = host + fs->rootlen;
+	if (!*tail)
+		tail = "/";
+	memcpy(canon, tail, strlen(tail) + 1);
+	return true;
+}
+
 int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
 		      struct cuvet_error *err)
 {
 	char canon[PATH_MAX];
-	if (fs_resolve(fs, path, true, canon, err) < 0)
-		return -1;
+	if (!fs_realpath_fast(fs, path, canon)) {
+		/* A caller that wants no message only needs to know the path is missing. */
+		if (!err && (errno == ENOENT || errno == ENOTDIR) && (fs->host || !fs->no_openat2))
+			return -1;
+		if (fs_resolve(fs, path, true, canon, err) < 0)
+			return -1;
+	}
 	size_t n = strlen(canon);
 	if (n >= outlen)
 		return err_set(err, CUVET_E_RANGE, "%s: resolved path longer than the buffer", path);

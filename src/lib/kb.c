@@ -294,12 +294,14 @@ static int parse_pci_list(struct kb_table *t, size_t row, const char *cell, cons
 			}
 		if (xgrow(&t->pci, &t->pci_cap, t->npci, sizeof(*t->pci)) != 0)
 			return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);
-		struct kb_pci_item *it = &t->pci[t->npci++];
+		struct kb_pci_item *it = &t->pci[t->npci];
 		it->id = (uint16_t)id;
 		it->row = row;
-		it->text = n > 7 ? p + 7 : p + n;
-		it->text_len = n > 7 ? n - 7 : 0;
-		it->unverified = it->text_len && memmem(it->text, it->text_len, "unverified", 10) != NULL;
+		it->text = NULL;
+		if (n > 7 && !(it->text = xstrndup(p + 7, n - 7)))
+			return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);
+		it->unverified = it->text && strstr(it->text, "unverified") != NULL;
+		t->npci++;
 		p = next ? next + 2 : p + n;
 	}
 	return 0;
@@ -477,6 +479,13 @@ static size_t split_tabs(char *line, char **out, size_t max)
 	return n;
 }
 
+static void free_pci(struct kb_table *t)
+{
+	for (size_t i = 0; i < t->npci; i++)
+		free(t->pci[i].text);
+	free(t->pci);
+}
+
 void kb_table_release(struct kb_table *t)
 {
 	free(t->buf);
@@ -485,7 +494,7 @@ void kb_table_release(struct kb_table *t)
 	free(t->lineno);
 	free(t->ver);
 	free(t->comments);
-	free(t->pci);
+	free_pci(t);
 	free(t->owned_text);
 	free(t->label);
 	memset(t, 0, sizeof(*t));
@@ -499,7 +508,7 @@ static void table_reset_parse(struct kb_table *t)
 	free(t->lineno);
 	free(t->ver);
 	free(t->comments);
-	free(t->pci);
+	free_pci(t);
 	t->buf = NULL;
 	t->header = NULL;
 	t->cells = NULL;
@@ -607,6 +616,7 @@ struct cuvet_kb {
 	struct kb_state *st; /* a pointer, so lazily parsed tables can fill a const kb */
 	char *dir;           /* NULL for the built-in copy */
 	char date[16];
+	char *date_origin;   /* DIR/DATE, or NULL for the built-in one */
 };
 
 static int set_date(struct cuvet_kb *kb, const char *text, size_t len, const char *label, struct cuvet_error *err)
@@ -642,6 +652,7 @@ void cuvet_kb_free(struct cuvet_kb *kb)
 		free(kb->st);
 	}
 	free(kb->dir);
+	free(kb->date_origin);
 	free(kb);
 }
 
@@ -730,7 +741,7 @@ struct cuvet_kb *cuvet_kb_load(const char *dir, struct cuvet_error *err)
 		}
 		if (read_file(path, &date_text, &len, &e) == 0) {
 			int rc = set_date(kb, date_text, len, path, err);
-			free(path);
+			kb->date_origin = path;
 			if (rc != 0)
 				goto fail;
 			dated = true;
@@ -848,4 +859,48 @@ int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cu
 		}
 	}
 	return -1;
+}
+
+/* ----------------------------------------------------------------- files ---- */
+
+size_t cuvet_kb_file_count(void)
+{
+	return KB_NTABLES + 1;
+}
+
+const char *cuvet_kb_file_name(size_t i)
+{
+	return i < KB_NTABLES ? kb_schemas[i].file : i == KB_NTABLES ? KB_DATE_FILE : NULL;
+}
+
+int cuvet_kb_file_text(const struct cuvet_kb *kb, const char *name, const char **text, size_t *len,
+		       const char **origin, struct cuvet_error *err)
+{
+	if (!kb || !name)
+		return err_set(err, CUVET_E_INVALID, "no knowledge base");
+	if (strcmp(name, KB_DATE_FILE) == 0) {
+		const struct kb_builtin_file *f = builtin_file(KB_DATE_FILE);
+		/* DIR/DATE was checked to be a bare date, so the date itself is its text. */
+		if (kb->date_origin || !f) {
+			*text = kb->date;
+			*len = strlen(kb->date);
+		} else {
+			*text = f->data;
+			*len = f->len;
+		}
+		if (origin)
+			*origin = kb->date_origin ? kb->date_origin : "built-in";
+		return 0;
+	}
+	for (size_t i = 0; i < KB_NTABLES; i++) {
+		if (strcmp(kb_schemas[i].file, name) != 0)
+			continue;
+		const struct kb_table *t = &kb->st->tables[i];
+		*text = t->text;
+		*len = t->len;
+		if (origin)
+			*origin = t->owned_text ? t->label : "built-in";
+		return 0;
+	}
+	return err_set(err, CUVET_E_NOTFOUND, "%s is not a knowledge-base file", name);
 }

@@ -59,8 +59,7 @@ struct kb_pci_item {
 	uint16_t id;
 	bool unverified;    /* the item's own text says so */
 	size_t row;
-	const char *text;   /* "H100 PCIe" etc. (not NUL-terminated: TEXT_LEN bytes) */
-	size_t text_len;
+	char *text;         /* the item's text after the id ("(H100 PCIe)"), or NULL */
 };
 
 struct kb_table {

@@ -212,6 +212,8 @@ struct scan {
 	size_t nsite, site_cap;
 	char **dirs_seen;
 	size_t ndirs, dirs_cap;
+	char *dist_site;          /* the site-packages whose dist-info names are in dist */
+	struct cuvet_fs_dir dist;
 };
 
 static bool seen_dir(struct scan *s, const char *real)
@@ -235,9 +237,15 @@ static struct cuvet_lib *lib_by_real(struct probe_ctx *pc, const char *real)
 /* Version from a wheel's dist-info directory name: "nvidia_cudnn_cu13-9.19.0.56.dist-info". */
 static char *wheel_version(struct scan *s, const char *site, const char *wheel, char **dist)
 {
-	struct cuvet_fs_dir d;
-	if (cuvet_fs_list(s->pc->fs, site, &d, NULL) < 0)
-		return NULL;
+	/* Every wheel library of one site-packages asks: list it once. */
+	if (!s->dist_site || strcmp(s->dist_site, site) != 0) {
+		free(s->dist_site);
+		cuvet_fs_dir_release(&s->dist);
+		s->dist_site = xstrdup(site);
+		if (cuvet_fs_list(s->pc->fs, site, &s->dist, NULL) < 0)
+			memset(&s->dist, 0, sizeof(s->dist));
+	}
+	const struct cuvet_fs_dir d = s->dist;
 	char *out = NULL;
 	for (size_t i = 0; i < d.count && !out; i++) {
 		const char *n = d.names[i];
@@ -257,7 +265,6 @@ static char *wheel_version(struct scan *s, const char *site, const char *wheel, 
 			free(v);
 		}
 	}
-	cuvet_fs_dir_release(&d);
 	return out;
 }
 
@@ -662,6 +669,8 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 	for (size_t i = 0; i < s.ndirs; i++)
 		free(s.dirs_seen[i]);
 	free(s.dirs_seen);
+	free(s.dist_site);
+	cuvet_fs_dir_release(&s.dist);
 	CUVET_UNUSED(err);
 	return 0;
 }

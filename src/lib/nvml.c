@@ -884,7 +884,9 @@ int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err)
 		goto out;
 	}
 	if (timed_out) {
-		if (set_outcome(d, -2, xasprintf("NVML did not answer within %.1f s (killed)", timeout)) < 0)
+		/* "5.0 s"; a sub-0.1 s deadline (tests, impatient callers) keeps its digits */
+		if (set_outcome(d, -2, xasprintf("NVML did not answer within %.*f s (killed)", timeout < 0.1 ? 3 : 1,
+						 timeout)) < 0)
 			rc = err_set(err, CUVET_E_NOMEM, "out of memory");
 		goto out;
 	}

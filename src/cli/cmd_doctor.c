@@ -33,15 +33,14 @@ static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuve
 		char detail[256] = "";
 		if (li == 0) {
 			if (d->kernel_version)
-				snprintf(detail, sizeof(detail), "%s (%s kernel module)%s%s", d->kernel_version,
-					 d->kernel_flavour ? d->kernel_flavour : "?", d->cuda_driver_version > 0 ? ", CUDA " : "",
-					 "");
+				snprintf(detail, sizeof(detail), "%s (%s kernel module)", d->kernel_version,
+					 d->kernel_flavour ? d->kernel_flavour : "?");
 			else
 				snprintf(detail, sizeof(detail), "%s", d->present ? "kernel module not loaded" : "none");
 			if (d->cuda_driver_version > 0) {
 				size_t n = strlen(detail);
-				snprintf(detail + n, sizeof(detail) - n, "%d.%d (%s)", d->cuda_driver_version / 1000,
-					 (d->cuda_driver_version % 1000) / 10, d->cuda_driver_source ? d->cuda_driver_source : "?");
+				snprintf(detail + n, sizeof(detail) - n, ", CUDA %d.%d (%s)", d->cuda_driver_version / 1000,
+					 (d->cuda_driver_version % 1000) / 10, cuda_source_text(d->cuda_driver_source));
 			}
 		} else if (li == 1) {
 			size_t vis = 0;

@@ -125,6 +125,22 @@ void host_opts_release(struct host_opts *o)
 	o->env = NULL;
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+const char *cuda_source_text(const char *source)
+{
+	if (str_eq(source, "nvml"))
+		return "from NVML";
+	if (str_eq(source, "libcuda"))
+		return "from libcuda cuDriverGetVersion";
+	if (str_eq(source, "inferred") || str_eq(source, "inferred-lower-bound"))
+		return "inferred from the driver version by the knowledge base";
+	return source ? source : "source unknown";
+}
+
 static const char *s_or(const char *s, const char *dflt)
 {
 	return s ? s : dflt;
@@ -155,8 +171,9 @@ void print_facts_text(FILE *out, const struct cuvet_facts *f)
 	fprintf(out, "  libnvidia-ml.so.1 %s%s%s\n", s_or(d->libnvml_version, d->libnvml_path ? "version unknown" : "not found"),
 		d->libnvml_path ? "  " : "", s_or(d->libnvml_path, ""));
 	if (d->cuda_driver_version > 0)
-		fprintf(out, "  CUDA (driver)     %d.%d (from %s)\n", d->cuda_driver_version / 1000,
-			(d->cuda_driver_version % 1000) / 10, s_or(d->cuda_driver_source, "?"));
+		fprintf(out, "  CUDA (driver)     %s%d.%d (%s)\n",
+			str_eq(d->cuda_driver_source, "inferred-lower-bound") ? "at least " : "", d->cuda_driver_version / 1000,
+			(d->cuda_driver_version % 1000) / 10, cuda_source_text(d->cuda_driver_source));
 	else
 		fprintf(out, "  CUDA (driver)     unknown\n");
 	if (d->nvml_status == -1)

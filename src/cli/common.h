@@ -44,6 +44,8 @@ char **env_file_read(const char *path, struct cuvet_error *err);
 void env_free(char **env);
 
 void print_facts_text(FILE *out, const struct cuvet_facts *f);
+/* "from NVML", "inferred from the driver version ..." for facts->driver.cuda_driver_source. */
+const char *cuda_source_text(const char *source);
 /* Reads a cuvet.facts/1 JSON file ("-" for standard input). */
 struct cuvet_facts *facts_read_file(const char *path, struct cuvet_error *err);
 

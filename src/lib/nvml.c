@@ -774,11 +774,15 @@ static int set_outcome(struct cuvet_driver *d, int status, char *msg)
 	return msg ? 0 : -1;
 }
 
-int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err)
+/* The NVML child runs while the parent reads the filesystem: probe_nvml_start() forks it,
+ * probe_nvml() collects its answer. */
+int probe_nvml_start(struct probe_ctx *pc, struct cuvet_error *err)
 {
 	struct cuvet_driver *d = &pc->facts->driver;
 	const struct cuvet_probe_opts *opts = pc->opts;
 
+	pc->nvml_pid = -1;
+	pc->nvml_fd = -1;
 	if (!pc->live || !opts || !opts->use_nvml) {
 		d->nvml_status = -1;
 		return 0;
@@ -816,6 +820,23 @@ int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err)
 		child_main(fds[1], nvml_lib, cuda_lib);
 	}
 	close(fds[1]);
+	pc->nvml_pid = pid;
+	pc->nvml_fd = fds[0];
+	pc->nvml_deadline = deadline;
+	pc->nvml_timeout = timeout;
+	return 0;
+}
+
+int probe_nvml_collect(struct probe_ctx *pc, struct cuvet_error *err)
+{
+	struct cuvet_driver *d = &pc->facts->driver;
+	if (pc->nvml_pid <= 0)
+		return 0;
+	pid_t pid = pc->nvml_pid;
+	int fds[1] = {pc->nvml_fd};
+	double deadline = pc->nvml_deadline, timeout = pc->nvml_timeout;
+	pc->nvml_pid = -1;
+	pc->nvml_fd = -1;
 
 	int rc = 0;
 	char *buf = NULL;
@@ -930,4 +951,11 @@ int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err)
 out:
 	free(buf);
 	return rc;
+}
+
+int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err)
+{
+	if (probe_nvml_start(pc, err) < 0)
+		return -1;
+	return probe_nvml_collect(pc, err);
 }

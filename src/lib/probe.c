@@ -1,6 +1,8 @@
 /* cuvet_probe(): reads the facts of a root in a fixed order, each module filling its part. */
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "paths.h"
@@ -59,6 +61,24 @@ static void classify_gpus(struct probe_ctx *pc)
 	}
 }
 
+/* Without an answer from NVML or libcuda, the driver's version still tells the highest CUDA
+ * it supports, through the knowledge base; the source says it was inferred. */
+static void infer_cuda(struct probe_ctx *pc)
+{
+	struct cuvet_driver *d = &pc->facts->driver;
+	const char *v = d->kernel_version ? d->kernel_version : d->libcuda_version;
+	if (d->cuda_driver_version > 0 || !v)
+		return;
+	if (d->libcuda_path && strstr(d->libcuda_path, "/compat/"))
+		v = d->kernel_version; /* a compat libcuda's own version is not the driver's */
+	struct cuvet_kb_driver_cuda k;
+	if (!v || cuvet_kb_driver_cuda(pc->kb, v, &k, NULL) < 0 || k.cuda <= 0)
+		return;
+	d->cuda_driver_version = k.cuda;
+	free(d->cuda_driver_source);
+	d->cuda_driver_source = xstrdup(k.lower_bound ? "inferred-lower-bound" : "inferred");
+}
+
 struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuvet_error *err)
 {
 	struct cuvet_probe_opts defaults;
@@ -92,14 +112,19 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 			goto fail;
 	}
 
+	pc.nvml_pid = pc.nvml_fd = -1;
+	/* NVML takes tens of milliseconds to initialise: let it work while the files are read. */
+	if (probe_nvml_start(&pc, err) < 0)
+		goto fail;
 	load_cache(&pc);
 	struct cuvet_error cerr = {0};
 	if (cuvet_ldconf_read(pc.fs, CUVET_LD_SO_CONF, &pc.conf, &cerr) < 0 && cerr.code != CUVET_E_NOTFOUND)
 		probe_note(&pc, "%s", cerr.msg);
 
-	if (probe_env(&pc, err) < 0 || probe_driver(&pc, err) < 0 || probe_nvml(&pc, err) < 0 ||
-	    probe_gpus(&pc, err) < 0 || probe_libs(&pc, err) < 0 || probe_toolkits(&pc, err) < 0)
+	if (probe_env(&pc, err) < 0 || probe_driver(&pc, err) < 0 || probe_libs(&pc, err) < 0 ||
+	    probe_toolkits(&pc, err) < 0 || probe_nvml_collect(&pc, err) < 0 || probe_gpus(&pc, err) < 0)
 		goto fail;
+	infer_cuda(&pc);
 
 	classify_gpus(&pc);
 	pc.facts->probe_seconds = now() - t0;
@@ -109,6 +134,12 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	cuvet_kb_free(own_kb);
 	return pc.facts;
 fail:
+	if (pc.nvml_pid > 0) {
+		/* an error cut the probe short: do not leave the child behind */
+		kill(pc.nvml_pid, SIGKILL);
+		waitpid(pc.nvml_pid, NULL, 0);
+		close(pc.nvml_fd);
+	}
 	cuvet_kb_free(own_kb);
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);

@@ -14,6 +14,8 @@ struct probe_ctx {
 	struct cuvet_ldcache *cache;           /* parsed /etc/ld.so.cache, or NULL */
 	struct cuvet_ldconf conf;              /* /etc/ld.so.conf directories */
 	const struct cuvet_kb *kb;             /* opts->kb, or the built-in one loaded for this probe */
+	int nvml_pid, nvml_fd;                 /* the NVML child while it runs (-1: none) */
+	double nvml_deadline, nvml_timeout;
 	size_t libs_cap, gpus_cap, toolkits_cap, env_cap, notes_cap;
 };
 
@@ -24,7 +26,9 @@ const char *probe_getenv(const struct probe_ctx *pc, const char *key);
  * meaningless (out of memory); missing facts stay unknown. */
 int probe_env(struct probe_ctx *pc, struct cuvet_error *err);      /* OS, glibc, container, env vars */
 int probe_driver(struct probe_ctx *pc, struct cuvet_error *err);   /* /proc version, libcuda/libnvml files */
-int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err);     /* NVML child process (live root only) */
+int probe_nvml_start(struct probe_ctx *pc, struct cuvet_error *err); /* forks the NVML child (live root only) */
+int probe_nvml_collect(struct probe_ctx *pc, struct cuvet_error *err); /* collects its answer */
+int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err);     /* both, one after the other */
 int probe_gpus(struct probe_ctx *pc, struct cuvet_error *err);     /* sysfs/proc GPUs when NVML gave none; visibility */
 int probe_libs(struct probe_ctx *pc, struct cuvet_error *err);     /* library copies */
 int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err); /* /usr/local/cuda*, compat dirs */

@@ -22,6 +22,10 @@
  *   end                               last line; anything after it is an error
  *
  * Keys that NVML could not answer are left out, so they stay unknown in the facts.
+ *
+ * fork() without exec: the child runs only this file's code, dlopen and NVML. In a
+ * multi-threaded caller (the exporter) a lock held by another thread at fork time could
+ * block the child's dlopen or malloc; the deadline turns that into a timeout, not a hang.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -901,7 +905,9 @@ int probe_nvml_collect(struct probe_ctx *pc, struct cuvet_error *err)
 		goto out;
 	}
 	if (timed_out) {
-		if (set_outcome(d, -2, xasprintf("NVML did not answer within %.1f s (killed)", timeout)) < 0)
+		/* "5.0 s"; a sub-0.1 s deadline (tests, impatient callers) keeps its digits */
+		if (set_outcome(d, -2, xasprintf("NVML did not answer within %.*f s (killed)", timeout < 0.1 ? 3 : 1,
+						 timeout)) < 0)
 			rc = err_set(err, CUVET_E_NOMEM, "out of memory");
 		goto out;
 	}

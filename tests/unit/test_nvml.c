@@ -450,6 +450,12 @@ static void test_hang(void **state)
 	assert_int_equal(r.facts->driver.cuda_driver_version, 0);
 	assert_int_equal(r.facts->ngpus, 0);
 	run_release(&r);
+
+	run_probe(&r, "hang", NULL, NULL, NULL, 0.05);
+	assert_true(r.seconds < 1.0);
+	assert_int_equal(r.facts->driver.nvml_status, -2);
+	assert_string_equal(r.facts->driver.nvml_error, "NVML did not answer within 0.050 s (killed)");
+	run_release(&r);
 	assert_no_children();
 }
 

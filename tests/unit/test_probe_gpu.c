@@ -15,6 +15,7 @@
 #include "probe.h"
 
 struct ctx {
+	struct cuvet_kb *kb;
 	struct cuvet_probe_opts opts;
 	struct probe_ctx pc;
 	struct cuvet_error err;
@@ -26,6 +27,10 @@ static void ctx_init(struct ctx *c, const char *root)
 	memset(c, 0, sizeof(*c));
 	c->pc.opts = &c->opts;
 	c->pc.env = c->env;
+	/* the built-in knowledge base, as cuvet_probe() loads it */
+	c->kb = cuvet_kb_load(NULL, &c->err);
+	assert_non_null(c->kb);
+	c->pc.kb = c->kb;
 	c->pc.facts = calloc(1, sizeof(*c->pc.facts));
 	assert_non_null(c->pc.facts);
 	if (root) {
@@ -38,6 +43,7 @@ static void ctx_release(struct ctx *c)
 {
 	cuvet_facts_free(c->pc.facts);
 	cuvet_fs_free(c->pc.fs);
+	cuvet_kb_free(c->kb);
 	for (size_t i = 0; c->env[i]; i++)
 		free(c->env[i]);
 	memset(c, 0, sizeof(*c));

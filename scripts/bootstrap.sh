@@ -15,7 +15,7 @@ esac
 # (libelf from elfutils, jansson), cmocka for the unit tests, ldconfig/readelf for fixtures.
 pkgs=(meson ninja-build gcc pkg-config libelf-dev libjansson-dev zlib1g-dev libzstd-dev binutils libc-bin python3)
 if [ "$mode" = test ]; then
-	pkgs+=(libcmocka-dev clang python3-venv)
+	pkgs+=(libcmocka-dev clang libclang-rt-14-dev python3-venv)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds each libFuzzer harness with clang (ASan+UBSan), replays the committed regression inputs
+# (fuzz/regressions/TARGET/), then fuzzes for a fixed time from a seed corpus made at run time
+# from real files. A crash is copied into fuzz/regressions/TARGET/ (commit it) and fails the test.
+#   fuzz/run.sh SECONDS SRC_DIR WORK_DIR [SHARED_DIR]
+set -u
+secs=$1 src=$2 work=$3 shared=${4:-}
+if ! command -v clang >/dev/null; then
+	echo "clang not installed: fuzzers skipped"
+	exit 77
+fi
+mkdir -p "$work"
+cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
+	-I"$src/include" -I"$src/src/lib")
+status=0
+
+fuzz() { # TARGET SOURCES... -- LIBS...
+	local t=$1
+	shift
+	local srcs=() libs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do srcs+=("$src/$1"); shift; done
+	[ $# -gt 0 ] && shift
+	libs=("$@")
+	local bin=$work/fuzz_$t corpus=$work/corpus_$t reg=$src/fuzz/regressions/$t
+	if ! clang "${cflags[@]}" "$src/fuzz/fuzz_$t.c" "${srcs[@]}" -o "$bin" "${libs[@]}" 2>"$work/$t.build.log"; then
+		echo "FAIL $t: does not build"; cat "$work/$t.build.log"; status=1; return
+	fi
+	mkdir -p "$corpus"
+	seed_$t "$corpus"
+	if [ -d "$reg" ] && [ -n "$(ls -A "$reg")" ]; then
+		if ! "$bin" "$reg"/* >"$work/$t.replay.log" 2>&1; then
+			echo "FAIL $t: a regression input crashes again"; tail -30 "$work/$t.replay.log"; status=1; return
+		fi
+	fi
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/crash_$t-" \
+		"$corpus" >"$work/$t.log" 2>&1; then
+		echo "ok   $t: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$work/$t.log" | tail -1)"
+	else
+		echo "FAIL $t"
+		tail -40 "$work/$t.log"
+		mkdir -p "$reg"
+		cp "$work"/crash_"$t"-* "$reg"/ 2>/dev/null
+		status=1
+	fi
+}
+
+seed_ldcache() {
+	cp /etc/ld.so.cache "$1/live" 2>/dev/null
+	[ -n "$shared" ] && cp "$shared/fixtures/h200-host/root/etc/ld.so.cache" "$1/h200" 2>/dev/null
+	return 0
+}
+seed_elf() {
+	local n=0
+	for f in /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libelf.so.1 /bin/true; do
+		[ -f "$f" ] && cp -L "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	return 0
+}
+
+fuzz ldcache src/lib/ldcache.c src/lib/util.c
+fuzz elf src/lib/elf.c src/lib/util.c -- -lelf
+exit $status

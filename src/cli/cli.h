@@ -51,5 +51,6 @@ bool cli_color(FILE *f);
 
 extern const struct cli_command cmd_probe;
 extern const struct cli_command cmd_doctor;
+extern const struct cli_command cmd_arch;
 
 #endif

@@ -230,9 +230,10 @@ CUVET_API void cuvet_elf_symbols_release(struct cuvet_elf_symbols *syms);
 /* --------------------------------------------------- fat binaries (fatbin.c) ---- */
 
 /* GPU code embedded in a file: the fat binaries in the .nv_fatbin / __nv_relfatbin sections of a
- * host ELF (executable, shared library, object), a bare .fatbin, a bare cubin (ELF with
- * e_machine EM_CUDA = 190) or a PTX text file. Read from headers only, nothing is decompressed.
- * Layout notes and what was verified against cuobjdump: shared/formats/fatbin.md. */
+ * host ELF (executable, shared library, object) or of each object in an ar archive, a bare
+ * .fatbin, a bare cubin (ELF with e_machine EM_CUDA = 190) or a PTX text file. Read from
+ * headers only, nothing is decompressed. Layout notes and what was verified against
+ * cuobjdump: shared/formats/fatbin.md. */
 
 enum cuvet_fatbin_kind {
 	CUVET_FATBIN_PTX = 1,      /* PTX text (compute_XY) */
@@ -251,6 +252,7 @@ enum cuvet_fatbin_source {
 	CUVET_FATBIN_SRC_FATBIN,   /* a bare fat binary (starts with 0xBA55ED50) */
 	CUVET_FATBIN_SRC_CUBIN,    /* a bare cubin */
 	CUVET_FATBIN_SRC_PTX,      /* a PTX text file */
+	CUVET_FATBIN_SRC_ARCHIVE,  /* an ar archive (.a) of host objects; see members */
 };
 
 struct cuvet_fatbin_entry {
@@ -278,6 +280,7 @@ struct cuvet_fatbin_container {
 	uint64_t offset;           /* file offset of the container header */
 	uint64_t size;             /* header + entries */
 	size_t first_entry, nentries;
+	size_t member;             /* archives: index into cuvet_fatbin.members; else 0 */
 };
 
 struct cuvet_fatbin {
@@ -286,6 +289,9 @@ struct cuvet_fatbin {
 	struct cuvet_fatbin_container *containers;
 	size_t nentries;
 	struct cuvet_fatbin_entry *entries;  /* in file order */
+	size_t nmembers;
+	char **members;            /* archives: every ELF member's name, in archive order, with or
+	                              without device code; offsets above are within the archive */
 };
 
 /* Reads every container and entry; a malformed header anywhere is an error (CUVET_E_INVALID,

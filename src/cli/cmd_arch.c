@@ -88,23 +88,37 @@ static int arch_handler(int id, const char *arg, void *ctx)
 	}
 }
 
-/* cuobjdump reports only the executable fatbin (.nv_fatbin) when one exists, else the
- * relocatable one; at run time too only .nv_fatbin is loaded. --all counts both. */
-static bool entry_selected(const struct cuvet_fatbin *fb, size_t i, bool all, bool have_exec)
+/* cuobjdump reports only the executable fatbin (.nv_fatbin) of an ELF file when it has one, else
+ * the relocatable one (__nv_relfatbin, -rdc objects); at run time too only .nv_fatbin is loaded.
+ * In an archive each member is judged alone. --all keeps both. Returns a per-entry mask. */
+static bool *select_entries(const struct cuvet_fatbin *fb, bool all)
 {
-	if (all || !have_exec || fb->source != CUVET_FATBIN_SRC_HOST)
-		return true;
-	const char *sec = fb->containers[fb->entries[i].container].section;
-	return sec && strcmp(sec, ".nv_fatbin") == 0;
-}
-
-static bool has_exec_fatbin(const struct cuvet_fatbin *fb)
-{
-	for (size_t i = 0; i < fb->ncontainers; i++)
-		if (fb->containers[i].section && strcmp(fb->containers[i].section, ".nv_fatbin") == 0 &&
-		    fb->containers[i].nentries)
-			return true;
-	return false;
+	bool *sel = calloc(fb->nentries ? fb->nentries : 1, sizeof(*sel));
+	size_t groups = fb->nmembers ? fb->nmembers : 1;
+	bool *has_exec = calloc(groups, sizeof(*has_exec));
+	if (!sel || !has_exec) {
+		free(sel);
+		free(has_exec);
+		return NULL;
+	}
+	for (size_t i = 0; i < fb->ncontainers; i++) {
+		const struct cuvet_fatbin_container *c = &fb->containers[i];
+		if (c->section && strcmp(c->section, ".nv_fatbin") == 0 && c->nentries && c->member < groups)
+			has_exec[c->member] = true;
+	}
+	for (size_t i = 0; i < fb->ncontainers; i++) {
+		const struct cuvet_fatbin_container *c = &fb->containers[i];
+		bool keep = all || !c->section || c->member >= groups || !has_exec[c->member] ||
+			    strcmp(c->section, ".nv_fatbin") == 0;
+		for (size_t j = c->first_entry; keep && j < c->first_entry + c->nentries && j < fb->nentries; j++)
+			sel[j] = true;
+	}
+	/* Bare cubins and PTX files have an entry but no container. */
+	if (!fb->ncontainers)
+		for (size_t j = 0; j < fb->nentries; j++)
+			sel[j] = true;
+	free(has_exec);
+	return sel;
 }
 
 /* The name stem cuobjdump uses: the base name without its last extension. */
@@ -154,13 +168,35 @@ static void list_arch(const struct cuvet_fatbin_entry *e, char *buf, size_t len)
 		snprintf(buf, len, "sm_%u", e->sm);
 }
 
-static void print_list(const char *path, const struct cuvet_fatbin *fb, const struct arch_opts *o)
+static void print_list(const char *path, const struct cuvet_fatbin *fb, const bool *sel)
 {
 	char *stem = name_stem(path);
-	bool have_exec = has_exec_fatbin(fb);
+	/* cuobjdump names the archive on "member" lines as getcwd() + "/" + the path given, unless
+	 * the path is absolute (no symlink resolution, no "./" clean-up). */
+	char *abs = NULL;
+	if (fb->nmembers && path[0] != '/') {
+		char *cwd = getcwd(NULL, 0);
+		if (cwd) {
+			size_t n = strlen(cwd) + strlen(path) + 2;
+			abs = malloc(n);
+			if (abs)
+				snprintf(abs, n, "%s/%s", cwd, path);
+			free(cwd);
+		}
+	}
 	unsigned counter[4] = {0}; /* ELF, PTX, LTO-IR, other: separate 1-based counters */
-	for (size_t i = 0; i < fb->nentries; i++) {
-		if (!entry_selected(fb, i, o->all, have_exec))
+	size_t next_member = 0;
+	for (size_t i = 0; i <= fb->nentries; i++) {
+		/* Archives: a "member" line for each ELF member, with or without device code, as
+		 * cuobjdump prints it; the counters run on across members. */
+		size_t upto = fb->nmembers;
+		if (i < fb->nentries && fb->nmembers)
+			upto = fb->containers[fb->entries[i].container].member + 1;
+		for (; next_member < upto && next_member < fb->nmembers; next_member++)
+			printf("\nmember %s:%s:\n", abs ? abs : path, fb->members[next_member]);
+		if (i == fb->nentries)
+			break;
+		if (!sel[i])
 			continue;
 		const struct cuvet_fatbin_entry *e = &fb->entries[i];
 		int slot = e->kind == CUVET_FATBIN_ELF ? 0 : e->kind == CUVET_FATBIN_PTX ? 1 :
@@ -181,6 +217,7 @@ static void print_list(const char *path, const struct cuvet_fatbin *fb, const st
 			       kind_ext(e->kind));
 		free(id_stem);
 	}
+	free(abs);
 	free(stem);
 }
 
@@ -199,25 +236,30 @@ static int variant_rank(char v)
 	return v == 0 ? 0 : v == 'f' ? 1 : 2;
 }
 
+/* SASS, then PTX, then LTO-IR, then anything else. */
+static int kind_rank(int kind)
+{
+	return kind == CUVET_FATBIN_ELF ? 0 : kind == CUVET_FATBIN_PTX ? 1 : kind == CUVET_FATBIN_LTOIR ? 2 : 3 + kind;
+}
+
 static int target_cmp(const void *a, const void *b)
 {
 	const struct target_count *x = a, *y = b;
 	if (x->kind != y->kind)
-		return x->kind - y->kind;
+		return kind_rank(x->kind) - kind_rank(y->kind);
 	if (x->sm != y->sm)
 		return x->sm < y->sm ? -1 : 1;
 	return variant_rank(x->variant) - variant_rank(y->variant);
 }
 
-static struct target_count *count_targets(const struct cuvet_fatbin *fb, bool all, size_t *n)
+static struct target_count *count_targets(const struct cuvet_fatbin *fb, const bool *sel, size_t *n)
 {
 	struct target_count *t = calloc(fb->nentries ? fb->nentries : 1, sizeof(*t));
 	if (!t)
 		return NULL;
-	bool have_exec = has_exec_fatbin(fb);
 	*n = 0;
 	for (size_t i = 0; i < fb->nentries; i++) {
-		if (!entry_selected(fb, i, all, have_exec))
+		if (!sel[i])
 			continue;
 		const struct cuvet_fatbin_entry *e = &fb->entries[i];
 		size_t j;
@@ -256,12 +298,11 @@ struct run_pick {
 	const struct cuvet_fatbin_entry *entry;
 };
 
-static struct run_pick pick_run(const struct cuvet_fatbin *fb, bool all, int major, int minor)
+static struct run_pick pick_run(const struct cuvet_fatbin *fb, const bool *sel, int major, int minor)
 {
 	struct run_pick best = {CUVET_RUN_NO, NULL};
-	bool have_exec = has_exec_fatbin(fb);
 	for (size_t i = 0; i < fb->nentries; i++) {
-		if (!entry_selected(fb, i, all, have_exec))
+		if (!sel[i])
 			continue;
 		const struct cuvet_fatbin_entry *e = &fb->entries[i];
 		enum cuvet_fatbin_run how = cuvet_fatbin_entry_runs_on(e, major, minor);
@@ -279,44 +320,44 @@ static struct run_pick pick_run(const struct cuvet_fatbin *fb, bool all, int maj
 	return best;
 }
 
-static size_t selected_count(const struct cuvet_fatbin *fb, bool all, int kind)
+static size_t selected_count(const struct cuvet_fatbin *fb, const bool *sel, int kind)
 {
-	bool have_exec = has_exec_fatbin(fb);
 	size_t n = 0;
 	for (size_t i = 0; i < fb->nentries; i++)
-		if (entry_selected(fb, i, all, have_exec) && (kind < 0 || fb->entries[i].kind == kind))
+		if (sel[i] && (kind < 0 || fb->entries[i].kind == kind))
 			n++;
 	return n;
 }
 
-static void print_summary(const char *path, const struct cuvet_fatbin *fb, const struct arch_opts *o)
+static void print_summary(const char *path, const struct cuvet_fatbin *fb, const bool *sel)
 {
 	size_t nt = 0;
-	struct target_count *t = count_targets(fb, o->all, &nt);
-	size_t total = selected_count(fb, o->all, -1);
+	struct target_count *t = count_targets(fb, sel, &nt);
+	size_t total = selected_count(fb, sel, -1);
 	if (!total) {
 		printf("%s: no GPU code\n", path);
 		free(t);
 		return;
 	}
-	size_t nsass = selected_count(fb, o->all, CUVET_FATBIN_ELF), nptx = selected_count(fb, o->all, CUVET_FATBIN_PTX);
-	size_t nlto = selected_count(fb, o->all, CUVET_FATBIN_LTOIR);
+	size_t nsass = selected_count(fb, sel, CUVET_FATBIN_ELF), nptx = selected_count(fb, sel, CUVET_FATBIN_PTX);
+	size_t nlto = selected_count(fb, sel, CUVET_FATBIN_LTOIR);
 	printf("%s: %zu SASS, %zu PTX", path, nsass, nptx);
 	if (nlto)
 		printf(", %zu LTO-IR", nlto);
 	if (total > nsass + nptx + nlto)
 		printf(", %zu other", total - nsass - nptx - nlto);
-	if (fb->source == CUVET_FATBIN_SRC_HOST || fb->source == CUVET_FATBIN_SRC_FATBIN) {
+	if (fb->source == CUVET_FATBIN_SRC_CUBIN || fb->source == CUVET_FATBIN_SRC_PTX) {
+		printf(fb->source == CUVET_FATBIN_SRC_CUBIN ? " (bare cubin)" : " (PTX file)");
+	} else {
 		size_t nc = 0;
-		bool have_exec = has_exec_fatbin(fb);
 		for (size_t i = 0; i < fb->ncontainers; i++) {
-			const char *sec = fb->containers[i].section;
-			if (o->all || !have_exec || (sec && strcmp(sec, ".nv_fatbin") == 0))
+			const struct cuvet_fatbin_container *c = &fb->containers[i];
+			if (c->nentries && sel[c->first_entry])
 				nc++;
 		}
 		printf(" in %zu fatbin%s", nc, nc == 1 ? "" : "s");
-	} else {
-		printf(fb->source == CUVET_FATBIN_SRC_CUBIN ? " (bare cubin)" : " (PTX file)");
+		if (fb->source == CUVET_FATBIN_SRC_ARCHIVE)
+			printf(" (archive of %zu object%s)", fb->nmembers, fb->nmembers == 1 ? "" : "s");
 	}
 	printf("\n");
 	static const int kinds[] = {CUVET_FATBIN_ELF, CUVET_FATBIN_PTX, CUVET_FATBIN_LTOIR};
@@ -348,11 +389,11 @@ static void print_summary(const char *path, const struct cuvet_fatbin *fb, const
 	free(t);
 }
 
-static void print_gpu(const char *path, const struct cuvet_fatbin *fb, const struct arch_opts *o,
+static void print_gpu(const char *path, const struct cuvet_fatbin *fb, const bool *sel, const struct arch_opts *o,
 		      struct run_pick pick)
 {
 	char name[32];
-	if (!selected_count(fb, o->all, -1)) {
+	if (!selected_count(fb, sel, -1)) {
 		printf("%s: no GPU code, nothing to run on %d.%d\n", path, o->gpu_major, o->gpu_minor);
 		return;
 	}
@@ -368,7 +409,7 @@ static void print_gpu(const char *path, const struct cuvet_fatbin *fb, const str
 		return;
 	}
 	size_t nt = 0;
-	struct target_count *t = count_targets(fb, o->all, &nt);
+	struct target_count *t = count_targets(fb, sel, &nt);
 	printf("%s: cannot run on %d.%d: it has", path, o->gpu_major, o->gpu_minor);
 	for (size_t i = 0; t && i < nt; i++) {
 		target_name(&t[i], name, sizeof(name));
@@ -385,6 +426,7 @@ static const char *source_name(enum cuvet_fatbin_source s)
 	case CUVET_FATBIN_SRC_FATBIN: return "fatbin";
 	case CUVET_FATBIN_SRC_CUBIN: return "cubin";
 	case CUVET_FATBIN_SRC_PTX: return "ptx";
+	case CUVET_FATBIN_SRC_ARCHIVE: return "archive";
 	}
 	return "unknown";
 }
@@ -394,17 +436,17 @@ static const char *compression_name(enum cuvet_fatbin_compression c)
 	return c == CUVET_FATBIN_LZ4 ? "lz4" : c == CUVET_FATBIN_ZSTD ? "zstd" : NULL;
 }
 
-static json_t *json_file(const char *path, const struct cuvet_fatbin *fb, const struct arch_opts *o,
-			 struct run_pick pick)
+static json_t *json_file(const char *path, const struct cuvet_fatbin *fb, const bool *sel,
+			 const struct arch_opts *o, struct run_pick pick)
 {
 	json_t *f = json_object();
 	json_object_set_new(f, "path", json_string(path));
 	json_object_set_new(f, "source", json_string(source_name(fb->source)));
-	json_object_set_new(f, "sass", json_integer((json_int_t)selected_count(fb, o->all, CUVET_FATBIN_ELF)));
-	json_object_set_new(f, "ptx", json_integer((json_int_t)selected_count(fb, o->all, CUVET_FATBIN_PTX)));
-	json_object_set_new(f, "ltoir", json_integer((json_int_t)selected_count(fb, o->all, CUVET_FATBIN_LTOIR)));
+	json_object_set_new(f, "sass", json_integer((json_int_t)selected_count(fb, sel, CUVET_FATBIN_ELF)));
+	json_object_set_new(f, "ptx", json_integer((json_int_t)selected_count(fb, sel, CUVET_FATBIN_PTX)));
+	json_object_set_new(f, "ltoir", json_integer((json_int_t)selected_count(fb, sel, CUVET_FATBIN_LTOIR)));
 	size_t nt = 0;
-	struct target_count *t = count_targets(fb, o->all, &nt);
+	struct target_count *t = count_targets(fb, sel, &nt);
 	json_t *targets = json_array();
 	for (size_t i = 0; t && i < nt; i++) {
 		char name[32], isa[16];
@@ -428,9 +470,8 @@ static json_t *json_file(const char *path, const struct cuvet_fatbin *fb, const 
 	json_object_set_new(f, "targets", targets);
 	if (o->list) {
 		json_t *entries = json_array();
-		bool have_exec = has_exec_fatbin(fb);
 		for (size_t i = 0; i < fb->nentries; i++) {
-			if (!entry_selected(fb, i, o->all, have_exec))
+			if (!sel[i])
 				continue;
 			const struct cuvet_fatbin_entry *e = &fb->entries[i];
 			char name[32], ver[24];
@@ -447,6 +488,8 @@ static json_t *json_file(const char *path, const struct cuvet_fatbin *fb, const 
 			json_object_set_new(j, "offset", json_integer((json_int_t)e->offset));
 			json_object_set_new(j, "size", json_integer((json_int_t)e->payload_size));
 			json_object_set_new(j, "section", sec ? json_string(sec) : json_null());
+			json_object_set_new(j, "member", fb->nmembers ? json_string(fb->members[fb->containers[e->container].member])
+								      : json_null());
 			json_object_set_new(j, "identifier", e->identifier ? json_string(e->identifier) : json_null());
 			json_object_set_new(j, "options", e->options ? json_string(e->options) : json_null());
 			json_array_append_new(entries, j);
@@ -458,7 +501,7 @@ static json_t *json_file(const char *path, const struct cuvet_fatbin *fb, const 
 		char cc[16], name[32];
 		snprintf(cc, sizeof(cc), "%d.%d", o->gpu_major, o->gpu_minor);
 		json_object_set_new(g, "cc", json_string(cc));
-		bool no_code = selected_count(fb, o->all, -1) == 0;
+		bool no_code = selected_count(fb, sel, -1) == 0;
 		json_object_set_new(g, "runs", no_code ? json_null() : json_boolean(pick.how != CUVET_RUN_NO));
 		json_object_set_new(g, "how", json_string(no_code ? "no-gpu-code" : pick.how == CUVET_RUN_SASS ? "sass" :
 							  pick.how == CUVET_RUN_PTX_JIT ? "ptx-jit" : "none"));
@@ -523,8 +566,15 @@ static int arch_run(int argc, char **argv)
 		const void *data = NULL;
 		size_t len = 0;
 		if (map_file(path, &data, &len) < 0) {
-			cli_error("arch", "%s: %s", path, strerror(errno));
+			const char *msg = strerror(errno);
+			cli_error("arch", "%s: %s", path, msg);
 			input_error = true;
+			if (files) {
+				json_t *f = json_object();
+				json_object_set_new(f, "path", json_string(path));
+				json_object_set_new(f, "error", json_string(msg));
+				json_array_append_new(files, f);
+			}
 			continue;
 		}
 		struct cuvet_error err = {0};
@@ -542,22 +592,30 @@ static int arch_run(int argc, char **argv)
 			}
 			continue;
 		}
+		bool *sel = select_entries(fb, o.all);
+		if (!sel) {
+			cli_error("arch", "out of memory");
+			cuvet_fatbin_free(fb);
+			input_error = true;
+			continue;
+		}
 		struct run_pick pick = {CUVET_RUN_NO, NULL};
 		if (o.have_gpu) {
-			pick = pick_run(fb, o.all, o.gpu_major, o.gpu_minor);
-			if (pick.how == CUVET_RUN_NO && selected_count(fb, o.all, -1))
+			pick = pick_run(fb, sel, o.gpu_major, o.gpu_minor);
+			if (pick.how == CUVET_RUN_NO && selected_count(fb, sel, -1))
 				cannot_run = true;
 		}
 		if (files) {
-			json_array_append_new(files, json_file(path, fb, &o, pick));
+			json_array_append_new(files, json_file(path, fb, sel, &o, pick));
 		} else if (!o.quiet) {
 			if (o.list)
-				print_list(path, fb, &o);
+				print_list(path, fb, sel);
 			else if (o.have_gpu)
-				print_gpu(path, fb, &o, pick);
+				print_gpu(path, fb, sel, &o, pick);
 			else
-				print_summary(path, fb, &o);
+				print_summary(path, fb, sel);
 		}
+		free(sel);
 		cuvet_fatbin_free(fb);
 	}
 	if (files) {

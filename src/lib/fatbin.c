@@ -265,7 +265,8 @@ static int parse_cubin(struct builder *b, Elf *elf, const GElf_Ehdr *eh, const u
 	return 0;
 }
 
-static int parse_host(struct builder *b, Elf *elf, const unsigned char *buf, size_t len, struct cuvet_error *err)
+static int parse_host(struct builder *b, Elf *elf, const unsigned char *buf, size_t len, uint64_t base,
+		      struct cuvet_error *err)
 {
 	size_t shstrndx;
 	b->fb->source = CUVET_FATBIN_SRC_HOST;
@@ -291,13 +292,14 @@ static int parse_host(struct builder *b, Elf *elf, const unsigned char *buf, siz
 			continue;
 		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
 			return err_set(err, CUVET_E_INVALID, "section %s lies outside the file", section);
-		if (parse_containers(b, buf + sh.sh_offset, sh.sh_size, sh.sh_offset, section, err) < 0)
+		if (parse_containers(b, buf + sh.sh_offset, sh.sh_size, base + sh.sh_offset, section, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int parse_elf(struct builder *b, const unsigned char *buf, size_t len, struct cuvet_error *err)
+/* BASE is the file offset of BUF (non-zero for archive members, which are never cubins here). */
+static int parse_elf(struct builder *b, const unsigned char *buf, size_t len, uint64_t base, struct cuvet_error *err)
 {
 	pthread_once(&fatbin_elf_once, fatbin_elf_init);
 	/* Read-only use: elf_memory() opens with ELF_C_READ_MMAP, which never writes (see elf.c). */
@@ -315,13 +317,118 @@ static int parse_elf(struct builder *b, const unsigned char *buf, size_t len, st
 		err_set(err, CUVET_E_INVALID, "section headers lie outside the file (truncated?)");
 		goto out;
 	}
-	if (eh.e_machine == EM_CUDA)
+	if (eh.e_machine == EM_CUDA && !base)
 		rc = parse_cubin(b, elf, &eh, buf, len, err);
+	else if (eh.e_machine == EM_CUDA)
+		rc = 0;
 	else
-		rc = parse_host(b, elf, buf, len, err);
+		rc = parse_host(b, elf, buf, len, base, err);
 out:
 	elf_end(elf);
 	return rc;
+}
+
+/* ---- ar archives (static libraries): System V / GNU and BSD member names ---- */
+
+#define AR_MAGIC "!<arch>\n"
+#define AR_MAGIC_LEN 8u
+#define AR_HDR 60u
+
+/* The decimal size field: digits, then blanks. */
+static bool ar_size(const unsigned char *f, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	while (i < 10 && f[i] >= '0' && f[i] <= '9')
+		v = v * 10 + (uint64_t)(f[i++] - '0');
+	if (i == 0)
+		return false;
+	while (i < 10 && f[i] == ' ')
+		i++;
+	*out = v;
+	return i == 10;
+}
+
+static int add_member(struct builder *b, const char *name, size_t n, size_t *cap, struct cuvet_error *err)
+{
+	if (xgrow(&b->fb->members, cap, b->fb->nmembers, sizeof(*b->fb->members)) < 0 ||
+	    !(b->fb->members[b->fb->nmembers] = xstrndup(name, n)))
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	b->fb->nmembers++;
+	return 0;
+}
+
+/* cuobjdump reads every ELF member of a static library the same way as a lone object. */
+static int parse_archive(struct builder *b, const unsigned char *buf, size_t len, struct cuvet_error *err)
+{
+	const unsigned char *names = NULL; /* the GNU "//" long-name table */
+	uint64_t names_len = 0, off = AR_MAGIC_LEN;
+	size_t cap = 0;
+	b->fb->source = CUVET_FATBIN_SRC_ARCHIVE;
+	while (off < len) {
+		const unsigned char *h = buf + off;
+		uint64_t size;
+		if (len - off < AR_HDR)
+			return err_set(err, CUVET_E_INVALID, "truncated archive member header at offset 0x%llx",
+				       (unsigned long long)off);
+		if (h[58] != '`' || h[59] != '\n' || !ar_size(h + 48, &size))
+			return err_set(err, CUVET_E_INVALID, "invalid archive member header at offset 0x%llx",
+				       (unsigned long long)off);
+		uint64_t data = off + AR_HDR;
+		if (size > len - data)
+			return err_set(err, CUVET_E_INVALID, "archive member at offset 0x%llx runs past the end of the file",
+				       (unsigned long long)off);
+		const unsigned char *m = buf + data;
+		uint64_t msize = size, mbase = data;
+		const char *name = (const char *)h;
+		size_t nlen = 0;
+		bool skip = false;
+		if (h[0] == '/' && (h[1] == ' ' || memcmp(h, "/SYM64/", 7) == 0)) {
+			skip = true; /* symbol index */
+		} else if (h[0] == '/' && h[1] == '/') {
+			names = m;
+			names_len = size;
+			skip = true;
+		} else if (h[0] == '/' && h[1] >= '0' && h[1] <= '9') {
+			uint64_t at = 0;
+			for (size_t i = 1; i < 16 && h[i] >= '0' && h[i] <= '9'; i++)
+				at = at * 10 + (uint64_t)(h[i] - '0');
+			if (!names || at >= names_len)
+				return err_set(err, CUVET_E_INVALID, "archive member name at offset 0x%llx is not in the name table",
+					       (unsigned long long)off);
+			name = (const char *)names + at;
+			while (at + nlen < names_len && name[nlen] != '/' && name[nlen] != '\n')
+				nlen++;
+		} else if (memcmp(h, "#1/", 3) == 0) {
+			uint64_t n = 0;
+			for (size_t i = 3; i < 16 && h[i] >= '0' && h[i] <= '9'; i++)
+				n = n * 10 + (uint64_t)(h[i] - '0');
+			if (n > msize)
+				return err_set(err, CUVET_E_INVALID, "archive member name at offset 0x%llx runs past the member",
+					       (unsigned long long)off);
+			name = (const char *)m;
+			nlen = strnlen(name, (size_t)n);
+			m += n;
+			msize -= n;
+			mbase += n;
+		} else {
+			while (nlen < 16 && h[nlen] != '/' && h[nlen] != ' ')
+				nlen++;
+		}
+		if (!skip && msize >= SELFMAG && memcmp(m, ELFMAG, SELFMAG) == 0) {
+			size_t first = b->fb->ncontainers, member = b->fb->nmembers;
+			struct cuvet_error inner = {0};
+			if (add_member(b, name, nlen, &cap, err) < 0)
+				return -1;
+			if (parse_elf(b, m, (size_t)msize, mbase, &inner) < 0)
+				return err_set(err, inner.code, "archive member %s: %s", b->fb->members[member], inner.msg);
+			for (size_t i = first; i < b->fb->ncontainers; i++)
+				b->fb->containers[i].member = member;
+		}
+		off = data + size + (size & 1); /* members are 2-aligned */
+	}
+	b->fb->source = CUVET_FATBIN_SRC_ARCHIVE;
+	return 0;
 }
 
 /* ---- PTX text: ".version X.Y", ".target sm_XY[a|f][, debug...]", ".address_size 64" ---- */
@@ -485,6 +592,9 @@ void cuvet_fatbin_free(struct cuvet_fatbin *fb)
 	}
 	free(fb->entries);
 	free(fb->containers);
+	for (size_t i = 0; i < fb->nmembers; i++)
+		free(fb->members[i]);
+	free(fb->members);
 	free(fb);
 }
 
@@ -501,7 +611,9 @@ struct cuvet_fatbin *cuvet_fatbin_parse(const void *buf, size_t len, struct cuve
 	}
 	int rc;
 	if (len >= SELFMAG && memcmp(p, ELFMAG, SELFMAG) == 0) {
-		rc = parse_elf(&b, p, len, err);
+		rc = parse_elf(&b, p, len, 0, err);
+	} else if (len >= AR_MAGIC_LEN && memcmp(p, AR_MAGIC, AR_MAGIC_LEN) == 0) {
+		rc = parse_archive(&b, p, len, err);
 	} else if (len >= 4 && le32(p) == FATBIN_MAGIC) {
 		b.fb->source = CUVET_FATBIN_SRC_FATBIN;
 		rc = parse_containers(&b, p, len, 0, NULL, err);

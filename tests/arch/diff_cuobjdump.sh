@@ -1,7 +1,7 @@
 #!/bin/sh
 # Differential test: `cuvet arch --list` against NVIDIA's cuobjdump -lelf / -lptx, on nvcc-built
 # fixtures (many -gencode targets, -rdc, -G, LTO-IR, compression modes, executable, shared
-# library, bare cubins and fatbins) and a few real libraries. Each listing must be identical
+# library, static library, bare cubins and fatbins) and a few real libraries. Each listing must be identical
 # line for line (same entries, same order, same cuobjdump-style names).
 #
 # Usage: diff_cuobjdump.sh CUVET SRCDIR WORKDIR
@@ -68,19 +68,24 @@ if [ "$(cat "$work/.key" 2>/dev/null)" != "$key" ]; then
 		run "$nvcc" -cubin -arch=sm_90a "$src/kern.cu" -o k90a.cubin
 		run "$nvcc" -cubin -arch=sm_100f "$src/kern.cu" -o k100f.cubin
 		run "$nvcc" -cubin -arch=sm_89 "$src/kern.cu" -o k89.cubin
+		# A static library: members with and without device code, rdc and not.
+		printf 'int host_only(void) { return 1; }\n' > host.c
+		run cc -c host.c -o host.o
+		run ar rcs libkern.a multi.o host.o kern_rdc_g.o lto.o
 	) || exit 1
 	echo "$key" > "$work/.key"
 fi
 
 files="$work/fx/multi.o $work/fx/blackwell.fatbin $work/fx/kern_rdc_g.o $work/fx/main_rdc.o $work/fx/lto.o
-$work/fx/app_rdc $work/fx/libkern.so.1 $work/fx/app $work/fx/k90a.cubin $work/fx/k100f.cubin $work/fx/k89.cubin"
+$work/fx/app_rdc $work/fx/libkern.so.1 $work/fx/app $work/fx/k90a.cubin $work/fx/k100f.cubin $work/fx/k89.cubin
+$work/fx/libkern.a"
 libdir=$(dirname "$(dirname "$nvcc")")/lib64
 if [ "${CUVET_DIFF_ALL_LIBS:-0}" = 1 ]; then
 	libs=$(ls "$libdir"/*.so* 2>/dev/null)
 else
 	# Small and quick for cuobjdump, yet real: many containers, zstd, sm_100f..sm_121, no device code.
 	libs=$(ls "$libdir"/libcurand.so.* "$libdir"/libcufft.so.* "$libdir"/libcudnn_engines_runtime_compiled.so.* \
-		"$libdir"/libcudart.so.* 2>/dev/null)
+		"$libdir"/libcudart.so.* "$libdir"/libcudadevrt.a 2>/dev/null)
 fi
 
 fail=0 n=0
@@ -94,17 +99,18 @@ for f in $files $libs; do
 	fi
 	"$cuobjdump" -lelf "$f" > "$work/elf" 2>/dev/null
 	"$cuobjdump" -lptx "$f" > "$work/ptx" 2>/dev/null
-	grep '^ELF file' "$work/ours" > "$work/ours.elf"
-	grep '^PTX file' "$work/ours" > "$work/ours.ptx"
+	# Archives add a blank line and a "member" line per object to both listings.
+	grep -v -E '^(PTX|LTO-IR|OTHER) file' "$work/ours" > "$work/ours.elf"
+	grep -v -E '^(ELF|LTO-IR|OTHER) file' "$work/ours" > "$work/ours.ptx"
 	if cmp -s "$work/ours.elf" "$work/elf" && cmp -s "$work/ours.ptx" "$work/ptx"; then
-		echo "ok   $(basename "$f"): $(wc -l < "$work/ours.elf") ELF, $(wc -l < "$work/ours.ptx") PTX"
+		echo "ok   $(basename "$f"): $(grep -c '^ELF' "$work/ours.elf") ELF, $(grep -c '^PTX' "$work/ours.ptx") PTX"
 	else
 		fail=1
 		echo "FAIL $(basename "$f"): listings differ (< cuvet, > cuobjdump)"
 		# Per kind and target counts first, then the first differing lines.
 		for k in elf ptx; do
-			sed 's/.*\.\(sm_[0-9]*[af]*\)\.[a-z]*$/\1/' "$work/ours.$k" | sort | uniq -c > "$work/c1"
-			sed 's/.*\.\(sm_[0-9]*[af]*\)\.[a-z]*$/\1/' "$work/$k" | sort | uniq -c > "$work/c2"
+			grep ' file ' "$work/ours.$k" | sed 's/.*\.\(sm_[0-9]*[af]*\)\.[a-z]*$/\1/' | sort | uniq -c > "$work/c1"
+			grep ' file ' "$work/$k" | sed 's/.*\.\(sm_[0-9]*[af]*\)\.[a-z]*$/\1/' | sort | uniq -c > "$work/c2"
 			diff "$work/c1" "$work/c2" | sed "s/^/  $k counts: /"
 			diff "$work/ours.$k" "$work/$k" | head -10 | sed "s/^/  /"
 		done

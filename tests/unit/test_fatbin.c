@@ -553,6 +553,110 @@ static void test_runs_on(void **state)
 	}
 }
 
+static size_t ar_member(unsigned char *out, const char *name16, const unsigned char *data, size_t n)
+{
+	char hdr[61];
+	snprintf(hdr, sizeof(hdr), "%-16s%-12s%-6s%-6s%-8s%-10zu`\n", name16, "0", "0", "0", "644", n);
+	memcpy(out, hdr, 60);
+	memcpy(out + 60, data, n);
+	size_t len = 60 + n;
+	if (n & 1)
+		out[len++] = '\n';
+	return len;
+}
+
+/* An ar archive: GNU long-name table, a member with a long name, a short-named non-ELF member,
+ * a BSD "#1/" member and a host ELF without device code. */
+static void test_archive(void **state)
+{
+	(void)state;
+	size_t olen, nlen;
+	unsigned char *obj = load("fatbin_host.o", &olen);
+	unsigned char *none = load("libfoo.so.1", &nlen);
+	static const char longnames[] = "a_member_name_longer_than_sixteen.o/\n";
+	size_t cap = 8 + 5 * 60 + sizeof(longnames) + 2 * olen + nlen + 64;
+	unsigned char *ar = calloc(1, cap);
+	assert_non_null(ar);
+	size_t len = 8;
+	memcpy(ar, "!<arch>\n", 8);
+	len += ar_member(ar + len, "//", (const unsigned char *)longnames, sizeof(longnames) - 1);
+	size_t first_at = len + 60;
+	len += ar_member(ar + len, "/0", obj, olen);
+	len += ar_member(ar + len, "notes.txt/", (const unsigned char *)"hello", 5);
+	/* BSD: the name (8 bytes) precedes the data and counts in the size. */
+	unsigned char *bsd = malloc(8 + olen);
+	assert_non_null(bsd);
+	memcpy(bsd, "bsd.o\0\0\0", 8);
+	memcpy(bsd + 8, obj, olen);
+	size_t bsd_at = len + 60 + 8;
+	len += ar_member(ar + len, "#1/8", bsd, 8 + olen);
+	len += ar_member(ar + len, "libfoo.so.1/", none, nlen);
+	assert_true(len <= cap);
+
+	struct cuvet_error err = {0};
+	struct cuvet_fatbin *fb = cuvet_fatbin_parse(ar, len, &err);
+	if (!fb)
+		fail_msg("%s", err.msg);
+	assert_int_equal(fb->source, CUVET_FATBIN_SRC_ARCHIVE);
+	assert_int_equal(fb->nmembers, 3);
+	assert_string_equal(fb->members[0], "a_member_name_longer_than_sixteen.o");
+	assert_string_equal(fb->members[1], "bsd.o");
+	assert_string_equal(fb->members[2], "libfoo.so.1");
+	assert_int_equal(fb->ncontainers, 6);
+	assert_int_equal(fb->nentries, 12);
+	for (size_t c = 0; c < 6; c++) {
+		assert_int_equal(fb->containers[c].member, c / 3);
+		uint64_t base = c < 3 ? first_at : bsd_at;
+		assert_true(fb->containers[c].offset > base);
+		assert_memory_equal(ar + fb->containers[c].offset, blob, sizeof(blob));
+		assert_blob_entries(fb->entries + 2 * c, fb->containers[c].offset);
+	}
+	uint64_t first_container = fb->containers[0].offset;
+	cuvet_fatbin_free(fb);
+
+	/* Damage: every truncation fails or parses, never crashes. */
+	for (size_t n = 8; n < len; n += 5) {
+		fb = cuvet_fatbin_parse(ar, n, &err);
+		cuvet_fatbin_free(fb);
+	}
+	assert_null(cuvet_fatbin_parse(ar, 8 + 30, &err));
+	assert_string_equal(err.msg, "truncated archive member header at offset 0x8");
+	unsigned char save = ar[8 + 58];
+	ar[8 + 58] = 'x';
+	assert_null(cuvet_fatbin_parse(ar, len, &err));
+	assert_string_equal(err.msg, "invalid archive member header at offset 0x8");
+	ar[8 + 58] = save;
+	memcpy(ar + 8 + 48, "9999999999", 10);
+	assert_null(cuvet_fatbin_parse(ar, len, &err));
+	assert_string_equal(err.msg, "archive member at offset 0x8 runs past the end of the file");
+	memcpy(ar + 8 + 48, "37        ", 10);
+	size_t second = 8 + 60 + sizeof(longnames) - 1 + ((sizeof(longnames) - 1) & 1);
+	memcpy(ar + second, "/99             ", 16);
+	assert_null(cuvet_fatbin_parse(ar, len, &err));
+	char want[128];
+	snprintf(want, sizeof(want), "archive member name at offset 0x%zx is not in the name table", second);
+	assert_string_equal(err.msg, want);
+	memcpy(ar + second, "/0              ", 16);
+	/* A broken fatbin inside a member names the member. */
+	ar[first_container + 4] = 2;
+	fb = cuvet_fatbin_parse(ar, len, &err);
+	assert_null(fb);
+	assert_string_equal(err.msg, "archive member a_member_name_longer_than_sixteen.o: "
+				     "unsupported fatbin container version 2 at .nv_fatbin+0x0");
+	/* A member that is not ELF any more is skipped, as cuobjdump skips it. */
+	ar[first_container + 4] = 1;
+	put32(ar + first_at, 0);
+	fb = cuvet_fatbin_parse(ar, len, &err);
+	assert_non_null(fb);
+	assert_int_equal(fb->nmembers, 2);
+	assert_string_equal(fb->members[0], "bsd.o");
+	cuvet_fatbin_free(fb);
+	free(bsd);
+	free(ar);
+	free(obj);
+	free(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_cubin),
 		cmocka_unit_test(test_ptx_text),
 		cmocka_unit_test(test_runs_on),
+		cmocka_unit_test(test_archive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

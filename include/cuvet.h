@@ -234,6 +234,95 @@ CUVET_API int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_e
 CUVET_API void cuvet_elf_symbols_release(struct cuvet_elf_symbols *syms);
 /* --- end ELF symbols --- */
 
+/* --------------------------------------------------- fat binaries (fatbin.c) ---- */
+
+/* GPU code embedded in a file: the fat binaries in the .nv_fatbin / __nv_relfatbin sections of a
+ * host ELF (executable, shared library, object) or of each object in an ar archive, a bare
+ * .fatbin, a bare cubin (ELF with e_machine EM_CUDA = 190) or a PTX text file. Read from
+ * headers only, nothing is decompressed. Layout notes and what was verified against
+ * cuobjdump: shared/formats/fatbin.md. */
+
+enum cuvet_fatbin_kind {
+	CUVET_FATBIN_PTX = 1,      /* PTX text (compute_XY) */
+	CUVET_FATBIN_ELF = 2,      /* SASS in a cubin (sm_XY) */
+	CUVET_FATBIN_LTOIR = 8,    /* NVVM IR for link-time optimisation (lto_XY) */
+};                             /* other values are kept as read */
+
+enum cuvet_fatbin_compression {
+	CUVET_FATBIN_UNCOMPRESSED = 0,
+	CUVET_FATBIN_LZ4,          /* flag 0x2000 (nvcc --compress-mode=speed) */
+	CUVET_FATBIN_ZSTD,         /* flag 0x8000 (CUDA 13 default) */
+};
+
+enum cuvet_fatbin_source {
+	CUVET_FATBIN_SRC_HOST,     /* a host ELF; no entries when it carries no device code */
+	CUVET_FATBIN_SRC_FATBIN,   /* a bare fat binary (starts with 0xBA55ED50) */
+	CUVET_FATBIN_SRC_CUBIN,    /* a bare cubin */
+	CUVET_FATBIN_SRC_PTX,      /* a PTX text file */
+	CUVET_FATBIN_SRC_ARCHIVE,  /* an ar archive (.a) of host objects; see members */
+};
+
+struct cuvet_fatbin_entry {
+	int kind;                  /* enum cuvet_fatbin_kind, or the raw value */
+	unsigned sm;               /* 75, 90, 100, 121: major*10 + minor */
+	char variant;              /* 0, 'a' (arch-specific: this CC only) or 'f' (family) */
+	unsigned version_major;    /* PTX: PTX ISA version; ELF: cubin format version ([1,8]); */
+	unsigned version_minor;    /*   LTO-IR: NVVM IR version. 0.0 when not known (bare cubin) */
+	bool is64;                 /* 64-bit code */
+	bool debug;                /* compiled with -G */
+	enum cuvet_fatbin_compression compression;
+	uint64_t flags;            /* the raw entry flags word (0 for bare cubin/PTX) */
+	uint64_t offset;           /* file offset of the entry header (of the file for bare inputs) */
+	uint64_t header_size;      /* 0 for bare inputs */
+	uint64_t payload_size;     /* bytes stored (padded, compressed if compressed) */
+	uint64_t compressed_size;  /* 0 when not compressed */
+	uint64_t uncompressed_size;/* 0 when not compressed */
+	char *identifier;          /* source/object name stored with -G etc., NULL if none */
+	char *options;             /* ptxas options (PTX) / NVVM options (LTO-IR), NULL if none */
+	size_t container;          /* index into cuvet_fatbin.containers; 0 for bare cubin/PTX */
+};
+
+struct cuvet_fatbin_container {
+	const char *section;       /* ".nv_fatbin", "__nv_relfatbin" or NULL (bare .fatbin); static */
+	uint64_t offset;           /* file offset of the container header */
+	uint64_t size;             /* header + entries */
+	size_t first_entry, nentries;
+	size_t member;             /* archives: index into cuvet_fatbin.members; else 0 */
+};
+
+struct cuvet_fatbin {
+	enum cuvet_fatbin_source source;
+	size_t ncontainers;
+	struct cuvet_fatbin_container *containers;
+	size_t nentries;
+	struct cuvet_fatbin_entry *entries;  /* in file order */
+	size_t nmembers;
+	char **members;            /* archives: every ELF member's name, in archive order, with or
+	                              without device code; offsets above are within the archive */
+};
+
+/* Reads every container and entry; a malformed header anywhere is an error (CUVET_E_INVALID,
+ * with the section and offset in the message). A file that is none of the four kinds above
+ * fails with "not an ELF file, fat binary or PTX file". */
+CUVET_API struct cuvet_fatbin *cuvet_fatbin_parse(const void *buf, size_t len, struct cuvet_error *err);
+CUVET_API void cuvet_fatbin_free(struct cuvet_fatbin *fb);
+/* "sm_90a", "compute_100f", "lto_80" (or "kind7_80" for unknown kinds). Returns the length
+ * snprintf would have written. */
+CUVET_API int cuvet_fatbin_target_name(const struct cuvet_fatbin_entry *e, char *buf, size_t len);
+
+enum cuvet_fatbin_run {
+	CUVET_RUN_NO = 0,
+	CUVET_RUN_SASS,            /* the cubin loads as is */
+	CUVET_RUN_PTX_JIT,         /* the driver can JIT the PTX (if it knows its PTX ISA version) */
+};
+/* Can entry E run on a GPU of compute capability MAJOR.MINOR? SASS sm_XY: same major and
+ * minor >= Y; sm_XYa: exactly X.Y; sm_XYf: same major (the family) and minor >= Y. PTX
+ * compute_XY: any CC >= X.Y; compute_XYa: exactly X.Y; compute_XYf: same major, minor >= Y.
+ * LTO-IR never runs by itself. */
+CUVET_API enum cuvet_fatbin_run cuvet_fatbin_entry_runs_on(const struct cuvet_fatbin_entry *e, int major,
+							    int minor);
+/* --- end fat binaries --- */
+
 /* ------------------------------------------------------------------- facts ---- */
 
 /* Facts are plain data (§4 of the design). Every string may be NULL when unknown. Numbers

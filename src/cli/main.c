@@ -26,6 +26,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_doctor,
 	&cmd_probe,
 	&cmd_kb,
+	&cmd_arch,
 	&cmd_version,
 	&cmd_help,
 };

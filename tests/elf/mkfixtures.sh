@@ -7,7 +7,7 @@ cc=${CC:-cc}
 mkdir -p "$out" "$(dirname "$stamp")"
 stamp=$(cd "$(dirname "$stamp")" && pwd)/$(basename "$stamp")
 cd "$out"
-rm -f libbar.so.2 libqux.so.3 libfoo.so.1 libfoo-runpath.so libfoo-sysv.so app libfoo32.so libbar32.so "$stamp"
+rm -f fatbin_host.o libfatbin_host.so libbar.so.2 libqux.so.3 libfoo.so.1 libfoo-runpath.so libfoo-sysv.so app libfoo32.so libbar32.so "$stamp"
 $cc -shared -fPIC -o libbar.so.2 "$src/bar.c" -Wl,-soname,libbar.so.2 -Wl,--version-script="$src/bar.map"
 $cc -shared -fPIC -o libqux.so.3 "$src/qux.c" -Wl,-soname,libqux.so.3
 # RPATH (old tags), nodefaultlib, versioned exports, four NEEDED in link order.
@@ -26,4 +26,7 @@ if $cc -m32 -shared -fPIC -nostdlib -o libbar32.so "$src/qux.c" -Wl,-soname,libb
 	$cc -m32 -shared -fPIC -nostdlib -o libfoo32.so "$src/qux.c" -Wl,-soname,libfoo32.so.1 \
 		-Wl,-rpath,/opt/x32 -Wl,--no-as-needed ./libbar32.so || rm -f libfoo32.so
 fi
+# Host ELF files carrying a hand-made fatbin (tests/elf/fatbin_blob.h) in .nv_fatbin / __nv_relfatbin.
+$cc -c -I"$src" -o fatbin_host.o "$src/fatbin_host.c"
+$cc -shared -fPIC -I"$src" -o libfatbin_host.so "$src/fatbin_host.c"
 touch "$stamp"

@@ -57,6 +57,17 @@ seed_elf() {
 	return 0
 }
 
+seed_fatbin() {
+	# nvcc-built objects of the tests (when they ran first) and the ELF fixtures; else any ELF
+	local n=0
+	for f in "$work"/../arch/work/fx/*.o "$work"/../arch/work/fx/*.cubin "$work"/../elf/*fatbin*; do
+		[ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 1000000 ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	[ "$n" = 0 ] && seed_elf "$1"
+	return 0
+}
+
 fuzz ldcache src/lib/ldcache.c src/lib/util.c
 fuzz elf src/lib/elf.c src/lib/util.c -- -lelf
+fuzz fatbin src/lib/fatbin.c src/lib/util.c -- -lelf
 exit $status

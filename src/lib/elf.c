@@ -233,7 +233,7 @@ void cuvet_elf_info_release(struct cuvet_elf_info *info)
 static int set_dyn_string(char **slot, const struct strtab *t, uint64_t off, const char *what,
 			  struct cuvet_error *err)
 {
-	const char *s;
+	const char *s = NULL;
 	if (strtab_get(t, off, what, &s, err) < 0)
 		return -1;
 	char *copy = strdup(s);
@@ -277,7 +277,7 @@ int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, stru
 			continue;
 		switch (dyn.d_tag) {
 		case DT_NEEDED: {
-			const char *s;
+			const char *s = NULL;
 			if (strtab_get(&d.str, dyn.d_un.d_val, "DT_NEEDED", &s, err) < 0)
 				goto fail;
 			out->needed[out->nneeded] = strdup(s);
@@ -533,7 +533,7 @@ static int walk_verneed(struct elf_file *f, const struct symtabs *t, struct cuve
 		if (off > (size_t)INT32_MAX || !gelf_getverneed(t->verneed, (int)off, &need))
 			return err_set(err, CUVET_E_INVALID, "version need %zu lies outside .gnu.version_r", i);
 		struct cuvet_elf_verneed *e = &out->verneed[out->nverneed++];
-		const char *s;
+		const char *s = NULL;
 		if (strtab_get(&t->str, need.vn_file, "DT_VERNEED file", &s, err) < 0)
 			return -1;
 		if (!(e->file = strdup(s)))
@@ -589,7 +589,7 @@ static int walk_verdef(struct elf_file *f, const struct symtabs *t, struct cuvet
 		/* Only the first aux names the version; the others name its parents. */
 		if (def.vd_cnt == 0 || aux < off || aux > (size_t)INT32_MAX || !gelf_getverdaux(t->verdef, (int)aux, &da))
 			return err_set(err, CUVET_E_INVALID, "version definition %zu has no name", i);
-		const char *s;
+		const char *s = NULL;
 		if (strtab_get(&t->str, da.vda_name, "DT_VERDEF", &s, err) < 0)
 			return -1;
 		if (!(out->verdef[out->nverdef] = strdup(s)))
@@ -638,7 +638,7 @@ int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols
 			goto fail;
 		}
 		struct cuvet_elf_symbol *s = &out->syms[out->nsyms++];
-		const char *name;
+		const char *name = NULL;
 		if (strtab_get(&t.str, sym.st_name, "dynamic symbol", &name, err) < 0)
 			goto fail;
 		if (!(s->name = strdup(name))) {

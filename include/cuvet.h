@@ -145,6 +145,7 @@ struct cuvet_ldcache {
 	struct cuvet_ldcache_entry *entries; /* in file order (descending name order) */
 	bool old_format;                     /* entries came from the "ld.so-1.7.0" table */
 	const char *generator;               /* "ldconfig (GNU libc) stable release version 2.36" or NULL */
+	bool sorted;                         /* in ldconfig's order, so lookups binary-search */
 };
 
 /* Parses an ld.so.cache image (old, new, or combined format). The buffer is copied. */

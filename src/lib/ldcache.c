@@ -118,6 +118,8 @@ static int ext_load(const unsigned char *b, size_t len, uint32_t extoff, struct 
 	return 0;
 }
 
+static bool ldcache_sorted(const struct cuvet_ldcache *c);
+
 struct cuvet_ldcache *cuvet_ldcache_parse(const void *buf, size_t len, struct cuvet_error *err)
 {
 	const unsigned char *b = buf;
@@ -217,6 +219,7 @@ struct cuvet_ldcache *cuvet_ldcache_parse(const void *buf, size_t len, struct cu
 	c->count = n;
 	c->entries = (struct cuvet_ldcache_entry *)(c + 1);
 	c->old_format = !have_new;
+	c->sorted = false;
 	c->generator = NULL;
 	unsigned char *copy = (unsigned char *)(c->entries + n);
 	if (len)
@@ -263,6 +266,7 @@ struct cuvet_ldcache *cuvet_ldcache_parse(const void *buf, size_t len, struct cu
 				ent->hwcap_subdir = (const char *)copy + rd32(copy + x.hw_off + (size_t)idx * 4);
 		}
 	}
+	c->sorted = ldcache_sorted(c);
 	return c;
 }
 
@@ -271,9 +275,10 @@ void cuvet_ldcache_free(struct cuvet_ldcache *cache)
 	free(cache); /* one block: see cuvet_ldcache_parse */
 }
 
-/* _dl_cache_libcmp: digit runs compare as numbers. Only equality matters here; leading zeros
- * are skipped and runs compared by length, so long runs cannot overflow. */
-static bool libname_equal(const char *a, const char *b)
+/* _dl_cache_libcmp's order: digit runs compare as numbers ("libfoo.so.10" > "libfoo.so.9"), a
+ * digit sorts after a non-digit, other bytes compare as they are. Runs are compared by length
+ * after their leading zeros, so long runs cannot overflow. */
+static int libname_cmp(const char *a, const char *b)
 {
 	while (*a) {
 		bool da = *a >= '0' && *a <= '9', db = *b >= '0' && *b <= '9';
@@ -287,18 +292,40 @@ static bool libname_equal(const char *a, const char *b)
 				la++;
 			while (b[lb] >= '0' && b[lb] <= '9')
 				lb++;
-			if (la != lb || memcmp(a, b, la) != 0)
-				return false;
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			int c = memcmp(a, b, la);
+			if (c)
+				return c;
 			a += la;
 			b += lb;
-		} else if (da != db || *a != *b) {
-			return false;
+		} else if (da) {
+			return 1;
+		} else if (db) {
+			return -1;
+		} else if (*a != *b) {
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
 		} else {
 			a++;
 			b++;
 		}
 	}
-	return *b == '\0';
+	return *b ? -1 : 0;
+}
+
+static bool libname_equal(const char *a, const char *b)
+{
+	return libname_cmp(a, b) == 0;
+}
+
+/* ldconfig writes the entries in descending libname_cmp order, and the loader binary-searches
+ * them. A file that is not sorted is searched linearly. */
+static bool ldcache_sorted(const struct cuvet_ldcache *c)
+{
+	for (size_t i = 1; i < c->count; i++)
+		if (libname_cmp(c->entries[i - 1].name, c->entries[i].name) < 0)
+			return false;
+	return true;
 }
 
 const struct cuvet_ldcache_entry *cuvet_ldcache_lookup(const struct cuvet_ldcache *cache, const char *name,
@@ -306,15 +333,28 @@ const struct cuvet_ldcache_entry *cuvet_ldcache_lookup(const struct cuvet_ldcach
 {
 	if (!cache || !name)
 		return NULL;
-	/* The loader's search_cache on x86-64: entries are sorted so that for one name the
-	 * glibc-hwcaps entries come first; the first plain entry whose flags equal
-	 * _DL_CACHE_DEFAULT_ID ends the search; legacy hwcap entries are skipped (glibc 2.37
-	 * removed that mechanism). A linear scan gives the same first match and does not depend on
-	 * the file being sorted. */
-	for (size_t i = 0; i < cache->count; i++) {
+	/* The loader's search_cache on x86-64: for one name the glibc-hwcaps entries come first;
+	 * the first plain entry whose flags equal _DL_CACHE_DEFAULT_ID ends the search; legacy
+	 * hwcap entries are skipped (glibc 2.37 removed that mechanism). */
+	size_t first = 0;
+	if (cache->sorted) {
+		size_t lo = 0, hi = cache->count;
+		while (lo < hi) { /* first entry not greater than NAME */
+			size_t mid = lo + (hi - lo) / 2;
+			if (libname_cmp(cache->entries[mid].name, name) > 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		first = lo;
+	}
+	for (size_t i = first; i < cache->count; i++) {
 		const struct cuvet_ldcache_entry *e = &cache->entries[i];
-		if (e->flags == flags && e->hwcap == 0 && libname_equal(name, e->name))
+		bool eq = libname_equal(name, e->name);
+		if (eq && e->flags == flags && e->hwcap == 0)
 			return e;
+		if (!eq && cache->sorted)
+			break;
 	}
 	return NULL;
 }

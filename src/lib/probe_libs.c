@@ -76,74 +76,99 @@ static const struct family *match_family(const char *name, const char **sover)
 struct dpkg_pkg {
 	char *name;
 	char *version;  /* upstream part, before the Debian revision */
-	char *list;     /* contents of info/<name>.list when present */
+	char *arch;
+	char *list;     /* contents of info/<name>.list, read when first needed */
+	bool list_tried;
 };
 
 struct dpkg_db {
 	size_t count, cap;
 	struct dpkg_pkg *pkgs;
+	bool loaded;
 };
 
-static bool dpkg_relevant(const char *name)
+static bool dpkg_relevant(const char *name, size_t len)
 {
 	static const char *const words[] = {"cuda", "cudnn", "nccl", "cublas", "nvinfer", "tensorrt", "cufft",
 					    "curand", "cusparse", "cusolver", "nvrtc", "nvjitlink", "cupti",
 					    "nvidia", "nvonnxparser"};
 	for (size_t i = 0; i < CUVET_ARRAY_LEN(words); i++)
-		if (strstr(name, words[i]))
+		if (memmem(name, len, words[i], strlen(words[i])))
 			return true;
 	return false;
 }
 
-static void dpkg_add(struct probe_ctx *pc, struct dpkg_db *db, const char *pkg, const char *ver, const char *arch)
+/* The value of FIELD ("Version: ") inside one stanza [s, e), or NULL. */
+static const char *stanza_field(const char *s, const char *e, const char *field, size_t *len)
 {
-	if (!dpkg_relevant(pkg) || xgrow(&db->pkgs, &db->cap, db->count, sizeof(*db->pkgs)) < 0)
-		return;
-	struct dpkg_pkg *p = &db->pkgs[db->count++];
-	p->name = xstrdup(pkg);
-	/* the upstream version: "9.14.0.64-1" -> "9.14.0.64", "2.28.3-1+cuda13.0" -> "2.28.3" */
-	p->version = xstrndup(ver, strcspn(ver, "-~+"));
-	p->list = NULL;
-	char path[PATH_MAX];
-	size_t l;
-	if (pathf(path, sizeof(path), "/var/lib/dpkg/info/%s.list", pkg) &&
-	    cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) == 0)
-		return;
-	p->list = NULL;
-	if (arch && pathf(path, sizeof(path), "/var/lib/dpkg/info/%s:%s.list", pkg, arch) &&
-	    cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) < 0)
-		p->list = NULL;
+	size_t flen = strlen(field);
+	for (const char *p = s; p < e;) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *end = nl ? nl : e;
+		if ((size_t)(end - p) >= flen && memcmp(p, field, flen) == 0) {
+			*len = (size_t)(end - p) - flen;
+			return p + flen;
+		}
+		p = end + 1;
+	}
+	return NULL;
 }
 
+/* dpkg's status file holds every package of the system (thousands of lines); only the NVIDIA
+ * ones matter, so each stanza is judged by its first line and skipped whole otherwise. */
 static void dpkg_load(struct probe_ctx *pc, struct dpkg_db *db)
 {
+	db->loaded = true;
 	char *text = NULL;
 	size_t len;
 	if (cuvet_fs_read(pc->fs, CUVET_DPKG_STATUS, 0, &text, &len, NULL) < 0)
 		return;
-	/* One stanza per package; a new "Package:" line ends the previous one. Only packages whose
-	 * Status ends in "installed" count. */
-	char *save = NULL;
-	const char *pkg = NULL, *ver = NULL, *arch = NULL;
-	bool installed = false;
-	for (char *line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
-		if (!line || str_starts(line, "Package: ")) {
-			if (pkg && installed && ver)
-				dpkg_add(pc, db, pkg, ver, arch);
-			if (!line)
-				break;
-			pkg = line + 9;
-			ver = arch = NULL;
-			installed = false;
-		} else if (str_starts(line, "Version: ")) {
-			ver = line + 9;
-		} else if (str_starts(line, "Architecture: ")) {
-			arch = line + 14;
-		} else if (str_starts(line, "Status: ")) {
-			installed = str_ends(line, " installed");
+	/* A stanza runs from its "Package:" line to the next one (stanzas are separated by blank
+	 * lines in dpkg's file, but captured excerpts may join them otherwise). */
+	const char *end = text + len;
+	for (const char *s = text; s < end;) {
+		const char *e = strstr(s + 1, "\nPackage: "); /* text is NUL-terminated */
+		e = e ? e + 1 : end;
+		size_t nlen, vlen, slen, alen = 0;
+		const char *name = stanza_field(s, e, "Package: ", &nlen);
+		if (name && dpkg_relevant(name, nlen)) {
+			const char *ver = stanza_field(s, e, "Version: ", &vlen);
+			const char *st = stanza_field(s, e, "Status: ", &slen);
+			const char *arch = stanza_field(s, e, "Architecture: ", &alen);
+			bool installed = st && slen >= 10 && memcmp(st + slen - 10, " installed", 10) == 0;
+			if (ver && installed && xgrow(&db->pkgs, &db->cap, db->count, sizeof(*db->pkgs)) == 0) {
+				struct dpkg_pkg *p = &db->pkgs[db->count++];
+				memset(p, 0, sizeof(*p));
+				p->name = xstrndup(name, nlen);
+				/* the upstream version: "9.14.0.64-1" -> "9.14.0.64", "2.28.3-1+cuda13.0" -> "2.28.3" */
+				char *v = xstrndup(ver, vlen);
+				p->version = v ? xstrndup(v, strcspn(v, "-~+")) : NULL;
+				free(v);
+				p->arch = arch ? xstrndup(arch, alen) : NULL;
+				if (!p->name || !p->version)
+					db->count--;
+			}
 		}
+		s = e;
 	}
 	free(text);
+}
+
+static const char *dpkg_list(struct probe_ctx *pc, struct dpkg_pkg *p)
+{
+	if (p->list_tried)
+		return p->list;
+	p->list_tried = true;
+	char path[PATH_MAX];
+	size_t l;
+	if (pathf(path, sizeof(path), "/var/lib/dpkg/info/%s.list", p->name) &&
+	    cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) == 0)
+		return p->list;
+	p->list = NULL;
+	if (p->arch && pathf(path, sizeof(path), "/var/lib/dpkg/info/%s:%s.list", p->name, p->arch) &&
+	    cuvet_fs_read(pc->fs, path, 0, &p->list, &l, NULL) < 0)
+		p->list = NULL;
+	return p->list;
 }
 
 static void dpkg_release(struct dpkg_db *db)
@@ -151,6 +176,7 @@ static void dpkg_release(struct dpkg_db *db)
 	for (size_t i = 0; i < db->count; i++) {
 		free(db->pkgs[i].name);
 		free(db->pkgs[i].version);
+		free(db->pkgs[i].arch);
 		free(db->pkgs[i].list);
 	}
 	free(db->pkgs);
@@ -169,7 +195,10 @@ static bool list_has(const char *list, const char *path)
 static bool dpkg_family_match(const char *pkg, const char *family)
 {
 	if (strcmp(family, "cuda") == 0)
-		return strstr(pkg, "cuda-compat") || strstr(pkg, "libnvidia-compute") || strstr(pkg, "nvidia-driver");
+		return strstr(pkg, "cuda-compat") || strstr(pkg, "libnvidia-compute") || strstr(pkg, "nvidia-driver") ||
+		       strstr(pkg, "cuda-driver-dev");
+	if (strcmp(family, "nvml") == 0)
+		return strstr(pkg, "nvml") || strstr(pkg, "libnvidia-compute") || strstr(pkg, "nvidia-driver");
 	if (strcmp(family, "tensorrt") == 0)
 		return strstr(pkg, "nvinfer") || strstr(pkg, "nvonnxparser") || strstr(pkg, "tensorrt");
 	if (strcmp(family, "cusparse") == 0)
@@ -179,22 +208,32 @@ static bool dpkg_family_match(const char *pkg, const char *family)
 	return strstr(pkg, family) != NULL;
 }
 
-/* A package owns a library when its file list names the path, or, without file lists, when it
- * is of the same family and its version begins with the version in the file name. */
-static const struct dpkg_pkg *dpkg_owner(const struct dpkg_db *db, const char *path, const char *real,
-					 const char *family, const char *name_version)
+/* A package owns a library when its file list names the path; without file lists, when it is
+ * of the same family and its version begins with the version in the file name. Only the
+ * packages of the library's family are asked, and each list is read once. */
+static const struct dpkg_pkg *dpkg_owner(struct probe_ctx *pc, struct dpkg_db *db, const char *path,
+					 const char *real, const char *family, const char *name_version)
 {
-	for (size_t i = 0; i < db->count; i++)
-		if (db->pkgs[i].list && (list_has(db->pkgs[i].list, path) || list_has(db->pkgs[i].list, real)))
-			return &db->pkgs[i];
-	if (!name_version)
+	if (!db->loaded)
+		dpkg_load(pc, db);
+	bool any_list = false;
+	for (size_t i = 0; i < db->count; i++) {
+		struct dpkg_pkg *p = &db->pkgs[i];
+		if (!dpkg_family_match(p->name, family))
+			continue;
+		const char *list = dpkg_list(pc, p);
+		any_list |= list != NULL;
+		if (list && (list_has(list, path) || list_has(list, real)))
+			return p;
+	}
+	if (!name_version || any_list)
 		return NULL;
 	/* Runtime packages before -dev ones, which carry the same version. */
 	size_t n = strlen(name_version);
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < db->count; i++) {
 			const struct dpkg_pkg *p = &db->pkgs[i];
-			if (p->list || !dpkg_family_match(p->name, family) || (strstr(p->name, "-dev") != NULL) != (pass == 1))
+			if (!dpkg_family_match(p->name, family) || (strstr(p->name, "-dev") != NULL) != (pass == 1))
 				continue;
 			if (strncmp(p->version, name_version, n) == 0 && (p->version[n] == '\0' || p->version[n] == '.'))
 				return p;
@@ -308,7 +347,7 @@ static void set_version(struct scan *s, struct cuvet_lib *l, const struct family
 			return;
 		}
 	}
-	const struct dpkg_pkg *p = dpkg_owner(&s->dpkg, l->path, l->real_path, fam->family, name_version);
+	const struct dpkg_pkg *p = dpkg_owner(s->pc, &s->dpkg, l->path, l->real_path, fam->family, name_version);
 	if (p) {
 		l->version = xstrdup(p->version);
 		l->version_source = xasprintf("dpkg:%s", p->name);
@@ -649,7 +688,6 @@ static int lib_cmp(const void *a, const void *b)
 int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 {
 	struct scan s = {.pc = pc};
-	dpkg_load(pc, &s.dpkg);
 	loader_each_ld_library_path(probe_getenv(pc, "LD_LIBRARY_PATH"), llp_scan, &s);
 	scan_cache(&s);
 	/* Without a cache the loader falls back to its default directories; ld.so.conf

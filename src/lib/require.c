@@ -366,15 +366,23 @@ int cuvet_check_add_env(struct cuvet_check *c, char *const *env, struct cuvet_er
 	if (rc == 0 && cuda_version && *cuda_version && (!require_cuda || !*require_cuda)) {
 		struct cuvet_version v;
 		const char *end = NULL;
+		/* NVIDIA's toolkit reads it as a semantic version ("v" allowed, minor defaults to 0). */
 		const char *cv = cuda_version[0] == 'v' ? cuda_version + 1 : cuda_version;
-		if (cuvet_version_parse_prefix(cv, &v, &end, NULL) < 0 || v.nparts < 2) {
-			rc = cuvet_check_add(c, "CUDA_VERSION (legacy rule)", cuda_version, true, err);
-			if (rc == 0)
-				rc = err_set(err, CUVET_E_INVALID, "CUDA_VERSION (legacy rule): invalid CUDA version '%s'",
-					     cuda_version);
+		if (cuvet_version_parse_prefix(cv, &v, &end, NULL) < 0 || (*end && *end != '-' && *end != '+')) {
+			rc = cuvet_check_add(c, "CUDA_VERSION (legacy rule)", "", true, err);
+			if (rc == 0) {
+				struct cuvet_req_expr *e = &c->exprs[c->nexprs - 1];
+				free(e->text);
+				e->text = xstrdup(cuda_version);
+				e->verdict = CUVET_ERROR;
+				e->error_pos = 1;
+				e->error = xasprintf("position 1: invalid CUDA version '%s'", cuda_version);
+			}
+			rc = err_set(err, CUVET_E_INVALID, "CUDA_VERSION (legacy rule): invalid CUDA version '%s'",
+				     cuda_version);
 		} else {
 			char text[64];
-			snprintf(text, sizeof(text), "cuda>=%u.%u", v.part[0], v.part[1]);
+			snprintf(text, sizeof(text), "cuda>=%u.%u", v.part[0], v.nparts > 1 ? v.part[1] : 0);
 			rc = cuvet_check_add(c, "CUDA_VERSION (legacy rule)", text, true, err);
 		}
 	}
@@ -393,7 +401,7 @@ struct eval_ctx {
 	struct cuvet_version cuda;   /* the driver's CUDA */
 	bool cuda_known, cuda_lower_bound;
 	char cuda_text[160];         /* "13.0 (inferred from driver 580.159.04)" */
-	char cuda_plain[32];         /* "13.0" */
+	char cuda_plain[160];        /* "13.0" */
 	bool all_datacenter;         /* every visible GPU is data-center class (and there is one) */
 	size_t nvisible;
 };
@@ -541,6 +549,10 @@ static char *fix_cuda(const struct eval_ctx *x, const struct cuvet_req_clause *c
 		}
 		if (best)
 			sbuf_addf(&b, "%son this data-center GPU install %s", sep, best->package);
+	} else if (x->all_datacenter && have_kd && !kd.compat_known) {
+		sbuf_addf(&b, " (whether a cuda-compat package works on R%u is unknown: the forward-compatibility "
+			      "matrix has no column for it)",
+			  kd.branch);
 	}
 	if (have_kd) {
 		for (size_t i = 0; i < kd.nminor; i++) {

@@ -623,7 +623,8 @@ struct cuvet_req_clause {
 struct cuvet_req_group {
 	size_t nclauses;
 	struct cuvet_req_clause *clauses;
-	enum cuvet_verdict verdict;
+	enum cuvet_verdict verdict; /* for every visible GPU */
+	size_t npass;               /* how many visible GPUs it holds for (each GPU may pick its own group) */
 };
 
 struct cuvet_req_expr {

@@ -172,13 +172,16 @@ static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuve
 		for (size_t gi = 0; gi < e->ngroups; gi++) {
 			const struct cuvet_req_group *g = &e->groups[gi];
 			/* When the expression holds, the groups that did not are beside the point. */
-			if (e->verdict == CUVET_PASS && g->verdict != CUVET_PASS) {
+			if (e->verdict == CUVET_PASS && g->verdict != CUVET_PASS && !g->npass) {
 				hidden++;
 				continue;
 			}
 			if (!compact) {
-				fprintf(out, "  %zu. %s%s%s\n", gi + 1, vcolor(g->verdict, color),
-					cuvet_verdict_name(g->verdict), off);
+				fprintf(out, "  %zu. %s%s%s", gi + 1, vcolor(g->verdict, color), cuvet_verdict_name(g->verdict),
+					off);
+				if (g->verdict != CUVET_PASS && g->npass)
+					fprintf(out, " (holds for %zu of %zu visible GPUs)", g->npass, c->nvisible);
+				fputc('\n', out);
 				for (size_t ci = 0; ci < g->nclauses; ci++)
 					print_clause(out, &g->clauses[ci], color);
 				continue;

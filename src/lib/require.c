@@ -848,6 +848,7 @@ struct rt_flags {
 	bool no_gpu_assumed;    /* arch/brand taken as satisfied because no GPU is visible */
 	bool stopped_early;     /* text after a decided group/clause was never parsed */
 	bool bang;              /* a lone '!' read as "!=" */
+	bool empty_skipped;     /* an empty clause or doubled comma skipped */
 };
 
 /* One clause S[0..N) the way evaluate_rule() reads it: the key runs to the first of "<>=!", the
@@ -955,6 +956,8 @@ static enum cuvet_verdict rt_expr(const struct eval_ctx *x, const char *t, const
 			size_t cend = c;
 			while (cend < gend && t[cend] != ',')
 				cend++;
+			if (cend == c)
+				fl->empty_skipped = true;
 			if (cend > c) {
 				any = true;
 				enum cuvet_verdict v = rt_clause(x, t + c, cend - c, g, fl);
@@ -1013,6 +1016,8 @@ static void runtime_note(struct cuvet_req_expr *e, const struct rt_flags *fl)
 			     "never parses the rest");
 	if (fl->bang)
 		sbuf_add(&b, "; it reads a lone '!' as '!='");
+	if (fl->empty_skipped)
+		sbuf_add(&b, "; it skips empty clauses (a stray comma)");
 	bool ext = false;
 	for (size_t g = 0; g < e->ngroups; g++)
 		for (size_t i = 0; i < e->groups[g].nclauses; i++)
@@ -1020,7 +1025,7 @@ static void runtime_note(struct cuvet_req_expr *e, const struct rt_flags *fl)
 	if (ext)
 		sbuf_add(&b, "; it knows only the keys cuda, driver, arch and brand (cuvet's other keys are an "
 			     "invalid expression there)");
-	if (e->verdict == CUVET_UNKNOWN || e->runtime == CUVET_UNKNOWN)
+	if (e->runtime == CUVET_UNKNOWN || (e->verdict == CUVET_UNKNOWN && !fl->no_gpu_assumed))
 		sbuf_add(&b, "; the runtime asks the driver and NVML itself, so facts missing here are known to it");
 	e->runtime_note = sbuf_steal(&b);
 }
@@ -1132,7 +1137,9 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const s
 					for (size_t s = 0; s < slots; s++)
 						gv[s] = and_v(gv[s], pg[s]);
 				}
+				grp->npass = 0;
 				for (size_t s = 0; s < slots; s++) {
+					grp->npass += nvis && gv[s] == CUVET_PASS;
 					grp->verdict = and_v(grp->verdict, gv[s]);
 					expr_gpu[s] = or_v(expr_gpu[s], gv[s]);
 				}
@@ -1241,6 +1248,7 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 				json_array_append_new(cls, jc);
 			}
 			json_object_set_new(jg, "verdict", jverdict(g->verdict));
+			json_object_set_new(jg, "gpus_passing", json_integer((json_int_t)g->npass));
 			json_object_set_new(jg, "clauses", cls);
 			json_array_append_new(groups, jg);
 		}

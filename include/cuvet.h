@@ -642,7 +642,8 @@ struct cuvet_req_expr {
 };
 
 struct cuvet_check {
-	bool disabled;              /* NVIDIA_DISABLE_REQUIRE is true: nothing is checked */
+	bool disabled;              /* NVIDIA_DISABLE_REQUIRE is true: the environment's requirements are not
+	                               checked (those added with cuvet_check_add still are) */
 	char *disabled_by;          /* its value */
 	size_t nexprs;
 	struct cuvet_req_expr *exprs;
@@ -650,6 +651,7 @@ struct cuvet_check {
 	enum cuvet_verdict verdict;
 	enum cuvet_verdict runtime;
 	size_t nvisible;            /* GPUs counted (gpu->visible) */
+	char *driver;               /* the driver version compared (kernel module, else NVML, else libcuda) */
 	int cuda;                   /* the driver's CUDA used (NVIDIA encoding), 0 unknown */
 	char *cuda_source;          /* "nvml", "libcuda", "kb (inferred from driver 580.159.04)" */
 	size_t nnotes;

@@ -295,7 +295,7 @@ static int check_run(int argc, char **argv)
 	if (cuvet_check_eval(c, f, &co, &err) < 0)
 		goto fail;
 	code = c->verdict == CUVET_PASS ? EXIT_OK : c->verdict == CUVET_FAIL ? EXIT_PROBLEMS : EXIT_UNDETERMINED;
-	if (invalid != EXIT_OK && !c->disabled)
+	if (invalid != EXIT_OK)
 		code = invalid;
 	if (!o.host.quiet) {
 		if (o.host.json) {

@@ -271,6 +271,7 @@ void cuvet_check_free(struct cuvet_check *c)
 	free(c->notes);
 	free(c->disabled_by);
 	free(c->cuda_source);
+	free(c->driver);
 	free(c);
 }
 
@@ -1047,6 +1048,8 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const s
 	free(c->cuda_source);
 	c->cuda_source = NULL;
 	c->cuda = 0;
+	free(c->driver);
+	c->driver = xstrdup(x.driver);
 	if (d->cuda_driver_version > 0) {
 		int v = d->cuda_driver_version;
 		x.cuda.nparts = 2;
@@ -1161,10 +1164,6 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const s
 		if (c->runtime == CUVET_PASS || (c->runtime == CUVET_UNKNOWN && e->runtime != CUVET_PASS))
 			c->runtime = e->runtime == CUVET_PASS ? c->runtime : e->runtime;
 	}
-	if (c->disabled) {
-		c->verdict = CUVET_PASS;
-		c->runtime = CUVET_PASS;
-	}
 	free(vis);
 	free(pg);
 	free(gv);
@@ -1202,6 +1201,7 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 	json_object_set_new(root, "runtime", jverdict(c->runtime));
 	json_object_set_new(root, "disabled", json_boolean(c->disabled));
 	json_object_set_new(root, "disabled_by", jstr(c->disabled_by));
+	json_object_set_new(root, "driver", jstr(c->driver));
 	json_object_set_new(root, "visible_gpus", json_integer((json_int_t)c->nvisible));
 	if (c->cuda > 0) {
 		char buf[32];

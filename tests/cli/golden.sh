@@ -180,6 +180,11 @@ printf 'NVIDIA_REQUIRE_CUDA=cuda>=99\nNVIDIA_DISABLE_REQUIRE=True\n' >"$WORK/che
 check check-disabled 0 -- "$C" check --facts "$CF" --env-file "$WORK/check-disabled.env"
 printf 'CUDA_VERSION=12.6.3\nNVIDIA_REQUIRE_JETPACK=csv-mode\n' >"$WORK/check-legacy.env"
 check check-legacy-cuda-version 1 -- "$C" check --facts "$CF" --env-file "$WORK/check-legacy.env"
+# --kb: a newer table dropped in without a rebuild (here with an edited minimum driver for 12.6.0)
+mkdir -p "$WORK/kb"
+sed 's/560\.28\.03/560.99.99/g' "$HERE/../../data/cuda-toolkit-driver.tsv" >"$WORK/kb/cuda-toolkit-driver.tsv"
+check check-kb-dir 1 -- "$C" check --facts "$CF" --kb "$WORK/kb" 'cuda>=12.6'
+check check-kb-missing 4 -- "$C" check --facts "$CF" --kb "$WORK/no-such-kb" 'cuda>=12.6'
 check check-usage-assume 2 -- "$C" check --facts "$CF" --assume-unknown=maybe 'cuda>=12'
 check check-usage-visible 2 -- "$C" check --facts "$CF" --visible-devices 7 'cuda>=12'
 

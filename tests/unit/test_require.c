@@ -292,6 +292,10 @@ static const struct row rows[] = {
 	{"  cuda>=13.0  ", H200, P, P, NULL},
 	{"cuda>=13.0\tdriver>=1", H200, P, E, NULL},
 	{"", H200, P, P, NULL},
+	/* libnvidia-container: a group of only commas ends the loop with the previous group's result */
+	{"cuda>=99 , cuda>=1", H200, E, F, "position 10: empty clause"},
+	{",", H200, E, P, "position 1: empty clause"},
+	{"cuda>=1,,", H200, E, P, "skips empty clauses"},
 	/* malformed: exact positions */
 	{"cuda", H200, E, E, "position 5: expected an operator (= != < <= > >=) after 'cuda'"},
 	{">=12", H200, E, E, "position 1: expected a key before '>=12'"},
@@ -462,6 +466,25 @@ static void test_env_invalid(void **state)
 	cuvet_check_free(c);
 }
 
+static void test_disable_keeps_arguments(void **state)
+{
+	(void)state;
+	build_facts();
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	char *env[] = {"NVIDIA_DISABLE_REQUIRE=true", "NVIDIA_REQUIRE_CUDA=cuda>=99", NULL};
+	assert_int_equal(cuvet_check_add(c, "argument 1", "cuda>=13.1", false, &err), 0);
+	assert_int_equal(cuvet_check_add_env(c, env, &err), 0);
+	assert_true(c->disabled);
+	assert_int_equal(c->nexprs, 1);
+	struct cuvet_check_opts o = {0};
+	assert_int_equal(cuvet_check_eval(c, &facts_store[H200], &o, &err), 0);
+	assert_int_equal(c->verdict, CUVET_FAIL);
+	assert_string_equal(c->driver, "580.159.04");
+	cuvet_check_free(c);
+	free_facts();
+}
+
 static void test_parse_bool(void **state)
 {
 	(void)state;
@@ -607,7 +630,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),     cmocka_unit_test(test_error_message), cmocka_unit_test(test_assume_unknown),
-		cmocka_unit_test(test_env),       cmocka_unit_test(test_env_invalid),   cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_env),       cmocka_unit_test(test_env_invalid),   cmocka_unit_test(test_parse_bool), cmocka_unit_test(test_disable_keeps_arguments),
 		cmocka_unit_test(test_images),    cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -880,47 +880,45 @@ static enum cuvet_verdict rt_clause(const struct eval_ctx *x, const char *s, siz
 	enum cuvet_req_key key;
 	if (key_lookup(s, k, &key) < 0 || key > CUVET_REQ_BRAND)
 		return CUVET_ERROR;
-	char value[128];
-	if (n - o >= sizeof(value))
-		return CUVET_ERROR; /* EXPR_MAX: the runtime refuses such long clauses */
-	memcpy(value, s + o, n - o);
-	value[n - o] = '\0';
+	char *value = xstrndup(s + o, n - o);
+	if (!value)
+		return CUVET_UNKNOWN;
 	enum cuvet_req_op rop = (enum cuvet_req_op)op;
-	int r;
+	int r; /* 1 true, 0 false, -1 invalid, 2 unknown here */
 	switch (key) {
 	case CUVET_REQ_CUDA: {
-		if (!x->cuda_known || x->cuda_lower_bound)
-			return CUVET_UNKNOWN; /* the runtime asks the real driver; these facts lack its answer */
+		if (!x->cuda_known || x->cuda_lower_bound) {
+			r = 2; /* the runtime asks the real driver; these facts lack its answer */
+			break;
+		}
 		char have[32];
 		cuvet_version_format(&x->cuda, have, sizeof(have));
 		r = rt_compare_version(have, rop, value);
 		break;
 	}
 	case CUVET_REQ_DRIVER:
-		if (!x->driver)
-			return CUVET_UNKNOWN;
-		r = rt_compare_version(x->driver, rop, value);
+		r = x->driver ? rt_compare_version(x->driver, rop, value) : 2;
 		break;
 	case CUVET_REQ_ARCH: {
 		if (!g) {
 			fl->no_gpu_assumed = true;
-			return CUVET_PASS;
+			r = 1;
+		} else if (g->cc_major < 0) {
+			r = 2;
+		} else {
+			char cc[24];
+			snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
+			r = rt_compare_version(cc, rop, value);
 		}
-		if (g->cc_major < 0)
-			return CUVET_UNKNOWN;
-		char cc[24];
-		snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
-		r = rt_compare_version(cc, rop, value);
 		break;
 	}
 	default: /* brand */
 		if (!g) {
 			fl->no_gpu_assumed = true;
-			return CUVET_PASS;
-		}
-		if (!g->brand)
-			return CUVET_UNKNOWN;
-		if (rop == CUVET_OP_EQ)
+			r = 1;
+		} else if (!g->brand)
+			r = 2;
+		else if (rop == CUVET_OP_EQ)
 			r = strcasecmp(g->brand, value) == 0;
 		else if (rop == CUVET_OP_NE)
 			r = strcasecmp(g->brand, value) != 0;
@@ -928,6 +926,13 @@ static enum cuvet_verdict rt_clause(const struct eval_ctx *x, const char *s, siz
 			r = -1;
 		break;
 	}
+	free(value);
+	if (r == 2)
+		return CUVET_UNKNOWN;
+	/* An unsatisfied clause is formatted into a 128-byte buffer (EXPR_MAX) for the error message;
+	 * when it does not fit, the runtime reports an invalid expression instead. */
+	if (r == 0 && k + 1 + strlen(op_names[op]) + 1 + (n - o) >= 128)
+		return CUVET_ERROR;
 	return r < 0 ? CUVET_ERROR : r ? CUVET_PASS : CUVET_FAIL;
 }
 

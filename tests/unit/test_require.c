@@ -241,6 +241,9 @@ static const struct row rows[] = {
 	{"BRAND=Nvidia", H200, P, P, NULL},
 	{"brand=tesla", H200, F, F, "schedule the workload on GPUs with brand=tesla"},
 	{"brand!=geforce", H200, P, P, NULL},
+	/* an unsatisfied clause longer than libnvidia-container's 128-byte EXPR_MAX is an error there */
+	{"brand=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, F, E, NULL},
+	{"brand!=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, P, P, NULL},
 	{"brand!=GeForce", GEFORCE_535, F, F, NULL},
 	{"brand=unknown", H200_NOBRAND, U, U, "brand unknown"},
 	/* several GPUs with different compute capabilities */

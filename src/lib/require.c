@@ -1055,7 +1055,12 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const s
 	c->cuda = 0;
 	free(c->driver);
 	c->driver = xstrdup(x.driver);
-	if (d->cuda_driver_version > 0) {
+	/* A probe that could not ask the driver may already have inferred the CUDA version from the
+	 * knowledge base ("kb", "inferred", "inferred-lower-bound"); infer it here the same way, so the
+	 * inference is said and its lower-bound nature kept. */
+	const char *src = d->cuda_driver_source;
+	bool probe_inferred = src && (strcmp(src, "kb") == 0 || str_starts(src, "inferred"));
+	if (d->cuda_driver_version > 0 && !(probe_inferred && x.driver)) {
 		int v = d->cuda_driver_version;
 		x.cuda.nparts = 2;
 		x.cuda.part[0] = (uint32_t)(v / 1000);

@@ -13,7 +13,7 @@
 
 /* ------------------------------------------------------------- facts in C ---- */
 
-enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, NFX };
+enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, H200_PROBE_INFERRED, NFX };
 
 static struct cuvet_gpu gpu(int index, const char *name, int ccM, int ccm, const char *brand, const char *segment,
 			    uint64_t mib, bool visible)
@@ -83,6 +83,13 @@ static void build_facts(void)
 	gpus_store[H200_INFER][0] = gpu(0, "NVIDIA H200", 9, 0, "nvidia", "datacenter", 143771, true);
 	f->ngpus = 1;
 	f->gpus = gpus_store[H200_INFER];
+
+	f = &facts_store[H200_PROBE_INFERRED];
+	driver(f, "580.159.04", 13000);
+	f->driver.cuda_driver_source = (char *)"inferred";
+	gpus_store[H200_PROBE_INFERRED][0] = gpu(0, "NVIDIA H200", 9, 0, "nvidia", "datacenter", 143771, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[H200_PROBE_INFERRED];
 
 	f = &facts_store[H200_NOBRAND];
 	driver(f, "580.159.04", 13000);
@@ -269,6 +276,8 @@ static const struct row rows[] = {
 	/* inferred CUDA */
 	{"cuda>=13.0", H200_INFER, P, P, "inferred from driver 580.159.04"},
 	{"cuda>=13.1", H200_INFER, F, F, "driver 580.159.04 supports CUDA ≤ 13.0; this needs 13.1"},
+	{"cuda>=13.0", H200_PROBE_INFERRED, P, P, "the driver's CUDA 13.0 (inferred from driver 580.159.04) is >= 13.0"},
+	{"cuda=13.0", H200_PROBE_INFERRED, P, P, "through the knowledge base"},
 	/* cuvet's own keys */
 	{"cudart>=13.0", H200, P, E, "cudart 13.0.96 (the copy the loader picks) is >= 13.0"},
 	{"cudart>=13.1", H200, F, E, "install cudart >= 13.1"},

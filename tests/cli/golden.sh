@@ -166,7 +166,7 @@ for f in "$HERE"/facts/*.json; do
 done
 
 # ---- cuvet check on facts files ---------------------------------------------------------
-CF=$HERE/check-facts/t4-l40s-550.json
+cp "$HERE/check-facts/t4-l40s-550.json" "$WORK/t4-l40s-550.json"; CF=$WORK/t4-l40s-550.json
 check check-facts-env 0 -- "$C" check --facts "$CF"
 check check-facts-two-gpus 1 -- "$C" check --facts "$CF" 'arch>=8.0' 'cuda>=12.6'
 check check-facts-per-gpu 0 -- "$C" check --facts "$CF" 'brand=tesla brand=nvidia,arch>=8.9'

@@ -550,6 +550,10 @@ static char *fix_cuda(const struct eval_ctx *x, const struct cuvet_req_clause *c
 		}
 		if (best)
 			sbuf_addf(&b, "%son this data-center GPU install %s", sep, best->package);
+	} else if (!x->all_datacenter && x->nvisible && have_kd && kd.compat_known && kd.ncompat) {
+		/* SPEC §5: forward compatibility is for data-center (and NGC-ready RTX, Jetson) GPUs only. */
+		sbuf_add(&b, " (a cuda-compat package is no fix here: forward compatibility is not supported on "
+			     "this GPU class and fails with error 804)");
 	} else if (x->all_datacenter && have_kd && !kd.compat_known) {
 		sbuf_addf(&b, " (whether a cuda-compat package works on R%u is unknown: the forward-compatibility "
 			      "matrix has no column for it)",

@@ -226,6 +226,7 @@ static const struct row rows[] = {
 	{"cuda>=13.0", GEFORCE_535, F, F, "minor-version compatibility needs driver ≥ 580 for CUDA 13.x"},
 	/* a consumer GPU never gets the compat package */
 	{"cuda>=12.4", GEFORCE_535, F, F, "R550"},
+	{"cuda>=12.4", GEFORCE_535, F, F, "fails with error 804"},
 	/* driver versions */
 	{"driver>=580", H200, P, P, "driver 580.159.04 is >= 580"},
 	{"driver>=580.159.04", H200, P, P, NULL},

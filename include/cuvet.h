@@ -680,6 +680,99 @@ CUVET_API int cuvet_kb_tensorrt_find(const struct cuvet_kb *kb, const char *vers
 CUVET_API int cuvet_kb_cudnn_find(const struct cuvet_kb *kb, const char *version, struct cuvet_kb_release *out,
 				  size_t max, struct cuvet_error *err);
 
+/* ---- requirements: the NVIDIA_REQUIRE grammar and `cuvet check` (module require; src/lib/require.c) ---- */
+
+/* A requirement is a NVIDIA_REQUIRE_* expression (SPEC §6.1): groups separated by white space are
+ * OR-ed, clauses separated by commas inside a group are AND-ed, a clause is `key op value`.
+ * A check collects expressions (each AND-ed with the others), evaluates them against facts with
+ * four-state verdicts and, beside cuvet's own verdict, what nvidia-container-cli
+ * (libnvidia-container) would decide when starting a container with them. */
+
+enum cuvet_req_key {
+	CUVET_REQ_CUDA, CUVET_REQ_DRIVER, CUVET_REQ_ARCH, CUVET_REQ_BRAND,   /* NVIDIA's keys */
+	CUVET_REQ_CUDART, CUVET_REQ_CUDNN, CUVET_REQ_CUBLAS, CUVET_REQ_NCCL,  /* cuvet's extensions */
+	CUVET_REQ_TENSORRT, CUVET_REQ_GPU, CUVET_REQ_MEMORY, CUVET_REQ_COUNT,
+};
+enum cuvet_req_op { CUVET_OP_EQ, CUVET_OP_NE, CUVET_OP_LT, CUVET_OP_LE, CUVET_OP_GT, CUVET_OP_GE };
+CUVET_API const char *cuvet_req_key_name(enum cuvet_req_key k); /* "cuda" */
+CUVET_API const char *cuvet_req_op_name(enum cuvet_req_op op);  /* ">=" */
+
+struct cuvet_req_clause {
+	enum cuvet_req_key key;
+	enum cuvet_req_op op;
+	char *text;                 /* the clause as written: "driver>=535" */
+	char *value;                /* "535" */
+	size_t pos;                 /* 1-based position of the clause in the expression */
+	enum cuvet_verdict verdict; /* after evaluation: over every visible GPU for GPU keys */
+	bool assumed;               /* UNKNOWN turned into PASS by assume_unknown_pass */
+	char *fact;                 /* what was compared: "13.0 (inferred from driver 580.159.04)" */
+	char *message;              /* why the verdict */
+	char *fix;                  /* the smallest fix, for a FAIL when the knowledge base knows one */
+};
+
+struct cuvet_req_group {
+	size_t nclauses;
+	struct cuvet_req_clause *clauses;
+	enum cuvet_verdict verdict; /* for every visible GPU */
+	size_t npass;               /* how many visible GPUs it holds for (each GPU may pick its own group) */
+};
+
+struct cuvet_req_expr {
+	char *source;               /* "argument 1", "NVIDIA_REQUIRE_CUDA", "CUDA_VERSION (legacy rule)" */
+	char *text;
+	bool from_env;              /* from an environment (or env file) rather than the command line */
+	enum cuvet_verdict verdict; /* ERROR when the expression is invalid */
+	char *error;                /* for ERROR: "position 5: unknown operator '=>'" */
+	size_t error_pos;           /* 1-based; 0 when valid */
+	size_t ngroups;
+	struct cuvet_req_group *groups;
+	enum cuvet_verdict runtime; /* nvidia-container-cli's decision: PASS, FAIL, ERROR ("invalid
+	                               expression"), UNKNOWN (it depends on a fact these facts lack) */
+	char *runtime_note;         /* why the runtime decides otherwise, or NULL */
+};
+
+struct cuvet_check {
+	bool disabled;              /* NVIDIA_DISABLE_REQUIRE is true: the environment's requirements are not
+	                               checked (those added with cuvet_check_add still are) */
+	char *disabled_by;          /* its value */
+	size_t nexprs;
+	struct cuvet_req_expr *exprs;
+	/* after cuvet_check_eval: */
+	enum cuvet_verdict verdict;
+	enum cuvet_verdict runtime;
+	size_t nvisible;            /* GPUs counted (gpu->visible) */
+	char *driver;               /* the driver version compared (kernel module, else NVML, else libcuda) */
+	int cuda;                   /* the driver's CUDA used (NVIDIA encoding), 0 unknown */
+	char *cuda_source;          /* "nvml", "libcuda", "kb (inferred from driver 580.159.04)" */
+	size_t nnotes;
+	char **notes;
+};
+
+struct cuvet_check_opts {
+	bool assume_unknown_pass;   /* policy: a missing fact counts as PASS, and says so */
+	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
+};
+
+CUVET_API struct cuvet_check *cuvet_check_new(struct cuvet_error *err);
+CUVET_API void cuvet_check_free(struct cuvet_check *c);
+/* Parses TEXT and adds it (AND-ed). An invalid expression is still added, with verdict ERROR,
+ * and the call returns -1 with CUVET_E_INVALID and "SOURCE: position N: ...". */
+CUVET_API int cuvet_check_add(struct cuvet_check *c, const char *source, const char *text, bool from_env,
+			      struct cuvet_error *err);
+/* Adds the requirements of an environment (NULL-terminated KEY=VALUE strings) the way NVIDIA's
+ * toolkit collects them: every NVIDIA_REQUIRE_* except NVIDIA_REQUIRE_JETPACK*, in name order;
+ * NVIDIA_DISABLE_REQUIRE true (1, t, T, TRUE, true, True) disables the check; CUDA_VERSION without
+ * NVIDIA_REQUIRE_CUDA implies cuda>=MAJOR.MINOR. Returns -1 on the first invalid one. */
+CUVET_API int cuvet_check_add_env(struct cuvet_check *c, char *const *env, struct cuvet_error *err);
+/* Evaluates every expression against FACTS (visible GPUs only). */
+CUVET_API int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *facts,
+			       const struct cuvet_check_opts *opts, struct cuvet_error *err);
+/* "cuvet.check/1". The returned string is malloc'ed; free() it. */
+CUVET_API char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet_error *err);
+/* Go's strconv.ParseBool: 1 for a true spelling, 0 for a false one, -1 otherwise. */
+CUVET_API int cuvet_parse_bool(const char *s);
+/* ---- end requirements ---- */
+
 /* ----------------------------------------------------------------- library ---- */
 
 CUVET_API const char *cuvet_library_version(void);   /* "0.1.0" */

@@ -51,6 +51,7 @@ bool cli_color(FILE *f);
 
 extern const struct cli_command cmd_probe;
 extern const struct cli_command cmd_doctor;
+extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
 

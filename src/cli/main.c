@@ -25,6 +25,7 @@ static const struct cli_command cmd_version = {
 static const struct cli_command *const commands[] = {
 	&cmd_doctor,
 	&cmd_probe,
+	&cmd_check,
 	&cmd_kb,
 	&cmd_arch,
 	&cmd_version,

@@ -91,6 +91,14 @@ if [ -d "$SHARED/fixtures/h200-host" ]; then
 	check h200-doctor 0 -- "$C" doctor --root "$H" --env-file "$ENVF" --no-nvml
 	"$C" probe --json --root "$H" --env-file "$ENVF" --no-nvml >"$WORK/h200-facts.json"
 	check h200-doctor-facts 0 -- "$C" doctor --facts "$WORK/h200-facts.json"
+	# cuvet check: the image's own NVIDIA_REQUIRE_CUDA holds (CUDA 13.0 inferred from driver 580.159.04);
+	# cuda>=13.1 does not, and the fix names a newer branch and, the H200 being data-center, cuda-compat-13-1.
+	check check-h200-env 0 -- "$C" check --root "$H" --env-file "$ENVF" --no-nvml
+	check check-h200-cuda131 1 -- "$C" check --root "$H" --env-file "$ENVF" --no-nvml 'cuda>=13.1'
+	check check-h200-cuda131-json 1 -- "$C" check --json --root "$H" --env-file "$ENVF" --no-nvml 'cuda>=13.1'
+	check check-h200-facts 0 -- "$C" check --facts "$WORK/h200-facts.json" --env 'arch>=9.0,cudnn>=9.14'
+	check check-h200-brand-unknown 3 -- "$C" check --facts "$WORK/h200-facts.json" 'brand=nvidia'
+	check check-h200-assume-pass 0 -- "$C" check --facts "$WORK/h200-facts.json" --assume-unknown=pass 'brand=nvidia'
 else
 	echo "skip h200-*: $SHARED/fixtures/h200-host not found"
 	skip=$((skip + 1))
@@ -156,6 +164,29 @@ for f in "$HERE"/facts/*.json; do
 	want=$(sed -n 's/.*"_expect_exit": *\([0-9]\).*/\1/p' "$f")
 	check "facts-$n" "${want:-1}" -- "$C" doctor --facts "$f"
 done
+
+# ---- cuvet check on facts files ---------------------------------------------------------
+cp "$HERE/check-facts/t4-l40s-550.json" "$WORK/t4-l40s-550.json"; CF=$WORK/t4-l40s-550.json
+check check-facts-env 0 -- "$C" check --facts "$CF"
+check check-facts-two-gpus 1 -- "$C" check --facts "$CF" 'arch>=8.0' 'cuda>=12.6'
+check check-facts-per-gpu 0 -- "$C" check --facts "$CF" 'brand=tesla brand=nvidia,arch>=8.9'
+check check-facts-visible 0 -- "$C" check --facts "$CF" --visible-devices GPU-66666666-7777-8888-9999-000000000000 'arch>=8.0'
+check check-facts-no-gpu 3 -- "$C" check --facts "$CF" --visible-devices none 'arch>=8.0'
+check check-facts-syntax-after-pass 2 -- "$C" check --facts "$CF" 'cuda>=12 foo>=1'
+check check-facts-json-invalid 2 -- "$C" check --json --facts "$CF" 'cuda=>12'
+printf 'NVIDIA_REQUIRE_CUDA=cuda>=12.0,\n' >"$WORK/check-bad.env"
+check check-input-invalid-env 4 -- "$C" check --facts "$CF" --env-file "$WORK/check-bad.env"
+printf 'NVIDIA_REQUIRE_CUDA=cuda>=99\nNVIDIA_DISABLE_REQUIRE=True\n' >"$WORK/check-disabled.env"
+check check-disabled 0 -- "$C" check --facts "$CF" --env-file "$WORK/check-disabled.env"
+printf 'CUDA_VERSION=12.6.3\nNVIDIA_REQUIRE_JETPACK=csv-mode\n' >"$WORK/check-legacy.env"
+check check-legacy-cuda-version 1 -- "$C" check --facts "$CF" --env-file "$WORK/check-legacy.env"
+# --kb: a newer table dropped in without a rebuild (here with an edited minimum driver for 12.6.0)
+mkdir -p "$WORK/kb"
+sed 's/560\.28\.03/560.99.99/g' "$HERE/../../data/cuda-toolkit-driver.tsv" >"$WORK/kb/cuda-toolkit-driver.tsv"
+check check-kb-dir 1 -- "$C" check --facts "$CF" --kb "$WORK/kb" 'cuda>=12.6'
+check check-kb-missing 4 -- "$C" check --facts "$CF" --kb "$WORK/no-such-kb" 'cuda>=12.6'
+check check-usage-assume 2 -- "$C" check --facts "$CF" --assume-unknown=maybe 'cuda>=12'
+check check-usage-visible 2 -- "$C" check --facts "$CF" --visible-devices 7 'cuda>=12'
 
 # ---- usage and input errors ------------------------------------------------------------
 check usage-unknown-option 2 -- "$C" doctor --frobnicate

@@ -1,0 +1,347 @@
+/* cuvet check: evaluate NVIDIA_REQUIRE-style requirements (SPEC §6) against this host, a --root
+ * tree or a facts file, explain every clause, name the smallest fix, and say what the NVIDIA
+ * container runtime itself would decide. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+enum {
+	OPT_ENV = OPT_HOST_COMMON_LAST + 1,
+	OPT_VISIBLE,
+	OPT_ASSUME,
+	OPT_KB_DIR,
+};
+
+static const struct cli_opt check_opts[] = {
+	{"env", 0, NULL, OPT_ENV,
+	 "also check NVIDIA_REQUIRE_*, NVIDIA_DISABLE_REQUIRE and CUDA_VERSION of the environment (--env-file's, "
+	 "else the facts file's, else this process's); implied when no REQ is given"},
+	{"facts", 0, "FILE", OPT_FACTS, "check a facts file (cuvet probe --json from another host) instead of probing"},
+	{"visible-devices", 0, "LIST", OPT_VISIBLE,
+	 "the GPUs that count, as NVIDIA_VISIBLE_DEVICES: all, none, or indices/UUIDs separated by commas"},
+	{"assume-unknown", 0, "fail|pass", OPT_ASSUME,
+	 "policy for a missing fact: fail (default: the verdict is UNKNOWN) or pass (explicitly assumed)"},
+	{"kb", 0, "DIR", OPT_KB_DIR, "read the knowledge-base tables from DIR instead of the built-in copy"},
+	CLI_HOST_OPTS,
+	{0},
+};
+
+struct check_opts {
+	struct host_opts host;
+	bool env;
+	bool assume_pass;
+	const char *visible;
+	const char *kb_dir;
+};
+
+static int check_handle(int id, const char *arg, void *ctx)
+{
+	struct check_opts *o = ctx;
+	switch (id) {
+	case OPT_ENV: o->env = true; return 0;
+	case OPT_VISIBLE: o->visible = arg; return 0;
+	case OPT_KB_DIR: o->kb_dir = arg; return 0;
+	case OPT_ASSUME:
+		if (strcmp(arg, "pass") == 0)
+			o->assume_pass = true;
+		else if (strcmp(arg, "fail") == 0)
+			o->assume_pass = false;
+		else {
+			cli_error("check", "--assume-unknown wants 'fail' or 'pass', not '%s'", arg);
+			return 1;
+		}
+		return 0;
+	default: return host_opts_handle(&o->host, id, arg) == 0 ? 0 : 1;
+	}
+}
+
+/* NVIDIA_VISIBLE_DEVICES syntax: all, none/void/empty, or indices and UUIDs. */
+static int apply_visible(struct cuvet_facts *f, const char *list)
+{
+	if (strcmp(list, "all") == 0) {
+		for (size_t i = 0; i < f->ngpus; i++)
+			f->gpus[i].visible = true;
+		return 0;
+	}
+	for (size_t i = 0; i < f->ngpus; i++)
+		f->gpus[i].visible = false;
+	if (!*list || strcmp(list, "none") == 0 || strcmp(list, "void") == 0)
+		return 0;
+	char *copy = strdup(list), *save = NULL;
+	if (!copy)
+		return -1;
+	int rc = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+		for (size_t i = 0; i < f->ngpus; i++) {
+			char idx[24];
+			snprintf(idx, sizeof(idx), "%d", f->gpus[i].index);
+			if (strcmp(tok, idx) == 0 || (f->gpus[i].uuid && strcmp(tok, f->gpus[i].uuid) == 0)) {
+				f->gpus[i].visible = true;
+				found = true;
+			}
+		}
+		if (!found) {
+			cli_error("check", "--visible-devices: no GPU '%s' in the facts (%zu GPU%s)", tok, f->ngpus,
+				  f->ngpus == 1 ? "" : "s");
+			rc = -1;
+			break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+static const char *vcolor(enum cuvet_verdict v, bool color)
+{
+	if (!color)
+		return "";
+	return v == CUVET_PASS ? "\033[32m" : v == CUVET_FAIL || v == CUVET_ERROR ? "\033[31m" : "\033[33m";
+}
+
+static void print_clause(FILE *out, const struct cuvet_req_clause *cl, bool color)
+{
+	const char *off = color ? "\033[0m" : "";
+	fprintf(out, "      %s%-7s%s %s", vcolor(cl->verdict, color), cuvet_verdict_name(cl->verdict), off, cl->text);
+	if (cl->message)
+		fprintf(out, "  — %s", cl->message);
+	fputc('\n', out);
+	if (cl->fix)
+		fprintf(out, "              fix: %s\n", cl->fix);
+}
+
+static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuvet_check *c, const char *where,
+		       bool color)
+{
+	const char *off = color ? "\033[0m" : "";
+	const struct cuvet_driver *d = &f->driver;
+	const char *drv = d->kernel_version ? d->kernel_version : d->nvml_driver_version ? d->nvml_driver_version
+											  : d->libcuda_version;
+	fprintf(out, "cuvet check — %s\n", where);
+	fprintf(out, "  driver   %s\n", drv ? drv : "unknown");
+	if (c->cuda > 0)
+		fprintf(out, "  CUDA     %d.%d (%s)\n", c->cuda / 1000, (c->cuda % 1000) / 10,
+			c->cuda_source ? c->cuda_source : "?");
+	else
+		fprintf(out, "  CUDA     unknown\n");
+	fprintf(out, "  GPUs     %zu visible of %zu\n", c->nvisible, f->ngpus);
+	for (size_t i = 0; i < f->ngpus; i++) {
+		const struct cuvet_gpu *g = &f->gpus[i];
+		if (!g->visible)
+			continue;
+		char cc[16] = "?";
+		if (g->cc_major >= 0)
+			snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
+		fprintf(out, "           %d  %s  cc %s  brand %s  %s", g->index, g->name ? g->name : "unknown model", cc,
+			g->brand ? g->brand : "unknown", g->segment ? g->segment : "class unknown");
+		if (g->memory_mib)
+			fprintf(out, "  %llu MiB", (unsigned long long)g->memory_mib);
+		fputc('\n', out);
+	}
+	if (c->disabled) {
+		fprintf(out, "\nNVIDIA_DISABLE_REQUIRE=%s: requirement checking is disabled (as the NVIDIA container "
+			     "runtime does)\n",
+			c->disabled_by ? c->disabled_by : "true");
+	}
+	if (!c->nexprs)
+		fprintf(out, "\nNo requirements to check.\n");
+	for (size_t ei = 0; ei < c->nexprs; ei++) {
+		const struct cuvet_req_expr *e = &c->exprs[ei];
+		fprintf(out, "\n%s: %s%s%s   (nvidia-container-cli: %s)\n", e->source, vcolor(e->verdict, color),
+			cuvet_verdict_name(e->verdict), off, cuvet_verdict_name(e->runtime));
+		size_t tl = strlen(e->text);
+		if (tl > 200 && !e->error)
+			fprintf(out, "  %.160s... (%zu characters)\n", e->text, tl);
+		else
+			fprintf(out, "  %s\n", e->text);
+		if (e->error)
+			fprintf(out, "  %*s^ %s\n", (int)(e->error_pos - 1), "", e->error);
+		if (e->runtime_note)
+			fprintf(out, "  note: %s\n", e->runtime_note);
+		if (e->error)
+			continue;
+		if (e->ngroups > 1)
+			fprintf(out, "  any one of %zu groups must hold for every visible GPU\n", e->ngroups);
+		size_t hidden = 0;
+		/* Long image lists (NVIDIA's CUDA images carry 30-60 groups): one line per group, each
+		 * distinct fix once at the end. */
+		bool compact = e->ngroups > 6 && e->verdict != CUVET_PASS;
+		const char *fixes[64];
+		size_t nfixes = 0;
+		for (size_t gi = 0; gi < e->ngroups; gi++) {
+			const struct cuvet_req_group *g = &e->groups[gi];
+			/* When the expression holds, the groups that did not are beside the point. */
+			if (e->verdict == CUVET_PASS && g->verdict != CUVET_PASS && !g->npass) {
+				hidden++;
+				continue;
+			}
+			if (!compact) {
+				fprintf(out, "  %zu. %s%s%s", gi + 1, vcolor(g->verdict, color), cuvet_verdict_name(g->verdict),
+					off);
+				if (g->verdict != CUVET_PASS && g->npass)
+					fprintf(out, " (holds for %zu of %zu visible GPUs)", g->npass, c->nvisible);
+				fputc('\n', out);
+				for (size_t ci = 0; ci < g->nclauses; ci++)
+					print_clause(out, &g->clauses[ci], color);
+				continue;
+			}
+			const struct cuvet_req_clause *why = NULL;
+			for (size_t ci = 0; ci < g->nclauses && !why; ci++)
+				if (g->clauses[ci].verdict == CUVET_FAIL)
+					why = &g->clauses[ci];
+			for (size_t ci = 0; ci < g->nclauses && !why; ci++)
+				if (g->clauses[ci].verdict != CUVET_PASS)
+					why = &g->clauses[ci];
+			fprintf(out, "  %zu. %s%-7s%s", gi + 1, vcolor(g->verdict, color), cuvet_verdict_name(g->verdict), off);
+			for (size_t ci = 0; ci < g->nclauses; ci++)
+				fprintf(out, "%s%s", ci ? "," : " ", g->clauses[ci].text);
+			if (why && why->message)
+				fprintf(out, "  — %s", why->message);
+			fputc('\n', out);
+			for (size_t ci = 0; ci < g->nclauses; ci++) {
+				const char *fx = g->clauses[ci].fix;
+				bool seen = !fx;
+				for (size_t k = 0; k < nfixes && !seen; k++)
+					seen = strcmp(fixes[k], fx) == 0;
+				if (!seen && nfixes < sizeof(fixes) / sizeof(fixes[0]))
+					fixes[nfixes++] = fx;
+			}
+		}
+		for (size_t k = 0; k < nfixes; k++)
+			fprintf(out, "  fix: %s\n", fixes[k]);
+		if (hidden)
+			fprintf(out, "  (%zu other group%s not needed)\n", hidden, hidden == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < c->nnotes; i++)
+		fprintf(out, "\nnote: %s\n", c->notes[i]);
+	fprintf(out, "\nVerdict: %s%s%s", vcolor(c->verdict, color), cuvet_verdict_name(c->verdict), off);
+	fprintf(out, "   nvidia-container-cli would %s\n",
+		c->runtime == CUVET_PASS      ? "start the container"
+		: c->runtime == CUVET_FAIL    ? "refuse to start the container (unsatisfied condition)"
+		: c->runtime == CUVET_ERROR   ? "refuse to start the container (invalid expression)"
+					      : "decide on facts missing here");
+}
+
+static int check_run(int argc, char **argv)
+{
+	struct check_opts o;
+	memset(&o, 0, sizeof(o));
+	host_opts_init(&o.host, "check");
+	int code = EXIT_OK;
+	int first = cli_parse(&cmd_check, argc, argv, check_handle, &o, &code);
+	if (first < 0)
+		return code;
+	if ((code = host_opts_finish(&o.host)) != EXIT_OK)
+		return code;
+	struct cuvet_error err = {0};
+	struct cuvet_kb *kb = NULL;
+	struct cuvet_facts *f = NULL;
+	struct cuvet_check *c = NULL;
+	char **env_copy = NULL;
+	int invalid = EXIT_OK;
+	code = EXIT_INPUT;
+	if (o.kb_dir && !(kb = cuvet_kb_load(o.kb_dir, &err))) {
+		cli_error("check", "%s", err.msg);
+		goto out;
+	}
+	o.host.probe.kb = kb;
+	if (!(c = cuvet_check_new(&err)))
+		goto fail;
+	for (int i = first; i < argc; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "argument %d", i - first + 1);
+		if (cuvet_check_add(c, src, argv[i], false, &err) < 0) {
+			if (err.code != CUVET_E_INVALID)
+				goto fail;
+			cli_error("check", "%s", err.msg);
+			invalid = EXIT_USAGE;
+		}
+	}
+	f = o.host.facts_file ? facts_read_file(o.host.facts_file, &err) : cuvet_probe(&o.host.probe, &err);
+	if (!f)
+		goto fail;
+	if (o.env || first == argc) {
+		char *const *env = o.host.env;
+		extern char **environ;
+		if (!env && o.host.facts_file) {
+			/* the facts file's recorded environment (NVIDIA_*, CUDA_* as probed there) */
+			env_copy = calloc(f->nenv + 1, sizeof(char *));
+			if (!env_copy)
+				goto fail;
+			for (size_t i = 0; i < f->nenv; i++) {
+				size_t n = strlen(f->env[i].key) + strlen(f->env[i].value) + 2;
+				if (!(env_copy[i] = malloc(n)))
+					goto fail;
+				snprintf(env_copy[i], n, "%s=%s", f->env[i].key, f->env[i].value);
+			}
+			env = env_copy;
+		} else if (!env) {
+			env = environ;
+		}
+		if (cuvet_check_add_env(c, env, &err) < 0) {
+			if (err.code != CUVET_E_INVALID)
+				goto fail;
+			cli_error("check", "%s", err.msg);
+			if (invalid == EXIT_OK)
+				invalid = EXIT_INPUT;
+		}
+	}
+	if (o.visible && apply_visible(f, o.visible) < 0) {
+		code = EXIT_USAGE;
+		goto out;
+	}
+	struct cuvet_check_opts co = {.assume_unknown_pass = o.assume_pass, .kb = kb};
+	if (cuvet_check_eval(c, f, &co, &err) < 0)
+		goto fail;
+	code = c->verdict == CUVET_PASS ? EXIT_OK : c->verdict == CUVET_FAIL ? EXIT_PROBLEMS : EXIT_UNDETERMINED;
+	if (invalid != EXIT_OK)
+		code = invalid;
+	if (!o.host.quiet) {
+		if (o.host.json) {
+			char *s = cuvet_check_to_json(c, true, &err);
+			if (!s)
+				goto fail;
+			puts(s);
+			free(s);
+		} else {
+			char where[4096];
+			if (o.host.facts_file)
+				snprintf(where, sizeof(where), "facts %s", o.host.facts_file);
+			else if (f->root && strcmp(f->root, "/") != 0)
+				snprintf(where, sizeof(where), "%s", f->root);
+			else
+				snprintf(where, sizeof(where), "this host");
+			print_text(stdout, f, c, where, cli_color(stdout));
+		}
+	}
+	code = cli_finish(code);
+	goto out;
+fail:
+	cli_error("check", "%s", err.msg[0] ? err.msg : "out of memory");
+	code = EXIT_INPUT;
+out:
+	env_free(env_copy);
+	cuvet_check_free(c);
+	cuvet_facts_free(f);
+	cuvet_kb_free(kb);
+	host_opts_release(&o.host);
+	return code;
+}
+
+const struct cli_command cmd_check = {
+	"check",
+	"[OPTIONS] [REQ...]",
+	"evaluate NVIDIA_REQUIRE requirements against this host and name the smallest fix",
+	"Each REQ is a requirement in the NVIDIA_REQUIRE_* grammar ('cuda>=12.2 brand=tesla,driver>=535'):\n"
+	"groups separated by spaces are OR-ed, clauses separated by commas are AND-ed; keys cuda, driver,\n"
+	"arch, brand, and cuvet's cudart, cudnn, cublas, nccl, tensorrt, gpu (name glob), memory (MiB) and\n"
+	"count (visible GPUs). Several REQs, and the environment's requirements with --env, are AND-ed.\n"
+	"Without REQ, the environment's requirements are checked. Beside cuvet's verdict, the output says\n"
+	"what nvidia-container-cli would decide when starting a container.\n"
+	"Exit status: 0 PASS, 1 FAIL, 3 UNKNOWN (a fact is missing); 2 for a usage error, including an\n"
+	"invalid REQ on the command line; 4 for an input error, including an invalid requirement read from\n"
+	"the environment or an env file.",
+	check_opts,
+	check_run,
+};

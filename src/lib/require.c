@@ -1,0 +1,1287 @@
+/* The NVIDIA_REQUIRE grammar (SPEC §6.1): parsing, evaluation against facts with four-state
+ * verdicts, the smallest fix from the knowledge base, and an emulation of what
+ * nvidia-container-cli (libnvidia-container's configure command) decides for the same text. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* FNM_CASEFOLD */
+#endif
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "internal.h"
+
+static const char *const key_names[] = {"cuda",   "driver", "arch",     "brand", "cudart", "cudnn",
+					"cublas", "nccl",   "tensorrt", "gpu",   "memory", "count"};
+static const char *const op_names[] = {"=", "!=", "<", "<=", ">", ">="};
+
+const char *cuvet_req_key_name(enum cuvet_req_key k)
+{
+	return (unsigned)k < CUVET_ARRAY_LEN(key_names) ? key_names[k] : "?";
+}
+
+const char *cuvet_req_op_name(enum cuvet_req_op op)
+{
+	return (unsigned)op < CUVET_ARRAY_LEN(op_names) ? op_names[op] : "?";
+}
+
+int cuvet_parse_bool(const char *s)
+{
+	/* Go's strconv.ParseBool, which NVIDIA's toolkit applies to NVIDIA_DISABLE_REQUIRE. */
+	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(yes); i++)
+		if (strcmp(s, yes[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(no); i++)
+		if (strcmp(s, no[i]) == 0)
+			return 0;
+	return -1;
+}
+
+static bool is_op_char(char c)
+{
+	return c == '<' || c == '>' || c == '=' || c == '!';
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool key_is_gpu(enum cuvet_req_key k)
+{
+	return k == CUVET_REQ_ARCH || k == CUVET_REQ_BRAND || k == CUVET_REQ_GPU || k == CUVET_REQ_MEMORY;
+}
+
+static bool key_is_string(enum cuvet_req_key k)
+{
+	return k == CUVET_REQ_BRAND || k == CUVET_REQ_GPU;
+}
+
+static int key_lookup(const char *s, size_t n, enum cuvet_req_key *out)
+{
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(key_names); i++)
+		if (strlen(key_names[i]) == n && strncasecmp(s, key_names[i], n) == 0) {
+			*out = (enum cuvet_req_key)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int op_lookup(const char *s, size_t n, enum cuvet_req_op *out)
+{
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(op_names); i++)
+		if (strlen(op_names[i]) == n && strncmp(s, op_names[i], n) == 0) {
+			*out = (enum cuvet_req_op)i;
+			return 0;
+		}
+	return -1;
+}
+
+static void clause_release(struct cuvet_req_clause *c)
+{
+	free(c->text);
+	free(c->value);
+	free(c->fact);
+	free(c->message);
+	free(c->fix);
+}
+
+static void expr_release(struct cuvet_req_expr *e)
+{
+	for (size_t g = 0; g < e->ngroups; g++) {
+		for (size_t i = 0; i < e->groups[g].nclauses; i++)
+			clause_release(&e->groups[g].clauses[i]);
+		free(e->groups[g].clauses);
+	}
+	free(e->groups);
+	free(e->source);
+	free(e->text);
+	free(e->error);
+	free(e->runtime_note);
+}
+
+/* Validates VALUE (LEN bytes) for KEY; fills WHY on failure. */
+static bool value_valid(enum cuvet_req_key key, const char *value, char *why, size_t whylen)
+{
+	if (key_is_string(key))
+		return true;
+	if (key == CUVET_REQ_MEMORY || key == CUVET_REQ_COUNT) {
+		unsigned long v;
+		if (parse_ulong(value, 10, 0xffffffffUL, &v) == 0 && isdigit((unsigned char)value[0]))
+			return true;
+		snprintf(why, whylen, "invalid number '%s' for %s", value, key_names[key]);
+		return false;
+	}
+	struct cuvet_version v;
+	if (cuvet_version_parse(value, &v, NULL) == 0)
+		return true;
+	snprintf(why, whylen, "invalid version '%s' for %s", value, key_names[key]);
+	return false;
+}
+
+/* Parses one clause S[0..N) at 1-based position POS. Returns 0, or -1 with *EPOS and MSG. */
+static int clause_parse(const char *s, size_t n, size_t pos, struct cuvet_req_clause *out, size_t *epos, char *msg,
+			size_t msglen)
+{
+	size_t k = 0;
+	while (k < n && !is_op_char(s[k]))
+		k++;
+	if (k == n) {
+		*epos = pos + n;
+		snprintf(msg, msglen, "expected an operator (= != < <= > >=) after '%.*s'", (int)n, s);
+		return -1;
+	}
+	if (k == 0) {
+		*epos = pos;
+		snprintf(msg, msglen, "expected a key before '%.*s'", (int)n, s);
+		return -1;
+	}
+	enum cuvet_req_key key;
+	if (key_lookup(s, k, &key) < 0) {
+		*epos = pos;
+		snprintf(msg, msglen, "unknown key '%.*s'", (int)k, s);
+		return -1;
+	}
+	size_t o = k;
+	while (o < n && is_op_char(s[o]))
+		o++;
+	enum cuvet_req_op op;
+	if (op_lookup(s + k, o - k, &op) < 0) {
+		*epos = pos + k;
+		snprintf(msg, msglen, "unknown operator '%.*s'", (int)(o - k), s + k);
+		return -1;
+	}
+	if (key_is_string(key) && op != CUVET_OP_EQ && op != CUVET_OP_NE) {
+		*epos = pos + k;
+		snprintf(msg, msglen, "%s takes only = and !=, not '%s'", key_names[key], op_names[op]);
+		return -1;
+	}
+	if (o == n) {
+		*epos = pos + o;
+		snprintf(msg, msglen, "missing value after '%.*s'", (int)n, s);
+		return -1;
+	}
+	char *value = xstrndup(s + o, n - o);
+	char *text = xstrndup(s, n);
+	if (!value || !text) {
+		free(value);
+		free(text);
+		*epos = pos;
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	if (!value_valid(key, value, msg, msglen)) {
+		free(value);
+		free(text);
+		*epos = pos + o;
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	out->key = key;
+	out->op = op;
+	out->text = text;
+	out->value = value;
+	out->pos = pos;
+	out->verdict = CUVET_UNKNOWN;
+	return 0;
+}
+
+/* Parses TEXT into E's groups. Returns 0, or -1 with E->error and E->error_pos set. */
+static int expr_parse(struct cuvet_req_expr *e)
+{
+	const char *t = e->text;
+	size_t len = strlen(t), i = 0, gcap = 0;
+	char msg[256] = "";
+	size_t epos = 0;
+	while (i < len) {
+		while (i < len && is_space(t[i]))
+			i++;
+		if (i >= len)
+			break;
+		size_t gend = i;
+		while (gend < len && !is_space(t[gend]))
+			gend++;
+		if (xgrow(&e->groups, &gcap, e->ngroups, sizeof(*e->groups)) < 0)
+			goto oom;
+		struct cuvet_req_group *g = &e->groups[e->ngroups++];
+		memset(g, 0, sizeof(*g));
+		size_t ccap = 0, c = i;
+		for (;;) {
+			size_t cend = c;
+			while (cend < gend && t[cend] != ',')
+				cend++;
+			if (cend == c) {
+				epos = c + 1;
+				snprintf(msg, sizeof(msg), "empty clause");
+				goto invalid;
+			}
+			if (xgrow(&g->clauses, &ccap, g->nclauses, sizeof(*g->clauses)) < 0)
+				goto oom;
+			if (clause_parse(t + c, cend - c, c + 1, &g->clauses[g->nclauses], &epos, msg, sizeof(msg)) < 0)
+				goto invalid;
+			g->nclauses++;
+			if (cend == gend)
+				break;
+			c = cend + 1;
+			if (c == gend) {
+				epos = c + 1;
+				snprintf(msg, sizeof(msg), "empty clause after ','");
+				goto invalid;
+			}
+		}
+		i = gend;
+	}
+	return 0;
+oom:
+	snprintf(msg, sizeof(msg), "out of memory");
+	epos = i + 1;
+invalid:
+	e->error_pos = epos;
+	e->error = xasprintf("position %zu: %s", epos, msg);
+	e->verdict = CUVET_ERROR;
+	return -1;
+}
+
+struct cuvet_check *cuvet_check_new(struct cuvet_error *err)
+{
+	struct cuvet_check *c = calloc(1, sizeof(*c));
+	if (!c)
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+	else
+		c->verdict = c->runtime = CUVET_UNKNOWN;
+	return c;
+}
+
+void cuvet_check_free(struct cuvet_check *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nexprs; i++)
+		expr_release(&c->exprs[i]);
+	free(c->exprs);
+	for (size_t i = 0; i < c->nnotes; i++)
+		free(c->notes[i]);
+	free(c->notes);
+	free(c->disabled_by);
+	free(c->cuda_source);
+	free(c->driver);
+	free(c);
+}
+
+int cuvet_check_add(struct cuvet_check *c, const char *source, const char *text, bool from_env,
+		    struct cuvet_error *err)
+{
+	struct cuvet_req_expr *e = realloc(c->exprs, (c->nexprs + 1) * sizeof(*e));
+	if (!e)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	c->exprs = e;
+	e = &c->exprs[c->nexprs];
+	memset(e, 0, sizeof(*e));
+	e->source = xstrdup(source);
+	e->text = xstrdup(text);
+	e->from_env = from_env;
+	e->verdict = e->runtime = CUVET_UNKNOWN;
+	if (!e->source || !e->text) {
+		expr_release(e);
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	}
+	c->nexprs++;
+	if (expr_parse(e) < 0)
+		return err_set(err, CUVET_E_INVALID, "%s: invalid requirement \"%s\": %s", source, text,
+			       e->error ? e->error : "out of memory");
+	return 0;
+}
+
+static int add_note(struct cuvet_check *c, char *note)
+{
+	if (!note)
+		return -1;
+	char **p = realloc(c->notes, (c->nnotes + 1) * sizeof(*p));
+	if (!p) {
+		free(note);
+		return -1;
+	}
+	c->notes = p;
+	c->notes[c->nnotes++] = note;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cuvet_check_add_env(struct cuvet_check *c, char *const *env, struct cuvet_error *err)
+{
+	size_t n = 0;
+	for (char *const *e = env; e && *e; e++)
+		n++;
+	/* Go ranges over a map, so NVIDIA's order is random; name order makes ours reproducible. */
+	char **sorted = calloc(n + 1, sizeof(char *));
+	if (!sorted)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = env[i];
+	qsort(sorted, n, sizeof(char *), cmp_str);
+	const char *disable = NULL, *cuda_version = NULL, *require_cuda = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (str_starts(sorted[i], "NVIDIA_DISABLE_REQUIRE="))
+			disable = sorted[i] + strlen("NVIDIA_DISABLE_REQUIRE=");
+		else if (str_starts(sorted[i], "CUDA_VERSION="))
+			cuda_version = sorted[i] + strlen("CUDA_VERSION=");
+		else if (str_starts(sorted[i], "NVIDIA_REQUIRE_CUDA="))
+			require_cuda = sorted[i] + strlen("NVIDIA_REQUIRE_CUDA=");
+	}
+	int rc = 0;
+	if (disable && cuvet_parse_bool(disable) == 1) {
+		c->disabled = true;
+		free(c->disabled_by);
+		c->disabled_by = xstrdup(disable);
+		goto out;
+	}
+	if (disable && cuvet_parse_bool(disable) < 0)
+		add_note(c, xasprintf("NVIDIA_DISABLE_REQUIRE=%s is not a boolean; like NVIDIA's toolkit, cuvet "
+				      "reads it as false", disable));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!str_starts(sorted[i], "NVIDIA_REQUIRE_") || str_starts(sorted[i], "NVIDIA_REQUIRE_JETPACK"))
+			continue;
+		const char *eq = strchr(sorted[i], '=');
+		if (!eq)
+			continue;
+		char *name = xstrndup(sorted[i], (size_t)(eq - sorted[i]));
+		if (!name) {
+			rc = err_set(err, CUVET_E_NOMEM, "out of memory");
+			break;
+		}
+		rc = cuvet_check_add(c, name, eq + 1, true, err);
+		free(name);
+	}
+	/* The legacy rule: an image with CUDA_VERSION but no (or an empty) NVIDIA_REQUIRE_CUDA. */
+	if (rc == 0 && cuda_version && *cuda_version && (!require_cuda || !*require_cuda)) {
+		struct cuvet_version v;
+		const char *end = NULL;
+		/* NVIDIA's toolkit reads it as a semantic version ("v" allowed, minor defaults to 0). */
+		const char *cv = cuda_version[0] == 'v' ? cuda_version + 1 : cuda_version;
+		if (cuvet_version_parse_prefix(cv, &v, &end, NULL) < 0 || (*end && *end != '-' && *end != '+')) {
+			rc = cuvet_check_add(c, "CUDA_VERSION (legacy rule)", "", true, err);
+			if (rc == 0) {
+				struct cuvet_req_expr *e = &c->exprs[c->nexprs - 1];
+				free(e->text);
+				e->text = xstrdup(cuda_version);
+				e->verdict = CUVET_ERROR;
+				e->error_pos = 1;
+				e->error = xasprintf("position 1: invalid CUDA version '%s'", cuda_version);
+			}
+			rc = err_set(err, CUVET_E_INVALID, "CUDA_VERSION (legacy rule): invalid CUDA version '%s'",
+				     cuda_version);
+		} else {
+			char text[64];
+			snprintf(text, sizeof(text), "cuda>=%u.%u", v.part[0], v.nparts > 1 ? v.part[1] : 0);
+			rc = cuvet_check_add(c, "CUDA_VERSION (legacy rule)", text, true, err);
+		}
+	}
+out:
+	free(sorted);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ evaluation ---- */
+
+struct eval_ctx {
+	const struct cuvet_facts *f;
+	const struct cuvet_check_opts *opts;
+	const struct cuvet_kb *kb;
+	const char *driver;          /* driver version string, or NULL */
+	struct cuvet_version cuda;   /* the driver's CUDA */
+	bool cuda_known, cuda_lower_bound;
+	char cuda_text[160];         /* "13.0 (inferred from driver 580.159.04)" */
+	char cuda_plain[160];        /* "13.0" */
+	bool all_datacenter;         /* every visible GPU is data-center class (and there is one) */
+	size_t nvisible;
+};
+
+static bool op_holds(enum cuvet_req_op op, int cmp)
+{
+	switch (op) {
+	case CUVET_OP_EQ: return cmp == 0;
+	case CUVET_OP_NE: return cmp != 0;
+	case CUVET_OP_LT: return cmp < 0;
+	case CUVET_OP_LE: return cmp <= 0;
+	case CUVET_OP_GT: return cmp > 0;
+	case CUVET_OP_GE: return cmp >= 0;
+	}
+	return false;
+}
+
+static enum cuvet_verdict and_v(enum cuvet_verdict a, enum cuvet_verdict b)
+{
+	if (a == CUVET_ERROR || b == CUVET_ERROR)
+		return CUVET_ERROR;
+	if (a == CUVET_FAIL || b == CUVET_FAIL)
+		return CUVET_FAIL;
+	if (a == CUVET_UNKNOWN || b == CUVET_UNKNOWN)
+		return CUVET_UNKNOWN;
+	return CUVET_PASS;
+}
+
+static enum cuvet_verdict or_v(enum cuvet_verdict a, enum cuvet_verdict b)
+{
+	if (a == CUVET_PASS || b == CUVET_PASS)
+		return CUVET_PASS;
+	if (a == CUVET_ERROR || b == CUVET_ERROR)
+		return CUVET_ERROR;
+	if (a == CUVET_UNKNOWN || b == CUVET_UNKNOWN)
+		return CUVET_UNKNOWN;
+	return CUVET_FAIL;
+}
+
+static const char *month_names[] = {"January", "February", "March",     "April",   "May",      "June",
+				    "July",    "August",   "September", "October", "November", "December"};
+
+/* "(R535, LTSB until June 2026)" */
+static void branch_desc(const struct cuvet_kb *kb, unsigned branch, char *out, size_t len)
+{
+	struct cuvet_kb_branch b;
+	if (cuvet_kb_branch(kb, branch, &b, NULL) < 0) {
+		snprintf(out, len, "(R%u)", branch);
+		return;
+	}
+	const char *type = !b.type ? NULL
+			   : strcmp(b.type, "ltsb") == 0 ? "LTSB"
+			   : strcmp(b.type, "production") == 0 ? "production branch"
+			   : strcmp(b.type, "new-feature") == 0 ? "new feature branch"
+							       : b.type;
+	char eol[48] = "";
+	unsigned long y, m;
+	if (b.end_of_life && strlen(b.end_of_life) == 7 && b.end_of_life[4] == '-') {
+		char ys[5], ms[3];
+		memcpy(ys, b.end_of_life, 4);
+		ys[4] = '\0';
+		memcpy(ms, b.end_of_life + 5, 2);
+		ms[2] = '\0';
+		if (parse_ulong(ys, 10, 9999, &y) == 0 && parse_ulong(ms, 10, 12, &m) == 0 && m >= 1)
+			snprintf(eol, sizeof(eol), " until %s %lu%s", month_names[m - 1], y,
+				 b.uncertain_end_of_life ? " (uncertain)" : "");
+	} else if (b.end_of_life && strcmp(b.end_of_life, "ended") == 0) {
+		snprintf(eol, sizeof(eol), ", past end of life");
+	}
+	if (type)
+		snprintf(out, len, "(R%u, %s%s%s)", branch, type, b.uncertain_type ? "?" : "", eol);
+	else
+		snprintf(out, len, "(R%u%s)", branch, eol);
+}
+
+static unsigned branch_of(const char *driver)
+{
+	unsigned long b = 0;
+	char buf[16];
+	size_t n = strcspn(driver, ".");
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, driver, n);
+	buf[n] = '\0';
+	if (parse_ulong(buf, 10, 100000, &b) < 0)
+		return 0;
+	return (unsigned)b;
+}
+
+/* The smallest fix for a cuda>=X.Y (or =, >) clause that the driver's CUDA does not meet. */
+static char *fix_cuda(const struct eval_ctx *x, const struct cuvet_req_clause *cl)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	struct cuvet_version need;
+	if (cuvet_version_parse(cl->value, &need, NULL) < 0)
+		return NULL;
+	char needs[32];
+	cuvet_version_format(&need, needs, sizeof(needs));
+	if (cl->op == CUVET_OP_LT || cl->op == CUVET_OP_LE || cl->op == CUVET_OP_NE) {
+		sbuf_addf(&b, "driver %s reports CUDA %s; this needs CUDA %s %s: use a driver of an older branch, or an "
+			      "image built for the CUDA this driver supports",
+			  x->driver ? x->driver : "(unknown)", x->cuda_plain, op_names[cl->op], needs);
+		return sbuf_steal(&b);
+	}
+	char mm[32];
+	snprintf(mm, sizeof(mm), "%u.%u", need.part[0], need.nparts > 1 ? need.part[1] : 0);
+	sbuf_addf(&b, "driver %s supports CUDA ≤ %s; this needs %s", x->driver ? x->driver : "(unknown)",
+		  x->cuda_plain, mm);
+	struct cuvet_kb_cuda rel[16];
+	int nrel = cuvet_kb_cuda_releases(x->kb, mm, rel, CUVET_ARRAY_LEN(rel), NULL);
+	const char *min_driver = NULL, *minor_floor = NULL;
+	if (nrel > 0) {
+		size_t last = (size_t)nrel < CUVET_ARRAY_LEN(rel) ? (size_t)nrel - 1 : CUVET_ARRAY_LEN(rel) - 1;
+		min_driver = rel[last].min_linux_driver; /* the GA release: the oldest */
+		minor_floor = rel[last].minor_compat_min_driver;
+	}
+	const char *sep = ": ";
+	if (min_driver) {
+		char bd[128];
+		branch_desc(x->kb, branch_of(min_driver), bd, sizeof(bd));
+		sbuf_addf(&b, "%supgrade to ≥ %s %s", sep, min_driver, bd);
+		sep = ", or ";
+	} else {
+		sbuf_addf(&b, "%supgrade to a driver whose branch supports CUDA %s (the knowledge base has no minimum "
+			      "driver for it)",
+			  sep, mm);
+		sep = ", or ";
+	}
+	struct cuvet_kb_driver kd;
+	bool have_kd = x->driver && cuvet_kb_driver(x->kb, x->driver, &kd, NULL) == 0;
+	if (x->all_datacenter && have_kd && kd.compat_known) {
+		const struct cuvet_kb_compat_package *best = NULL;
+		struct cuvet_version bestv = {0};
+		for (size_t i = 0; i < kd.ncompat; i++) {
+			struct cuvet_version v;
+			if (kd.compat[i].contradicted || !kd.compat[i].cuda_version ||
+			    cuvet_version_parse(kd.compat[i].cuda_version, &v, NULL) < 0)
+				continue;
+			/* the oldest package that still brings the needed version */
+			if (cuvet_version_cmp(&v, &need) >= 0 && (!best || cuvet_version_cmp(&v, &bestv) < 0)) {
+				best = &kd.compat[i];
+				bestv = v;
+			}
+		}
+		if (best)
+			sbuf_addf(&b, "%son this data-center GPU install %s", sep, best->package);
+	} else if (!x->all_datacenter && x->nvisible && have_kd && kd.compat_known && kd.ncompat) {
+		/* SPEC §5: forward compatibility is for data-center (and NGC-ready RTX, Jetson) GPUs only. */
+		sbuf_add(&b, " (a cuda-compat package is no fix here: forward compatibility is not supported on "
+			     "this GPU class and fails with error 804)");
+	} else if (x->all_datacenter && have_kd && !kd.compat_known) {
+		sbuf_addf(&b, " (whether a cuda-compat package works on R%u is unknown: the forward-compatibility "
+			      "matrix has no column for it)",
+			  kd.branch);
+	}
+	if (have_kd) {
+		for (size_t i = 0; i < kd.nminor; i++) {
+			if (kd.minor[i].major != need.part[0])
+				continue;
+			if (kd.minor[i].met)
+				sbuf_addf(&b, "; by minor-version compatibility this driver already runs CUDA %u.x "
+					      "applications (driver ≥ %s) when their binaries carry SASS for the GPU: PTX "
+					      "from a newer toolkit cannot be JIT-compiled by an older driver — but the "
+					      "container runtime still refuses cuda>=%s unless NVIDIA_DISABLE_REQUIRE=true",
+					  need.part[0], kd.minor[i].min_driver, mm);
+			else
+				sbuf_addf(&b, "; minor-version compatibility needs driver ≥ %s for CUDA %u.x, and "
+					      "binaries with SASS for the GPU (PTX from a newer toolkit cannot be "
+					      "JIT-compiled by an older driver)",
+					  kd.minor[i].min_driver, need.part[0]);
+		}
+	} else if (minor_floor) {
+		sbuf_addf(&b, "; minor-version compatibility needs driver %s and binaries with SASS for the GPU "
+			      "(PTX from a newer toolkit cannot be JIT-compiled by an older driver)",
+			  minor_floor);
+	}
+	return sbuf_steal(&b);
+}
+
+/* Evaluates a version fact HAVE (text) against the clause. */
+static enum cuvet_verdict cmp_version_text(const char *have, const struct cuvet_req_clause *cl)
+{
+	struct cuvet_version a, b;
+	const char *end = NULL;
+	if (!have || cuvet_version_parse_prefix(have, &a, &end, NULL) < 0 ||
+	    cuvet_version_parse(cl->value, &b, NULL) < 0)
+		return CUVET_UNKNOWN;
+	return op_holds(cl->op, cuvet_version_cmp(&a, &b)) ? CUVET_PASS : CUVET_FAIL;
+}
+
+static const struct cuvet_lib *lib_pick(const struct cuvet_facts *f, enum cuvet_req_key key)
+{
+	static const char *const fam[][2] = {
+		[CUVET_REQ_CUDART] = {"cudart", "libcudart.so"},  [CUVET_REQ_CUDNN] = {"cudnn", "libcudnn.so"},
+		[CUVET_REQ_CUBLAS] = {"cublas", "libcublas.so"},  [CUVET_REQ_NCCL] = {"nccl", "libnccl.so"},
+		[CUVET_REQ_TENSORRT] = {"tensorrt", "libnvinfer.so"},
+	};
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (l->default_pick && !l->stub && l->family && l->name && strcmp(l->family, fam[key][0]) == 0 &&
+		    str_starts(l->name, fam[key][1]))
+			return l;
+	}
+	return NULL;
+}
+
+static bool gpu_name_match(const char *pattern, const char *name)
+{
+	if (fnmatch(pattern, name, FNM_CASEFOLD) == 0)
+		return true;
+	/* NVML names carry a vendor prefix ("NVIDIA H200"); "gpu=H200" should match too. */
+	if (strncasecmp(name, "NVIDIA ", 7) == 0 && fnmatch(pattern, name + 7, FNM_CASEFOLD) == 0)
+		return true;
+	return false;
+}
+
+/* One clause against one GPU (G may be NULL for GPU-independent keys or when none is visible).
+ * Writes the fact and message for it into FACT/MSG. */
+static enum cuvet_verdict clause_eval_one(const struct eval_ctx *x, const struct cuvet_req_clause *cl,
+					  const struct cuvet_gpu *g, char *fact, size_t flen, char *msg, size_t mlen)
+{
+	enum cuvet_verdict v = CUVET_UNKNOWN;
+	const char *k = key_names[cl->key];
+	fact[0] = msg[0] = '\0';
+	switch (cl->key) {
+	case CUVET_REQ_CUDA: {
+		if (!x->cuda_known) {
+			snprintf(msg, mlen, "the driver's CUDA version is unknown (no NVML or libcuda answer, and no "
+					    "driver version to infer it from)");
+			return CUVET_UNKNOWN;
+		}
+		struct cuvet_version b;
+		if (cuvet_version_parse(cl->value, &b, NULL) < 0)
+			return CUVET_ERROR;
+		int cmp = cuvet_version_cmp(&x->cuda, &b);
+		v = op_holds(cl->op, cmp) ? CUVET_PASS : CUVET_FAIL;
+		snprintf(fact, flen, "%s", x->cuda_text);
+		if (x->cuda_lower_bound && !(v == CUVET_PASS && (cl->op == CUVET_OP_GE || cl->op == CUVET_OP_GT))) {
+			snprintf(msg, mlen, "the driver supports at least CUDA %s (a lower bound from the knowledge base)",
+				 x->cuda_text);
+			return CUVET_UNKNOWN;
+		}
+		snprintf(msg, mlen, "the driver's CUDA %s is %s%s %s", x->cuda_text, v == CUVET_PASS ? "" : "not ",
+			 op_names[cl->op], cl->value);
+		return v;
+	}
+	case CUVET_REQ_DRIVER:
+		if (!x->driver) {
+			snprintf(msg, mlen, "the driver version is unknown");
+			return CUVET_UNKNOWN;
+		}
+		v = cmp_version_text(x->driver, cl);
+		snprintf(fact, flen, "%s", x->driver);
+		snprintf(msg, mlen, "driver %s is %s%s %s", x->driver, v == CUVET_PASS ? "" : "not ", op_names[cl->op],
+			 cl->value);
+		return v;
+	case CUVET_REQ_CUDART:
+	case CUVET_REQ_CUDNN:
+	case CUVET_REQ_CUBLAS:
+	case CUVET_REQ_NCCL:
+	case CUVET_REQ_TENSORRT: {
+		const struct cuvet_lib *l = lib_pick(x->f, cl->key);
+		if (!l) {
+			snprintf(msg, mlen, "no %s library that the loader would pick was found", k);
+			bool needs = cl->op == CUVET_OP_EQ || cl->op == CUVET_OP_GT || cl->op == CUVET_OP_GE;
+			return needs ? CUVET_FAIL : CUVET_UNKNOWN;
+		}
+		if (!l->version) {
+			snprintf(fact, flen, "%s (version unknown)", l->path ? l->path : l->name);
+			snprintf(msg, mlen, "the version of %s is unknown", l->name);
+			return CUVET_UNKNOWN;
+		}
+		v = cmp_version_text(l->version, cl);
+		snprintf(fact, flen, "%s %s (%s)", k, l->version, l->path ? l->path : l->name);
+		snprintf(msg, mlen, "%s %s (the copy the loader picks) is %s%s %s", k, l->version,
+			 v == CUVET_PASS ? "" : "not ", op_names[cl->op], cl->value);
+		return v;
+	}
+	case CUVET_REQ_COUNT: {
+		char have[24];
+		snprintf(have, sizeof(have), "%zu", x->nvisible);
+		unsigned long want = 0;
+		parse_ulong(cl->value, 10, 0xffffffffUL, &want);
+		int cmp = x->nvisible < want ? -1 : x->nvisible > want ? 1 : 0;
+		v = op_holds(cl->op, cmp) ? CUVET_PASS : CUVET_FAIL;
+		snprintf(fact, flen, "%zu visible GPU%s", x->nvisible, x->nvisible == 1 ? "" : "s");
+		snprintf(msg, mlen, "%zu visible GPU%s, %s%s %s", x->nvisible, x->nvisible == 1 ? "" : "s",
+			 v == CUVET_PASS ? "" : "not ", op_names[cl->op], cl->value);
+		return v;
+	}
+	default: break;
+	}
+	/* GPU keys */
+	if (!g) {
+		snprintf(msg, mlen, "no GPU is visible, so %s cannot be checked", k);
+		return CUVET_UNKNOWN;
+	}
+	char who[160];
+	snprintf(who, sizeof(who), "GPU %d (%s)", g->index, g->name ? g->name : "unknown model");
+	switch (cl->key) {
+	case CUVET_REQ_ARCH: {
+		if (g->cc_major < 0) {
+			snprintf(msg, mlen, "%s: compute capability unknown", who);
+			return CUVET_UNKNOWN;
+		}
+		char cc[24];
+		snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
+		v = cmp_version_text(cc, cl);
+		snprintf(fact, flen, "%s: %s", who, cc);
+		snprintf(msg, mlen, "%s has compute capability %s, %s%s %s", who, cc, v == CUVET_PASS ? "" : "not ",
+			 op_names[cl->op], cl->value);
+		return v;
+	}
+	case CUVET_REQ_BRAND: {
+		if (!g->brand) {
+			snprintf(msg, mlen, "%s: brand unknown (NVML was not asked or did not answer)", who);
+			return CUVET_UNKNOWN;
+		}
+		bool eq = strcasecmp(g->brand, cl->value) == 0;
+		v = (cl->op == CUVET_OP_EQ) == eq ? CUVET_PASS : CUVET_FAIL;
+		snprintf(fact, flen, "%s: %s", who, g->brand);
+		snprintf(msg, mlen, "%s has brand %s, %s%s %s", who, g->brand, v == CUVET_PASS ? "" : "not ",
+			 op_names[cl->op], cl->value);
+		return v;
+	}
+	case CUVET_REQ_GPU: {
+		if (!g->name) {
+			snprintf(msg, mlen, "GPU %d: model name unknown", g->index);
+			return CUVET_UNKNOWN;
+		}
+		bool m = gpu_name_match(cl->value, g->name);
+		v = (cl->op == CUVET_OP_EQ) == m ? CUVET_PASS : CUVET_FAIL;
+		snprintf(fact, flen, "%s", who);
+		snprintf(msg, mlen, "%s %s '%s'", who, m ? "matches" : "does not match", cl->value);
+		return v;
+	}
+	case CUVET_REQ_MEMORY: {
+		if (!g->memory_mib) {
+			snprintf(msg, mlen, "%s: memory size unknown", who);
+			return CUVET_UNKNOWN;
+		}
+		unsigned long want = 0;
+		parse_ulong(cl->value, 10, 0xffffffffUL, &want);
+		int cmp = g->memory_mib < want ? -1 : g->memory_mib > want ? 1 : 0;
+		v = op_holds(cl->op, cmp) ? CUVET_PASS : CUVET_FAIL;
+		snprintf(fact, flen, "%s: %llu MiB", who, (unsigned long long)g->memory_mib);
+		snprintf(msg, mlen, "%s has %llu MiB, %s%s %s", who, (unsigned long long)g->memory_mib,
+			 v == CUVET_PASS ? "" : "not ", op_names[cl->op], cl->value);
+		return v;
+	}
+	default: break;
+	}
+	return CUVET_UNKNOWN;
+}
+
+static char *fix_for(const struct eval_ctx *x, const struct cuvet_req_clause *cl)
+{
+	switch (cl->key) {
+	case CUVET_REQ_CUDA: return x->cuda_known ? fix_cuda(x, cl) : NULL;
+	case CUVET_REQ_DRIVER: {
+		char bd[128] = "";
+		unsigned br = branch_of(cl->value);
+		if (br && (cl->op == CUVET_OP_GE || cl->op == CUVET_OP_GT || cl->op == CUVET_OP_EQ))
+			branch_desc(x->kb, br, bd, sizeof(bd));
+		return xasprintf("install a driver %s %s%s%s", op_names[cl->op], cl->value, bd[0] ? " " : "", bd);
+	}
+	case CUVET_REQ_ARCH:
+		return xasprintf("run on GPUs whose compute capability is %s %s (or hide the others with "
+				 "NVIDIA_VISIBLE_DEVICES)",
+				 op_names[cl->op], cl->value);
+	case CUVET_REQ_BRAND:
+	case CUVET_REQ_GPU:
+	case CUVET_REQ_MEMORY:
+		return xasprintf("schedule the workload on GPUs with %s%s%s (or hide the others with "
+				 "NVIDIA_VISIBLE_DEVICES)",
+				 key_names[cl->key], op_names[cl->op], cl->value);
+	case CUVET_REQ_COUNT:
+		return xasprintf("make %s %s GPUs visible (NVIDIA_VISIBLE_DEVICES)", op_names[cl->op], cl->value);
+	default:
+		return xasprintf("install %s %s %s where the loader picks it (ld.so.cache or LD_LIBRARY_PATH)",
+				 key_names[cl->key], op_names[cl->op], cl->value);
+	}
+}
+
+/* Evaluates the clause over every visible GPU (or once); fills its fields. Returns the verdict
+ * for GPU index GI (SIZE_MAX: the aggregate). */
+static void clause_eval(const struct eval_ctx *x, struct cuvet_req_clause *cl, enum cuvet_verdict *per_gpu,
+			const struct cuvet_gpu *const *vis, size_t nvis)
+{
+	char fact[512], msg[640];
+	struct sbuf facts, msgs;
+	sbuf_init(&facts);
+	sbuf_init(&msgs);
+	enum cuvet_verdict agg = CUVET_PASS;
+	size_t n = key_is_gpu(cl->key) && nvis ? nvis : 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct cuvet_gpu *g = key_is_gpu(cl->key) && nvis ? vis[i] : NULL;
+		enum cuvet_verdict v = clause_eval_one(x, cl, g, fact, sizeof(fact), msg, sizeof(msg));
+		if (v == CUVET_UNKNOWN && x->opts && x->opts->assume_unknown_pass) {
+			v = CUVET_PASS;
+			cl->assumed = true;
+		}
+		per_gpu[i] = v;
+		agg = and_v(agg, v);
+		if (fact[0])
+			sbuf_addf(&facts, "%s%s", facts.len ? "; " : "", fact);
+		if (msg[0])
+			sbuf_addf(&msgs, "%s%s", msgs.len ? "; " : "", msg);
+	}
+	if (n == 1 && !(key_is_gpu(cl->key) && nvis))
+		for (size_t i = 1; i < (nvis ? nvis : 1); i++)
+			per_gpu[i] = per_gpu[0];
+	if (cl->assumed)
+		sbuf_add(&msgs, " — assumed to pass (--assume-unknown=pass)");
+	cl->verdict = agg;
+	cl->fact = facts.len ? sbuf_steal(&facts) : NULL;
+	sbuf_release(&facts);
+	cl->message = sbuf_steal(&msgs);
+	cl->fix = agg == CUVET_FAIL ? fix_for(x, cl) : NULL;
+}
+
+/* ------------------------------------------------------- nvidia-container-cli emulation ---- */
+
+/* libnvidia-container's dsl_compare_version: only digits and dots, numeric per component,
+ * trailing ".0" components ignored. Returns 1, 0, or -1 for an invalid version. */
+static int rt_compare_version(const char *v1, enum cuvet_req_op op, const char *v2)
+{
+	if (strspn(v1, "0123456789.") != strlen(v1) || strspn(v2, "0123456789.") != strlen(v2))
+		return -1;
+	while (*v1 && *v2) {
+		char *e1, *e2;
+		if (!isdigit((unsigned char)*v1) || !isdigit((unsigned char)*v2))
+			return -1;
+		unsigned long long n1 = strtoull(v1, &e1, 10), n2 = strtoull(v2, &e2, 10);
+		if (n1 != n2)
+			return op_holds(op, n1 < n2 ? -1 : 1);
+		v1 = e1 + strspn(e1, ".");
+		v2 = e2 + strspn(e2, ".");
+	}
+	v1 += strspn(v1, ".0");
+	v2 += strspn(v2, ".0");
+	int cmp = !*v1 && !*v2 ? 0 : !*v1 ? -1 : !*v2 ? 1 : 0;
+	return op_holds(op, cmp);
+}
+
+struct rt_flags {
+	bool no_gpu_assumed;    /* arch/brand taken as satisfied because no GPU is visible */
+	bool stopped_early;     /* text after a decided group/clause was never parsed */
+	bool bang;              /* a lone '!' read as "!=" */
+	bool empty_skipped;     /* an empty clause or doubled comma skipped */
+};
+
+/* One clause S[0..N) the way evaluate_rule() reads it: the key runs to the first of "<>=!", the
+ * operator is that run of characters matched against "=", "!=", "<", "<=", ">", ">=" in that
+ * order comparing only the run's length (so a lone "!" reads as "!="), the value is the rest. */
+static enum cuvet_verdict rt_clause(const struct eval_ctx *x, const char *s, size_t n, const struct cuvet_gpu *g,
+				    struct rt_flags *fl)
+{
+	size_t k = 0;
+	while (k < n && !is_op_char(s[k]))
+		k++;
+	if (k == 0 || k == n)
+		return CUVET_ERROR;
+	size_t o = k;
+	while (o < n && is_op_char(s[o]))
+		o++;
+	size_t run = o - k;
+	int op = -1;
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(op_names); i++)
+		if (strncmp(s + k, op_names[i], run) == 0 && strlen(op_names[i]) >= run) {
+			op = (int)i;
+			break;
+		}
+	if (op < 0 || o == n)
+		return CUVET_ERROR;
+	if (run == 1 && s[k] == '!')
+		fl->bang = true;
+	enum cuvet_req_key key;
+	if (key_lookup(s, k, &key) < 0 || key > CUVET_REQ_BRAND)
+		return CUVET_ERROR;
+	char *value = xstrndup(s + o, n - o);
+	if (!value)
+		return CUVET_UNKNOWN;
+	enum cuvet_req_op rop = (enum cuvet_req_op)op;
+	int r; /* 1 true, 0 false, -1 invalid, 2 unknown here */
+	switch (key) {
+	case CUVET_REQ_CUDA: {
+		if (!x->cuda_known || x->cuda_lower_bound) {
+			r = 2; /* the runtime asks the real driver; these facts lack its answer */
+			break;
+		}
+		char have[32];
+		cuvet_version_format(&x->cuda, have, sizeof(have));
+		r = rt_compare_version(have, rop, value);
+		break;
+	}
+	case CUVET_REQ_DRIVER:
+		r = x->driver ? rt_compare_version(x->driver, rop, value) : 2;
+		break;
+	case CUVET_REQ_ARCH: {
+		if (!g) {
+			fl->no_gpu_assumed = true;
+			r = 1;
+		} else if (g->cc_major < 0) {
+			r = 2;
+		} else {
+			char cc[24];
+			snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
+			r = rt_compare_version(cc, rop, value);
+		}
+		break;
+	}
+	default: /* brand */
+		if (!g) {
+			fl->no_gpu_assumed = true;
+			r = 1;
+		} else if (!g->brand)
+			r = 2;
+		else if (rop == CUVET_OP_EQ)
+			r = strcasecmp(g->brand, value) == 0;
+		else if (rop == CUVET_OP_NE)
+			r = strcasecmp(g->brand, value) != 0;
+		else
+			r = -1;
+		break;
+	}
+	free(value);
+	if (r == 2)
+		return CUVET_UNKNOWN;
+	/* An unsatisfied clause is formatted into a 128-byte buffer (EXPR_MAX) for the error message;
+	 * when it does not fit, the runtime reports an invalid expression instead. */
+	if (r == 0 && k + 1 + strlen(op_names[op]) + 1 + (n - o) >= 128)
+		return CUVET_ERROR;
+	return r < 0 ? CUVET_ERROR : r ? CUVET_PASS : CUVET_FAIL;
+}
+
+/* dsl_evaluate(): groups split on single spaces, clauses on commas, empty pieces skipped; a group
+ * stops at its first false clause, the expression at its first true group; what lies beyond is
+ * never parsed. A group made only of empty pieces ends the loop with the previous result. */
+static enum cuvet_verdict rt_expr(const struct eval_ctx *x, const char *t, const struct cuvet_gpu *g,
+				  struct rt_flags *fl)
+{
+	size_t len = strlen(t), i = 0;
+	enum cuvet_verdict prev = CUVET_PASS; /* `ret` starts true: an empty predicate passes */
+	bool uncertain = false;               /* an earlier group's truth is unknown */
+	while (i <= len) {
+		size_t gend = i;
+		while (gend < len && t[gend] != ' ')
+			gend++;
+		if (gend == i) {
+			i++;
+			if (i > len)
+				break;
+			continue;
+		}
+		enum cuvet_verdict gv = CUVET_PASS;
+		bool any = false, gunk = false;
+		size_t c = i;
+		while (c <= gend) {
+			size_t cend = c;
+			while (cend < gend && t[cend] != ',')
+				cend++;
+			if (cend == c)
+				fl->empty_skipped = true;
+			if (cend > c) {
+				any = true;
+				enum cuvet_verdict v = rt_clause(x, t + c, cend - c, g, fl);
+				if (v == CUVET_ERROR) {
+					gv = gunk ? CUVET_UNKNOWN : CUVET_ERROR;
+					break;
+				}
+				if (v == CUVET_FAIL) {
+					gv = CUVET_FAIL;
+					if (cend < gend)
+						fl->stopped_early = true;
+					break;
+				}
+				if (v == CUVET_UNKNOWN)
+					gunk = true;
+			}
+			c = cend + 1;
+		}
+		if (gv == CUVET_PASS && gunk)
+			gv = CUVET_UNKNOWN;
+		if (!any)
+			gv = prev;
+		i = gend + 1;
+		if (gv == CUVET_PASS || gv == CUVET_ERROR || !any) {
+			if (gv == CUVET_PASS && i < len)
+				fl->stopped_early = true;
+			if (uncertain && gv != CUVET_PASS)
+				return CUVET_UNKNOWN;
+			return gv;
+		}
+		if (gv == CUVET_UNKNOWN)
+			uncertain = true;
+		prev = gv;
+	}
+	return uncertain ? CUVET_UNKNOWN : prev;
+}
+
+/* ----------------------------------------------------------------- the check ---- */
+
+static void runtime_note(struct cuvet_req_expr *e, const struct rt_flags *fl)
+{
+	if (e->runtime == e->verdict) {
+		if (fl->no_gpu_assumed)
+			e->runtime_note = xstrdup("nvidia-container-cli takes arch and brand clauses as satisfied when "
+						  "no GPU is visible");
+		return;
+	}
+	struct sbuf b;
+	sbuf_init(&b);
+	sbuf_addf(&b, "nvidia-container-cli would decide %s where cuvet decides %s",
+		  cuvet_verdict_name(e->runtime), cuvet_verdict_name(e->verdict));
+	if (fl->no_gpu_assumed)
+		sbuf_add(&b, "; it takes arch and brand clauses as satisfied when no GPU is visible");
+	if (fl->stopped_early)
+		sbuf_add(&b, "; it stops at the first satisfied group (and at a group's first unsatisfied clause) and "
+			     "never parses the rest");
+	if (fl->bang)
+		sbuf_add(&b, "; it reads a lone '!' as '!='");
+	if (fl->empty_skipped)
+		sbuf_add(&b, "; it skips empty clauses (a stray comma)");
+	bool ext = false;
+	for (size_t g = 0; g < e->ngroups; g++)
+		for (size_t i = 0; i < e->groups[g].nclauses; i++)
+			ext |= e->groups[g].clauses[i].key > CUVET_REQ_BRAND;
+	if (ext)
+		sbuf_add(&b, "; it knows only the keys cuda, driver, arch and brand (cuvet's other keys are an "
+			     "invalid expression there)");
+	if (e->runtime == CUVET_UNKNOWN || (e->verdict == CUVET_UNKNOWN && !fl->no_gpu_assumed))
+		sbuf_add(&b, "; the runtime asks the driver and NVML itself, so facts missing here are known to it");
+	e->runtime_note = sbuf_steal(&b);
+}
+
+int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const struct cuvet_check_opts *opts,
+		     struct cuvet_error *err)
+{
+	struct eval_ctx x;
+	memset(&x, 0, sizeof(x));
+	x.f = f;
+	x.opts = opts;
+	x.kb = opts ? opts->kb : NULL;
+	struct cuvet_kb *own_kb = NULL;
+	if (!x.kb && !(x.kb = own_kb = cuvet_kb_load(NULL, err)))
+		return -1;
+	const struct cuvet_driver *d = &f->driver;
+	x.driver = d->kernel_version ? d->kernel_version : d->nvml_driver_version ? d->nvml_driver_version
+											: d->libcuda_version;
+	free(c->cuda_source);
+	c->cuda_source = NULL;
+	c->cuda = 0;
+	free(c->driver);
+	c->driver = xstrdup(x.driver);
+	/* A probe that could not ask the driver may already have inferred the CUDA version from the
+	 * knowledge base ("kb", "inferred", "inferred-lower-bound"); infer it here the same way, so the
+	 * inference is said and its lower-bound nature kept. */
+	const char *src = d->cuda_driver_source;
+	bool probe_inferred = src && (strcmp(src, "kb") == 0 || str_starts(src, "inferred"));
+	if (d->cuda_driver_version > 0 && !(probe_inferred && x.driver)) {
+		int v = d->cuda_driver_version;
+		x.cuda.nparts = 2;
+		x.cuda.part[0] = (uint32_t)(v / 1000);
+		x.cuda.part[1] = (uint32_t)((v % 1000) / 10);
+		x.cuda_known = true;
+		snprintf(x.cuda_text, sizeof(x.cuda_text), "%d.%d", v / 1000, (v % 1000) / 10);
+		c->cuda = v;
+		c->cuda_source = xstrdup(d->cuda_driver_source ? d->cuda_driver_source : "facts");
+	} else if (x.driver) {
+		struct cuvet_kb_driver_cuda dc;
+		if (cuvet_kb_driver_cuda(x.kb, x.driver, &dc, NULL) == 0 && dc.cuda > 0) {
+			x.cuda.nparts = 2;
+			x.cuda.part[0] = (uint32_t)(dc.cuda / 1000);
+			x.cuda.part[1] = (uint32_t)((dc.cuda % 1000) / 10);
+			x.cuda_known = true;
+			x.cuda_lower_bound = dc.lower_bound;
+			snprintf(x.cuda_text, sizeof(x.cuda_text), "%d.%d", dc.cuda / 1000, (dc.cuda % 1000) / 10);
+			c->cuda = dc.cuda;
+			c->cuda_source = xasprintf("kb, inferred from driver %s%s%s", x.driver,
+						   dc.lower_bound ? ", a lower bound" : "",
+						   dc.unverified ? ", unverified" : "");
+			add_note(c, xasprintf("the driver's CUDA %s is inferred from driver %s through the knowledge "
+					      "base (neither NVML nor libcuda answered)",
+					      x.cuda_text, x.driver));
+		}
+	}
+	snprintf(x.cuda_plain, sizeof(x.cuda_plain), "%s", x.cuda_text);
+	if (x.cuda_known && c->cuda_source && str_starts(c->cuda_source, "kb,")) {
+		size_t n = strlen(x.cuda_text);
+		snprintf(x.cuda_text + n, sizeof(x.cuda_text) - n, " (inferred from driver %s)", x.driver);
+	}
+	size_t nvis = 0;
+	for (size_t i = 0; i < f->ngpus; i++)
+		nvis += f->gpus[i].visible;
+	const struct cuvet_gpu **vis = calloc(nvis ? nvis : 1, sizeof(*vis));
+	enum cuvet_verdict *pg = calloc(nvis ? nvis : 1, sizeof(*pg));
+	enum cuvet_verdict *gv = calloc(nvis ? nvis : 1, sizeof(*gv));
+	if (!vis || !pg || !gv) {
+		free(vis);
+		free(pg);
+		free(gv);
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	}
+	nvis = 0;
+	x.all_datacenter = true;
+	for (size_t i = 0; i < f->ngpus; i++)
+		if (f->gpus[i].visible) {
+			vis[nvis++] = &f->gpus[i];
+			if (!f->gpus[i].segment || strcmp(f->gpus[i].segment, "datacenter") != 0)
+				x.all_datacenter = false;
+		}
+	if (!nvis)
+		x.all_datacenter = false;
+	x.nvisible = nvis;
+	c->nvisible = nvis;
+	size_t slots = nvis ? nvis : 1;
+
+	c->verdict = CUVET_PASS;
+	c->runtime = CUVET_PASS;
+	for (size_t ei = 0; ei < c->nexprs; ei++) {
+		struct cuvet_req_expr *e = &c->exprs[ei];
+		free(e->runtime_note);
+		e->runtime_note = NULL;
+		struct rt_flags fl = {0};
+		if (e->error) {
+			e->verdict = CUVET_ERROR;
+		} else {
+			/* Per GPU, like the runtime: each visible GPU must satisfy the whole expression. */
+			enum cuvet_verdict *expr_gpu = calloc(slots, sizeof(*expr_gpu));
+			if (!expr_gpu)
+				goto oom;
+			for (size_t s = 0; s < slots; s++)
+				expr_gpu[s] = e->ngroups ? CUVET_FAIL : CUVET_PASS;
+			for (size_t gi = 0; gi < e->ngroups; gi++) {
+				struct cuvet_req_group *grp = &e->groups[gi];
+				for (size_t s = 0; s < slots; s++)
+					gv[s] = CUVET_PASS;
+				grp->verdict = CUVET_PASS;
+				for (size_t ci = 0; ci < grp->nclauses; ci++) {
+					struct cuvet_req_clause *cl = &grp->clauses[ci];
+					free(cl->fact);
+					free(cl->message);
+					free(cl->fix);
+					cl->fact = cl->message = cl->fix = NULL;
+					cl->assumed = false;
+					clause_eval(&x, cl, pg, vis, nvis);
+					for (size_t s = 0; s < slots; s++)
+						gv[s] = and_v(gv[s], pg[s]);
+				}
+				grp->npass = 0;
+				for (size_t s = 0; s < slots; s++) {
+					grp->npass += nvis && gv[s] == CUVET_PASS;
+					grp->verdict = and_v(grp->verdict, gv[s]);
+					expr_gpu[s] = or_v(expr_gpu[s], gv[s]);
+				}
+			}
+			e->verdict = CUVET_PASS;
+			for (size_t s = 0; s < slots; s++)
+				e->verdict = and_v(e->verdict, expr_gpu[s]);
+			free(expr_gpu);
+		}
+		/* The runtime: per visible GPU, or once with no device when none is visible. */
+		e->runtime = CUVET_PASS;
+		for (size_t s = 0; s < slots; s++) {
+			enum cuvet_verdict r = rt_expr(&x, e->text, nvis ? vis[s] : NULL, &fl);
+			if (e->runtime == CUVET_PASS || (e->runtime == CUVET_UNKNOWN && r != CUVET_PASS))
+				e->runtime = r == CUVET_PASS ? e->runtime : r;
+		}
+		runtime_note(e, &fl);
+		c->verdict = and_v(c->verdict, e->verdict);
+		if (c->runtime == CUVET_PASS || (c->runtime == CUVET_UNKNOWN && e->runtime != CUVET_PASS))
+			c->runtime = e->runtime == CUVET_PASS ? c->runtime : e->runtime;
+	}
+	free(vis);
+	free(pg);
+	free(gv);
+	cuvet_kb_free(own_kb);
+	return 0;
+oom:
+	free(vis);
+	free(pg);
+	free(gv);
+	cuvet_kb_free(own_kb);
+	return err_set(err, CUVET_E_NOMEM, "out of memory");
+}
+
+/* ---------------------------------------------------------------------- JSON ---- */
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jverdict(enum cuvet_verdict v)
+{
+	return json_string(cuvet_verdict_name(v));
+}
+
+char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet_error *err)
+{
+	json_t *root = json_object();
+	json_t *exprs = json_array();
+	json_t *notes = json_array();
+	if (!root || !exprs || !notes)
+		goto oom;
+	json_object_set_new(root, "schema", json_string("cuvet.check/1"));
+	json_object_set_new(root, "verdict", jverdict(c->verdict));
+	json_object_set_new(root, "runtime", jverdict(c->runtime));
+	json_object_set_new(root, "disabled", json_boolean(c->disabled));
+	json_object_set_new(root, "disabled_by", jstr(c->disabled_by));
+	json_object_set_new(root, "driver", jstr(c->driver));
+	json_object_set_new(root, "visible_gpus", json_integer((json_int_t)c->nvisible));
+	if (c->cuda > 0) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d.%d", c->cuda / 1000, (c->cuda % 1000) / 10);
+		json_object_set_new(root, "cuda", json_string(buf));
+	} else {
+		json_object_set_new(root, "cuda", json_null());
+	}
+	json_object_set_new(root, "cuda_source", jstr(c->cuda_source));
+	for (size_t ei = 0; ei < c->nexprs; ei++) {
+		const struct cuvet_req_expr *e = &c->exprs[ei];
+		json_t *je = json_object(), *groups = json_array();
+		if (!je || !groups) {
+			json_decref(je);
+			json_decref(groups);
+			goto oom;
+		}
+		json_object_set_new(je, "source", jstr(e->source));
+		json_object_set_new(je, "text", jstr(e->text));
+		json_object_set_new(je, "from_env", json_boolean(e->from_env));
+		json_object_set_new(je, "verdict", jverdict(e->verdict));
+		json_object_set_new(je, "runtime", jverdict(e->runtime));
+		json_object_set_new(je, "runtime_note", jstr(e->runtime_note));
+		if (e->error) {
+			json_object_set_new(je, "error", json_string(e->error));
+			json_object_set_new(je, "error_position", json_integer((json_int_t)e->error_pos));
+		}
+		for (size_t gi = 0; gi < e->ngroups && !e->error; gi++) {
+			const struct cuvet_req_group *g = &e->groups[gi];
+			json_t *jg = json_object(), *cls = json_array();
+			for (size_t ci = 0; ci < g->nclauses; ci++) {
+				const struct cuvet_req_clause *cl = &g->clauses[ci];
+				json_t *jc = json_object();
+				json_object_set_new(jc, "text", jstr(cl->text));
+				json_object_set_new(jc, "position", json_integer((json_int_t)cl->pos));
+				json_object_set_new(jc, "key", json_string(key_names[cl->key]));
+				json_object_set_new(jc, "op", json_string(op_names[cl->op]));
+				json_object_set_new(jc, "value", jstr(cl->value));
+				json_object_set_new(jc, "verdict", jverdict(cl->verdict));
+				json_object_set_new(jc, "assumed", json_boolean(cl->assumed));
+				json_object_set_new(jc, "fact", jstr(cl->fact));
+				json_object_set_new(jc, "message", jstr(cl->message));
+				json_object_set_new(jc, "fix", jstr(cl->fix));
+				json_array_append_new(cls, jc);
+			}
+			json_object_set_new(jg, "verdict", jverdict(g->verdict));
+			json_object_set_new(jg, "gpus_passing", json_integer((json_int_t)g->npass));
+			json_object_set_new(jg, "clauses", cls);
+			json_array_append_new(groups, jg);
+		}
+		json_object_set_new(je, "groups", groups);
+		json_array_append_new(exprs, je);
+	}
+	for (size_t i = 0; i < c->nnotes; i++)
+		json_array_append_new(notes, json_string(c->notes[i]));
+	json_object_set_new(root, "requirements", exprs);
+	json_object_set_new(root, "notes", notes);
+	char *s = json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+	return s;
+oom:
+	json_decref(root);
+	json_decref(exprs);
+	json_decref(notes);
+	err_set(err, CUVET_E_NOMEM, "out of memory");
+	return NULL;
+}

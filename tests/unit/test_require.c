@@ -1,0 +1,650 @@
+/* Requirement grammar and evaluation: one table row per case (requirement, facts, cuvet's
+ * verdict, nvidia-container-cli's decision, a fragment of the explanation). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cuvet.h"
+
+/* ------------------------------------------------------------- facts in C ---- */
+
+enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, H200_PROBE_INFERRED, NFX };
+
+static struct cuvet_gpu gpu(int index, const char *name, int ccM, int ccm, const char *brand, const char *segment,
+			    uint64_t mib, bool visible)
+{
+	struct cuvet_gpu g;
+	memset(&g, 0, sizeof(g));
+	g.index = index;
+	g.name = (char *)name;
+	g.cc_major = ccM;
+	g.cc_minor = ccm;
+	g.brand = (char *)brand;
+	g.segment = (char *)segment;
+	g.memory_mib = mib;
+	g.visible = visible;
+	g.mig_mode = g.persistence_mode = -1;
+	char uuid[64];
+	snprintf(uuid, sizeof(uuid), "GPU-%d", index);
+	g.uuid = strdup(uuid);
+	return g;
+}
+
+static struct cuvet_lib lib(const char *family, const char *name, const char *version, bool pick)
+{
+	struct cuvet_lib l;
+	memset(&l, 0, sizeof(l));
+	l.family = (char *)family;
+	l.name = (char *)name;
+	l.path = (char *)name;
+	l.version = (char *)version;
+	l.default_pick = pick;
+	return l;
+}
+
+static struct cuvet_gpu gpus_store[NFX][4];
+static struct cuvet_lib libs_store[8];
+static struct cuvet_facts facts_store[NFX];
+
+static void driver(struct cuvet_facts *f, const char *version, int cuda)
+{
+	f->driver.present = f->driver.module_loaded = true;
+	f->driver.kernel_version = (char *)version;
+	f->driver.cuda_driver_version = cuda;
+	f->driver.cuda_driver_source = cuda ? (char *)"nvml" : NULL;
+}
+
+static void build_facts(void)
+{
+	memset(facts_store, 0, sizeof(facts_store));
+	struct cuvet_facts *f;
+
+	f = &facts_store[H200];
+	driver(f, "580.159.04", 13000);
+	gpus_store[H200][0] = gpu(0, "NVIDIA H200", 9, 0, "nvidia", "datacenter", 143771, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[H200];
+	libs_store[0] = lib("cudart", "libcudart.so.13", "13.0.96", true);
+	libs_store[1] = lib("cudart", "libcudart.so.13", "13.1.80", false);
+	libs_store[2] = lib("cudnn", "libcudnn.so.9", "9.14.0.64", true);
+	libs_store[3] = lib("cudnn", "libcudnn_adv.so.9", "9.19.0.56", true);
+	libs_store[4] = lib("nccl", "libnccl.so.2", "2.28.3", true);
+	libs_store[5] = lib("cublas", "libcublas.so.13", "13.1.0.3", true);
+	f->nlibs = 6;
+	f->libs = libs_store;
+
+	f = &facts_store[H200_INFER];
+	driver(f, "580.159.04", 0);
+	gpus_store[H200_INFER][0] = gpu(0, "NVIDIA H200", 9, 0, "nvidia", "datacenter", 143771, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[H200_INFER];
+
+	f = &facts_store[H200_PROBE_INFERRED];
+	driver(f, "580.159.04", 13000);
+	f->driver.cuda_driver_source = (char *)"inferred";
+	gpus_store[H200_PROBE_INFERRED][0] = gpu(0, "NVIDIA H200", 9, 0, "nvidia", "datacenter", 143771, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[H200_PROBE_INFERRED];
+
+	f = &facts_store[H200_NOBRAND];
+	driver(f, "580.159.04", 13000);
+	gpus_store[H200_NOBRAND][0] = gpu(0, "NVIDIA H200", 9, 0, NULL, "datacenter", 0, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[H200_NOBRAND];
+
+	f = &facts_store[A100_525];
+	driver(f, "525.85.12", 12000);
+	gpus_store[A100_525][0] = gpu(0, "NVIDIA A100-SXM4-80GB", 8, 0, "tesla", "datacenter", 81920, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[A100_525];
+
+	f = &facts_store[GEFORCE_535];
+	driver(f, "535.104.05", 12020);
+	gpus_store[GEFORCE_535][0] = gpu(0, "NVIDIA GeForce RTX 4090", 8, 9, "geforce", "consumer", 24564, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[GEFORCE_535];
+
+	f = &facts_store[MIXED_550];
+	driver(f, "550.54.15", 12040);
+	gpus_store[MIXED_550][0] = gpu(0, "Tesla T4", 7, 5, "tesla", "datacenter", 15360, true);
+	gpus_store[MIXED_550][1] = gpu(1, "NVIDIA L40S", 8, 9, "nvidia", "datacenter", 46068, true);
+	f->ngpus = 2;
+	f->gpus = gpus_store[MIXED_550];
+
+	f = &facts_store[NO_GPU];
+	driver(f, "580.95.05", 13000);
+
+	f = &facts_store[HIDDEN];
+	driver(f, "580.95.05", 13000);
+	gpus_store[HIDDEN][0] = gpu(0, "NVIDIA H100 80GB HBM3", 9, 0, "nvidia", "datacenter", 81559, false);
+	gpus_store[HIDDEN][1] = gpu(1, "NVIDIA H100 80GB HBM3", 9, 0, "nvidia", "datacenter", 81559, false);
+	f->ngpus = 2;
+	f->gpus = gpus_store[HIDDEN];
+
+	f = &facts_store[H100_535];
+	driver(f, "535.104.05", 12020);
+	gpus_store[H100_535][0] = gpu(0, "NVIDIA H100 80GB HBM3", 9, 0, "nvidia", "datacenter", 81559, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[H100_535];
+
+	/* NOTHING: no driver, no GPU: every fact unknown */
+
+	f = &facts_store[T4_470];
+	driver(f, "470.256.02", 11040);
+	gpus_store[T4_470][0] = gpu(0, "Tesla T4", 7, 5, "tesla", "datacenter", 15360, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[T4_470];
+}
+
+static void free_facts(void)
+{
+	for (size_t i = 0; i < NFX; i++)
+		for (size_t g = 0; g < 4; g++)
+			free(gpus_store[i][g].uuid);
+}
+
+/* Everything the check says, in one string, for fragment matching. */
+static char *explain(const struct cuvet_check *c)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *s = calloc(1, cap);
+	assert_non_null(s);
+#define ADD(x)                                                                                                      \
+	do {                                                                                                        \
+		if (x)                                                                                              \
+			len += (size_t)snprintf(s + len, cap - len, "%s\n", (x));                                 \
+		if (len >= cap)                                                                                     \
+			len = cap - 1;                                                                              \
+	} while (0)
+	for (size_t e = 0; e < c->nexprs; e++) {
+		ADD(c->exprs[e].error);
+		ADD(c->exprs[e].runtime_note);
+		for (size_t g = 0; g < c->exprs[e].ngroups; g++)
+			for (size_t i = 0; i < c->exprs[e].groups[g].nclauses; i++) {
+				ADD(c->exprs[e].groups[g].clauses[i].fact);
+				ADD(c->exprs[e].groups[g].clauses[i].message);
+				ADD(c->exprs[e].groups[g].clauses[i].fix);
+			}
+	}
+	for (size_t i = 0; i < c->nnotes; i++)
+		ADD(c->notes[i]);
+#undef ADD
+	return s;
+}
+
+/* -------------------------------------------------------------- the table ---- */
+
+#define P CUVET_PASS
+#define F CUVET_FAIL
+#define U CUVET_UNKNOWN
+#define E CUVET_ERROR
+
+struct row {
+	const char *req;
+	enum fx facts;
+	enum cuvet_verdict want;
+	enum cuvet_verdict runtime;
+	const char *fragment; /* NULL: none checked */
+};
+
+static const struct row rows[] = {
+	/* every operator on cuda (H200: CUDA 13.0) */
+	{"cuda>=13.0", H200, P, P, "the driver's CUDA 13.0 is >= 13.0"},
+	{"cuda>=13", H200, P, P, NULL},
+	{"cuda=13", H200, P, P, "is = 13"},
+	{"cuda=13.0.0", H200, P, P, NULL},
+	{"cuda!=13.0", H200, F, F, "is not != 13.0"},
+	{"cuda!=12.9", H200, P, P, NULL},
+	{"cuda<13.0", H200, F, F, "use a driver of an older branch"},
+	{"cuda<=13.0", H200, P, P, NULL},
+	{"cuda>12.9", H200, P, P, NULL},
+	{"cuda>13.0", H200, F, F, NULL},
+	{"cuda<13.1", H200, P, P, NULL},
+	{"CUDA>=13.0", H200, P, P, NULL},
+	{"Cuda>=12.10", H200, P, P, NULL},
+	/* partial versions and numeric components */
+	{"cuda=12", A100_525, P, P, NULL},
+	{"cuda=12.0", A100_525, P, P, NULL},
+	{"cuda>=12.2", A100_525, F, F, "driver 525.85.12 supports CUDA ≤ 12.0; this needs 12.2: upgrade to ≥ 535.54.03 (R535, LTSB"},
+	{"cuda>=12.2", A100_525, F, F, "whether a cuda-compat package works on R525 is unknown"},
+	{"cuda>=12.4", H100_535, F, F, "or on this data-center GPU install cuda-compat-12-4"},
+	{"cuda>=12.4", H100_535, F, F, "upgrade to ≥ 550.54.14 (R550"},
+	{"cuda>=12.2", A100_525, F, F, "by minor-version compatibility this driver already runs CUDA 12.x applications"},
+	{"cuda>=12.2", A100_525, F, F, "PTX from a newer toolkit cannot be JIT-compiled by an older driver"},
+	{"cuda>=12.2", GEFORCE_535, P, P, NULL},
+	{"cuda>=12.4", GEFORCE_535, F, F, "upgrade to ≥ 550.54.14"},
+	{"cuda>=12.10", GEFORCE_535, F, F, NULL},
+	{"cuda<12.10", GEFORCE_535, P, P, NULL},
+	{"cuda>12.9", GEFORCE_535, F, F, NULL},
+	{"cuda>=13.1", H200, F, F, "install cuda-compat-13-1"},
+	{"cuda>=13.1", H200, F, F, "upgrade to ≥ 590.44.01"},
+	{"cuda>=13.0", GEFORCE_535, F, F, "minor-version compatibility needs driver ≥ 580 for CUDA 13.x"},
+	/* a consumer GPU never gets the compat package */
+	{"cuda>=12.4", GEFORCE_535, F, F, "R550"},
+	{"cuda>=12.4", GEFORCE_535, F, F, "fails with error 804"},
+	/* driver versions */
+	{"driver>=580", H200, P, P, "driver 580.159.04 is >= 580"},
+	{"driver>=580.159.04", H200, P, P, NULL},
+	{"driver>580.159.04", H200, F, F, "install a driver > 580.159.04"},
+	{"driver<581", H200, P, P, NULL},
+	{"driver<=580.159", H200, F, F, NULL},
+	{"driver=580.159.4", H200, P, P, NULL},
+	{"driver>=535,driver<536", H200, F, F, "install a driver < 536"},
+	{"driver>=590", H200, F, F, "install a driver >= 590"},
+	/* arch */
+	{"arch>=9.0", H200, P, P, "GPU 0 (NVIDIA H200) has compute capability 9.0"},
+	{"arch>=9", H200, P, P, NULL},
+	{"arch=9.0", H200, P, P, NULL},
+	{"arch<8.0", H200, F, F, "run on GPUs whose compute capability is < 8.0"},
+	{"arch!=9.0", H200, F, F, NULL},
+	{"ARCH>8.9", H200, P, P, NULL},
+	/* brands, any case */
+	{"brand=nvidia", H200, P, P, "has brand nvidia"},
+	{"brand=NVIDIA", H200, P, P, NULL},
+	{"BRAND=Nvidia", H200, P, P, NULL},
+	{"brand=tesla", H200, F, F, "schedule the workload on GPUs with brand=tesla"},
+	{"brand!=geforce", H200, P, P, NULL},
+	/* an unsatisfied clause longer than libnvidia-container's 128-byte EXPR_MAX is an error there */
+	{"brand=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, F, E, NULL},
+	{"brand!=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, P, P, NULL},
+	{"brand!=GeForce", GEFORCE_535, F, F, NULL},
+	{"brand=unknown", H200_NOBRAND, U, U, "brand unknown"},
+	/* several GPUs with different compute capabilities */
+	{"arch>=7.5", MIXED_550, P, P, NULL},
+	{"arch>=8.0", MIXED_550, F, F, "GPU 0 (Tesla T4) has compute capability 7.5, not >= 8.0"},
+	{"arch>=8.0 brand=tesla", MIXED_550, P, P, NULL},
+	{"brand=tesla", MIXED_550, F, F, "GPU 1 (NVIDIA L40S) has brand nvidia, not = tesla"},
+	{"brand=tesla brand=nvidia", MIXED_550, P, P, NULL},
+	{"gpu=*T4", MIXED_550, F, E, "GPU 1 (NVIDIA L40S) does not match"},
+	{"count=2", MIXED_550, P, E, "2 visible GPUs"},
+	{"count>=4", MIXED_550, F, E, "make >= 4 GPUs visible"},
+	/* no visible GPU: cuvet does not know; the runtime assumes arch/brand hold */
+	{"arch>=9.0", NO_GPU, U, P, "takes arch and brand clauses as satisfied when no GPU is visible"},
+	{"brand=tesla", NO_GPU, U, P, "no GPU is visible"},
+	{"brand=tesla", HIDDEN, U, P, NULL},
+	{"cuda>=12.0,arch>=8.0", HIDDEN, U, P, NULL},
+	{"count=0", HIDDEN, P, E, NULL},
+	{"brand>tesla", NO_GPU, E, P, "position 6: brand takes only = and !=, not '>'"},
+	/* missing facts */
+	{"cuda>=12.0", NOTHING, U, U, "the driver's CUDA version is unknown"},
+	{"driver>=535", NOTHING, U, U, "the driver version is unknown"},
+	{"cuda>=12.0 driver>=1", NOTHING, U, U, NULL},
+	/* inferred CUDA */
+	{"cuda>=13.0", H200_INFER, P, P, "inferred from driver 580.159.04"},
+	{"cuda>=13.1", H200_INFER, F, F, "driver 580.159.04 supports CUDA ≤ 13.0; this needs 13.1"},
+	{"cuda>=13.0", H200_PROBE_INFERRED, P, P, "the driver's CUDA 13.0 (inferred from driver 580.159.04) is >= 13.0"},
+	{"cuda=13.0", H200_PROBE_INFERRED, P, P, "through the knowledge base"},
+	/* cuvet's own keys */
+	{"cudart>=13.0", H200, P, E, "cudart 13.0.96 (the copy the loader picks) is >= 13.0"},
+	{"cudart>=13.1", H200, F, E, "install cudart >= 13.1"},
+	{"cudnn>=9.14", H200, P, E, "cudnn 9.14.0.64"},
+	{"cudnn>=9.19", H200, F, E, NULL},
+	{"nccl=2.28.3", H200, P, E, NULL},
+	{"cublas>=13", H200, P, E, NULL},
+	{"tensorrt>=10", H200, F, E, "no tensorrt library that the loader would pick was found"},
+	{"tensorrt<10", H200, U, E, NULL},
+	{"gpu=H200", H200, P, E, "matches 'H200'"},
+	{"gpu=*h200*", H200, P, E, NULL},
+	{"gpu=NVIDIA?H200", H200, P, E, NULL},
+	{"gpu!=*A100*", H200, P, E, NULL},
+	{"gpu=A100*", A100_525, P, E, NULL},
+	{"memory>=80000", H200, P, E, "143771 MiB"},
+	{"memory>=200000", H200, F, E, NULL},
+	{"memory>=1", H200_NOBRAND, U, E, "memory size unknown"},
+	{"cuda>=12.0 cudnn>=99", H200, P, P, "cudnn 9.14.0.64 (the copy the loader picks) is not >= 99"},
+	{"cudnn>=99 cuda>=12.0", H200, P, E, "knows only the keys cuda, driver, arch and brand"},
+	/* OR/AND structure */
+	{"cuda>=99 driver>=580", H200, P, P, NULL},
+	{"cuda>=99 driver>=999", H200, F, F, NULL},
+	{"cuda>=12,driver>=999 arch=9.0", H200, P, P, NULL},
+	{"  cuda>=13.0  ", H200, P, P, NULL},
+	{"cuda>=13.0\tdriver>=1", H200, P, E, NULL},
+	{"", H200, P, P, NULL},
+	/* libnvidia-container: a group of only commas ends the loop with the previous group's result */
+	{"cuda>=99 , cuda>=1", H200, E, F, "position 10: empty clause"},
+	{",", H200, E, P, "position 1: empty clause"},
+	{"cuda>=1,,", H200, E, P, "skips empty clauses"},
+	/* malformed: exact positions */
+	{"cuda", H200, E, E, "position 5: expected an operator (= != < <= > >=) after 'cuda'"},
+	{">=12", H200, E, E, "position 1: expected a key before '>=12'"},
+	{"cuda>=", H200, E, E, "position 7: missing value after 'cuda>='"},
+	{"cuda=>12", H200, E, E, "position 5: unknown operator '=>'"},
+	{"cuda==12", H200, E, E, "position 5: unknown operator '=='"},
+	{"cuda>>12", H200, E, E, "position 5: unknown operator '>>'"},
+	{"cuda!12", H200, E, P, "position 5: unknown operator '!'"},
+	{"cuda!12", H200, E, P, "reads a lone '!' as '!='"},
+	{"cuda>=12.x", H200, E, E, "position 7: invalid version '12.x' for cuda"},
+	{"cuda>=v12", H200, E, E, "position 7: invalid version 'v12' for cuda"},
+	{"driver>=535,,arch=9.0", H200, E, P, "position 13: empty clause"},
+	{"driver>=535,", H200, E, P, "position 13: empty clause after ','"},
+	{",driver>=535", H200, E, P, "position 1: empty clause"},
+	{"foo>=1", H200, E, E, "position 1: unknown key 'foo'"},
+	{"cuda>=12 foo>=1", H200, E, P, "position 10: unknown key 'foo'"},
+	{"cuda>=12 foo>=1", H200, E, P, "stops at the first satisfied group"},
+	{"cuda>=99 foo>=1", H200, E, E, NULL},
+	{"cuda>=99,foo>=1 driver>=1", H200, E, P, NULL},
+	{"memory>=lots", H200, E, E, "position 9: invalid number 'lots' for memory"},
+	{"count>=-1", H200, E, E, "position 8: invalid number '-1' for count"},
+	{"gpu<H200", H200, E, E, "position 4: gpu takes only = and !=, not '<'"},
+	{"brand<=tesla", H200, E, E, "position 6: brand takes only = and !=, not '<='"},
+	{"cuda>=12 arch>=8.0,brand", H200, E, P, "position 25: expected an operator"},
+};
+
+static void test_table(void **state)
+{
+	(void)state;
+	build_facts();
+	size_t failures = 0;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct row *r = &rows[i];
+		struct cuvet_error err = {0};
+		struct cuvet_check *c = cuvet_check_new(&err);
+		assert_non_null(c);
+		int rc = cuvet_check_add(c, "t", r->req, false, &err);
+		assert_int_equal(rc, r->want == CUVET_ERROR ? -1 : 0);
+		struct cuvet_check_opts o = {0};
+		assert_int_equal(cuvet_check_eval(c, &facts_store[r->facts], &o, &err), 0);
+		char *s = explain(c);
+		if (c->verdict != r->want || c->runtime != r->runtime || (r->fragment && !strstr(s, r->fragment))) {
+			print_error("row %zu '%s': verdict %s (want %s), runtime %s (want %s), fragment '%s' in:\n%s\n", i,
+				    r->req, cuvet_verdict_name(c->verdict), cuvet_verdict_name(r->want),
+				    cuvet_verdict_name(c->runtime), cuvet_verdict_name(r->runtime),
+				    r->fragment ? r->fragment : "", s);
+			failures++;
+		}
+		free(s);
+		cuvet_check_free(c);
+	}
+	free_facts();
+	assert_int_equal(failures, 0);
+}
+
+static void test_error_message(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "argument 1", "cuda>=12 arch=>8", false, &err), -1);
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	assert_string_equal(err.msg, "argument 1: invalid requirement \"cuda>=12 arch=>8\": position 14: unknown operator '=>'");
+	assert_int_equal(c->exprs[0].error_pos, 14);
+	cuvet_check_free(c);
+}
+
+static void test_assume_unknown(void **state)
+{
+	(void)state;
+	build_facts();
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "t", "brand=nvidia,arch>=9.0", false, &err), 0);
+	struct cuvet_check_opts o = {.assume_unknown_pass = true};
+	assert_int_equal(cuvet_check_eval(c, &facts_store[H200_NOBRAND], &o, &err), 0);
+	assert_int_equal(c->verdict, CUVET_PASS);
+	assert_true(c->exprs[0].groups[0].clauses[0].assumed);
+	assert_false(c->exprs[0].groups[0].clauses[1].assumed);
+	assert_non_null(strstr(c->exprs[0].groups[0].clauses[0].message, "assumed to pass"));
+	o.assume_unknown_pass = false;
+	assert_int_equal(cuvet_check_eval(c, &facts_store[H200_NOBRAND], &o, &err), 0);
+	assert_int_equal(c->verdict, CUVET_UNKNOWN);
+	cuvet_check_free(c);
+	free_facts();
+}
+
+/* ---------------------------------------------------------------- environment ---- */
+
+struct env_row {
+	const char *env[6];
+	enum fx facts;
+	bool disabled;
+	size_t nexprs;
+	enum cuvet_verdict want;
+	const char *first_source;
+	const char *first_text;
+};
+
+static const struct env_row env_rows[] = {
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", NULL}, H200, false, 1, F, "NVIDIA_REQUIRE_CUDA", "cuda>=13.1"},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=1", NULL}, H200, true, 0, P, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=t", NULL}, H200, true, 0, P, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=T", NULL}, H200, true, 0, P, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=TRUE", NULL}, H200, true, 0, P, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=true", NULL}, H200, true, 0, P, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=True", NULL}, H200, true, 0, P, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=yes", NULL}, H200, false, 1, F, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=tRUE", NULL}, H200, false, 1, F, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=false", NULL}, H200, false, 1, F, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", "NVIDIA_DISABLE_REQUIRE=0", NULL}, H200, false, 1, F, NULL, NULL},
+	/* JETPACK is ignored, others AND-ed in name order */
+	{{"NVIDIA_REQUIRE_JETPACK=garbage", "NVIDIA_REQUIRE_CUDA=cuda>=12", NULL}, H200, false, 1, P, "NVIDIA_REQUIRE_CUDA", NULL},
+	{{"NVIDIA_REQUIRE_JETPACK_HOST_MOUNTS=x", NULL}, H200, false, 0, P, NULL, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=12", "NVIDIA_REQUIRE_ARCH=arch>=10.0", NULL}, H200, false, 2, F, "NVIDIA_REQUIRE_ARCH", "arch>=10.0"},
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=12", "NVIDIA_REQUIRE_BRAND=brand=nvidia", NULL}, H200, false, 2, P, NULL, NULL},
+	/* the legacy rule */
+	{{"CUDA_VERSION=13.0.2", NULL}, H200, false, 1, P, "CUDA_VERSION (legacy rule)", "cuda>=13.0"},
+	{{"CUDA_VERSION=13.1.0", NULL}, H200, false, 1, F, "CUDA_VERSION (legacy rule)", "cuda>=13.1"},
+	{{"CUDA_VERSION=12.2", NULL}, A100_525, false, 1, F, NULL, "cuda>=12.2"},
+	{{"CUDA_VERSION=12", NULL}, A100_525, false, 1, P, NULL, "cuda>=12.0"},
+	{{"CUDA_VERSION=v12.0.1", NULL}, A100_525, false, 1, P, NULL, "cuda>=12.0"},
+	{{"CUDA_VERSION=13.1.0", "NVIDIA_REQUIRE_CUDA=cuda>=12.0", NULL}, H200, false, 1, P, "NVIDIA_REQUIRE_CUDA", NULL},
+	{{"CUDA_VERSION=13.1.0", "NVIDIA_REQUIRE_CUDA=", NULL}, H200, false, 2, F, "NVIDIA_REQUIRE_CUDA", ""},
+	{{"PATH=/bin", NULL}, H200, false, 0, P, NULL, NULL},
+};
+
+static void test_env(void **state)
+{
+	(void)state;
+	build_facts();
+	for (size_t i = 0; i < sizeof(env_rows) / sizeof(env_rows[0]); i++) {
+		const struct env_row *r = &env_rows[i];
+		struct cuvet_error err = {0};
+		struct cuvet_check *c = cuvet_check_new(&err);
+		assert_int_equal(cuvet_check_add_env(c, (char *const *)r->env, &err), 0);
+		struct cuvet_check_opts o = {0};
+		assert_int_equal(cuvet_check_eval(c, &facts_store[r->facts], &o, &err), 0);
+		if (c->disabled != r->disabled || c->nexprs != r->nexprs || c->verdict != r->want ||
+		    (r->first_source && strcmp(c->exprs[0].source, r->first_source) != 0) ||
+		    (r->first_text && strcmp(c->exprs[0].text, r->first_text) != 0)) {
+			print_error("env row %zu: disabled %d, %zu expressions, verdict %s, first %s '%s'\n", i, c->disabled,
+				    c->nexprs, cuvet_verdict_name(c->verdict), c->nexprs ? c->exprs[0].source : "-",
+				    c->nexprs ? c->exprs[0].text : "-");
+			fail();
+		}
+		cuvet_check_free(c);
+	}
+	free_facts();
+}
+
+static void test_env_invalid(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	char *env[] = {"NVIDIA_REQUIRE_CUDA=cuda>=12.0,", NULL};
+	assert_int_equal(cuvet_check_add_env(c, env, &err), -1);
+	assert_string_equal(err.msg,
+			    "NVIDIA_REQUIRE_CUDA: invalid requirement \"cuda>=12.0,\": position 12: empty clause after ','");
+	cuvet_check_free(c);
+	c = cuvet_check_new(&err);
+	char *env2[] = {"CUDA_VERSION=twelve", NULL};
+	assert_int_equal(cuvet_check_add_env(c, env2, &err), -1);
+	assert_string_equal(err.msg, "CUDA_VERSION (legacy rule): invalid CUDA version 'twelve'");
+	assert_int_equal(c->nexprs, 1);
+	assert_int_equal(c->exprs[0].verdict, CUVET_ERROR);
+	cuvet_check_free(c);
+}
+
+static void test_disable_keeps_arguments(void **state)
+{
+	(void)state;
+	build_facts();
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	char *env[] = {"NVIDIA_DISABLE_REQUIRE=true", "NVIDIA_REQUIRE_CUDA=cuda>=99", NULL};
+	assert_int_equal(cuvet_check_add(c, "argument 1", "cuda>=13.1", false, &err), 0);
+	assert_int_equal(cuvet_check_add_env(c, env, &err), 0);
+	assert_true(c->disabled);
+	assert_int_equal(c->nexprs, 1);
+	struct cuvet_check_opts o = {0};
+	assert_int_equal(cuvet_check_eval(c, &facts_store[H200], &o, &err), 0);
+	assert_int_equal(c->verdict, CUVET_FAIL);
+	assert_string_equal(c->driver, "580.159.04");
+	cuvet_check_free(c);
+	free_facts();
+}
+
+static void test_parse_bool(void **state)
+{
+	(void)state;
+	const char *yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+	const char *no[] = {"0", "f", "F", "FALSE", "false", "False"};
+	const char *bad[] = {"", "yes", "on", "tRUE", "2", " true"};
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(cuvet_parse_bool(yes[i]), 1);
+		assert_int_equal(cuvet_parse_bool(no[i]), 0);
+		assert_int_equal(cuvet_parse_bool(bad[i]), -1);
+	}
+}
+
+/* ------------------------------------------------- NVIDIA's CUDA image strings ---- */
+
+static char *read_images_tsv(void)
+{
+	const char *candidates[3] = {getenv("CUVET_SHARED_DIR"), CUVET_SHARED_DIR, NULL};
+	char path[1024];
+	for (size_t i = 0; i < 2; i++) {
+		if (!candidates[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/kb/nvidia-require-cuda-images.tsv", candidates[i]);
+		FILE *fp = fopen(path, "r");
+		if (!fp)
+			continue;
+		char *buf = calloc(1, 1 << 20);
+		assert_non_null(buf);
+		size_t n = fread(buf, 1, (1 << 20) - 1, fp);
+		fclose(fp);
+		buf[n] = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
+static void test_images(void **state)
+{
+	(void)state;
+	char *buf = read_images_tsv();
+	if (!buf) {
+		print_message("SKIP: shared/kb/nvidia-require-cuda-images.tsv not found (set CUVET_SHARED_DIR)\n");
+		skip();
+	}
+	size_t rowsdone = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || strncmp(line, "image\t", 6) == 0)
+			continue;
+		char *tab = strchr(line, '\t');
+		assert_non_null(tab);
+		const char *req = tab + 1;
+		/* cuda>=MAJOR.MINOR opens every list */
+		unsigned major = 0, minor = 0;
+		assert_int_equal(sscanf(req, "cuda>=%u.%u", &major, &minor), 2);
+		/* the branches listed: driver>=NNN */
+		unsigned branches[16];
+		size_t nb = 0;
+		for (const char *p = strstr(req, "driver>="); p && nb < 16; p = strstr(p + 1, "driver>=")) {
+			unsigned b = 0;
+			assert_int_equal(sscanf(p, "driver>=%u", &b), 1);
+			bool seen = false;
+			for (size_t k = 0; k < nb; k++)
+				seen |= branches[k] == b;
+			if (!seen)
+				branches[nb++] = b;
+		}
+		assert_true(nb >= 2);
+		int too_old = (int)(major * 1000 + (minor ? minor - 1 : 0) * 10);
+		if (!minor)
+			too_old = (int)((major - 1) * 1000 + 90);
+		for (size_t k = 0; k <= nb; k++) {
+			char drv[32];
+			/* on each listed branch, then on a branch the list leaves out */
+			snprintf(drv, sizeof(drv), "%u.100.01", k < nb ? branches[k] : 999);
+			const char *brands[] = {"tesla", "TESLA", "nvidia", "geforce"};
+			for (size_t bi = 0; bi < 4; bi++) {
+				struct cuvet_gpu g;
+				memset(&g, 0, sizeof(g));
+				g.name = (char *)"GPU";
+				g.cc_major = 8;
+				g.brand = (char *)brands[bi];
+				g.visible = true;
+				g.segment = (char *)"datacenter";
+				struct cuvet_facts f;
+				memset(&f, 0, sizeof(f));
+				f.driver.kernel_version = drv;
+				f.driver.cuda_driver_version = too_old;
+				f.ngpus = 1;
+				f.gpus = &g;
+				struct cuvet_error err = {0};
+				struct cuvet_check *c = cuvet_check_new(&err);
+				assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_CUDA", req, true, &err), 0);
+				struct cuvet_check_opts o = {0};
+				assert_int_equal(cuvet_check_eval(c, &f, &o, &err), 0);
+				char pat[64];
+				snprintf(pat, sizeof(pat), "brand=%s,driver>=%u,", brands[bi], k < nb ? branches[k] : 999);
+				for (char *q = pat; *q; q++)
+					*q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+				enum cuvet_verdict want = k < nb && strstr(req, pat) ? CUVET_PASS : CUVET_FAIL;
+				if (c->verdict != want || c->runtime != want) {
+					print_error("%s on %s/%s: verdict %s runtime %s, want %s\n", line, drv, brands[bi],
+						    cuvet_verdict_name(c->verdict), cuvet_verdict_name(c->runtime),
+						    cuvet_verdict_name(want));
+					fail();
+				}
+				cuvet_check_free(c);
+				/* and with the driver's CUDA high enough, the first group passes */
+				c = cuvet_check_new(&err);
+				f.driver.cuda_driver_version = (int)(major * 1000 + minor * 10);
+				assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_CUDA", req, true, &err), 0);
+				assert_int_equal(cuvet_check_eval(c, &f, &o, &err), 0);
+				assert_int_equal(c->verdict, CUVET_PASS);
+				assert_int_equal(c->runtime, CUVET_PASS);
+				cuvet_check_free(c);
+			}
+		}
+		rowsdone++;
+	}
+	assert_true(rowsdone >= 4);
+	free(buf);
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	build_facts();
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "argument 1", "cuda>=12.2", false, &err), 0);
+	struct cuvet_check_opts o = {0};
+	assert_int_equal(cuvet_check_eval(c, &facts_store[A100_525], &o, &err), 0);
+	char *s = cuvet_check_to_json(c, false, &err);
+	assert_non_null(s);
+	assert_non_null(strstr(s, "\"schema\":\"cuvet.check/1\",\"verdict\":\"FAIL\",\"runtime\":\"FAIL\""));
+	assert_non_null(strstr(s, "\"key\":\"cuda\",\"op\":\">=\",\"value\":\"12.2\",\"verdict\":\"FAIL\""));
+	free(s);
+	cuvet_check_free(c);
+	free_facts();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),     cmocka_unit_test(test_error_message), cmocka_unit_test(test_assume_unknown),
+		cmocka_unit_test(test_env),       cmocka_unit_test(test_env_invalid),   cmocka_unit_test(test_parse_bool), cmocka_unit_test(test_disable_keeps_arguments),
+		cmocka_unit_test(test_images),    cmocka_unit_test(test_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

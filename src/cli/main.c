@@ -86,7 +86,6 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 	struct option lopts[64];
 	char sopts[128];
 	size_t n = 0, s = 0;
-	sopts[s++] = '+';
 	sopts[s++] = ':';
 	for (const struct cli_opt *o = cmd->opts; o->name && n < 63; o++, n++) {
 		lopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,

@@ -24,7 +24,8 @@ check() {
 	local name=$1 want=$2
 	shift 3
 	local out rc
-	out=$(env -i PATH=/usr/bin:/bin "$@" 2>"$WORK/stderr")
+	# the date is pinned: end-of-life findings depend on it
+	out=$(env -i PATH=/usr/bin:/bin CUVET_TODAY=2026-11-29 "$@" 2>"$WORK/stderr")
 	rc=$?
 	{ printf '%s\n' "$out" | normalise; sed -e "s#$WORK#@WORK@#g" "$WORK/stderr" | sed 's/^/stderr: /'; echo "exit: $rc"; } >"$WORK/got"
 	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then

@@ -461,6 +461,16 @@ static void rule_branch_eol(struct kbr *r)
 
 /* ---------------------------------------------------------- (d) GPUs ---- */
 
+static char *last_branch_fix(struct kbr *r, unsigned last, const char *arch)
+{
+	struct cuvet_kb_branch b;
+	if (cuvet_kb_branch(r->kb, last, &b, NULL) == 0 && cuvet_kb_branch_ended(&b, r->today) == 1)
+		return xasprintf("Install a driver of branch R%u (the last for %s); R%u is itself past its end of life "
+				 "(driver-branch-cuda.tsv: \"%s\"), so plan to replace the GPU.",
+				 last, arch, last, or_q(b.end_of_life_text));
+	return xasprintf("Install a driver of branch R%u (the last for %s), or replace the GPU.", last, arch);
+}
+
 static void rule_gpu_support(struct kbr *r)
 {
 	const struct cuvet_facts *f = r->f;
@@ -482,8 +492,7 @@ static void rule_gpu_support(struct kbr *r)
 					       "driver does not drive it: no CUDA device, or the kernel module refuses to load.",
 					       r->drv, r->kd.branch, s->last_branch, a.architecture, g->index, or_q(g->name),
 					       a.unverified ? ", a row marked unverified" : ""),
-				     xasprintf("Install a driver of branch R%u (the last for %s), or replace the GPU.", s->last_branch,
-					       a.architecture));
+				     last_branch_fix(r, s->last_branch, a.architecture));
 			else if (s->first_branch && r->kd.branch < s->first_branch)
 				kadd(r, "gpu-unsupported-by-branch", CUVET_SEV_ERROR, "gpu",
 				     xasprintf("Driver branch R%u is too old for GPU %d (%s, %s): needs R%u or newer", r->kd.branch,

@@ -146,6 +146,12 @@ static void test_json_rejects(void **state)
 		 "facts JSON: driver.kernel_version must be a string or null"},
 		{"{\"schema\": \"cuvet.facts/1\", \"driver\": {\"cuda_driver_version\": \"13.0\"}}",
 		 "facts JSON: driver.cuda_driver_version must be an integer or null"},
+		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": [{\"family\": \"cudart\", \"name\": \"libcudart.so.13\", "
+		 "\"path\": \"/x/libcudart.so.13\", \"cuda_major\": \"13\"}]}",
+		 "facts JSON: libraries[].cuda_major must be an integer or null"},
+		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": [{\"family\": \"cudart\", \"name\": \"libcudart.so.13\", "
+		 "\"path\": \"/x/libcudart.so.13\", \"cuda_major_source\": 13}]}",
+		 "facts JSON: libraries[].cuda_major_source must be a string or null"},
 		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": [{\"family\": \"cudnn\"}]}",
 		 "facts JSON: libraries[0] needs family, name and path"},
 		{"{\"schema\": \"cuvet.facts/1\", \"schema\": \"cuvet.facts/1\"}", NULL},

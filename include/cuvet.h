@@ -378,6 +378,11 @@ struct cuvet_lib {
 	bool stub;                  /* from a toolkit's stubs/ directory */
 	bool compat;                /* from a forward-compat directory */
 	bool cache_pick;            /* /etc/ld.so.cache alone (no LD_LIBRARY_PATH) would pick this copy */
+	/* -- added with the knowledge-base rules (wt-kbrules) -- */
+	int cuda_major;             /* the CUDA major this copy is built for (13); 0 when unknown */
+	char *cuda_major_source;    /* "soname:libcudart.so.13", "pip:nvidia/cu13", "dist-info:nvidia_cudnn_cu13",
+	                               "dpkg:libcudnn9-cuda-13", "dpkg-version:libnccl2 2.28.3-1+cuda13.0",
+	                               "toolkit-dir:/usr/local/cuda-13.0", "kb:cudnn-support.tsv 9.14.0" */
 };
 
 struct cuvet_toolkit {

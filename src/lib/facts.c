@@ -16,6 +16,7 @@ void facts_lib_release(struct cuvet_lib *l)
 	free(l->version);
 	free(l->version_source);
 	free(l->found_via);
+	free(l->cuda_major_source);
 	memset(l, 0, sizeof(*l));
 }
 

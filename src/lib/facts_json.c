@@ -60,11 +60,12 @@ static json_t *gpu_json(const struct cuvet_gpu *g)
 
 static json_t *lib_json(const struct cuvet_lib *l)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b}", "family", jstr(l->family),
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:o, s:o}", "family", jstr(l->family),
 			 "name", jstr(l->name), "path", jstr(l->path), "real_path", jstr(l->real_path),
 			 "soname", jstr(l->soname), "version", jstr(l->version), "version_source", jstr(l->version_source),
 			 "found_via", jstr(l->found_via), "default_pick", l->default_pick, "cache_pick", l->cache_pick, "stub", l->stub,
-			 "compat", l->compat);
+			 "compat", l->compat, "cuda_major", jint_known(l->cuda_major, l->cuda_major > 0),
+			 "cuda_major_source", jstr(l->cuda_major_source));
 }
 
 static json_t *toolkit_json(const struct cuvet_toolkit *t)
@@ -265,6 +266,9 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 		l->cache_pick = rbool(v, "cache_pick", false);
 		l->stub = rbool(v, "stub", false);
 		l->compat = rbool(v, "compat", false);
+		long long cm = rint_(&r, v, "cuda_major", "libraries[]", 0);
+		l->cuda_major = cm > 0 && cm < 100 ? (int)cm : 0;
+		l->cuda_major_source = rstr(&r, v, "cuda_major_source", "libraries[]");
 		if (!l->family || !l->name || !l->path) {
 			if (!r.failed)
 				err_set(err, CUVET_E_INVALID, "facts JSON: libraries[%zu] needs family, name and path", i);

@@ -54,6 +54,21 @@ void facts_toolkit_release(struct cuvet_toolkit *t);
 
 
 
+/* probe_cuda_major.c: the CUDA major a library copy was built for (names only, no I/O; the unit
+ * tests call these directly). Each returns 0 when its source does not say. */
+struct cuda_major_in {
+	const char *family, *name, *path, *real_path, *soname, *version, *version_source;
+	const char *dpkg_version;   /* the owning package's full Debian version ("2.28.3-1+cuda13.0"), or NULL */
+};
+int cuda_major_from_soname(const char *soname);
+int cuda_major_from_wheel_path(const char *path);
+int cuda_major_from_dist(const char *dist);
+int cuda_major_from_dpkg_name(const char *pkg);
+int cuda_major_from_dpkg_version(const char *version);
+int cuda_major_from_toolkit_path(const char *path, char *dir, size_t dirlen);
+/* Sets *MAJOR (0: unknown) and *SOURCE (malloc'ed, NULL when unknown); -1 only when out of memory. */
+int cuda_major_infer(const struct cuda_major_in *in, const struct cuvet_kb *kb, int *major, char **source);
+
 /* probe_driver.c, exposed for the unit tests. */
 int driver_parse_proc_version(const char *text, char **version, char **flavour);
 char *driver_version_from_name(const char *path, const char *base);

@@ -76,6 +76,7 @@ static const struct family *match_family(const char *name, const char **sover)
 struct dpkg_pkg {
 	char *name;
 	char *version;  /* upstream part, before the Debian revision */
+	char *full_version; /* as dpkg has it ("2.28.3-1+cuda13.0"): the suffix names the CUDA build */
 	char *arch;
 	char *list;     /* contents of info/<name>.list, read when first needed */
 	bool list_tried;
@@ -143,7 +144,7 @@ static void dpkg_load(struct probe_ctx *pc, struct dpkg_db *db)
 				/* the upstream version: "9.14.0.64-1" -> "9.14.0.64", "2.28.3-1+cuda13.0" -> "2.28.3" */
 				char *v = xstrndup(ver, vlen);
 				p->version = v ? xstrndup(v, strcspn(v, "-~+")) : NULL;
-				free(v);
+				p->full_version = v;
 				p->arch = arch ? xstrndup(arch, alen) : NULL;
 				if (!p->name || !p->version)
 					db->count--;
@@ -177,6 +178,7 @@ static void dpkg_release(struct dpkg_db *db)
 		free(db->pkgs[i].name);
 		free(db->pkgs[i].version);
 		free(db->pkgs[i].arch);
+		free(db->pkgs[i].full_version);
 		free(db->pkgs[i].list);
 	}
 	free(db->pkgs);
@@ -673,6 +675,25 @@ static void mark_default_picks(struct probe_ctx *pc)
 	}
 }
 
+/* ------------------------------------------------------- CUDA majors ---- */
+
+/* Each copy's CUDA major (probe_cuda_major.c), with the owning package's full Debian version at
+ * hand for the "+cudaNN.M" suffix that libnccl2 and libnvinfer carry. */
+static void set_cuda_majors(struct scan *s)
+{
+	struct cuvet_facts *f = s->pc->facts;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		struct cuvet_lib *l = &f->libs[i];
+		const char *dv = NULL;
+		for (size_t j = 0; l->version_source && str_starts(l->version_source, "dpkg:") && j < s->dpkg.count; j++)
+			if (strcmp(s->dpkg.pkgs[j].name, l->version_source + 5) == 0)
+				dv = s->dpkg.pkgs[j].full_version;
+		struct cuda_major_in in = {l->family, l->name, l->path, l->real_path, l->soname, l->version,
+					   l->version_source, dv};
+		cuda_major_infer(&in, s->pc->kb, &l->cuda_major, &l->cuda_major_source);
+	}
+}
+
 static int lib_cmp(const void *a, const void *b)
 {
 	const struct cuvet_lib *x = a, *y = b;
@@ -702,6 +723,7 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 	scan_python(&s);
 	scan_conda(&s);
 	mark_default_picks(pc);
+	set_cuda_majors(&s);
 	if (pc->facts->nlibs > 1)
 		qsort(pc->facts->libs, pc->facts->nlibs, sizeof(*pc->facts->libs), lib_cmp);
 	dpkg_release(&s.dpkg);

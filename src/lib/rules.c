@@ -427,6 +427,8 @@ struct cuvet_findings *cuvet_doctor(const struct cuvet_facts *facts, struct cuve
 	rule_compat(&r);
 	rule_duplicates(&r);
 	rule_ld_library_path(&r);
+	if (!r.oom && rules_kb(facts, r.out, &r.cap) < 0)
+		r.oom = true;
 	if (r.oom) {
 		cuvet_findings_free(r.out);
 		err_set(err, CUVET_E_NOMEM, "out of memory");

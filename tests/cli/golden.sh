@@ -24,7 +24,8 @@ check() {
 	local name=$1 want=$2
 	shift 3
 	local out rc
-	out=$(env -i PATH=/usr/bin:/bin "$@" 2>"$WORK/stderr")
+	# the date is pinned: end-of-life findings depend on it
+	out=$(env -i PATH=/usr/bin:/bin CUVET_TODAY=2026-11-29 "$@" 2>"$WORK/stderr")
 	rc=$?
 	{ printf '%s\n' "$out" | normalise; sed -e "s#$WORK#@WORK@#g" "$WORK/stderr" | sed 's/^/stderr: /'; echo "exit: $rc"; } >"$WORK/got"
 	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
@@ -157,6 +158,26 @@ ln -s libcudart.so.12.4.127 "$R/opt/app/lib/libcudart.so.12"
 ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64-linux/lib
 echo "LD_LIBRARY_PATH=/opt/app/lib" >"$WORK/shadow.env"
 check ld-library-path-shadows 0 -- "$C" doctor --root "$R" --env-file "$WORK/shadow.env" --no-nvml
+
+# A CUDA 13 pip wheel on an R535 driver: the probe infers each copy's CUDA major (SONAME for
+# cudart, the nvidia/cu13 wheel layout for cuFFT, the toolkit tree and a "+cuda12.2" dpkg version
+# for the system copies) and doctor says which cannot run.
+R=$WORK/kb-newer; gpu_sysfs "$R" 0000:17:00.0 0x2330; proc_version "$R" 535.104.05; driver_libs "$R" 535.104.05
+SP=$R/usr/local/lib/python3.11/dist-packages
+mklib "$SP/nvidia/cu13/lib/libcudart.so.13" libcudart.so.13
+mklib "$SP/nvidia/cu13/lib/libcufft.so.12" libcufft.so.12
+mkdir -p "$SP/nvidia_cuda_runtime-13.0.96.dist-info" "$SP/nvidia_cufft-12.0.0.61.dist-info"
+TK=$R/usr/local/cuda-12.2/targets/x86_64-linux/lib
+mklib "$TK/libcufft.so.11.0.8.103" libcufft.so.11
+ln -s libcufft.so.11.0.8.103 "$TK/libcufft.so.11"
+mklib "$R/usr/lib/x86_64-linux-gnu/libnccl.so.2.18.5" libnccl.so.2
+ln -s libnccl.so.2.18.5 "$R/usr/lib/x86_64-linux-gnu/libnccl.so.2"
+mkdir -p "$R/var/lib/dpkg/info"
+printf 'Package: libnccl2\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.18.5-1+cuda12.2\n' >"$R/var/lib/dpkg/status"
+printf '/usr/lib/x86_64-linux-gnu/libnccl.so.2.18.5\n/usr/lib/x86_64-linux-gnu/libnccl.so.2\n' >"$R/var/lib/dpkg/info/libnccl2.list"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64-linux/lib
+check kb-library-needs-newer-driver 1 -- "$C" doctor --root "$R" --no-nvml
+check kb-cuda-majors-probed 0 -- "$C" probe --json --root "$R" --no-nvml
 
 # ---- facts files: what only NVML can say -----------------------------------------------
 for f in "$HERE"/facts/*.json; do

@@ -104,6 +104,20 @@ static void test_json_round_trip(void **state)
 		if (strcmp(f->libs[i].family, "cudnn") == 0 && strcmp(f->libs[i].name, "libcudnn.so.9") == 0)
 			cudnn++;
 	assert_int_equal(cudnn, 2);
+	/* Everything on the H200 host is CUDA 13: the cu13 wheels, /usr/local/cuda-13.0, libcudnn9-cuda-13,
+	 * libnccl2 2.28.3-1+cuda13.0; the driver's own libraries have no CUDA major. */
+	size_t thirteen = 0;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		bool driver = strcmp(l->family, "cuda") == 0 || strcmp(l->family, "nvml") == 0;
+		assert_int_equal(l->cuda_major, driver ? 0 : 13);
+		thirteen += l->cuda_major == 13;
+		if (strcmp(l->family, "nccl") == 0 && strcmp(l->found_via, "ld.so.cache") == 0)
+			assert_string_equal(l->cuda_major_source, "dpkg-version:libnccl2 2.28.3-1+cuda13.0");
+		if (strcmp(l->family, "cufft") == 0 && strcmp(l->found_via, "pip") == 0)
+			assert_string_equal(l->cuda_major_source, "pip:nvidia/cu13");
+	}
+	assert_int_equal(thirteen, 61);
 	f->probe_seconds = 0.5;
 	char *a = cuvet_facts_to_json(f, true, &err);
 	assert_non_null(a);
@@ -132,6 +146,12 @@ static void test_json_rejects(void **state)
 		 "facts JSON: driver.kernel_version must be a string or null"},
 		{"{\"schema\": \"cuvet.facts/1\", \"driver\": {\"cuda_driver_version\": \"13.0\"}}",
 		 "facts JSON: driver.cuda_driver_version must be an integer or null"},
+		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": [{\"family\": \"cudart\", \"name\": \"libcudart.so.13\", "
+		 "\"path\": \"/x/libcudart.so.13\", \"cuda_major\": \"13\"}]}",
+		 "facts JSON: libraries[].cuda_major must be an integer or null"},
+		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": [{\"family\": \"cudart\", \"name\": \"libcudart.so.13\", "
+		 "\"path\": \"/x/libcudart.so.13\", \"cuda_major_source\": 13}]}",
+		 "facts JSON: libraries[].cuda_major_source must be a string or null"},
 		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": [{\"family\": \"cudnn\"}]}",
 		 "facts JSON: libraries[0] needs family, name and path"},
 		{"{\"schema\": \"cuvet.facts/1\", \"schema\": \"cuvet.facts/1\"}", NULL},

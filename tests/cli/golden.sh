@@ -169,6 +169,11 @@ printf '{"schema": "cuvet.facts/9"}' >"$WORK/bad-facts.json"
 check input-bad-facts 4 -- "$C" doctor --facts "$WORK/bad-facts.json"
 printf '{"schema": "cuvet.facts/1", "driver": {"kernel_version": 5}}' >"$WORK/bad-type.json"
 check input-bad-facts-type 4 -- "$C" doctor --facts "$WORK/bad-type.json"
+printf '{"schema": "cuvet.facts/1", "libraries": [{"family": "cublas", "name": "libcublasLt.so.12", "path": "/x/libcublasLt.so.12", "gpu_code": [{"target": "sm_80"}, {"target": "sm_9x"}]}]}' >"$WORK/bad-target.json"
+check input-bad-gpu-code-target 4 -- "$C" doctor --facts "$WORK/bad-target.json"
+printf '{"schema": "cuvet.facts/1", "libraries": [{"family": "cublas", "name": "libcublasLt.so.12", "path": "/x/libcublasLt.so.12", "gpu_code": [{"target": "compute_80", "ptx_isa": "eight"}]}]}' >"$WORK/bad-isa.json"
+check input-bad-gpu-code-isa 4 -- "$C" doctor --facts "$WORK/bad-isa.json"
+check usage-scan-with-facts 2 -- "$C" doctor --facts "$WORK/bad-isa.json" --scan /opt
 
 # ---- NVML through the test double, on this machine's root -------------------------------
 nvml_case() { # NAME MODE GPUS EXPECT(python expression over facts j)

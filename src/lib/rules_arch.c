@@ -155,11 +155,12 @@ static void check_lib_gpu(struct rules *r, const struct cuvet_kb *kb, const stru
 				    "no PTX can be JIT-compiled for it, so its kernels fail with 'no kernel image is available "
 				    "for execution on the device' (cudaErrorNoKernelImageForDevice).",
 				    name, l->path, c, gt),
-			  xasprintf("Install a build of %s made for compute capability %s: one with sm_%d%d SASS (or SASS "
-				    "of an earlier %d.x) or with PTX of compute_%d%d or lower; newer releases add newer GPUs. "
-				    "Check a candidate with `cuvet arch --gpu %s FILE`.",
+			  xasprintf("Install a build of %s made for compute capability %s: one with sm_%d%d SASS%s or with "
+				    "PTX of compute_%d%d or lower; newer releases add newer GPUs. Check a candidate with "
+				    "`cuvet arch --gpu %s FILE`.",
 				    l->family && strcmp(l->family, "scanned") != 0 ? l->family : name, cc, g->cc_major,
-				    g->cc_minor, g->cc_major, g->cc_major, g->cc_minor, cc));
+				    g->cc_minor, g->cc_minor > 0 ? " (or SASS of an earlier minor of the same major)" : "",
+				    g->cc_major, g->cc_minor, cc));
 		free(c);
 		free(gt);
 		return;

@@ -150,6 +150,34 @@ ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64
 echo "LD_LIBRARY_PATH=/opt/app/lib" >"$WORK/shadow.env"
 check ld-library-path-shadows 0 -- "$C" doctor --root "$R" --env-file "$WORK/shadow.env" --no-nvml
 
+# ---- GPU code: libraries built with nvcc, judged against an H200 (9.0) from sysfs -------------
+# The texts name PTX sizes and the PTX ISA version, which depend on the compiler: only nvcc 13.0.
+NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}
+if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; then
+	printf '__global__ void cuvet_k(float *x) { x[threadIdx.x] = 1.0f; }\nvoid cuvet_launch(float *x) { cuvet_k<<<1, 32>>>(x); }\n' >"$WORK/k.cu"
+	nvlib() { # PATH SONAME GENCODE...
+		local out=$1 so=$2
+		shift 2
+		mkdir -p "$(dirname "$out")"
+		"$NVCC" -shared -Xcompiler -fPIC "$@" -Xlinker -soname="$so" -o "$out" "$WORK/k.cu"
+	}
+	R=$WORK/gpucode; gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05
+	# sm_80 SASS does not run on 9.0 (SASS runs only within its major), and there is no PTX.
+	nvlib "$R/usr/lib/x86_64-linux-gnu/libcublasLt.so.12.9.1.4" libcublasLt.so.12 -gencode arch=compute_80,code=sm_80
+	ln -s libcublasLt.so.12.9.1.4 "$R/usr/lib/x86_64-linux-gnu/libcublasLt.so.12"
+	# compute_80 PTX only: the driver JIT-compiles it for 9.0.
+	nvlib "$R/opt/app/lib/libkern_ptx.so" libkern_ptx.so -gencode arch=compute_80,code=compute_80
+	# sm_90 SASS: runs as is, no finding.
+	nvlib "$R/opt/app/lib/libkern_sm90.so" libkern_sm90.so -gencode arch=compute_90,code=sm_90
+	ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+	check gpu-code-doctor 1 -- "$C" doctor --root "$R" --no-nvml
+	check gpu-code-doctor-scan 1 -- "$C" doctor --root "$R" --no-nvml --scan /opt/app
+	check gpu-code-probe 0 -- "$C" probe --json --root "$R" --no-nvml --gpu-code
+else
+	echo "skip gpu-code-*: no nvcc 13.0 at $NVCC"
+	skip=$((skip + 1))
+fi
+
 # ---- facts files: what only NVML can say -----------------------------------------------
 for f in "$HERE"/facts/*.json; do
 	n=$(basename "$f" .json)

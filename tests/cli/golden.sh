@@ -174,7 +174,7 @@ if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; t
 	check gpu-code-doctor-scan 1 -- "$C" doctor --root "$R" --no-nvml --scan /opt/app
 	check gpu-code-probe 0 -- "$C" probe --json --root "$R" --no-nvml --gpu-code
 	# The same judgement from the facts file: the targets survive the JSON round trip.
-	"$C" probe --json --root "$R" --no-nvml --gpu-code >"$WORK/gpucode-facts.json"
+	env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml --gpu-code >"$WORK/gpucode-facts.json"
 	check gpu-code-doctor-facts 1 -- "$C" doctor --facts "$WORK/gpucode-facts.json"
 else
 	echo "skip gpu-code-*: no nvcc 13.0 at $NVCC"

@@ -364,6 +364,21 @@ struct cuvet_gpu {
 	char *segment;              /* "datacenter", "workstation", "consumer", "embedded" (knowledge base) */
 };
 
+/* -- GPU code a library carries (wt-archdoc; facts "gpu_code", doc/facts.md) -- */
+/* One distinct target of a file's fatbins: SASS sm_XY[a|f] or PTX compute_XY[a|f] (LTO-IR is left
+ * out: it never runs by itself). */
+struct cuvet_lib_gpu_code {
+	int kind;                   /* CUVET_FATBIN_ELF (SASS) or CUVET_FATBIN_PTX */
+	unsigned sm;                /* 90 for sm_90 / compute_90 */
+	char variant;               /* 0, 'a' or 'f' */
+	unsigned ptx_isa_major;     /* PTX: the highest PTX ISA version among its entries; 0.0 for SASS */
+	unsigned ptx_isa_minor;
+	size_t entries;             /* how many fatbin entries carry this target */
+	uint64_t bytes;             /* their payload bytes as stored (compressed when compressed) */
+	uint64_t uncompressed_bytes;/* the same after decompression (what the driver loads or JITs) */
+};
+/* -- end GPU code -- */
+
 struct cuvet_lib {
 	char *family;               /* "cudnn", "cudart", "cuda" (libcuda), "nvml", ... */
 	char *name;                 /* the file name found ("libcudnn.so.9") */
@@ -383,6 +398,12 @@ struct cuvet_lib {
 	char *cuda_major_source;    /* "soname:libcudart.so.13", "pip:nvidia/cu13", "dist-info:nvidia_cudnn_cu13",
 	                               "dpkg:libcudnn9-cuda-13", "dpkg-version:libnccl2 2.28.3-1+cuda13.0",
 	                               "toolkit-dir:/usr/local/cuda-13.0", "kb:cudnn-support.tsv 9.14.0" */
+	/* -- GPU code (wt-archdoc): read only with cuvet_probe_opts.read_gpu_code, for the copies a
+	 * program would use (default_pick, pip, conda) and the files of scan_dirs -- */
+	bool gpu_code_read;         /* the file's fatbin headers were read: gpu_code is meaningful */
+	size_t ngpu_code;           /* 0 with gpu_code_read: no GPU code at all */
+	struct cuvet_lib_gpu_code *gpu_code; /* SASS targets first, then PTX, each by SM and variant */
+	char *gpu_code_error;       /* why they could not be read, or NULL */
 };
 
 struct cuvet_toolkit {
@@ -429,6 +450,11 @@ struct cuvet_probe_opts {
 	const char *cuda_library;   /* NULL: "libcuda.so.1" */
 	bool load_libs;             /* allow dlopen of the live host's own libraries (--no-load off) */
 	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
+	/* -- wt-archdoc -- */
+	bool read_gpu_code;         /* read the fatbin headers of the libraries programs would use */
+	const char *const *scan_dirs; /* NULL-terminated directories (inside the root): every ELF file
+	                                 under them that carries GPU code becomes a library with
+	                                 found_via "scan" (needs read_gpu_code) */
 };
 
 CUVET_API void cuvet_probe_opts_init(struct cuvet_probe_opts *opts);

@@ -3,15 +3,36 @@
 
 #include "common.h"
 
+enum { OPT_SCAN = OPT_HOST_COMMON_LAST + 1 };
+
 static const struct cli_opt doctor_opts[] = {
 	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing"},
+	{"scan", 0, "DIR", OPT_SCAN, "also check the GPU code of every ELF file under DIR (inside the root; repeatable)"},
 	CLI_HOST_OPTS,
 	{0},
 };
 
+struct doctor_opts {
+	struct host_opts host;
+	const char **scan;   /* NULL-terminated --scan directories */
+	size_t nscan;
+};
+
 static int doctor_handle(int id, const char *arg, void *ctx)
 {
-	return host_opts_handle(ctx, id, arg) == 0 ? 0 : 1;
+	struct doctor_opts *d = ctx;
+	if (id == OPT_SCAN) {
+		const char **p = realloc(d->scan, (d->nscan + 2) * sizeof(*p));
+		if (!p) {
+			cli_error("doctor", "out of memory");
+			return 1;
+		}
+		d->scan = p;
+		d->scan[d->nscan++] = arg;
+		d->scan[d->nscan] = NULL;
+		return 0;
+	}
+	return host_opts_handle(&d->host, id, arg) == 0 ? 0 : 1;
 }
 
 static const char *const layers[] = {"driver", "gpu", "libraries", "environment"};
@@ -81,25 +102,40 @@ static int sev_order(const void *a, const void *b)
 
 static int doctor_run(int argc, char **argv)
 {
-	struct host_opts o;
-	host_opts_init(&o, "doctor");
+	struct doctor_opts d = {0};
+	struct host_opts *op = &d.host;
+	host_opts_init(op, "doctor");
+	/* Doctor judges the GPU code of the libraries programs would load (rules_arch.c). */
+	op->probe.read_gpu_code = true;
 	int code = EXIT_OK;
-	int first = cli_parse(&cmd_doctor, argc, argv, doctor_handle, &o, &code);
-	if (first < 0)
+	int first = cli_parse(&cmd_doctor, argc, argv, doctor_handle, &d, &code);
+	if (first < 0) {
+		free(d.scan);
 		return code;
+	}
 	if (first < argc) {
 		cli_error("doctor", "unexpected argument '%s' (see 'cuvet doctor --help')", argv[first]);
+		free(d.scan);
 		return EXIT_USAGE;
 	}
-	if ((code = host_opts_finish(&o)) != EXIT_OK)
+	if (d.scan && op->facts_file) {
+		cli_error("doctor", "--scan reads files of this host; it cannot be combined with --facts");
+		free(d.scan);
+		return EXIT_USAGE;
+	}
+	op->probe.scan_dirs = d.scan;
+	if ((code = host_opts_finish(op)) != EXIT_OK) {
+		free(d.scan);
 		return code;
+	}
 	struct cuvet_error err = {0};
-	struct cuvet_facts *f = o.facts_file ? facts_read_file(o.facts_file, &err) : cuvet_probe(&o.probe, &err);
+	struct cuvet_facts *f = op->facts_file ? facts_read_file(op->facts_file, &err) : cuvet_probe(&op->probe, &err);
 	struct cuvet_findings *fs = f ? cuvet_doctor(f, &err) : NULL;
 	if (!fs) {
 		cli_error("doctor", "%s", err.msg);
 		cuvet_facts_free(f);
-		host_opts_release(&o);
+		host_opts_release(op);
+		free(d.scan);
 		return EXIT_INPUT;
 	}
 	/* Stable: errors first, then warnings, then notes, each in rule order. */
@@ -116,8 +152,8 @@ static int doctor_run(int argc, char **argv)
 	for (size_t i = 0; i < fs->count; i++)
 		if (fs->items[i].severity == CUVET_SEV_ERROR)
 			code = EXIT_PROBLEMS;
-	if (!o.quiet) {
-		if (o.json) {
+	if (!op->quiet) {
+		if (op->json) {
 			char *s = cuvet_findings_to_json(f, fs, true, &err);
 			if (s) {
 				puts(s);
@@ -132,7 +168,8 @@ static int doctor_run(int argc, char **argv)
 	}
 	cuvet_findings_free(fs);
 	cuvet_facts_free(f);
-	host_opts_release(&o);
+	host_opts_release(op);
+	free(d.scan);
 	return cli_finish(code);
 }
 
@@ -141,7 +178,9 @@ const struct cli_command cmd_doctor = {
 	"[OPTIONS]",
 	"probe this host, diagnose it and explain each problem with its cause and fix",
 	"Prints a verdict per layer (driver, GPUs, libraries, environment) and a numbered list of\n"
-	"problems. Exit status 1 when any problem has error severity.",
+	"problems. Exit status 1 when any problem has error severity. The GPU code (fatbin targets)\n"
+	"of the libraries programs would load is checked against the visible GPUs; --scan adds\n"
+	"framework libraries and applications.",
 	doctor_opts,
 	doctor_run,
 };

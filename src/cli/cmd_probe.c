@@ -2,14 +2,22 @@
 
 #include "common.h"
 
+enum { OPT_GPU_CODE = OPT_HOST_COMMON_LAST + 1 };
+
 static const struct cli_opt probe_opts[] = {
+	{"gpu-code", 0, NULL, OPT_GPU_CODE, "also read the GPU code (fatbin targets) of the libraries programs would load"},
 	CLI_HOST_OPTS,
 	{0},
 };
 
 static int probe_handle(int id, const char *arg, void *ctx)
 {
-	return host_opts_handle(ctx, id, arg) == 0 ? 0 : 1;
+	struct host_opts *o = ctx;
+	if (id == OPT_GPU_CODE) {
+		o->probe.read_gpu_code = true;
+		return 0;
+	}
+	return host_opts_handle(o, id, arg) == 0 ? 0 : 1;
 }
 
 static int probe_run(int argc, char **argv)

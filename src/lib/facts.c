@@ -17,6 +17,8 @@ void facts_lib_release(struct cuvet_lib *l)
 	free(l->version_source);
 	free(l->found_via);
 	free(l->cuda_major_source);
+	free(l->gpu_code);
+	free(l->gpu_code_error);
 	memset(l, 0, sizeof(*l));
 }
 

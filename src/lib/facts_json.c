@@ -58,14 +58,41 @@ static json_t *gpu_json(const struct cuvet_gpu *g)
 			 "visible", g->visible, "lost", g->lost);
 }
 
+/* "gpu_code": null when the fatbins were not read, else one object per target. */
+static json_t *gpu_code_json(const struct cuvet_lib *l)
+{
+	if (!l->gpu_code_read)
+		return json_null();
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < l->ngpu_code; i++) {
+		const struct cuvet_lib_gpu_code *c = &l->gpu_code[i];
+		struct cuvet_fatbin_entry e = {.kind = c->kind, .sm = c->sm, .variant = c->variant};
+		char name[32], isa[32];
+		cuvet_fatbin_target_name(&e, name, sizeof(name));
+		snprintf(isa, sizeof(isa), "%u.%u", c->ptx_isa_major, c->ptx_isa_minor);
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "target", name, "entries", (json_int_t)c->entries,
+				      "bytes", (json_int_t)c->bytes, "uncompressed_bytes", (json_int_t)c->uncompressed_bytes);
+		if (o && c->kind == CUVET_FATBIN_PTX)
+			json_object_set_new(o, "ptx_isa", json_string(isa));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *lib_json(const struct cuvet_lib *l)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:o, s:o}", "family", jstr(l->family),
-			 "name", jstr(l->name), "path", jstr(l->path), "real_path", jstr(l->real_path),
-			 "soname", jstr(l->soname), "version", jstr(l->version), "version_source", jstr(l->version_source),
-			 "found_via", jstr(l->found_via), "default_pick", l->default_pick, "cache_pick", l->cache_pick, "stub", l->stub,
-			 "compat", l->compat, "cuda_major", jint_known(l->cuda_major, l->cuda_major > 0),
-			 "cuda_major_source", jstr(l->cuda_major_source));
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:o, s:o}", "family",
+			      jstr(l->family), "name", jstr(l->name), "path", jstr(l->path), "real_path",
+			      jstr(l->real_path), "soname", jstr(l->soname), "version", jstr(l->version),
+			      "version_source", jstr(l->version_source), "found_via", jstr(l->found_via), "default_pick",
+			      l->default_pick, "cache_pick", l->cache_pick, "stub", l->stub, "compat", l->compat,
+			      "cuda_major", jint_known(l->cuda_major, l->cuda_major > 0), "cuda_major_source",
+			      jstr(l->cuda_major_source));
+	if (o) {
+		json_object_set_new(o, "gpu_code", gpu_code_json(l));
+		json_object_set_new(o, "gpu_code_error", jstr(l->gpu_code_error));
+	}
+	return o;
 }
 
 static json_t *toolkit_json(const struct cuvet_toolkit *t)
@@ -172,6 +199,96 @@ static void parse_cc(const char *s, int *maj, int *min)
 	}
 }
 
+/* "sm_90a" / "compute_100f" -> kind, SM, variant. */
+static bool parse_target(const char *t, struct cuvet_lib_gpu_code *c)
+{
+	const char *p;
+	if (str_starts(t, "sm_")) {
+		c->kind = CUVET_FATBIN_ELF;
+		p = t + 3;
+	} else if (str_starts(t, "compute_")) {
+		c->kind = CUVET_FATBIN_PTX;
+		p = t + 8;
+	} else {
+		return false;
+	}
+	size_t n = strspn(p, "0123456789");
+	if (n == 0 || n > 4)
+		return false;
+	char num[8];
+	memcpy(num, p, n);
+	num[n] = '\0';
+	unsigned long sm;
+	if (parse_ulong(num, 10, 9999, &sm) < 0)
+		return false;
+	c->sm = (unsigned)sm;
+	if (p[n] == '\0')
+		c->variant = 0;
+	else if ((p[n] == 'a' || p[n] == 'f') && p[n + 1] == '\0')
+		c->variant = p[n];
+	else
+		return false;
+	return true;
+}
+
+static void read_gpu_code(struct jread *r, json_t *v, struct cuvet_lib *l, size_t li)
+{
+	json_t *a = json_object_get(v, "gpu_code");
+	l->gpu_code_error = rstr(r, v, "gpu_code_error", "libraries[]");
+	if (!a || json_is_null(a))
+		return;
+	if (!json_is_array(a)) {
+		if (!r->failed)
+			err_set(r->err, CUVET_E_INVALID, "facts JSON: libraries[%zu].gpu_code must be an array or null", li);
+		r->failed = true;
+		return;
+	}
+	l->gpu_code_read = true;
+	size_t n = json_array_size(a);
+	if (!n)
+		return;
+	l->gpu_code = calloc(n, sizeof(*l->gpu_code));
+	if (!l->gpu_code) {
+		if (!r->failed)
+			err_set(r->err, CUVET_E_NOMEM, "out of memory");
+		r->failed = true;
+		return;
+	}
+	size_t i;
+	json_t *x;
+	json_array_foreach(a, i, x) {
+		struct cuvet_lib_gpu_code *c = &l->gpu_code[l->ngpu_code];
+		const char *t = json_string_value(json_object_get(x, "target"));
+		if (!t || !parse_target(t, c)) {
+			if (!r->failed)
+				err_set(r->err, CUVET_E_INVALID,
+					"facts JSON: libraries[%zu].gpu_code[%zu].target must be sm_XY or compute_XY (with an "
+					"optional a or f), not %s", li, i, t ? t : "missing");
+			r->failed = true;
+			return;
+		}
+		long long e = rint_(r, x, "entries", "libraries[].gpu_code[]", 1);
+		long long b = rint_(r, x, "bytes", "libraries[].gpu_code[]", 0);
+		long long u = rint_(r, x, "uncompressed_bytes", "libraries[].gpu_code[]", 0);
+		c->entries = e > 0 ? (size_t)e : 0;
+		c->bytes = b > 0 ? (uint64_t)b : 0;
+		c->uncompressed_bytes = u > 0 ? (uint64_t)u : 0;
+		char *isa = rstr(r, x, "ptx_isa", "libraries[].gpu_code[]");
+		struct cuvet_version iv;
+		if (isa && c->kind == CUVET_FATBIN_PTX && cuvet_version_parse(isa, &iv, NULL) == 0 && iv.nparts <= 2) {
+			c->ptx_isa_major = iv.part[0];
+			c->ptx_isa_minor = iv.nparts > 1 ? iv.part[1] : 0;
+		} else if (isa && c->kind == CUVET_FATBIN_PTX) {
+			if (!r->failed)
+				err_set(r->err, CUVET_E_INVALID,
+					"facts JSON: libraries[%zu].gpu_code[%zu].ptx_isa must be MAJOR.MINOR, not %s", li, i, isa);
+			r->failed = true;
+		}
+		free(isa);
+		l->ngpu_code++;
+	}
+}
+
 struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct cuvet_error *err)
 {
 	json_error_t jerr;
@@ -269,6 +386,7 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 		long long cm = rint_(&r, v, "cuda_major", "libraries[]", 0);
 		l->cuda_major = cm > 0 && cm < 100 ? (int)cm : 0;
 		l->cuda_major_source = rstr(&r, v, "cuda_major_source", "libraries[]");
+		read_gpu_code(&r, v, l, i);
 		if (!l->family || !l->name || !l->path) {
 			if (!r.failed)
 				err_set(err, CUVET_E_INVALID, "facts JSON: libraries[%zu] needs family, name and path", i);

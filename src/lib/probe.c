@@ -121,7 +121,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	if (cuvet_ldconf_read(pc.fs, CUVET_LD_SO_CONF, &pc.conf, &cerr) < 0 && cerr.code != CUVET_E_NOTFOUND)
 		probe_note(&pc, "%s", cerr.msg);
 
-	if (probe_env(&pc, err) < 0 || probe_driver(&pc, err) < 0 || probe_libs(&pc, err) < 0 ||
+	if (probe_env(&pc, err) < 0 || probe_driver(&pc, err) < 0 || probe_libs(&pc, err) < 0 || probe_gpu_code(&pc, err) < 0 ||
 	    probe_toolkits(&pc, err) < 0 || probe_nvml_collect(&pc, err) < 0 || probe_gpus(&pc, err) < 0)
 		goto fail;
 	infer_cuda(&pc);

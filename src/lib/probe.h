@@ -38,6 +38,7 @@ int probe_nvml(struct probe_ctx *pc, struct cuvet_error *err);     /* both, one 
 int probe_gpus(struct probe_ctx *pc, struct cuvet_error *err);     /* sysfs/proc GPUs when NVML gave none; visibility */
 int probe_libs(struct probe_ctx *pc, struct cuvet_error *err);     /* library copies */
 int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err); /* /usr/local/cuda*, compat dirs */
+int probe_gpu_code(struct probe_ctx *pc, struct cuvet_error *err); /* fatbin targets (probe_gpucode.c) */
 
 /* Appends a zeroed element and returns it, or NULL when out of memory. */
 struct cuvet_lib *facts_add_lib(struct probe_ctx *pc);

@@ -6,14 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-struct rules {
-	const struct cuvet_facts *f;
-	struct cuvet_findings *out;
-	size_t cap;
-	bool oom;
-};
+#include "rules.h"
 
 static char *vfmt(const char *fmt, va_list ap)
 {
@@ -44,6 +37,12 @@ static void add(struct rules *r, const char *id, enum cuvet_severity sev, const 
 	x->summary = summary;
 	x->cause = cause;
 	x->fix = fix;
+}
+
+void rules_add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
+	       char *cause, char *fix)
+{
+	add(r, id, sev, layer, summary, cause, fix);
 }
 
 static char *fmt(const char *f, ...) CUVET_PRINTF(1, 2);
@@ -429,6 +428,7 @@ struct cuvet_findings *cuvet_doctor(const struct cuvet_facts *facts, struct cuve
 	rule_ld_library_path(&r);
 	if (!r.oom && rules_kb(facts, r.out, &r.cap) < 0)
 		r.oom = true;
+	rules_arch(&r);
 	if (r.oom) {
 		cuvet_findings_free(r.out);
 		err_set(err, CUVET_E_NOMEM, "out of memory");

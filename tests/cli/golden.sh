@@ -178,6 +178,36 @@ printf '/usr/lib/x86_64-linux-gnu/libnccl.so.2.18.5\n/usr/lib/x86_64-linux-gnu/l
 ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64-linux/lib
 check kb-library-needs-newer-driver 1 -- "$C" doctor --root "$R" --no-nvml
 check kb-cuda-majors-probed 0 -- "$C" probe --json --root "$R" --no-nvml
+# ---- GPU code: libraries built with nvcc, judged against an H200 (9.0) from sysfs -------------
+# The texts name PTX sizes and the PTX ISA version, which depend on the compiler: only nvcc 13.0.
+NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}
+if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; then
+	printf '__global__ void cuvet_k(float *x) { x[threadIdx.x] = 1.0f; }\nvoid cuvet_launch(float *x) { cuvet_k<<<1, 32>>>(x); }\n' >"$WORK/k.cu"
+	nvlib() { # PATH SONAME GENCODE...
+		local out=$1 so=$2
+		shift 2
+		mkdir -p "$(dirname "$out")"
+		"$NVCC" -shared -Xcompiler -fPIC "$@" -Xlinker -soname="$so" -o "$out" "$WORK/k.cu"
+	}
+	R=$WORK/gpucode; gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05
+	# sm_80 SASS does not run on 9.0 (SASS runs only within its major), and there is no PTX.
+	nvlib "$R/usr/lib/x86_64-linux-gnu/libcublasLt.so.12.9.1.4" libcublasLt.so.12 -gencode arch=compute_80,code=sm_80
+	ln -s libcublasLt.so.12.9.1.4 "$R/usr/lib/x86_64-linux-gnu/libcublasLt.so.12"
+	# compute_80 PTX only: the driver JIT-compiles it for 9.0.
+	nvlib "$R/opt/app/lib/libkern_ptx.so" libkern_ptx.so -gencode arch=compute_80,code=compute_80
+	# sm_90 SASS: runs as is, no finding.
+	nvlib "$R/opt/app/lib/libkern_sm90.so" libkern_sm90.so -gencode arch=compute_90,code=sm_90
+	ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+	check gpu-code-doctor 1 -- "$C" doctor --root "$R" --no-nvml
+	check gpu-code-doctor-scan 1 -- "$C" doctor --root "$R" --no-nvml --scan /opt/app
+	check gpu-code-probe 0 -- "$C" probe --json --root "$R" --no-nvml --gpu-code
+	# The same judgement from the facts file: the targets survive the JSON round trip.
+	env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml --gpu-code >"$WORK/gpucode-facts.json"
+	check gpu-code-doctor-facts 1 -- "$C" doctor --facts "$WORK/gpucode-facts.json"
+else
+	echo "skip gpu-code-*: no nvcc 13.0 at $NVCC"
+	skip=$((skip + 1))
+fi
 
 # ---- facts files: what only NVML can say -----------------------------------------------
 for f in "$HERE"/facts/*.json; do
@@ -221,6 +251,11 @@ printf '{"schema": "cuvet.facts/9"}' >"$WORK/bad-facts.json"
 check input-bad-facts 4 -- "$C" doctor --facts "$WORK/bad-facts.json"
 printf '{"schema": "cuvet.facts/1", "driver": {"kernel_version": 5}}' >"$WORK/bad-type.json"
 check input-bad-facts-type 4 -- "$C" doctor --facts "$WORK/bad-type.json"
+printf '{"schema": "cuvet.facts/1", "libraries": [{"family": "cublas", "name": "libcublasLt.so.12", "path": "/x/libcublasLt.so.12", "gpu_code": [{"target": "sm_80"}, {"target": "sm_9x"}]}]}' >"$WORK/bad-target.json"
+check input-bad-gpu-code-target 4 -- "$C" doctor --facts "$WORK/bad-target.json"
+printf '{"schema": "cuvet.facts/1", "libraries": [{"family": "cublas", "name": "libcublasLt.so.12", "path": "/x/libcublasLt.so.12", "gpu_code": [{"target": "compute_80", "ptx_isa": "eight"}]}]}' >"$WORK/bad-isa.json"
+check input-bad-gpu-code-isa 4 -- "$C" doctor --facts "$WORK/bad-isa.json"
+check usage-scan-with-facts 2 -- "$C" doctor --facts "$WORK/bad-isa.json" --scan /opt
 
 # ---- NVML through the test double, on this machine's root -------------------------------
 nvml_case() { # NAME MODE GPUS EXPECT(python expression over facts j)

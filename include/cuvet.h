@@ -307,6 +307,10 @@ struct cuvet_fatbin {
  * fails with "not an ELF file, fat binary or PTX file". */
 CUVET_API struct cuvet_fatbin *cuvet_fatbin_parse(const void *buf, size_t len, struct cuvet_error *err);
 CUVET_API void cuvet_fatbin_free(struct cuvet_fatbin *fb);
+/* Like cuvet_fatbin_parse, and also finds containers that a host ELF keeps in other loaded data
+ * sections (their section is "other sections"): libraries such as cuFFT register most of their
+ * kernels from there. Reads every such section, so it costs time on big libraries. */
+CUVET_API struct cuvet_fatbin *cuvet_fatbin_parse_deep(const void *buf, size_t len, struct cuvet_error *err);
 /* "sm_90a", "compute_100f", "lto_80" (or "kind7_80" for unknown kinds). Returns the length
  * snprintf would have written. */
 CUVET_API int cuvet_fatbin_target_name(const struct cuvet_fatbin_entry *e, char *buf, size_t len);

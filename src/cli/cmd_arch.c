@@ -10,12 +10,13 @@
 
 #include "cli.h"
 
-enum { OPT_LIST = OPT_COMMON_LAST, OPT_GPU, OPT_ALL };
+enum { OPT_LIST = OPT_COMMON_LAST, OPT_GPU, OPT_ALL, OPT_DEEP };
 
 static const struct cli_opt arch_opts[] = {
 	{"list", 'l', NULL, OPT_LIST, "one line per entry, named as cuobjdump -lelf -lptx names them"},
 	{"gpu", 'g', "CC", OPT_GPU, "can each file run on compute capability CC (9.0, 90, sm_90)? exit 1 if not"},
 	{"all", 'a', NULL, OPT_ALL, "also count __nv_relfatbin (unlinked -rdc code) when .nv_fatbin exists"},
+	{"deep", 0, NULL, OPT_DEEP, "also find fatbins kept in other data sections (cuFFT keeps its kernels there); counted separately"},
 	{"json", 0, NULL, OPT_JSON, "machine-readable output (schema cuvet.arch/1)"},
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status"},
 	{"help", 'h', NULL, OPT_HELP, "show this help"},
@@ -23,7 +24,7 @@ static const struct cli_opt arch_opts[] = {
 };
 
 struct arch_opts {
-	bool list, json, quiet, all, have_gpu;
+	bool list, json, quiet, all, deep, have_gpu;
 	int gpu_major, gpu_minor;
 };
 
@@ -76,6 +77,7 @@ static int arch_handler(int id, const char *arg, void *ctx)
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_QUIET: o->quiet = true; return 0;
 	case OPT_ALL: o->all = true; return 0;
+	case OPT_DEEP: o->deep = true; return 0;
 	case OPT_GPU:
 		if (parse_cc(arg, &o->gpu_major, &o->gpu_minor) < 0) {
 			cli_error("arch", "invalid compute capability '%s' (examples: 9.0, 90, sm_90)", arg);
@@ -109,7 +111,7 @@ static bool *select_entries(const struct cuvet_fatbin *fb, bool all)
 	for (size_t i = 0; i < fb->ncontainers; i++) {
 		const struct cuvet_fatbin_container *c = &fb->containers[i];
 		bool keep = all || !c->section || c->member >= groups || !has_exec[c->member] ||
-			    strcmp(c->section, ".nv_fatbin") == 0;
+			    strcmp(c->section, ".nv_fatbin") == 0 || strcmp(c->section, "other sections") == 0;
 		for (size_t j = c->first_entry; keep && j < c->first_entry + c->nentries && j < fb->nentries; j++)
 			sel[j] = true;
 	}
@@ -355,7 +357,15 @@ static void print_summary(const char *path, const struct cuvet_fatbin *fb, const
 			if (c->nentries && sel[c->first_entry])
 				nc++;
 		}
+		size_t deep = 0;
+		for (size_t i = 0; i < fb->ncontainers; i++) {
+			const struct cuvet_fatbin_container *c = &fb->containers[i];
+			if (c->section && strcmp(c->section, "other sections") == 0 && c->nentries && sel[c->first_entry])
+				deep++;
+		}
 		printf(" in %zu fatbin%s", nc, nc == 1 ? "" : "s");
+		if (deep)
+			printf(" (%zu of them in other sections)", deep);
 		if (fb->source == CUVET_FATBIN_SRC_ARCHIVE)
 			printf(" (archive of %zu object%s)", fb->nmembers, fb->nmembers == 1 ? "" : "s");
 	}
@@ -578,7 +588,7 @@ static int arch_run(int argc, char **argv)
 			continue;
 		}
 		struct cuvet_error err = {0};
-		struct cuvet_fatbin *fb = cuvet_fatbin_parse(data, len, &err);
+		struct cuvet_fatbin *fb = o.deep ? cuvet_fatbin_parse_deep(data, len, &err) : cuvet_fatbin_parse(data, len, &err);
 		if (data)
 			munmap((void *)(uintptr_t)data, len);
 		if (!fb) {

@@ -61,6 +61,7 @@ static uint64_t le64(const unsigned char *p)
 struct builder {
 	struct cuvet_fatbin *fb;
 	size_t cap_entries, cap_containers;
+	bool deep;                  /* also look for containers in other sections */
 };
 
 static struct cuvet_fatbin_entry *add_entry(struct builder *b, struct cuvet_error *err)
@@ -265,6 +266,55 @@ static int parse_cubin(struct builder *b, Elf *elf, const GElf_Ehdr *eh, const u
 	return 0;
 }
 
+/* Drops what a failed trial parse added (deep scan candidates that only looked like fatbins). */
+static void builder_rollback(struct builder *b, size_t ncontainers, size_t nentries)
+{
+	for (size_t i = nentries; i < b->fb->nentries; i++) {
+		free(b->fb->entries[i].identifier);
+		free(b->fb->entries[i].options);
+	}
+	b->fb->nentries = nentries;
+	b->fb->ncontainers = ncontainers;
+}
+
+/* Some libraries keep most of their kernels outside .nv_fatbin and register them themselves
+ * (cuFFT 12 holds ~24,000 containers in .ldata and one sm_75 cubin in .nv_fatbin). A deep read
+ * looks for container headers, 8-aligned, in the other loaded data sections; a candidate whose
+ * headers do not hold together is skipped, not an error. */
+static int scan_section_deep(struct builder *b, const unsigned char *p, uint64_t size, uint64_t base,
+			     struct cuvet_error *err)
+{
+	static const unsigned char magic[4] = {0x50, 0xed, 0x55, 0xba};
+	uint64_t off = 0;
+	while (off + FATBIN_CONTAINER_HDR <= size) {
+		const unsigned char *hit = memmem(p + off, size - off, magic, sizeof(magic));
+		if (!hit)
+			break;
+		off = (uint64_t)(hit - p);
+		if ((base + off) % 8 != 0 || size - off < FATBIN_CONTAINER_HDR) { /* aligned in the file */
+			off++;
+			continue;
+		}
+		uint16_t version = le16(p + off + 4);
+		uint64_t hdr = le16(p + off + 6), fat = le64(p + off + 8);
+		if (version != 1 || hdr < FATBIN_CONTAINER_HDR || hdr > size - off || fat > size - off - hdr || fat == 0) {
+			off += 8;
+			continue;
+		}
+		size_t nc = b->fb->ncontainers, ne = b->fb->nentries;
+		struct cuvet_error trial = {0};
+		if (parse_containers(b, p + off, hdr + fat, base + off, "other sections", &trial) < 0) {
+			if (trial.code == CUVET_E_NOMEM)
+				return err_set(err, CUVET_E_NOMEM, "out of memory");
+			builder_rollback(b, nc, ne);
+			off += 8;
+			continue;
+		}
+		off += hdr + fat;
+	}
+	return 0;
+}
+
 static int parse_host(struct builder *b, Elf *elf, const unsigned char *buf, size_t len, uint64_t base,
 		      struct cuvet_error *err)
 {
@@ -282,12 +332,19 @@ static int parse_host(struct builder *b, Elf *elf, const unsigned char *buf, siz
 		if (!name)
 			continue;
 		/* Static names, so containers can point at them. */
-		if (strcmp(name, ".nv_fatbin") == 0)
+		if (strcmp(name, ".nv_fatbin") == 0) {
 			section = ".nv_fatbin";
-		else if (strcmp(name, "__nv_relfatbin") == 0)
+		} else if (strcmp(name, "__nv_relfatbin") == 0) {
 			section = "__nv_relfatbin";
-		else
+		} else {
+			/* loaded data other than code and the loader's own tables */
+			if (b->deep && sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_ALLOC) &&
+			    !(sh.sh_flags & SHF_EXECINSTR) && sh.sh_size >= FATBIN_CONTAINER_HDR &&
+			    sh.sh_offset <= len && sh.sh_size <= len - sh.sh_offset &&
+			    scan_section_deep(b, buf + sh.sh_offset, sh.sh_size, base + sh.sh_offset, err) < 0)
+				return -1;
 			continue;
+		}
 		if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
 			continue;
 		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
@@ -598,10 +655,23 @@ void cuvet_fatbin_free(struct cuvet_fatbin *fb)
 	free(fb);
 }
 
+static struct cuvet_fatbin *fatbin_parse(const void *buf, size_t len, bool deep, struct cuvet_error *err);
+
 struct cuvet_fatbin *cuvet_fatbin_parse(const void *buf, size_t len, struct cuvet_error *err)
+{
+	return fatbin_parse(buf, len, false, err);
+}
+
+struct cuvet_fatbin *cuvet_fatbin_parse_deep(const void *buf, size_t len, struct cuvet_error *err)
+{
+	return fatbin_parse(buf, len, true, err);
+}
+
+static struct cuvet_fatbin *fatbin_parse(const void *buf, size_t len, bool deep, struct cuvet_error *err)
 {
 	const unsigned char *p = buf;
 	struct builder b = {0};
+	b.deep = deep;
 	if (!buf && len)
 		len = 0;
 	b.fb = calloc(1, sizeof(*b.fb));

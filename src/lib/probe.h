@@ -73,4 +73,8 @@ int cuda_major_infer(const struct cuda_major_in *in, const struct cuvet_kb *kb, 
 /* probe_driver.c, exposed for the unit tests. */
 int driver_parse_proc_version(const char *text, char **version, char **flavour);
 char *driver_version_from_name(const char *path, const char *base);
+/* probe_gpucode.c: a library whose only GPU code is a placeholder cubin of a few hundred bytes
+ * (wrappers such as cuFFTW; libraries that keep their kernels elsewhere) says nothing about
+ * the GPUs it supports. */
+bool gpu_code_is_placeholder(const struct cuvet_lib *l);
 #endif

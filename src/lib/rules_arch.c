@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe.h"
 #include "rules.h"
 
 static enum cuvet_fatbin_run code_runs_on(const struct cuvet_lib_gpu_code *c, int major, int minor)
@@ -122,6 +123,8 @@ static void check_lib_gpu(struct rules *r, const struct cuvet_kb *kb, const stru
 	const struct cuvet_facts *f = r->f;
 	const struct cuvet_gpu *g = &f->gpus[gi];
 	const struct cuvet_lib_gpu_code *jit = NULL;
+	if (gpu_code_is_placeholder(l))
+		return;
 	for (size_t i = 0; i < l->ngpu_code; i++) {
 		enum cuvet_fatbin_run run = code_runs_on(&l->gpu_code[i], g->cc_major, g->cc_minor);
 		if (run == CUVET_RUN_SASS)

@@ -96,4 +96,18 @@ check 4 'cuvet arch: app.c: not an ELF file, fat binary or PTX file
     }
   ]
 }' arch --json --gpu 7.5 libfatbin_host.so app.c
+# Fatbins outside .nv_fatbin (as cuFFT keeps its kernels in .ldata): found only with --deep.
+if command -v objcopy >/dev/null 2>&1 && objcopy --rename-section .nv_fatbin=.ldata libfatbin_host.so libdeep.so 2>/dev/null; then
+	check 0 "libdeep.so: 1 SASS, 1 PTX in 1 fatbin
+  SASS   sm_90a
+  PTX    compute_80 (ISA 9.0)
+  1 of 2 entries compressed" arch libdeep.so
+	check 0 "libdeep.so: 3 SASS, 3 PTX in 3 fatbins (2 of them in other sections)
+  SASS   sm_90a x3
+  PTX    compute_80 x3 (ISA 9.0)
+  3 of 6 entries compressed" arch --deep libdeep.so
+	rm -f libdeep.so
+else
+	echo "skip: objcopy not available for the --deep case"
+fi
 exit $fail

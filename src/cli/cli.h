@@ -53,5 +53,6 @@ extern const struct cli_command cmd_probe;
 extern const struct cli_command cmd_doctor;
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
+extern const struct cli_command cmd_why;
 
 #endif

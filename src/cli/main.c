@@ -27,6 +27,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_probe,
 	&cmd_kb,
 	&cmd_arch,
+	&cmd_why,
 	&cmd_version,
 	&cmd_help,
 };

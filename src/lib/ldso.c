@@ -541,15 +541,17 @@ static const char *eff_rpath(const struct ctx *c, size_t i)
 	return p->info.rpath;
 }
 
+/* glibc compares the cache's path with each system directory as a prefix ("/usr/lib/" also
+ * covers "/usr/lib/x86_64-linux-gnu/sub/"), so do the same. */
 static bool in_default_dir(const struct ctx *c, const char *path)
 {
-	char *d = dir_of(path);
-	bool r = false;
-	for (size_t i = 0; d && i < c->w->ndefault_dirs; i++)
-		if (strcmp(d, c->w->default_dirs[i]) == 0)
-			r = true;
-	free(d);
-	return r;
+	for (size_t i = 0; i < c->w->ndefault_dirs; i++) {
+		const char *d = c->w->default_dirs[i];
+		size_t n = strlen(d);
+		if (strncmp(path, d, n) == 0 && path[n] == '/')
+			return true;
+	}
+	return false;
 }
 
 static void search_name(struct search *s)
@@ -1121,8 +1123,22 @@ static int setup_layout(struct ctx *c, const char *interp)
 		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/lib");
 		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/usr/lib");
 	}
-	w->platform = xstrdup(c->machine == EM_X86_64_ ? "x86_64" : c->machine == EM_AARCH64_ ? "aarch64" :
-							      c->machine == EM_386_ ? "i686" : "unknown");
+	const char *plat = c->machine == EM_X86_64_ ? "x86_64" : c->machine == EM_AARCH64_ ? "aarch64" :
+			   c->machine == EM_386_ ? "i686" : "unknown";
+	/* glibc < 2.37 replaced AT_PLATFORM with "haswell" on CPUs with AVX2, BMI1/2, LZCNT, MOVBE
+	 * and POPCNT (sysdeps/x86/cpu-features.c, removed with the legacy hwcaps in 2.37); the
+	 * root's glibc version comes from the cache's generator string. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+	if (c->machine == EM_X86_64_ && c->elf_class == 2 && c->cache && c->cache->generator) {
+		const char *v = strstr(c->cache->generator, "version ");
+		struct cuvet_version gv, cut = {2, {2, 37}};
+		__builtin_cpu_init();
+		if (v && cuvet_version_parse_prefix(v + 8, &gv, NULL, NULL) == 0 && cuvet_version_cmp(&gv, &cut) < 0 &&
+		    __builtin_cpu_supports("x86-64-v3"))
+			plat = "haswell";
+	}
+#endif
+	w->platform = xstrdup(plat);
 	/* glibc-hwcaps levels of this CPU (sysdeps/x86_64/dl-hwcaps-subdirs.c), best first */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 	if (c->opts->hwcaps && c->machine == EM_X86_64_ && c->elf_class == 2) {

@@ -964,6 +964,9 @@ static void explain_missing(struct ctx *c, size_t i)
 	if (o->dlopen)
 		add_problem(c, CUVET_WHY_P_DLOPEN_MISSING, CUVET_SEV_WARNING, "dlopen-not-found", i,
 			    "%s not found (dlopen'ed by %s at run time; it will fail when that code runs)", o->name, needer);
+	else if (o->loader == CUVET_WHY_NONE)
+		add_problem(c, CUVET_WHY_P_NOT_FOUND, CUVET_SEV_ERROR, "not-found", i,
+			    "%s not found (dlopen'ed by a program without RPATH or RUNPATH)", o->name);
 	else
 		add_problem(c, CUVET_WHY_P_NOT_FOUND, CUVET_SEV_ERROR, "not-found", i, "%s not found (needed by %s)",
 			    o->name, needer);
@@ -981,11 +984,11 @@ static void explain_missing(struct ctx *c, size_t i)
 			continue;
 		char *dir = dir_of(l->path);
 		if (l->version)
-			add_problem(c, CUVET_WHY_P_ELSEWHERE, o->dlopen ? CUVET_SEV_WARNING : CUVET_SEV_ERROR,
+			add_problem(c, CUVET_WHY_P_ELSEWHERE, CUVET_SEV_WARNING,
 				    "not-searched", i, "%s not found; %s %s is in %s, which nothing here adds to the search path",
 				    o->name, fam->display, l->version, dir ? dir : l->path);
 		else
-			add_problem(c, CUVET_WHY_P_ELSEWHERE, o->dlopen ? CUVET_SEV_WARNING : CUVET_SEV_ERROR,
+			add_problem(c, CUVET_WHY_P_ELSEWHERE, CUVET_SEV_WARNING,
 				    "not-searched", i, "%s not found; a copy is in %s, which nothing here adds to the search path",
 				    o->name, dir ? dir : l->path);
 		free(dir);

@@ -8,7 +8,7 @@
  * mapped breadth first (_dl_map_object_deps), which decides who loads a library first and so
  * whose RPATH chain applies.
  *
- * Choices a static tool has to make, documented in doc/cuvet.1 as well:
+ * Choices a static tool has to make:
  * - Layout: the root is Debian multiarch when its interpreter resolves into a "<triplet>" lib
  *   directory (or /usr/lib/<triplet> exists); then the built-in directories are /lib/<triplet>,
  *   /usr/lib/<triplet>, /lib, /usr/lib and $LIB is "lib/<triplet>" (Debian's glibc patch). Otherwise

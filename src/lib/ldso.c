@@ -964,6 +964,9 @@ static void explain_missing(struct ctx *c, size_t i)
 	if (o->dlopen)
 		add_problem(c, CUVET_WHY_P_DLOPEN_MISSING, CUVET_SEV_WARNING, "dlopen-not-found", i,
 			    "%s not found (dlopen'ed by %s at run time; it will fail when that code runs)", o->name, needer);
+	else if (o->rule == CUVET_WHY_NOT_FOUND && o->nsearched && str_starts(o->searched[0], "interpreter: "))
+		add_problem(c, CUVET_WHY_P_NOT_FOUND, CUVET_SEV_ERROR, "not-found", i,
+			    "the interpreter %s (PT_INTERP of %s) does not exist: the program cannot start", o->name, needer);
 	else if (o->loader == CUVET_WHY_NONE)
 		add_problem(c, CUVET_WHY_P_NOT_FOUND, CUVET_SEV_ERROR, "not-found", i,
 			    "%s not found (dlopen'ed by a program without RPATH or RUNPATH)", o->name);
@@ -1032,7 +1035,8 @@ static void explain_copies(struct ctx *c, size_t i)
 	const char *dflt = NULL;
 	for (size_t k = 0; k < f->nlibs; k++) {
 		const struct cuvet_lib *l = &f->libs[k];
-		if (!l->soname || strcmp(l->soname, o->soname) != 0 || strcmp(l->real_path, o->real_path) == 0)
+		/* toolkit stubs are for the link editor, not an alternative at run time */
+		if (!l->soname || strcmp(l->soname, o->soname) != 0 || strcmp(l->real_path, o->real_path) == 0 || l->stub)
 			continue;
 		sbuf_addf(&b, "%s%s (%s)", n ? ", " : "", l->path, l->version ? l->version : "version unknown");
 		if (l->default_pick)
@@ -1065,7 +1069,7 @@ static void find_problems(struct ctx *c)
 	}
 	check_versions(c);
 	for (size_t i = 0; i < n && !c->oom; i++)
-		if (c->w->objects[i].path && c->w->objects[i].family && i > 0)
+		if (c->w->objects[i].path && c->w->objects[i].family && c->w->objects[i].rule != CUVET_WHY_INPUT)
 			explain_copies(c, i);
 	CUVET_UNUSED(display_of);
 }
@@ -1247,8 +1251,12 @@ static const char *native_interp(int machine, int cls)
 }
 
 /* The interpreter is mapped before any DT_NEEDED, so a DT_NEEDED of its SONAME is satisfied. */
-static int add_interp(struct ctx *c, const char *interp, size_t loader)
+static int add_interp(struct ctx *c, const char *interp, size_t loader, bool implicit)
 {
+	/* the interpreter of a program we only assume (a SONAME or a library given): when the root
+	 * has none there, the name is searched like any other */
+	if (implicit && cuvet_fs_type(c->fs, interp, true) != CUVET_FS_FILE)
+		return 0;
 	size_t k = add_object(c, interp);
 	if (k == CUVET_WHY_NONE)
 		return -1;
@@ -1386,9 +1394,10 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 			goto oom;
 		object_version(&c, i);
 		/* a library given as input: the interpreter of whatever program loads it */
-		if (!interp[0])
+		bool implicit = !interp[0];
+		if (implicit)
 			snprintf(interp, sizeof(interp), "%s", native_interp(c.machine, c.elf_class));
-		if (interp[0] && add_interp(&c, interp, i) < 0)
+		if (interp[0] && add_interp(&c, interp, i, implicit) < 0)
 			goto oom;
 		map_deps(&c, 0);
 	} else {
@@ -1396,7 +1405,7 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 		resolve(&c, target, CUVET_WHY_NONE, false);
 		if (c.w->nobjects && c.w->objects[0].rule != CUVET_WHY_NOT_FOUND) {
 			/* the interpreter of the program that dlopens it is already loaded */
-			if (add_interp(&c, interp, 0) < 0)
+			if (add_interp(&c, interp, 0, true) < 0)
 				goto oom;
 			map_deps(&c, 0);
 		}

@@ -93,6 +93,7 @@ if [ -d "$SHARED/fixtures/h200-host" ]; then
 	check h200-doctor 0 -- "$C" doctor --root "$H" --env-file "$ENVF" --no-nvml
 	"$C" probe --json --root "$H" --env-file "$ENVF" --no-nvml >"$WORK/h200-facts.json"
 	check h200-doctor-facts 0 -- "$C" doctor --facts "$WORK/h200-facts.json"
+	check h200-why-cudnn 0 -- "$C" why --root "$H" --env-file "$ENVF" --with-dlopen libcudnn.so.9 libcuda.so.1
 else
 	echo "skip h200-*: $SHARED/fixtures/h200-host not found"
 	skip=$((skip + 1))

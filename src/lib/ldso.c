@@ -946,7 +946,27 @@ static const struct cuvet_facts *get_facts(struct ctx *c)
 	po.env = c->opts->env;
 	po.use_nvml = false;
 	po.load_libs = false;
+	/* the discovery sees the LD_LIBRARY_PATH the resolution used */
+	char **env = NULL;
+	char *mine = NULL;
+	if (c->opts->ld_library_path) {
+		char *const *src = c->opts->env ? c->opts->env : environ;
+		size_t n = 0;
+		while (src[n])
+			n++;
+		env = calloc(n + 2, sizeof(char *));
+		if (env) {
+			size_t k = 0;
+			for (size_t i = 0; i < n; i++)
+				if (!str_starts(src[i], "LD_LIBRARY_PATH="))
+					env[k++] = src[i];
+			env[k] = mine = xasprintf("LD_LIBRARY_PATH=%s", c->opts->ld_library_path);
+			po.env = env;
+		}
+	}
 	c->facts = cuvet_probe(&po, NULL);
+	free(mine);
+	free(env);
 	return c->facts;
 }
 

@@ -708,7 +708,7 @@ struct cuvet_why_edge {
 	char *name;                 /* the DT_NEEDED entry (or the dlopen'ed name) */
 	size_t object;              /* index into cuvet_why.objects */
 	bool dlopen;                /* a library the requester loads with dlopen (--with-dlopen) */
-	const char *source;         /* dlopen edges: where that is documented (static text) */
+	char *source;               /* dlopen edges: the row's source and evidence (data/dlopen-deps.tsv) */
 };
 
 struct cuvet_why_object {
@@ -741,14 +741,15 @@ enum cuvet_why_problem_kind {
 	CUVET_WHY_P_SYMBOL,         /* a versioned symbol the loaded objects do not define */
 	CUVET_WHY_P_COPIES,         /* other copies exist that another environment would pick */
 	CUVET_WHY_P_STUB,           /* a toolkit stub library resolves (no real driver) */
-	CUVET_WHY_P_DLOPEN_MISSING, /* a library loaded with dlopen is not found */
+	CUVET_WHY_P_DLOPEN_MISSING, /* a library loaded with dlopen is not found (or cannot be named) */
 };
 
 struct cuvet_why_problem {
 	enum cuvet_why_problem_kind kind;
 	enum cuvet_severity severity;
 	const char *id;             /* "not-found", "not-searched", "other-major", "bad-file", "symbol-version",
-	                               "undefined-symbol", "several-copies", "stub", "dlopen-not-found" */
+	                               "undefined-symbol", "several-copies", "stub", "dlopen-not-found",
+	                               "dlopen-undetermined", "too-many-objects" */
 	size_t object;              /* the object concerned */
 	char *message;              /* one line */
 };
@@ -772,7 +773,8 @@ struct cuvet_why_opts {
 	const char *root;           /* NULL or "/" */
 	char *const *env;           /* environment (LD_LIBRARY_PATH); NULL: the process's own */
 	const char *ld_library_path;/* overrides the environment's when not NULL */
-	bool with_dlopen;           /* follow the libraries NVIDIA components dlopen */
+	bool with_dlopen;           /* follow the libraries NVIDIA components dlopen (data/dlopen-deps.tsv) */
+	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
 	bool explain;               /* look for other copies (library discovery) to explain problems */
 	bool hwcaps;                /* try glibc-hwcaps subdirectories this CPU supports */
 	size_t max_objects;         /* 0: 10000 */

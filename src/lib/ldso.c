@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kb_tables.h"
 #include "libfamily.h"
 #include "paths.h"
 #include "internal.h"
@@ -38,54 +39,6 @@ extern char **environ;
 #define EM_X86_64_ 62
 #define EM_AARCH64_ 183
 #define ET_EXEC_ 2
-
-/* ------------------------------------------------------------ dlopen table ---- */
-
-/* Libraries NVIDIA components load with dlopen rather than DT_NEEDED, so only a run shows
- * whether they resolve. The requester is matched by SONAME; the dlopen'ed name is searched from
- * the requester as dlopen does (its RUNPATH/RPATH chain, LD_LIBRARY_PATH, cache, defaults).
- * Kept in C rather than in data/ (see the report that added it): the table is small and changes
- * with new majors only. */
-struct dlopen_dep {
-	const char *requester;
-	const char *name;
-	const char *source;
-};
-
-static const struct dlopen_dep dlopen_deps[] = {
-	/* cuDNN 9: libcudnn.so.9 is a shim that dlopens its sub-libraries (cuDNN 9 API overview;
-	 * shared/kb/versions-api.md, cuDNN 9 row). */
-	{"libcudnn.so.9", "libcudnn_graph.so.9", "cuDNN 9 API overview: the shim dlopens its sub-libraries"},
-	{"libcudnn.so.9", "libcudnn_engines_precompiled.so.9", "cuDNN 9 API overview: the shim dlopens its sub-libraries"},
-	{"libcudnn.so.9", "libcudnn_engines_runtime_compiled.so.9", "cuDNN 9 API overview: the shim dlopens its sub-libraries"},
-	{"libcudnn.so.9", "libcudnn_heuristic.so.9", "cuDNN 9 API overview: the shim dlopens its sub-libraries"},
-	{"libcudnn.so.9", "libcudnn_ops.so.9", "cuDNN 9 API overview: the shim dlopens its sub-libraries"},
-	{"libcudnn.so.9", "libcudnn_cnn.so.9", "cuDNN 9 API overview: the shim dlopens its sub-libraries"},
-	{"libcudnn.so.9", "libcudnn_adv.so.9", "cuDNN 9 API overview: the shim dlopens its sub-libraries"},
-	/* cuDNN 8: the shim and its six sub-libraries (shared/kb/cudnn-support.tsv library_files;
-	 * only ops_infer verified by name there). */
-	{"libcudnn.so.8", "libcudnn_ops_infer.so.8", "cuDNN 8 support matrix: shim + sub-libraries"},
-	{"libcudnn.so.8", "libcudnn_ops_train.so.8", "cuDNN 8 support matrix: shim + sub-libraries [unverified name]"},
-	{"libcudnn.so.8", "libcudnn_cnn_infer.so.8", "cuDNN 8 support matrix: shim + sub-libraries [unverified name]"},
-	{"libcudnn.so.8", "libcudnn_cnn_train.so.8", "cuDNN 8 support matrix: shim + sub-libraries [unverified name]"},
-	{"libcudnn.so.8", "libcudnn_adv_infer.so.8", "cuDNN 8 support matrix: shim + sub-libraries [unverified name]"},
-	{"libcudnn.so.8", "libcudnn_adv_train.so.8", "cuDNN 8 support matrix: shim + sub-libraries [unverified name]"},
-	/* The CUDA runtime loads the driver API at run time; it is never DT_NEEDED (CUDA
-	 * programming guide, "CUDA runtime" initialisation; shared/formats/ldso.md §5.1). */
-	{"libcudart.so.11.0", "libcuda.so.1", "CUDA runtime: loads the driver library at initialisation"},
-	{"libcudart.so.12", "libcuda.so.1", "CUDA runtime: loads the driver library at initialisation"},
-	{"libcudart.so.13", "libcuda.so.1", "CUDA runtime: loads the driver library at initialisation"},
-	/* NVRTC loads its builtins library of the same version (NVRTC guide, "Versioning"). */
-	{"libnvrtc.so.11.2", "libnvrtc-builtins.so.11.8", "NVRTC guide: builtins are loaded at run time"},
-	{"libnvrtc.so.12", "libnvrtc-builtins.so.12", "NVRTC guide: builtins are loaded at run time"},
-	{"libnvrtc.so.13", "libnvrtc-builtins.so.13", "NVRTC guide: builtins are loaded at run time"},
-	/* TensorRT 10 loads the builder resource when building engines, and the plugin library on
-	 * demand (shared/kb/versions-api.md, TensorRT 10 row; TensorRT developer guide). */
-	{"libnvinfer.so.10", "libnvinfer_builder_resource.so.10", "TensorRT 10: builder resource loaded when building"},
-	{"libnvinfer.so.10", "libnvinfer_plugin.so.10", "TensorRT 10: plugin library loaded on demand"},
-	/* PyTorch loads torch_cuda_linalg lazily by bare name (shared/formats/ldso.md §5.3). */
-	{"libtorch_cuda.so", "libtorch_cuda_linalg.so", "PyTorch: linalg library loaded lazily by bare name"},
-};
 
 /* ------------------------------------------------------------- context ---- */
 
@@ -747,7 +700,7 @@ static void add_edge(struct ctx *c, size_t from, const char *name, size_t to, bo
 		return;
 	}
 	o->needed = e;
-	e[o->nneeded] = (struct cuvet_why_edge){xstrdup(name), to, dlopen, source};
+	e[o->nneeded] = (struct cuvet_why_edge){xstrdup(name), to, dlopen, xstrdup(source)};
 	o->nneeded++;
 }
 
@@ -772,23 +725,71 @@ static void map_deps(struct ctx *c, size_t from)
 	}
 }
 
+/* The name a dlopen-deps.tsv row loads: {MAJOR.MINOR} and {VERSION} take the requester's
+ * version. False when that version is not known well enough. */
+static bool dlopen_name(const struct cuvet_why_object *req, const char *pattern, char *out, size_t outlen)
+{
+	const char *open = strchr(pattern, '{');
+	if (!open)
+		return pathf(out, outlen, "%s", pattern);
+	const char *close = strchr(open, '}');
+	if (!close || !req->version || !req->version_source || strcmp(req->version_source, "soname") == 0)
+		return false;
+	char val[64];
+	struct cuvet_version v;
+	if (strncmp(open, "{MAJOR.MINOR}", 13) == 0) {
+		if (cuvet_version_parse_prefix(req->version, &v, NULL, NULL) < 0 || v.nparts < 2)
+			return false;
+		snprintf(val, sizeof(val), "%u.%u", v.part[0], v.part[1]);
+	} else if (strncmp(open, "{VERSION}", 9) == 0) {
+		snprintf(val, sizeof(val), "%s", req->version);
+	} else {
+		return false;
+	}
+	return pathf(out, outlen, "%.*s%s%s", (int)(open - pattern), pattern, val, close + 1);
+}
+
+/* Libraries NVIDIA components load with dlopen (data/dlopen-deps.tsv), searched from the
+ * requester as dlopen does: its RPATH chain or RUNPATH, LD_LIBRARY_PATH, cache, defaults. */
 static void map_dlopen(struct ctx *c)
 {
+	struct cuvet_kb *owned = NULL;
+	const struct cuvet_kb *kb = c->opts->kb;
+	if (!kb)
+		kb = owned = cuvet_kb_load(NULL, NULL);
+	struct cuvet_error e = {0};
+	const struct kb_table *t = kb ? kb_table(kb, KB_DLOPEN_DEPS, &e) : NULL;
+	if (!t) {
+		add_problem(c, CUVET_WHY_P_DLOPEN_MISSING, CUVET_SEV_WARNING, "dlopen-undetermined", 0,
+			    "the dlopen table cannot be read: %s", e.msg[0] ? e.msg : "out of memory");
+		cuvet_kb_free(owned);
+		return;
+	}
 	for (size_t i = 0; i < c->w->nobjects && !c->oom; i++) {
 		const char *so = c->w->objects[i].soname;
-		if (!so)
+		if (!so || c->w->objects[i].error)
 			continue;
-		for (size_t k = 0; k < CUVET_ARRAY_LEN(dlopen_deps); k++) {
-			if (strcmp(dlopen_deps[k].requester, so) != 0)
+		for (size_t r = 0; r < t->nrows && !c->oom; r++) {
+			if (strcmp(kb_cell(t, r, DL_REQUESTER), so) != 0)
 				continue;
+			char name[256];
+			if (!dlopen_name(&c->w->objects[i], kb_cell(t, r, DL_LOADS), name, sizeof(name))) {
+				add_problem(c, CUVET_WHY_P_DLOPEN_MISSING, CUVET_SEV_INFO, "dlopen-undetermined", i,
+					    "%s loads %s at run time; its own version is not known here, so that file is not checked",
+					    so, kb_cell(t, r, DL_LOADS));
+				continue;
+			}
 			size_t n0 = c->w->nobjects;
-			size_t to = resolve(c, dlopen_deps[k].name, i, true);
+			size_t to = resolve(c, name, i, true);
 			if (to == CUVET_WHY_NONE)
-				return;
-			add_edge(c, i, dlopen_deps[k].name, to, true, dlopen_deps[k].source);
+				break;
+			char *src = xasprintf("%s (%s)", kb_cell(t, r, DL_SOURCE), kb_cell(t, r, DL_EVIDENCE));
+			add_edge(c, i, name, to, true, src);
+			free(src);
 			map_deps(c, n0);
 		}
 	}
+	cuvet_kb_free(owned);
 }
 
 /* ------------------------------------------------------------- symbols ---- */
@@ -1235,8 +1236,10 @@ void cuvet_why_free(struct cuvet_why *w)
 		free(o->version_source);
 		free(o->search_dir);
 		free(o->error);
-		for (size_t k = 0; k < o->nneeded; k++)
+		for (size_t k = 0; k < o->nneeded; k++) {
 			free(o->needed[k].name);
+			free(o->needed[k].source);
+		}
 		free(o->needed);
 		for (size_t k = 0; k < o->nsearched; k++)
 			free(o->searched[k]);

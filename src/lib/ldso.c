@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "kb_tables.h"
 #include "libfamily.h"
@@ -1108,6 +1111,46 @@ static const char *triplet_of(int machine, int cls)
 	return NULL;
 }
 
+/* The x86-64 ISA level of this CPU (the psABI's x86-64-v2/v3/v4 feature sets, as glibc's
+ * dl-hwcaps-subdirs.c tests them), from cpuid; 1 (baseline) elsewhere. */
+static int cpu_isa_level(void)
+{
+#if defined(__x86_64__)
+	unsigned a, b, c1, d;
+	if (!__get_cpuid(1, &a, &b, &c1, &d))
+		return 1;
+	unsigned c81 = 0, b7 = 0;
+	if (__get_cpuid(0x80000001, &a, &b, &c81, &d) == 0)
+		c81 = 0;
+	if (__get_cpuid_max(0, NULL) >= 7) {
+		unsigned a7, c7, d7;
+		__cpuid_count(7, 0, a7, b7, c7, d7);
+	}
+	/* v2: CMPXCHG16B, LAHF/SAHF, POPCNT, SSE3, SSE4.1, SSE4.2, SSSE3 */
+	bool v2 = (c1 & bit_CMPXCHG16B) && (c81 & bit_LAHF_LM) && (c1 & bit_POPCNT) && (c1 & bit_SSE3) &&
+		  (c1 & bit_SSE4_1) && (c1 & bit_SSE4_2) && (c1 & bit_SSSE3);
+	if (!v2)
+		return 1;
+	uint64_t xcr0 = 0;
+	if (c1 & bit_OSXSAVE) {
+		unsigned lo, hi;
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xcr0 = (uint64_t)hi << 32 | lo;
+	}
+	/* v3: AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE, with the YMM state enabled */
+	bool v3 = (c1 & bit_AVX) && (b7 & bit_AVX2) && (b7 & bit_BMI) && (b7 & bit_BMI2) && (c1 & bit_F16C) &&
+		  (c1 & bit_FMA) && (c81 & bit_LZCNT) && (c1 & bit_MOVBE) && (xcr0 & 0x6) == 0x6;
+	if (!v3)
+		return 2;
+	/* v4: AVX512F, BW, CD, DQ, VL, with the opmask/ZMM state enabled */
+	bool v4 = (b7 & bit_AVX512F) && (b7 & bit_AVX512BW) && (b7 & bit_AVX512CD) && (b7 & bit_AVX512DQ) &&
+		  (b7 & bit_AVX512VL) && (xcr0 & 0xe6) == 0xe6;
+	return v4 ? 4 : 3;
+#else
+	return 1;
+#endif
+}
+
 static int push_str(char ***arr, size_t *n, const char *s)
 {
 	char **p = realloc(*arr, (*n + 1) * sizeof(char *));
@@ -1156,29 +1199,22 @@ static int setup_layout(struct ctx *c, const char *interp)
 	/* glibc < 2.37 replaced AT_PLATFORM with "haswell" on CPUs with AVX2, BMI1/2, LZCNT, MOVBE
 	 * and POPCNT (sysdeps/x86/cpu-features.c, removed with the legacy hwcaps in 2.37); the
 	 * root's glibc version comes from the cache's generator string. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 	if (c->machine == EM_X86_64_ && c->elf_class == 2 && c->cache && c->cache->generator) {
 		const char *v = strstr(c->cache->generator, "version ");
 		struct cuvet_version gv, cut = {2, {2, 37}};
-		__builtin_cpu_init();
 		if (v && cuvet_version_parse_prefix(v + 8, &gv, NULL, NULL) == 0 && cuvet_version_cmp(&gv, &cut) < 0 &&
-		    __builtin_cpu_supports("x86-64-v3"))
+		    cpu_isa_level() >= 3)
 			plat = "haswell";
 	}
-#endif
 	w->platform = xstrdup(plat);
 	/* glibc-hwcaps levels of this CPU (sysdeps/x86_64/dl-hwcaps-subdirs.c), best first */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-	if (c->opts->hwcaps && c->machine == EM_X86_64_ && c->elf_class == 2) {
-		__builtin_cpu_init();
-		if (__builtin_cpu_supports("x86-64-v4"))
-			rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v4");
-		if (__builtin_cpu_supports("x86-64-v3"))
-			rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v3");
-		if (__builtin_cpu_supports("x86-64-v2"))
-			rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v2");
-	}
-#endif
+	int level = c->opts->hwcaps && c->machine == EM_X86_64_ && c->elf_class == 2 ? cpu_isa_level() : 0;
+	if (level >= 4)
+		rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v4");
+	if (level >= 3)
+		rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v3");
+	if (level >= 2)
+		rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v2");
 	if (rc || !w->lib || !w->platform)
 		return err_set(c->err, CUVET_E_NOMEM, "out of memory");
 	/* The cache flags the loader accepts: those of its own ABI (sysdeps/.../dl-cache.h) */

@@ -17,6 +17,7 @@
 
 static char root[256];
 
+static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void run(const char *fmt, ...)
 {
 	char cmd[4096];

@@ -269,6 +269,13 @@ try:
         cv, res, rc = cuvet_view(f"{T}/t11/{p}", f"{T}/t11/new")
         expect_eq(f"{want} absent with the new copy", ([x["id"] for x in res["problems"]], rc), ([], 0))
 
+    # -- glibc-hwcaps subdirectories come first in every directory (for levels this CPU has) --
+    lib(f"{T}/t13/d/libh.so", "libh.so")
+    for lvl in ("x86-64-v2", "x86-64-v3", "x86-64-v4"):
+        lib(f"{T}/t13/d/glibc-hwcaps/{lvl}/libh.so", "libh.so")
+    prog(f"{T}/t13/p", [f"{T}/t13/d/libh.so"], ["-Wl,--enable-new-dtags", f"-Wl,-rpath,{T}/t13/d"])
+    check("glibc-hwcaps", f"{T}/t13/p")
+
     # -- hostile input: errors, not crashes ----------------------------------------------------
     os.makedirs(f"{T}/t12")
     with open(f"{T}/t12/notelf", "wb") as f:

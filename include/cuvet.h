@@ -734,7 +734,8 @@ struct cuvet_why_object {
 
 enum cuvet_why_problem_kind {
 	CUVET_WHY_P_NOT_FOUND,      /* the loader finds no copy */
-	CUVET_WHY_P_ELSEWHERE,      /* ... but a copy exists where nothing here searches */
+	CUVET_WHY_P_ELSEWHERE,      /* ... but a copy exists where nothing here searches (or only a
+	                               stale cache misses it) */
 	CUVET_WHY_P_OTHER_MAJOR,    /* ... and another major of the family is installed */
 	CUVET_WHY_P_BAD_FILE,       /* the copy found cannot be loaded */
 	CUVET_WHY_P_VERSION,        /* a needed symbol version the copy does not define */
@@ -749,7 +750,7 @@ struct cuvet_why_problem {
 	enum cuvet_severity severity;
 	const char *id;             /* "not-found", "not-searched", "other-major", "bad-file", "symbol-version",
 	                               "undefined-symbol", "several-copies", "stub", "dlopen-not-found",
-	                               "dlopen-undetermined", "too-many-objects" */
+	                               "dlopen-undetermined", "too-many-objects", "stale-cache" */
 	size_t object;              /* the object concerned */
 	char *message;              /* one line */
 };

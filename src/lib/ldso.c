@@ -82,6 +82,8 @@ struct ctx {
 	size_t ndirs, dirs_cap;
 	struct cuvet_facts *facts;
 	bool facts_tried;
+	struct cuvet_ldconf conf;   /* /etc/ld.so.conf, read when a library is missing */
+	int conf_state;             /* 0 not read, 1 read, -1 unreadable */
 	size_t main;                /* index of the executable whose RPATH ends every chain, or NONE */
 	char *main_origin;
 	struct cuvet_error *err;
@@ -997,6 +999,17 @@ static void explain_missing(struct ctx *c, size_t i)
 	else
 		add_problem(c, CUVET_WHY_P_NOT_FOUND, CUVET_SEV_ERROR, "not-found", i, "%s not found (needed by %s)",
 			    o->name, needer);
+	/* ld.so.conf lists a directory that holds it, but the cache (what the loader reads) does not
+	 * know it: ldconfig has not run since the library was installed */
+	if (!c->conf_state)
+		c->conf_state = cuvet_ldconf_read(c->fs, CUVET_LD_SO_CONF, &c->conf, NULL) == 0 ? 1 : -1;
+	for (size_t k = 0; c->conf_state > 0 && k < c->conf.count && !strchr(o->name, '/'); k++) {
+		char p[PATH_MAX];
+		if (pathf(p, sizeof(p), "%s/%s", c->conf.dirs[k], o->name) && cuvet_fs_type(c->fs, p, true) == CUVET_FS_FILE)
+			add_problem(c, CUVET_WHY_P_ELSEWHERE, CUVET_SEV_WARNING, "stale-cache", i,
+				    "%s is in %s, which %s lists, but /etc/ld.so.cache has no entry for it: run ldconfig",
+				    o->name, c->conf.dirs[k], c->conf.from[k]);
+	}
 	const char *sover;
 	const struct libfamily *fam = libfamily_match(o->name, &sover);
 	if (!fam)
@@ -1244,6 +1257,7 @@ static void ctx_release(struct ctx *c)
 	free(c->dirs);
 	cuvet_ldcache_free(c->cache);
 	cuvet_facts_free(c->facts);
+	cuvet_ldconf_release(&c->conf);
 	cuvet_fs_free(c->fs);
 	free(c->main_origin);
 }

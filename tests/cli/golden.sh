@@ -201,6 +201,10 @@ done
 ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.4/targets/x86_64-linux/lib
 check why-dlopen 0 -- "$C" why --root "$R" --with-dlopen libcudnn.so.9
 check why-no-dlopen 0 -- "$C" why --root "$R" libcudnn.so.9
+# a library installed into a directory ld.so.conf lists, after ldconfig last ran
+nlib "$R/opt/late/libcudnn.so.8" libcudnn.so.8
+printf '/usr/lib/x86_64-linux-gnu\n/usr/local/cuda-12.4/targets/x86_64-linux/lib\n/opt/late\n' >"$R/etc/ld.so.conf"
+check why-stale-cache 1 -- "$C" why --root "$R" /opt/app/bin/app
 check why-usage 2 -- "$C" why
 check why-input-missing 4 -- "$C" why --root "$R" /opt/app/bin/nothere
 printf 'not an ELF file\n' >"$R/opt/app/bin/text"

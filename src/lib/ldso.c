@@ -1053,44 +1053,108 @@ static void explain_missing(struct ctx *c, size_t i)
 	}
 }
 
-static void explain_copies(struct ctx *c, size_t i)
+/* Other copies of object I's SONAME that library discovery found: "DIR (VERSION)" per copy
+ * directory, joined; *DFLT gets the one a plain dlopen would pick. NULL when there are none. */
+static char *other_copies(struct ctx *c, size_t i, size_t *n, const char **dflt)
 {
 	const struct cuvet_why_object *o = &c->w->objects[i];
-	if (o->family && strcmp(o->family, "cuda") == 0 && strstr(o->real_path, "/stubs/"))
-		add_problem(c, CUVET_WHY_P_STUB, CUVET_SEV_ERROR, "stub", i,
-			    "%s resolves to the toolkit stub %s: programs fail with \"CUDA driver version is insufficient\" "
-			    "or error 34; the real driver library is not found first",
-			    o->name, o->path);
-	if (!o->soname)
-		return;
 	const struct cuvet_facts *f = get_facts(c);
-	if (!f)
-		return;
+	*n = 0;
+	*dflt = NULL;
+	if (!f || !o->soname)
+		return NULL;
 	struct sbuf b;
 	sbuf_init(&b);
-	size_t n = 0;
-	const char *dflt = NULL;
 	for (size_t k = 0; k < f->nlibs; k++) {
 		const struct cuvet_lib *l = &f->libs[k];
 		/* toolkit stubs are for the link editor, not an alternative at run time */
 		if (!l->soname || strcmp(l->soname, o->soname) != 0 || strcmp(l->real_path, o->real_path) == 0 || l->stub)
 			continue;
-		sbuf_addf(&b, "%s%s (%s)", n ? ", " : "", l->path, l->version ? l->version : "version unknown");
+		char *d = dir_of(l->path);
+		sbuf_addf(&b, "%s%s (%s)", *n ? ", " : "", d ? d : l->path, l->version ? l->version : "version unknown");
+		free(d);
 		if (l->default_pick)
-			dflt = l->path;
-		n++;
+			*dflt = l->path;
+		(*n)++;
 	}
-	if (n) {
-		char *list = sbuf_steal(&b);
-		add_problem(c, CUVET_WHY_P_COPIES, CUVET_SEV_WARNING, "several-copies", i,
-			    "%s resolves to %s (%s, %s); %zu other cop%s: %s%s%s%s", o->soname, o->path,
-			    o->version ? o->version : "version unknown", cuvet_why_rule_name(o->rule), n, n == 1 ? "y" : "ies",
-			    list ? list : "?", dflt ? "; a plain dlopen from a program without RPATH would pick " : "",
-			    dflt ? dflt : "", dflt ? "" : "; another LD_LIBRARY_PATH, RPATH or ld.so.cache would pick another");
-		free(list);
-	} else {
+	if (!*n) {
 		sbuf_release(&b);
+		return NULL;
 	}
+	return sbuf_steal(&b);
+}
+
+/* Stubs, and libraries with other copies on the system. Libraries of one family that resolve
+ * to the same directory and have their other copies in the same places (cuDNN's eight
+ * sub-libraries) make one problem. */
+static void explain_copies(struct ctx *c)
+{
+	size_t n = c->w->nobjects;
+	char **others = calloc(n ? n : 1, sizeof(char *));
+	char **dirs = calloc(n ? n : 1, sizeof(char *));
+	size_t *counts = calloc(n ? n : 1, sizeof(size_t));
+	const char **dflts = calloc(n ? n : 1, sizeof(char *));
+	bool *done = calloc(n ? n : 1, sizeof(bool));
+	if (!others || !dirs || !counts || !dflts || !done) {
+		c->oom = true;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cuvet_why_object *o = &c->w->objects[i];
+		if (!o->path || !o->family || o->rule == CUVET_WHY_INPUT || o->error)
+			continue;
+		if (strcmp(o->family, "cuda") == 0 && strstr(o->real_path, "/stubs/"))
+			add_problem(c, CUVET_WHY_P_STUB, CUVET_SEV_ERROR, "stub", i,
+				    "%s resolves to the toolkit stub %s: programs fail with \"CUDA driver version is "
+				    "insufficient\" or error 34; the real driver library is not found first",
+				    o->name, o->path);
+		others[i] = other_copies(c, i, &counts[i], &dflts[i]);
+		dirs[i] = dir_of(o->path);
+	}
+	for (size_t i = 0; i < n && !c->oom; i++) {
+		if (!others[i] || done[i])
+			continue;
+		const struct cuvet_why_object *o = &c->w->objects[i];
+		struct sbuf names;
+		sbuf_init(&names);
+		sbuf_add(&names, o->soname);
+		size_t group = 1;
+		for (size_t j = i + 1; j < n; j++) {
+			const struct cuvet_why_object *q = &c->w->objects[j];
+			if (!others[j] || done[j] || strcmp(q->family, o->family) != 0 || strcmp(dirs[j], dirs[i]) != 0 ||
+			    q->rule != o->rule || !q->version != !o->version || (o->version && strcmp(q->version, o->version)) ||
+			    strcmp(others[j], others[i]) != 0 || dflts[j] || dflts[i])
+				continue;
+			done[j] = true;
+			sbuf_addf(&names, ", %s", q->soname);
+			group++;
+		}
+		char *list = sbuf_steal(&names);
+		const char *ver = o->version ? o->version : "version unknown";
+		if (group == 1)
+			add_problem(c, CUVET_WHY_P_COPIES, CUVET_SEV_WARNING, "several-copies", i,
+				    "%s resolves to %s (%s, %s); other cop%s in %s%s%s%s", o->soname, o->path, ver,
+				    cuvet_why_rule_name(o->rule), counts[i] == 1 ? "y" : "ies", others[i],
+				    dflts[i] ? "; a plain dlopen from a program without RPATH would pick " : "",
+				    dflts[i] ? dflts[i] : "",
+				    dflts[i] ? "" : "; another LD_LIBRARY_PATH, RPATH or ld.so.cache would pick another");
+		else
+			add_problem(c, CUVET_WHY_P_COPIES, CUVET_SEV_WARNING, "several-copies", i,
+				    "%zu %s libraries (%s) resolve to %s (%s, %s); other copies in %s; another "
+				    "LD_LIBRARY_PATH, RPATH or ld.so.cache would pick those",
+				    group, display_of(o->soname) ? display_of(o->soname) : o->family, list ? list : "?", dirs[i], ver, cuvet_why_rule_name(o->rule), others[i]);
+		free(list);
+	}
+out:
+	for (size_t i = 0; i < n && others && dirs; i++) {
+		free(others[i]);
+		free(dirs[i]);
+	}
+	free(others);
+	free(dirs);
+	free(counts);
+	free(dflts);
+	free(done);
 }
 
 static void find_problems(struct ctx *c)
@@ -1105,10 +1169,8 @@ static void find_problems(struct ctx *c)
 				    o->path, o->error);
 	}
 	check_versions(c);
-	for (size_t i = 0; i < n && !c->oom; i++)
-		if (c->w->objects[i].path && c->w->objects[i].family && c->w->objects[i].rule != CUVET_WHY_INPUT)
-			explain_copies(c, i);
-	CUVET_UNUSED(display_of);
+	if (!c->oom)
+		explain_copies(c);
 }
 
 /* -------------------------------------------------------------- layout ---- */

@@ -88,6 +88,7 @@ struct ctx {
 	char *main_origin;
 	struct cuvet_error *err;
 	bool oom;
+	bool truncated;             /* max_objects reached */
 };
 
 const char *cuvet_why_rule_name(enum cuvet_why_rule rule)
@@ -641,10 +642,8 @@ static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 	for (size_t i = 0; i < w->nobjects; i++)
 		if (name_matches(c, i, name))
 			return i;
-	if (w->nobjects >= c->opts->max_objects) {
-		c->oom = false;
+	if (w->nobjects >= c->opts->max_objects)
 		return CUVET_WHY_NONE;
-	}
 	struct search s = {.c = c, .name = name, .req = req, .rule_from = CUVET_WHY_NONE};
 	search_name(&s);
 	if (s.done) {
@@ -719,10 +718,11 @@ static void map_deps(struct ctx *c, size_t from)
 			const char *n = c->priv[i].info.needed[k];
 			size_t to = resolve(c, n, i, c->w->objects[i].dlopen);
 			if (to == CUVET_WHY_NONE) {
-				if (!c->oom)
+				if (!c->oom && !c->truncated)
 					add_problem(c, CUVET_WHY_P_BAD_FILE, CUVET_SEV_ERROR, "too-many-objects", i,
 						    "more than %zu objects: the dependency tree is not followed further",
 						    c->opts->max_objects);
+				c->truncated = true;
 				return;
 			}
 			add_edge(c, i, n, to, false, NULL);

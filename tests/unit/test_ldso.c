@@ -141,6 +141,24 @@ static void test_soname(void **state)
 	cuvet_why_free(w);
 }
 
+static void test_max_objects(void **state)
+{
+	(void)state;
+	struct cuvet_why_opts o;
+	cuvet_why_opts_init(&o);
+	o.root = root;
+	o.explain = false;
+	o.max_objects = 4;
+	struct cuvet_error err = {0};
+	struct cuvet_why *w = cuvet_why_resolve(&o, "/bin/app", &err);
+	assert_non_null(w);
+	assert_int_equal(w->nobjects, 4);
+	assert_int_equal(w->nproblems, 1);
+	assert_string_equal(w->problems[0].id, "too-many-objects");
+	assert_string_equal(w->problems[0].message, "more than 4 objects: the dependency tree is not followed further");
+	cuvet_why_free(w);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -166,6 +184,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree),
 		cmocka_unit_test(test_soname),
+		cmocka_unit_test(test_max_objects),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

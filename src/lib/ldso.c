@@ -16,6 +16,11 @@
  * - glibc-hwcaps: <dir>/glibc-hwcaps/x86-64-v{4,3,2}/ are tried first in every directory, for the
  *   levels this CPU supports (glibc >= 2.33). The legacy tls/, haswell/, x86_64/ subdirectories
  *   that glibc < 2.37 also searches are not modelled, nor are hwcaps entries of the cache.
+ * - CPU levels come from cpuid (this machine's CPU, also for --root). $PLATFORM is "x86_64", or
+ *   "haswell" when the root's glibc (from the cache's generator string) is older than 2.37 and the
+ *   CPU is x86-64-v3, as glibc < 2.37 set it.
+ * - A DT_NEEDED of the NODEFLIB case: glibc 2.36 under LD_TRACE_LOADED_OBJECTS still lists a
+ *   cache hit in a system directory that a real run refuses; cuvet follows the real run.
  * - Relative and empty search-path elements (the process's working directory) are skipped.
  * - The input executable's $ORIGIN is the directory of its resolved path (the kernel's view); a
  *   library given as input is treated as ld.so treats a library run directly (ldd's view): $ORIGIN

@@ -807,6 +807,118 @@ CUVET_API char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, st
 /* Go's strconv.ParseBool: 1 for a true spelling, 0 for a false one, -1 otherwise. */
 CUVET_API int cuvet_parse_bool(const char *s);
 /* ---- end requirements ---- */
+/* ---- loader emulation: "cuvet why" (module ldso; src/lib/ldso.c) ---- */
+
+/* The first PT_INTERP path of an ELF image into OUT. Returns 1 when there is one, 0 when
+ * not, -1 on a malformed file. (elf.c) */
+CUVET_API int cuvet_elf_interp(const void *buf, size_t len, char *out, size_t outlen, struct cuvet_error *err);
+
+/* How the loader found an object (glibc elf/dl-load.c _dl_map_object order; shared/formats/ldso.md §2). */
+enum cuvet_why_rule {
+	CUVET_WHY_INPUT,           /* the file asked about */
+	CUVET_WHY_INTERP,          /* the program interpreter (PT_INTERP), mapped before anything else */
+	CUVET_WHY_DIRECT,          /* a name with '/', opened as given */
+	CUVET_WHY_RPATH,           /* the requester's own DT_RPATH */
+	CUVET_WHY_RPATH_PARENT,    /* the DT_RPATH of an object up the loader chain (rule_from) */
+	CUVET_WHY_LD_LIBRARY_PATH,
+	CUVET_WHY_RUNPATH,         /* the requester's own DT_RUNPATH */
+	CUVET_WHY_CACHE,           /* /etc/ld.so.cache */
+	CUVET_WHY_DEFAULT,         /* the loader's built-in directories */
+	CUVET_WHY_NOT_FOUND,
+};
+/* "input", "interpreter", "direct", "rpath", "rpath of parent", "LD_LIBRARY_PATH", "runpath",
+ * "ld.so.cache", "default path", "not found". */
+CUVET_API const char *cuvet_why_rule_name(enum cuvet_why_rule rule);
+
+#define CUVET_WHY_NONE ((size_t)-1)
+
+struct cuvet_why_edge {
+	char *name;                 /* the DT_NEEDED entry (or the dlopen'ed name) */
+	size_t object;              /* index into cuvet_why.objects */
+	bool dlopen;                /* a library the requester loads with dlopen (--with-dlopen) */
+	char *source;               /* dlopen edges: the row's source and evidence (data/dlopen-deps.tsv) */
+};
+
+struct cuvet_why_object {
+	char *name;                 /* the name it was first asked for */
+	char *path;                 /* as found (symlinks kept, as $ORIGIN sees it); NULL when not found */
+	char *real_path;            /* symlinks resolved inside the root; NULL when not found */
+	char *soname;               /* DT_SONAME, NULL if none */
+	char *family;               /* NVIDIA library family ("cudnn"), NULL for others */
+	char *version;              /* "9.14.0", NULL when nothing tells */
+	char *version_source;       /* "file-name", "dist-info:nvidia_cudnn_cu12", "soname" */
+	enum cuvet_why_rule rule;
+	size_t rule_from;           /* CUVET_WHY_RPATH_PARENT: the object whose RPATH found it */
+	char *search_dir;           /* the directory it was found in (after $ORIGIN etc.), NULL for direct */
+	size_t loader;              /* the object that caused it to be loaded; CUVET_WHY_NONE for the input */
+	size_t depth;               /* 0 for the input */
+	bool dlopen;                /* first reached through a dlopen edge */
+	char *error;                /* found but cannot be loaded (corrupt ELF ...): why; else NULL */
+	size_t nneeded;
+	struct cuvet_why_edge *needed; /* DT_NEEDED in order, then dlopen edges */
+	size_t nsearched;
+	char **searched;            /* CUVET_WHY_NOT_FOUND: "rpath: /dir", ... in the order considered */
+};
+
+enum cuvet_why_problem_kind {
+	CUVET_WHY_P_NOT_FOUND,      /* the loader finds no copy */
+	CUVET_WHY_P_ELSEWHERE,      /* ... but a copy exists where nothing here searches (or only a
+	                               stale cache misses it) */
+	CUVET_WHY_P_OTHER_MAJOR,    /* ... and another major of the family is installed */
+	CUVET_WHY_P_BAD_FILE,       /* the copy found cannot be loaded */
+	CUVET_WHY_P_VERSION,        /* a needed symbol version the copy does not define */
+	CUVET_WHY_P_SYMBOL,         /* a versioned symbol the loaded objects do not define */
+	CUVET_WHY_P_COPIES,         /* other copies exist that another environment would pick */
+	CUVET_WHY_P_STUB,           /* a toolkit stub library resolves (no real driver) */
+	CUVET_WHY_P_DLOPEN_MISSING, /* a library loaded with dlopen is not found (or cannot be named) */
+};
+
+struct cuvet_why_problem {
+	enum cuvet_why_problem_kind kind;
+	enum cuvet_severity severity;
+	const char *id;             /* "not-found", "not-searched", "other-major", "bad-file", "symbol-version",
+	                               "undefined-symbol", "several-copies", "stub", "dlopen-not-found",
+	                               "dlopen-undetermined", "too-many-objects", "stale-cache" */
+	size_t object;              /* the object concerned */
+	char *message;              /* one line */
+};
+
+struct cuvet_why {
+	char *target;               /* as asked */
+	size_t nobjects;
+	struct cuvet_why_object *objects; /* in load order (breadth first, as the loader maps them);
+	                                     objects[0] is the input */
+	size_t nproblems;
+	struct cuvet_why_problem *problems;
+	char *lib;                  /* what $LIB expands to ("lib/x86_64-linux-gnu", "lib64") */
+	char *platform;             /* what $PLATFORM expands to ("x86_64") */
+	size_t ndefault_dirs;
+	char **default_dirs;
+	size_t nhwcaps;
+	char **hwcaps;              /* glibc-hwcaps subdirectories tried, best first ("x86-64-v3") */
+};
+
+struct cuvet_why_opts {
+	const char *root;           /* NULL or "/" */
+	char *const *env;           /* environment (LD_LIBRARY_PATH); NULL: the process's own */
+	const char *ld_library_path;/* overrides the environment's when not NULL */
+	bool with_dlopen;           /* follow the libraries NVIDIA components dlopen (data/dlopen-deps.tsv) */
+	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
+	bool explain;               /* look for other copies (library discovery) to explain problems */
+	bool hwcaps;                /* try glibc-hwcaps subdirectories this CPU supports */
+	size_t max_objects;         /* 0: 10000 */
+};
+CUVET_API void cuvet_why_opts_init(struct cuvet_why_opts *opts);
+/* Resolves TARGET: a path (inside the root) to an executable or library, or a SONAME (no '/')
+ * resolved as if dlopen'ed by a program without RPATH/RUNPATH. Returns NULL (CUVET_E_NOTFOUND,
+ * CUVET_E_IO, CUVET_E_INVALID) when the input itself cannot be read; problems with its
+ * dependencies are reported in the result. Nothing is executed. */
+CUVET_API struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const char *target,
+					       struct cuvet_error *err);
+CUVET_API void cuvet_why_free(struct cuvet_why *why);
+/* Largest severity among the problems, or -1 when there are none. */
+CUVET_API int cuvet_why_worst(const struct cuvet_why *why);
+/* ---- end loader emulation ---- */
 
 /* ----------------------------------------------------------------- library ---- */
 

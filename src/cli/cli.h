@@ -54,5 +54,6 @@ extern const struct cli_command cmd_doctor;
 extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
+extern const struct cli_command cmd_why;
 
 #endif

@@ -28,6 +28,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_check,
 	&cmd_kb,
 	&cmd_arch,
+	&cmd_why,
 	&cmd_version,
 	&cmd_help,
 };

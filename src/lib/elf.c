@@ -669,3 +669,37 @@ fail:
 	cuvet_elf_symbols_release(out);
 	return -1;
 }
+
+/* --- PT_INTERP (added for "cuvet why", module ldso.c) --- */
+
+/* The interpreter named by PT_INTERP: the loader maps it before anything else, so a DT_NEEDED of
+ * its SONAME (libc.so.6 needs ld-linux-x86-64.so.2) is already satisfied by this path. */
+int cuvet_elf_interp(const void *buf, size_t len, char *out, size_t outlen, struct cuvet_error *err)
+{
+	struct elf_file f;
+	if (outlen)
+		out[0] = '\0';
+	if (elf_file_open(&f, buf, len, err) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < f.phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(f.elf, (int)i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset || ph.p_filesz == 0) {
+			rc = err_set(err, CUVET_E_INVALID, "PT_INTERP lies outside the file");
+			break;
+		}
+		const char *s = f.buf + ph.p_offset;
+		size_t n = strnlen(s, (size_t)ph.p_filesz);
+		if (n == (size_t)ph.p_filesz || n + 1 > outlen) {
+			rc = err_set(err, CUVET_E_INVALID, "PT_INTERP is not a terminated path that fits");
+			break;
+		}
+		memcpy(out, s, n + 1);
+		rc = 1;
+		break;
+	}
+	elf_file_close(&f);
+	return rc;
+}

@@ -168,6 +168,15 @@ static const struct kb_col require_cols[] = {
 };
 _Static_assert(CUVET_ARRAY_LEN(require_cols) == RI_NCOLS, "require columns");
 
+static const struct kb_col dlopen_cols[] = {
+	{"requester", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"loads", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"evidence", KB_ENUM, KB_F_REQUIRED, "observed|documented|secondary"},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"notes", KB_TEXT, 0, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(dlopen_cols) == DL_NCOLS, "dlopen columns");
+
 const struct kb_schema kb_schemas[KB_NTABLES] = {
 	[KB_GPU] = {"gpu-compute-capability.tsv", KB_COLS(gpu_cols), NULL},
 	[KB_TOOLKIT_DRIVER] = {"cuda-toolkit-driver.tsv", KB_COLS(toolkit_cols), NULL},
@@ -180,6 +189,7 @@ const struct kb_schema kb_schemas[KB_NTABLES] = {
 	[KB_NGC_TENSORRT] = {"ngc-tensorrt.tsv", KB_COLS(ngc_trt_cols), NULL},
 	[KB_NGC_OTHER] = {"ngc-pytorch-triton.tsv", KB_COLS(ngc_other_cols), NULL},
 	[KB_REQUIRE_IMAGES] = {"nvidia-require-cuda-images.tsv", KB_COLS(require_cols), NULL},
+	[KB_DLOPEN_DEPS] = {"dlopen-deps.tsv", KB_COLS(dlopen_cols), NULL},
 };
 
 const struct kb_schema *kb_schema(enum kb_table_id id)

@@ -16,6 +16,7 @@ enum kb_table_id {
 	KB_NGC_TENSORRT,
 	KB_NGC_OTHER,
 	KB_REQUIRE_IMAGES,
+	KB_DLOPEN_DEPS,
 	KB_NTABLES,
 };
 
@@ -143,6 +144,8 @@ enum {
 };
 /* nvidia-require-cuda-images.tsv */
 enum { RI_IMAGE, RI_REQUIRE, RI_NOTE, RI_SOURCE, RI_NCOLS };
+/* dlopen-deps.tsv */
+enum { DL_REQUESTER, DL_LOADS, DL_EVIDENCE, DL_SOURCE, DL_NOTES, DL_NCOLS };
 
 /* The number in "R535" (the cell is checked when parsed). */
 unsigned kb_branch_number(const char *cell);

@@ -8,68 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libfamily.h"
 #include "loader.h"
 #include "paths.h"
 #include "probe.h"
-
-struct family {
-	const char *family;
-	const char *base;   /* library base name, e.g. "libcudnn" */
-	bool prefix;        /* also matches base + "_..." (cuDNN and TensorRT sub-libraries) */
-	const char *wheel;  /* pip distribution name prefix that ships it */
-};
-
-/* SPEC §4's families. The wheel names are NVIDIA's PyPI distributions (shared/kb/versions-api.md §4). */
-static const struct family families[] = {
-	{"cuda", "libcuda", false, NULL},
-	{"nvml", "libnvidia-ml", false, NULL},
-	{"cudart", "libcudart", false, "nvidia_cuda_runtime"},
-	{"cublas", "libcublas", false, "nvidia_cublas"},
-	{"cublas", "libcublasLt", false, "nvidia_cublas"},
-	{"cudnn", "libcudnn", true, "nvidia_cudnn"},
-	{"tensorrt", "libnvinfer", true, "tensorrt"},
-	{"tensorrt", "libnvonnxparser", false, "tensorrt"},
-	{"tensorrt", "libnvparsers", false, "tensorrt"},
-	{"nccl", "libnccl", false, "nvidia_nccl"},
-	{"cufft", "libcufft", false, "nvidia_cufft"},
-	{"cufft", "libcufftw", false, "nvidia_cufft"},
-	{"curand", "libcurand", false, "nvidia_curand"},
-	{"cusparse", "libcusparse", false, "nvidia_cusparse-"},
-	{"cusparselt", "libcusparseLt", false, "nvidia_cusparselt"},
-	{"cusolver", "libcusolver", false, "nvidia_cusolver"},
-	{"cusolver", "libcusolverMg", false, "nvidia_cusolver"},
-	{"nvrtc", "libnvrtc", false, "nvidia_cuda_nvrtc"},
-	{"nvrtc", "libnvrtc-builtins", false, "nvidia_cuda_nvrtc"},
-	{"nvjitlink", "libnvJitLink", false, "nvidia_nvjitlink"},
-	{"cupti", "libcupti", false, "nvidia_cuda_cupti"},
-};
-
-/* The part of a file name before ".so", with an auditwheel hash or ".alt" variant dropped:
- * "libcudart.faf08d9a.so.13" -> "libcudart", "libnvrtc.alt.so.13" -> "libnvrtc". */
-static const struct family *match_family(const char *name, const char **sover)
-{
-	const char *so = strstr(name, ".so");
-	if (!so || (so[3] != '\0' && so[3] != '.'))
-		return NULL;
-	size_t blen = strcspn(name, ".");
-	if (blen > (size_t)(so - name))
-		blen = (size_t)(so - name);
-	/* everything after ".so" must be dotted digits */
-	const char *v = so[3] ? so + 4 : "";
-	for (const char *p = v; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || *p == '.'))
-			return NULL;
-	*sover = v;
-	for (size_t i = 0; i < CUVET_ARRAY_LEN(families); i++) {
-		const struct family *f = &families[i];
-		size_t n = strlen(f->base);
-		if (blen == n && strncmp(name, f->base, n) == 0)
-			return f;
-		if (f->prefix && blen > n && strncmp(name, f->base, n) == 0 && name[n] == '_')
-			return f;
-	}
-	return NULL;
-}
 
 /* ------------------------------------------------------------------ dpkg ---- */
 
@@ -286,58 +228,14 @@ static char *wheel_version(struct scan *s, const char *site, const char *wheel, 
 		if (cuvet_fs_list(s->pc->fs, site, &s->dist, NULL) < 0)
 			memset(&s->dist, 0, sizeof(s->dist));
 	}
-	const struct cuvet_fs_dir d = s->dist;
-	char *out = NULL;
-	for (size_t i = 0; i < d.count && !out; i++) {
-		const char *n = d.names[i];
-		if (!str_ends(n, ".dist-info") || !str_starts(n, wheel))
-			continue;
-		/* NAME-VERSION.dist-info; NAME has no '-' (wheel names use '_') */
-		size_t stem = strlen(n) - strlen(".dist-info");
-		const char *dash = memchr(n, '-', stem);
-		if (!dash)
-			continue;
-		char *v = xstrndup(dash + 1, stem - (size_t)(dash + 1 - n));
-		struct cuvet_version ver;
-		if (v && cuvet_version_parse(v, &ver, NULL) == 0) {
-			out = v;
-			*dist = xstrndup(n, (size_t)(dash - n));
-		} else {
-			free(v);
-		}
-	}
-	return out;
+	return libfamily_wheel_version(&s->dist, wheel, dist);
 }
 
-static void set_version(struct scan *s, struct cuvet_lib *l, const struct family *fam, const char *sover,
+static void set_version(struct scan *s, struct cuvet_lib *l, const struct libfamily *fam, const char *sover,
 			const char *real_name, const char *site)
 {
 	/* The real file's name carries the full version when it is longer than the SONAME's. */
-	const char *rv = NULL;
-	const char *so = strstr(real_name, ".so.");
-	if (so)
-		rv = so + 4;
-	char *name_version = NULL;
-	struct cuvet_version v;
-	if (rv && cuvet_version_parse(rv, &v, NULL) == 0) {
-		unsigned soparts = 0;
-		uint32_t sv_major = 0;
-		if (l->soname) {
-			const char *ss = strstr(l->soname, ".so.");
-			struct cuvet_version sv;
-			if (ss && cuvet_version_parse(ss + 4, &sv, NULL) == 0) {
-				soparts = sv.nparts;
-				sv_major = sv.part[0];
-			}
-		}
-		/* A file-name version counts only when it continues the SONAME's: CUPTI's
-		 * libcupti.so.2025.3.1 behind SONAME libcupti.so.13 is another numbering. The
-		 * driver's libraries (libcuda.so.580.159.04 behind libcuda.so.1) carry the driver version. */
-		bool same_scheme = soparts == 0 || sv_major == v.part[0] || strcmp(fam->family, "cuda") == 0 ||
-				   strcmp(fam->family, "nvml") == 0;
-		if (v.nparts > soparts && same_scheme)
-			name_version = xstrdup(rv);
-	}
+	char *name_version = libfamily_name_version(fam, l->soname, real_name);
 	if (site && fam->wheel) {
 		char *dist = NULL;
 		char *wv = wheel_version(s, site, fam->wheel, &dist);
@@ -393,7 +291,7 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 {
 	struct probe_ctx *pc = s->pc;
 	const char *sover = NULL;
-	const struct family *fam = match_family(name, &sover);
+	const struct libfamily *fam = libfamily_match(name, &sover);
 	if (!fam)
 		return;
 	char path[PATH_MAX], real[PATH_MAX];
@@ -478,7 +376,7 @@ static void scan_cache(struct scan *s)
 	for (size_t i = 0; c && i < c->count; i++) {
 		const struct cuvet_ldcache_entry *e = &c->entries[i];
 		const char *sover;
-		if (e->flags != flags || !match_family(e->name, &sover))
+		if (e->flags != flags || !libfamily_match(e->name, &sover))
 			continue;
 		char dir[PATH_MAX];
 		const char *slash = strrchr(e->path, '/');

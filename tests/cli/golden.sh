@@ -16,7 +16,9 @@ pass=0 fail=0 skip=0
 
 normalise() {
 	# the temporary directory, and the probe's duration in JSON
-	sed -e "s#$WORK#@WORK@#g" -e 's#"probe_seconds": [0-9.e+-]*#"probe_seconds": 0#'
+	# and $PLATFORM, which depends on this CPU ("haswell" under glibc < 2.37)
+	sed -e "s#$WORK#@WORK@#g" -e 's#"probe_seconds": [0-9.e+-]*#"probe_seconds": 0#' \
+		-e 's#"platform": "[a-z0-9_]*"#"platform": "@PLATFORM@"#'
 }
 
 # check NAME EXPECTED_EXIT -- ARGS...: compare stdout + exit with golden/NAME.out
@@ -100,6 +102,7 @@ if [ -d "$SHARED/fixtures/h200-host" ]; then
 	check check-h200-facts 0 -- "$C" check --facts "$WORK/h200-facts.json" --env 'arch>=9.0,cudnn>=9.14'
 	check check-h200-brand-unknown 3 -- "$C" check --facts "$WORK/h200-facts.json" 'brand=nvidia'
 	check check-h200-assume-pass 0 -- "$C" check --facts "$WORK/h200-facts.json" --assume-unknown=pass 'brand=nvidia'
+	check h200-why-cudnn 0 -- "$C" why --root "$H" --env-file "$ENVF" --with-dlopen libcudnn.so.9 libcuda.so.1
 else
 	echo "skip h200-*: $SHARED/fixtures/h200-host not found"
 	skip=$((skip + 1))
@@ -208,6 +211,62 @@ else
 	echo "skip gpu-code-*: no nvcc 13.0 at $NVCC"
 	skip=$((skip + 1))
 fi
+# ---- cuvet why: a hand-built root with no libc of its own (-nostdlib objects) ----------
+nlib() { # PATH SONAME [LDFLAGS...]: a shared object that needs no libc
+	local path=$1 soname=$2
+	shift 2
+	mkdir -p "$(dirname "$path")"
+	$CC -shared -fPIC -nostdlib -o "$path" -Wl,-soname,"$soname" -Wl,--no-as-needed "$WORK/empty.c" "$@"
+}
+R=$WORK/why; L=$R/usr/lib/x86_64-linux-gnu; CU=$R/usr/local/cuda-12.4/targets/x86_64-linux/lib
+SP=$R/usr/local/lib/python3.11/dist-packages; B=$WORK/why-build
+nlib "$R/lib64/ld-linux-x86-64.so.2" ld-linux-x86-64.so.2
+nlib "$L/libc.so.6" libc.so.6
+nlib "$CU/libcudart.so.12.4.127" libcudart.so.12; ln -s libcudart.so.12.4.127 "$CU/libcudart.so.12"
+nlib "$CU/libcublas.so.12.4.5.8" libcublas.so.12; ln -s libcublas.so.12.4.5.8 "$CU/libcublas.so.12"
+nlib "$SP/nvidia/cuda_runtime/lib/libcudart.so.12" libcudart.so.12
+mkdir -p "$SP/nvidia_cuda_runtime_cu12-12.1.105.dist-info" "$SP/nvidia_cudnn_cu12-8.9.7.29.dist-info"
+nlib "$SP/nvidia/cudnn/lib/libcudnn.so.8" libcudnn.so.8
+nlib "$R/opt/app/lib2/libbar.so.1" libbar.so.1
+nlib "$R/opt/app/lib/libfoo.so.1" libfoo.so.1 "$R/opt/app/lib2/libbar.so.1"
+# nvJitLink: the program is linked against 12.4 (which defines __nvJitLinkComplete_12_4), the root has 12.1
+printf 'libnvJitLink.so.12 { global: __nvJitLinkCreate_12_0; __nvJitLinkComplete_12_4; local: *; };\n' >"$WORK/jl-new.map"
+printf 'libnvJitLink.so.12 { global: __nvJitLinkCreate_12_0; local: *; };\n' >"$WORK/jl-old.map"
+printf 'int __nvJitLinkCreate_12_0(void) { return 0; }\nint __nvJitLinkComplete_12_4(void) { return 0; }\n' >"$WORK/jl-new.c"
+printf 'int __nvJitLinkCreate_12_0(void) { return 0; }\n' >"$WORK/jl-old.c"
+mkdir -p "$B"
+$CC -shared -fPIC -nostdlib -o "$B/libnvJitLink.so.12" -Wl,-soname,libnvJitLink.so.12 -Wl,--version-script="$WORK/jl-new.map" "$WORK/jl-new.c"
+$CC -shared -fPIC -nostdlib -o "$CU/libnvJitLink.so.12.1.105" -Wl,-soname,libnvJitLink.so.12 -Wl,--version-script="$WORK/jl-old.map" "$WORK/jl-old.c"
+ln -s libnvJitLink.so.12.1.105 "$CU/libnvJitLink.so.12"
+nlib "$B/libcudnn.so.8" libcudnn.so.8
+nlib "$B/libcublas.so.11" libcublas.so.11
+printf 'int __nvJitLinkComplete_12_4(void);\nint _start(void) { return __nvJitLinkComplete_12_4(); }\n' >"$WORK/app.c"
+mkdir -p "$R/opt/app/bin"
+$CC -nostdlib -fPIE -pie -o "$R/opt/app/bin/app" "$WORK/app.c" -Wl,--no-as-needed -Wl,--disable-new-dtags \
+	-Wl,-rpath,'$ORIGIN/../lib:$ORIGIN/../lib2' "$R/opt/app/lib/libfoo.so.1" "$CU/libcudart.so.12" \
+	"$B/libcudnn.so.8" "$B/libcublas.so.11" "$B/libnvJitLink.so.12" "$L/libc.so.6"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.4/targets/x86_64-linux/lib
+check why-app 1 -- "$C" why --root "$R" /opt/app/bin/app
+check why-app-json 1 -- "$C" why --json --root "$R" /opt/app/bin/app
+check why-soname 0 -- "$C" why --root "$R" libcudart.so.12
+check why-soname-llp 0 -- "$C" why --root "$R" --ld-library-path /usr/local/lib/python3.11/dist-packages/nvidia/cuda_runtime/lib libcudart.so.12
+check why-soname-missing 1 -- "$C" why --root "$R" --no-explain libnothere.so.1
+# cuDNN 9's shim and its dlopen'ed sub-libraries (one of them missing)
+nlib "$CU/libcudnn.so.9.1.0" libcudnn.so.9 -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN'; ln -s libcudnn.so.9.1.0 "$CU/libcudnn.so.9"
+for s in graph engines_precompiled engines_runtime_compiled heuristic ops cnn; do
+	nlib "$CU/libcudnn_$s.so.9.1.0" "libcudnn_$s.so.9"; ln -s "libcudnn_$s.so.9.1.0" "$CU/libcudnn_$s.so.9"
+done
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.4/targets/x86_64-linux/lib
+check why-dlopen 0 -- "$C" why --root "$R" --with-dlopen libcudnn.so.9
+check why-no-dlopen 0 -- "$C" why --root "$R" libcudnn.so.9
+# a library installed into a directory ld.so.conf lists, after ldconfig last ran
+nlib "$R/opt/late/libcudnn.so.8" libcudnn.so.8
+printf '/usr/lib/x86_64-linux-gnu\n/usr/local/cuda-12.4/targets/x86_64-linux/lib\n/opt/late\n' >"$R/etc/ld.so.conf"
+check why-stale-cache 1 -- "$C" why --root "$R" /opt/app/bin/app
+check why-usage 2 -- "$C" why
+check why-input-missing 4 -- "$C" why --root "$R" /opt/app/bin/nothere
+printf 'not an ELF file\n' >"$R/opt/app/bin/text"
+check why-input-not-elf 4 -- "$C" why --root "$R" /opt/app/bin/text
 
 # ---- facts files: what only NVML can say -----------------------------------------------
 for f in "$HERE"/facts/*.json; do

@@ -317,10 +317,11 @@ static void test_files(void **state)
 	(void)state;
 	struct cuvet_error err = {0};
 	struct cuvet_kb *kb = cuvet_kb_load(NULL, &err);
-	assert_int_equal(cuvet_kb_file_count(), 12);
+	assert_int_equal(cuvet_kb_file_count(), 13);
 	assert_string_equal(cuvet_kb_file_name(0), "gpu-compute-capability.tsv");
-	assert_string_equal(cuvet_kb_file_name(11), "DATE");
-	assert_null(cuvet_kb_file_name(12));
+	assert_string_equal(cuvet_kb_file_name(11), "dlopen-deps.tsv");
+	assert_string_equal(cuvet_kb_file_name(12), "DATE");
+	assert_null(cuvet_kb_file_name(13));
 	const char *text = NULL, *origin = NULL;
 	size_t len = 0;
 	for (size_t i = 0; i < cuvet_kb_file_count(); i++) {

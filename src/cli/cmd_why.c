@@ -1,0 +1,292 @@
+/* cuvet why FILE|SONAME...: the dependency tree as glibc's loader would resolve it, without
+ * executing anything; then the problems (missing, unsearched copies, other majors, symbol
+ * versions, several copies). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+enum { OPT_LLP = OPT_HOST_COMMON_LAST + 1, OPT_WITH_DLOPEN, OPT_NO_EXPLAIN };
+
+static const struct cli_opt why_opts[] = {
+	{"json", 0, NULL, OPT_JSON, "print JSON (cuvet.why/1) instead of text"},
+	{"root", 0, "DIR", OPT_ROOT, "resolve inside DIR (a container rootfs, a fixture) instead of /"},
+	{"env-file", 0, "FILE", OPT_ENV_FILE, "take LD_LIBRARY_PATH from FILE (KEY=VALUE lines) instead of this process"},
+	{"ld-library-path", 0, "LIST", OPT_LLP, "use LIST as LD_LIBRARY_PATH (overrides the environment)"},
+	{"with-dlopen", 0, NULL, OPT_WITH_DLOPEN, "also follow the libraries NVIDIA components load with dlopen"},
+	{"no-explain", 0, NULL, OPT_NO_EXPLAIN, "do not look for other copies to explain problems (faster)"},
+	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},
+	{"help", 'h', NULL, OPT_HELP, "show this help"},
+	{0},
+};
+
+struct why_cli {
+	struct host_opts host;
+	struct cuvet_why_opts why;
+};
+
+static int why_handle(int id, const char *arg, void *ctx)
+{
+	struct why_cli *w = ctx;
+	switch (id) {
+	case OPT_LLP: w->why.ld_library_path = arg; return 0;
+	case OPT_WITH_DLOPEN: w->why.with_dlopen = true; return 0;
+	case OPT_NO_EXPLAIN: w->why.explain = false; return 0;
+	default: return host_opts_handle(&w->host, id, arg) == 0 ? 0 : 1;
+	}
+}
+
+static void rule_text(const struct cuvet_why *w, const struct cuvet_why_object *o, char *buf, size_t len)
+{
+	if (o->rule == CUVET_WHY_RPATH_PARENT && o->rule_from != CUVET_WHY_NONE) {
+		const char *n = w->objects[o->rule_from].name;
+		const char *b = strrchr(n, '/');
+		snprintf(buf, len, "rpath of %s", b ? b + 1 : n);
+	} else {
+		snprintf(buf, len, "%s", cuvet_why_rule_name(o->rule));
+	}
+}
+
+static void print_line(FILE *out, const struct cuvet_why *w, size_t depth, const char *name, size_t idx, bool dlopen,
+		       bool listed, bool above)
+{
+	const struct cuvet_why_object *o = &w->objects[idx];
+	fprintf(out, "%*s%s", (int)(2 * depth), "", name);
+	if (o->rule == CUVET_WHY_NOT_FOUND) {
+		fprintf(out, " => not found%s\n", dlopen ? " [dlopen]" : "");
+		return;
+	}
+	if (listed) {
+		fprintf(out, " => %s (see %s)%s\n", o->path, above ? "above" : "below", dlopen ? " [dlopen]" : "");
+		return;
+	}
+	char rule[160];
+	rule_text(w, o, rule, sizeof(rule));
+	fprintf(out, " => %s [%s%s]", o->path, rule, dlopen ? ", dlopen" : "");
+	if (o->version)
+		fprintf(out, " %s", o->version);
+	if (o->error)
+		fprintf(out, " (cannot load: %s)", o->error);
+	fputc('\n', out);
+}
+
+/* Depth-first over the edges; each object's children are printed once. An explicit stack keeps
+ * very deep trees from exhausting the C stack. */
+static void print_tree(FILE *out, const struct cuvet_why *w)
+{
+	size_t n = w->nobjects;
+	bool *shown = calloc(n ? n : 1, sizeof(bool));
+	struct frame {
+		size_t obj, edge, depth;
+	} *stack = calloc(n + 1, sizeof(*stack));
+	if (!shown || !stack) {
+		free(shown);
+		free(stack);
+		fprintf(out, "(out of memory)\n");
+		return;
+	}
+	const struct cuvet_why_object *root = &w->objects[0];
+	fprintf(out, "%s", w->target);
+	if (root->rule == CUVET_WHY_INPUT)
+		fprintf(out, "%s%s\n", root->soname ? " soname " : "", root->soname ? root->soname : "");
+	else
+		print_line(out, w, 0, "", 0, false, false, false);
+	shown[0] = true;
+	/* the interpreter the kernel maps with the program */
+	for (size_t i = 1; i < n; i++)
+		if (w->objects[i].rule == CUVET_WHY_INTERP && w->objects[i].loader == 0) {
+			print_line(out, w, 1, "(interpreter)", i, false, false, false);
+			shown[i] = true;
+		}
+	size_t sp = 0;
+	stack[sp++] = (struct frame){0, 0, 1};
+	while (sp) {
+		struct frame *f = &stack[sp - 1];
+		const struct cuvet_why_object *o = &w->objects[f->obj];
+		if (f->edge >= o->nneeded) {
+			sp--;
+			continue;
+		}
+		const struct cuvet_why_edge *e = &o->needed[f->edge++];
+		const struct cuvet_why_object *t = &w->objects[e->object];
+		/* a library is expanded under the object that loaded it, and listed elsewhere */
+		bool expand = !shown[e->object] && (t->loader == f->obj || t->loader == CUVET_WHY_NONE);
+		print_line(out, w, f->depth, e->name, e->object, e->dlopen, !expand && t->rule != CUVET_WHY_NOT_FOUND,
+			   shown[e->object]);
+		if (expand && sp <= n) {
+			shown[e->object] = true;
+			stack[sp] = (struct frame){e->object, 0, f->depth + 1};
+			sp++;
+		}
+	}
+	free(shown);
+	free(stack);
+}
+
+static void print_problems(FILE *out, const struct cuvet_why *w, bool color)
+{
+	const char *red = color ? "\033[31m" : "", *yel = color ? "\033[33m" : "", *off = color ? "\033[0m" : "";
+	if (!w->nproblems) {
+		fprintf(out, "\nNo problems found.\n");
+		return;
+	}
+	fprintf(out, "\nProblems (%zu)\n", w->nproblems);
+	for (size_t i = 0; i < w->nproblems; i++) {
+		const struct cuvet_why_problem *p = &w->problems[i];
+		const char *c = p->severity == CUVET_SEV_ERROR ? red : p->severity == CUVET_SEV_WARNING ? yel : "";
+		fprintf(out, "%zu. %s%s%s [%s] %s\n", i + 1, c, cuvet_severity_name(p->severity), off, p->id, p->message);
+		const struct cuvet_why_object *o = &w->objects[p->object];
+		if ((p->kind == CUVET_WHY_P_NOT_FOUND || p->kind == CUVET_WHY_P_DLOPEN_MISSING) && o->nsearched) {
+			fprintf(out, "   paths considered, in order:\n");
+			for (size_t k = 0; k < o->nsearched; k++)
+				fprintf(out, "     %s\n", o->searched[k]);
+		}
+	}
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *why_json(const struct cuvet_why *w)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "target", json_string(w->target));
+	json_t *ld = json_object();
+	json_object_set_new(ld, "lib", jstr(w->lib));
+	json_object_set_new(ld, "platform", jstr(w->platform));
+	json_t *dd = json_array();
+	for (size_t i = 0; i < w->ndefault_dirs; i++)
+		json_array_append_new(dd, json_string(w->default_dirs[i]));
+	json_object_set_new(ld, "default_dirs", dd);
+	json_object_set_new(r, "loader", ld);
+	json_t *objs = json_array();
+	for (size_t i = 0; i < w->nobjects; i++) {
+		const struct cuvet_why_object *o = &w->objects[i];
+		json_t *j = json_object();
+		char rule[160];
+		rule_text(w, o, rule, sizeof(rule));
+		json_object_set_new(j, "name", json_string(o->name));
+		json_object_set_new(j, "path", jstr(o->path));
+		json_object_set_new(j, "real_path", jstr(o->real_path));
+		json_object_set_new(j, "soname", jstr(o->soname));
+		json_object_set_new(j, "rule", json_string(cuvet_why_rule_name(o->rule)));
+		json_object_set_new(j, "rule_text", json_string(rule));
+		json_object_set_new(j, "rule_from",
+				    o->rule_from == CUVET_WHY_NONE ? json_null() : json_integer((json_int_t)o->rule_from));
+		json_object_set_new(j, "search_dir", jstr(o->search_dir));
+		json_object_set_new(j, "loader", o->loader == CUVET_WHY_NONE ? json_null() : json_integer((json_int_t)o->loader));
+		json_object_set_new(j, "depth", json_integer((json_int_t)o->depth));
+		json_object_set_new(j, "dlopen", json_boolean(o->dlopen));
+		json_object_set_new(j, "family", jstr(o->family));
+		json_object_set_new(j, "version", jstr(o->version));
+		json_object_set_new(j, "version_source", jstr(o->version_source));
+		json_object_set_new(j, "error", jstr(o->error));
+		json_t *ne = json_array();
+		for (size_t k = 0; k < o->nneeded; k++) {
+			json_t *e = json_object();
+			json_object_set_new(e, "name", json_string(o->needed[k].name));
+			json_object_set_new(e, "object", json_integer((json_int_t)o->needed[k].object));
+			json_object_set_new(e, "dlopen", json_boolean(o->needed[k].dlopen));
+			if (o->needed[k].source)
+				json_object_set_new(e, "source", json_string(o->needed[k].source));
+			json_array_append_new(ne, e);
+		}
+		json_object_set_new(j, "needed", ne);
+		if (o->nsearched) {
+			json_t *s = json_array();
+			for (size_t k = 0; k < o->nsearched; k++)
+				json_array_append_new(s, json_string(o->searched[k]));
+			json_object_set_new(j, "searched", s);
+		}
+		json_array_append_new(objs, j);
+	}
+	json_object_set_new(r, "objects", objs);
+	json_t *ps = json_array();
+	for (size_t i = 0; i < w->nproblems; i++) {
+		const struct cuvet_why_problem *p = &w->problems[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_string(p->id));
+		json_object_set_new(j, "severity", json_string(cuvet_severity_name(p->severity)));
+		json_object_set_new(j, "object", json_integer((json_int_t)p->object));
+		json_object_set_new(j, "message", json_string(p->message));
+		json_array_append_new(ps, j);
+	}
+	json_object_set_new(r, "problems", ps);
+	return r;
+}
+
+static int why_run(int argc, char **argv)
+{
+	struct why_cli w;
+	host_opts_init(&w.host, "why");
+	cuvet_why_opts_init(&w.why);
+	int code = EXIT_OK;
+	int first = cli_parse(&cmd_why, argc, argv, why_handle, &w, &code);
+	if (first < 0)
+		return code;
+	if (first >= argc) {
+		cli_error("why", "no FILE or SONAME given (see 'cuvet why --help')");
+		return EXIT_USAGE;
+	}
+	if ((code = host_opts_finish(&w.host)) != EXIT_OK)
+		return code;
+	w.why.root = w.host.probe.root;
+	w.why.env = w.host.env;
+	json_t *results = w.host.json ? json_array() : NULL;
+	code = EXIT_OK;
+	for (int i = first; i < argc; i++) {
+		struct cuvet_error err = {0};
+		struct cuvet_why *r = cuvet_why_resolve(&w.why, argv[i], &err);
+		if (!r) {
+			cli_error("why", "%s", err.msg);
+			code = EXIT_INPUT;
+			continue;
+		}
+		if (cuvet_why_worst(r) == CUVET_SEV_ERROR && code == EXIT_OK)
+			code = EXIT_PROBLEMS;
+		if (results) {
+			json_array_append_new(results, why_json(r));
+		} else if (!w.host.quiet) {
+			if (i > first)
+				fputc('\n', stdout);
+			print_tree(stdout, r);
+			print_problems(stdout, r, cli_color(stdout));
+		}
+		cuvet_why_free(r);
+	}
+	if (results) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "schema", json_string("cuvet.why/1"));
+		json_object_set_new(doc, "results", results);
+		if (!w.host.quiet) {
+			char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			if (s) {
+				puts(s);
+				free(s);
+			} else {
+				cli_error("why", "out of memory");
+				code = EXIT_INPUT;
+			}
+		}
+		json_decref(doc);
+	}
+	host_opts_release(&w.host);
+	return cli_finish(code);
+}
+
+const struct cli_command cmd_why = {
+	"why",
+	"[OPTIONS] FILE|SONAME...",
+	"resolve shared-library dependencies as glibc's loader would, without running anything",
+	"Prints the dependency tree (each library once: the name asked for, the file the loader maps,\n"
+	"[the rule that found it] and its version when known), then the problems: libraries not found\n"
+	"(with the directories considered, in order), copies in places nothing searches, other majors,\n"
+	"symbol versions the resolved copy lacks, and libraries with several copies. A SONAME (no '/')\n"
+	"is resolved as if dlopen'ed by a program without RPATH; write ./NAME for a file here.\n"
+	"Exit status 1 when a library is missing or cannot be loaded, 4 when an input cannot be read.",
+	why_opts,
+	why_run,
+};

@@ -30,18 +30,11 @@ static int code_cmp(const void *a, const void *b)
 /* CUDA's own libraries that register their kernels themselves (cuFFT 12 keeps ~24,000 containers
  * in .ldata) or only wrap another library (cuFFTW) carry a placeholder in .nv_fatbin: one sm_75
  * cubin of under 2 KB, seen in CUDA 13.0's libcufft.so.12 and libcufftw.so.12. Such a file says
- * nothing about the GPUs it supports. */
+ * nothing about the GPUs it supports, and doctor does not judge it; reading the other sections
+ * (cuvet_fatbin_parse_deep, `cuvet arch --deep`) would show cuFFT's real targets but costs tens of
+ * milliseconds per copy, too much for every doctor run. */
 #define GPU_CODE_PLACEHOLDER_BYTES 8192u
 #define GPU_CODE_PLACEHOLDER_SM 75u
-
-static bool gpu_code_is_placeholder_fb(const struct cuvet_fatbin *fb)
-{
-	if (fb->nentries != 1)
-		return false;
-	const struct cuvet_fatbin_entry *e = &fb->entries[0];
-	uint64_t size = e->compression != CUVET_FATBIN_UNCOMPRESSED ? e->uncompressed_size : e->payload_size;
-	return e->kind == CUVET_FATBIN_ELF && e->sm == GPU_CODE_PLACEHOLDER_SM && size <= GPU_CODE_PLACEHOLDER_BYTES;
-}
 
 bool gpu_code_is_placeholder(const struct cuvet_lib *l)
 {
@@ -91,16 +84,6 @@ static int read_lib(struct probe_ctx *pc, struct cuvet_lib *l, const void *data,
 {
 	struct cuvet_error e = {0};
 	struct cuvet_fatbin *fb = cuvet_fatbin_parse(data, len, &e);
-	/* NVIDIA libraries that register their kernels themselves (cuFFT: ~24,000 containers in
-	 * .ldata) keep only a placeholder cubin of a few hundred bytes in .nv_fatbin: for those,
-	 * and only those, read the other data sections too. */
-	if (fb && gpu_code_is_placeholder_fb(fb)) {
-		struct cuvet_fatbin *deep = cuvet_fatbin_parse_deep(data, len, &e);
-		if (deep) {
-			cuvet_fatbin_free(fb);
-			fb = deep;
-		}
-	}
 	if (!fb) {
 		if (e.code == CUVET_E_NOMEM)
 			return -1;

@@ -766,6 +766,26 @@ struct cuvet_req_expr {
 	char *runtime_note;         /* why the runtime decides otherwise, or NULL */
 };
 
+/* How the driver runs one library copy, from the CUDA major it was built for (SPEC §5 rules:
+ * backward compatibility, minor-version compatibility within a major, forward compatibility only
+ * with a cuda-compat package on data-center GPUs). */
+enum cuvet_lib_run {
+	CUVET_LIB_RUN_UNKNOWN,        /* the copy's CUDA major or the driver's CUDA is unknown */
+	CUVET_LIB_RUN_NATIVE,         /* built for an older or the same CUDA */
+	CUVET_LIB_RUN_MINOR_COMPAT,   /* same major, newer minor: minor-version compatibility (SASS needed) */
+	CUVET_LIB_RUN_FORWARD_COMPAT, /* newer major: only with a cuda-compat package (data-center GPUs) */
+	CUVET_LIB_RUN_NO,             /* newer major, and forward compatibility cannot help here */
+};
+CUVET_API const char *cuvet_lib_run_name(enum cuvet_lib_run r); /* "natively", ... */
+
+struct cuvet_check_lib {
+	const char *family, *name, *path, *version; /* point into the facts given to cuvet_check_eval */
+	int cuda_major;             /* 0 unknown */
+	enum cuvet_lib_run run;
+	bool major_mismatch;        /* cuDNN/TensorRT built for another CUDA major than the cudart a plain
+	                               dlopen picks */
+};
+
 struct cuvet_check {
 	bool disabled;              /* NVIDIA_DISABLE_REQUIRE is true: the environment's requirements are not
 	                               checked (those added with cuvet_check_add still are) */
@@ -781,6 +801,13 @@ struct cuvet_check {
 	char *cuda_source;          /* "nvml", "libcuda", "kb (inferred from driver 580.159.04)" */
 	size_t nnotes;
 	char **notes;
+	/* after cuvet_check_eval: the cudart, cuBLAS, cuDNN, TensorRT and NCCL copies the facts list
+	 * (stubs and forward-compat libcuda left out), and their verdict: FAIL when one cannot run on
+	 * this driver or does not match the CUDA major of the runtime beside it. It is AND-ed into
+	 * verdict (it does not change what nvidia-container-cli decides). */
+	size_t nlibs;
+	struct cuvet_check_lib *libs;
+	enum cuvet_verdict libs_verdict;
 };
 
 struct cuvet_check_opts {

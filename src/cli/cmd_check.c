@@ -111,6 +111,55 @@ static void print_clause(FILE *out, const struct cuvet_req_clause *cl, bool colo
 		fprintf(out, "              fix: %s\n", cl->fix);
 }
 
+/* One line per (family, CUDA major, how it runs), then each copy that cannot run or does not
+ * match the runtime beside it, with what to do. */
+static void print_libraries(FILE *out, const struct cuvet_check *c, bool color)
+{
+	if (!c->nlibs)
+		return;
+	const char *off = color ? "\033[0m" : "";
+	fprintf(out, "\nLibraries: %s%s%s   (the CUDA major each copy was built for, and how this driver runs it)\n",
+		vcolor(c->libs_verdict, color), cuvet_verdict_name(c->libs_verdict), off);
+	bool *done = calloc(c->nlibs, sizeof(bool));
+	if (!done)
+		return;
+	for (size_t i = 0; i < c->nlibs; i++) {
+		if (done[i])
+			continue;
+		const struct cuvet_check_lib *a = &c->libs[i];
+		size_t n = 0;
+		for (size_t j = i; j < c->nlibs; j++) {
+			const struct cuvet_check_lib *b = &c->libs[j];
+			if (!done[j] && strcmp(a->family, b->family) == 0 && a->cuda_major == b->cuda_major && a->run == b->run) {
+				done[j] = true;
+				n++;
+			}
+		}
+		char major[16] = "CUDA ?";
+		if (a->cuda_major > 0)
+			snprintf(major, sizeof(major), "CUDA %d", a->cuda_major);
+		fprintf(out, "  %-9s %3zu cop%s  %-8s  %s\n", a->family, n, n == 1 ? "y  " : "ies", major,
+			a->run == CUVET_LIB_RUN_UNKNOWN ? "unknown (CUDA major or driver CUDA not known)" : cuvet_lib_run_name(a->run));
+	}
+	free(done);
+	for (size_t i = 0; i < c->nlibs; i++) {
+		const struct cuvet_check_lib *l = &c->libs[i];
+		if (l->run == CUVET_LIB_RUN_NO)
+			fprintf(out, "  FAIL    %s (%s) is built for CUDA %d, which this driver (CUDA %d.%d) cannot run on these "
+				     "GPUs: upgrade the driver to a branch of CUDA %d (cuvet kb cuda %d.0)\n",
+				l->name, l->path, l->cuda_major, c->cuda / 1000, (c->cuda % 1000) / 10, l->cuda_major,
+				l->cuda_major);
+		else if (l->run == CUVET_LIB_RUN_FORWARD_COMPAT)
+			fprintf(out, "  note    %s (%s) is built for CUDA %d: on this data-center GPU it runs only with the "
+				     "cuda-compat package of CUDA %d (or a newer driver)\n",
+				l->name, l->path, l->cuda_major, l->cuda_major);
+		if (l->major_mismatch)
+			fprintf(out, "  FAIL    %s (%s) is built for CUDA %d, but the cudart a program loads is of another "
+				     "CUDA major: install the %s build for the runtime's CUDA major\n",
+				l->name, l->path, l->cuda_major, l->family);
+	}
+}
+
 static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuvet_check *c, const char *where,
 		       bool color)
 {
@@ -213,6 +262,7 @@ static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuve
 		if (hidden)
 			fprintf(out, "  (%zu other group%s not needed)\n", hidden, hidden == 1 ? "" : "s");
 	}
+	print_libraries(out, c, color);
 	for (size_t i = 0; i < c->nnotes; i++)
 		fprintf(out, "\nnote: %s\n", c->notes[i]);
 	fprintf(out, "\nVerdict: %s%s%s", vcolor(c->verdict, color), cuvet_verdict_name(c->verdict), off);

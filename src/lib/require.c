@@ -272,7 +272,29 @@ void cuvet_check_free(struct cuvet_check *c)
 	free(c->disabled_by);
 	free(c->cuda_source);
 	free(c->driver);
+	free(c->libs);
 	free(c);
+}
+
+const char *cuvet_lib_run_name(enum cuvet_lib_run r)
+{
+	switch (r) {
+	case CUVET_LIB_RUN_NATIVE: return "natively";
+	case CUVET_LIB_RUN_MINOR_COMPAT: return "by minor-version compatibility";
+	case CUVET_LIB_RUN_FORWARD_COMPAT: return "only with forward compatibility";
+	case CUVET_LIB_RUN_NO: return "not at all";
+	case CUVET_LIB_RUN_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+static bool check_lib_family(const char *family)
+{
+	static const char *const fams[] = {"cudart", "cublas", "cudnn", "tensorrt", "nccl"};
+	for (size_t i = 0; family && i < CUVET_ARRAY_LEN(fams); i++)
+		if (strcmp(family, fams[i]) == 0)
+			return true;
+	return false;
 }
 
 int cuvet_check_add(struct cuvet_check *c, const char *source, const char *text, bool from_env,
@@ -1040,6 +1062,70 @@ static void runtime_note(struct cuvet_req_expr *e, const struct rt_flags *fl)
 	e->runtime_note = sbuf_steal(&b);
 }
 
+/* Beyond the requirement strings: the libraries themselves. A library built for CUDA major M runs
+ * on a driver of CUDA major D < M only through forward compatibility (cuda-compat, data-center
+ * GPUs only); for M == D with a newer minor (known for cudart, whose version is the toolkit's) by
+ * minor-version compatibility; otherwise natively. */
+static int check_libraries(struct cuvet_check *c, const struct eval_ctx *x)
+{
+	const struct cuvet_facts *f = x->f;
+	free(c->libs);
+	c->libs = NULL;
+	c->nlibs = 0;
+	c->libs_verdict = CUVET_PASS;
+	size_t n = 0;
+	for (size_t i = 0; i < f->nlibs; i++)
+		n += check_lib_family(f->libs[i].family) && !f->libs[i].stub && !f->libs[i].compat;
+	if (!n)
+		return 0;
+	c->libs = calloc(n, sizeof(*c->libs));
+	if (!c->libs)
+		return -1;
+	int rt_major = 0; /* the CUDA major of the cudart a plain dlopen picks */
+	for (size_t i = 0; i < f->nlibs; i++)
+		if (f->libs[i].family && strcmp(f->libs[i].family, "cudart") == 0 && f->libs[i].default_pick &&
+		    f->libs[i].cuda_major > 0)
+			rt_major = f->libs[i].cuda_major;
+	unsigned dmaj = x->cuda_known ? x->cuda.part[0] : 0, dmin = x->cuda_known && x->cuda.nparts > 1 ? x->cuda.part[1] : 0;
+	bool unknown = false;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (!check_lib_family(l->family) || l->stub || l->compat)
+			continue;
+		struct cuvet_check_lib *cl = &c->libs[c->nlibs++];
+		cl->family = l->family;
+		cl->name = l->name;
+		cl->path = l->path;
+		cl->version = l->version;
+		cl->cuda_major = l->cuda_major;
+		if (l->cuda_major <= 0 || !x->cuda_known) {
+			cl->run = CUVET_LIB_RUN_UNKNOWN;
+		} else if ((unsigned)l->cuda_major < dmaj) {
+			cl->run = CUVET_LIB_RUN_NATIVE;
+		} else if ((unsigned)l->cuda_major == dmaj) {
+			cl->run = CUVET_LIB_RUN_NATIVE;
+			struct cuvet_version v;
+			if (strcmp(l->family, "cudart") == 0 && l->version && cuvet_version_parse(l->version, &v, NULL) == 0 &&
+			    v.nparts > 1 && v.part[0] == dmaj && v.part[1] > dmin)
+				cl->run = CUVET_LIB_RUN_MINOR_COMPAT;
+		} else if (x->cuda_lower_bound) {
+			cl->run = CUVET_LIB_RUN_UNKNOWN; /* the driver may support more than the bound says */
+		} else {
+			cl->run = x->all_datacenter ? CUVET_LIB_RUN_FORWARD_COMPAT : CUVET_LIB_RUN_NO;
+		}
+		cl->major_mismatch = l->default_pick && rt_major > 0 && l->cuda_major > 0 && l->cuda_major != rt_major &&
+				     (strcmp(l->family, "cudnn") == 0 || strcmp(l->family, "tensorrt") == 0);
+		if (cl->run == CUVET_LIB_RUN_NO || cl->major_mismatch)
+			c->libs_verdict = CUVET_FAIL;
+		unknown |= cl->run == CUVET_LIB_RUN_UNKNOWN;
+	}
+	/* Copies of unknown CUDA major are common (a wheel without metadata) and say nothing against
+	 * the host: they do not make the verdict UNKNOWN, the listing shows them. */
+	CUVET_UNUSED(unknown);
+	c->verdict = and_v(c->verdict, c->libs_verdict);
+	return 0;
+}
+
 int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const struct cuvet_check_opts *opts,
 		     struct cuvet_error *err)
 {
@@ -1178,6 +1264,8 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const s
 		if (c->runtime == CUVET_PASS || (c->runtime == CUVET_UNKNOWN && e->runtime != CUVET_PASS))
 			c->runtime = e->runtime == CUVET_PASS ? c->runtime : e->runtime;
 	}
+	if (check_libraries(c, &x) < 0)
+		goto oom;
 	free(vis);
 	free(pg);
 	free(gv);
@@ -1225,6 +1313,19 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 		json_object_set_new(root, "cuda", json_null());
 	}
 	json_object_set_new(root, "cuda_source", jstr(c->cuda_source));
+	json_t *jl = json_array();
+	if (!jl)
+		goto oom;
+	for (size_t i = 0; i < c->nlibs; i++) {
+		const struct cuvet_check_lib *l = &c->libs[i];
+		json_array_append_new(jl, json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:b}", "family", jstr(l->family),
+						    "name", jstr(l->name), "path", jstr(l->path), "version",
+						    jstr(l->version), "cuda_major",
+						    l->cuda_major > 0 ? json_integer(l->cuda_major) : json_null(), "runs",
+						    cuvet_lib_run_name(l->run), "major_mismatch", l->major_mismatch));
+	}
+	json_object_set_new(root, "libraries", jl);
+	json_object_set_new(root, "libraries_verdict", jverdict(c->libs_verdict));
 	for (size_t ei = 0; ei < c->nexprs; ei++) {
 		const struct cuvet_req_expr *e = &c->exprs[ei];
 		json_t *je = json_object(), *groups = json_array();

@@ -284,6 +284,11 @@ check check-facts-visible 0 -- "$C" check --facts "$CF" --visible-devices GPU-66
 check check-facts-no-gpu 3 -- "$C" check --facts "$CF" --visible-devices none 'arch>=8.0'
 check check-facts-syntax-after-pass 2 -- "$C" check --facts "$CF" 'cuda>=12 foo>=1'
 check check-facts-json-invalid 2 -- "$C" check --json --facts "$CF" 'cuda=>12'
+# The libraries themselves: a CUDA 13 wheel and a cuDNN for CUDA 13 on an R535 driver (CUDA 12.2)
+# with a consumer GPU: neither can run, and cuDNN does not match the CUDA 12 cudart a program loads.
+cp "$HERE/check-facts/libs-cuda13-on-535.json" "$WORK/libs13.json"
+check check-libs-cannot-run 1 -- "$C" check --facts "$WORK/libs13.json" 'cuda>=12.0'
+check check-libs-cannot-run-json 1 -- "$C" check --json --facts "$WORK/libs13.json" 'cuda>=12.0'
 printf 'NVIDIA_REQUIRE_CUDA=cuda>=12.0,\n' >"$WORK/check-bad.env"
 check check-input-invalid-env 4 -- "$C" check --facts "$CF" --env-file "$WORK/check-bad.env"
 printf 'NVIDIA_REQUIRE_CUDA=cuda>=99\nNVIDIA_DISABLE_REQUIRE=True\n' >"$WORK/check-disabled.env"

@@ -58,8 +58,13 @@ ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs --num-processes 2 --suite unit --suite cli || status=1
 
-# One closing line for CI: every test of both builds.
-python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY' || status=1
+# The same code through clang (warnings are errors there too), unit and CLI tests.
+[ -d build-clang ] || CC=clang meson setup build-clang -Dwerror=true >/dev/null
+ninja -C build-clang
+meson test -C build-clang --print-errorlogs --num-processes 2 --suite unit --suite cli || status=1
+
+# One closing line for CI: every test of the three builds.
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json build-clang/meson-logs/testlog.json <<'PY' || status=1
 import json, sys
 passed = failed = skipped = 0
 for path in sys.argv[1:]:

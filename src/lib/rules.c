@@ -8,6 +8,7 @@
 
 #include "rules.h"
 
+static char *vfmt(const char *fmt, va_list ap) CUVET_PRINTF(1, 0);
 static char *vfmt(const char *fmt, va_list ap)
 {
 	char *s = NULL;

@@ -15,6 +15,7 @@ void cuvet_error_clear(struct cuvet_error *err)
 	}
 }
 
+static int err_vset(struct cuvet_error *err, int code, int errnum, const char *fmt, va_list ap) CUVET_PRINTF(4, 0);
 static int err_vset(struct cuvet_error *err, int code, int errnum, const char *fmt, va_list ap)
 {
 	if (!err)

@@ -344,5 +344,32 @@ nvml_case rm-mismatch rm_mismatch "" \
 nvml_case hang hang "" "d['nvml_status']==-2"
 nvml_case crash crash "" "d['nvml_status']==-3"
 
+# Several GPUs through the NVML double (issue: several GPUs): a requirement one GPU meets and the
+# other does not, then visible-device subsets by index and by UUID, as check and probe see them.
+multi_case() { # NAME EXPECTED_EXIT GPUS EXTRA_ENV -- ARGS... ; then a python check of the JSON
+	local name=$1 want=$2 gpus=$3 extra=$4 expect=$5
+	shift 6
+	local out rc
+	out=$(env -i PATH=/usr/bin:/bin CUVET_FAKE_NVML_MODE=ok CUVET_FAKE_NVML_GPUS="$gpus" $extra \
+		"$C" "$@" --json --nvml-lib "$FAKE_NVML" --timeout 2 2>"$WORK/stderr")
+	rc=$?
+	if [ "$rc" = "$want" ] && printf '%s' "$out" | python3 -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($expect) else 1)"; then
+		echo "ok   $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: exit $rc (want $want), expected $expect"
+		printf '%s\n' "$out" | head -30
+		cat "$WORK/stderr"
+		fail=$((fail + 1))
+	fi
+}
+TWO="NVIDIA H100 80GB HBM3,9.0,nvidia,81559,pci=0x2330,uuid=GPU-aaaaaaaa-0000-0000-0000-000000000000;Tesla T4,7.5,tesla,15360,pci=0x1eb8,mig=1,uuid=GPU-bbbbbbbb-0000-0000-0000-000000000000;NVIDIA H100 80GB HBM3,9.0,nvidia,81559,pci=0x2330,lost"
+multi_case multi-probe 0 "$TWO" "" "[g['compute_capability'] for g in j['gpus']]==['9.0','7.5',None] and j['gpus'][1]['mig_mode'] is True and j['gpus'][2]['lost'] is True" -- probe
+multi_case multi-check-one-fails 1 "$TWO" "" "j['verdict']=='FAIL' and j['visible_gpus']==3" -- check 'arch>=8.0'
+multi_case multi-check-subset-index 0 "$TWO" "" "j['verdict']=='PASS' and j['visible_gpus']==1" -- check --visible-devices 0 'arch>=8.0'
+multi_case multi-check-subset-uuid 1 "$TWO" "" "j['verdict']=='FAIL' and j['visible_gpus']==1" -- check --visible-devices GPU-bbbbbbbb-0000-0000-0000-000000000000 'arch>=8.0'
+multi_case multi-check-cuda-visible 0 "$TWO" "CUDA_VISIBLE_DEVICES=0" "j['verdict']=='PASS' and j['visible_gpus']==1" -- check 'arch>=8.0'
+multi_case multi-doctor-lost 1 "$TWO" "" "any(x['id']=='gpu-lost' for x in j['findings'])" -- doctor
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -790,12 +790,12 @@ int probe_nvml_start(struct probe_ctx *pc, struct cuvet_error *err)
 
 	const char *nvml_lib = opts->nvml_library;
 	if (!nvml_lib || !*nvml_lib)
-		nvml_lib = probe_getenv(pc, "CUVET_NVML_LIBRARY");
+		nvml_lib = getenv("CUVET_NVML_LIBRARY"); /* cuvet's own environment, never the probed one */
 	if (!nvml_lib || !*nvml_lib)
 		nvml_lib = NVML_DEFAULT_LIBRARY;
 	const char *cuda_lib = opts->cuda_library;
 	if (!cuda_lib || !*cuda_lib)
-		cuda_lib = probe_getenv(pc, "CUVET_CUDA_LIBRARY");
+		cuda_lib = getenv("CUVET_CUDA_LIBRARY");
 	if (!cuda_lib || !*cuda_lib)
 		cuda_lib = CUDA_DEFAULT_LIBRARY;
 	double timeout = opts->timeout > 0 ? opts->timeout : 5.0;
@@ -843,19 +843,23 @@ int probe_nvml_collect(struct probe_ctx *pc, struct cuvet_error *err)
 	size_t len = 0, cap = 0;
 	bool timed_out = false, eof = false, oversized = false, oom = false;
 	while (!eof) {
+		/* The child has worked since the fork while this process read the filesystem, which
+		 * can take longer than the deadline on a slow disk: what already sits in the pipe is
+		 * read first, and only a child that has not answered by the deadline counts as hung. */
 		double left = deadline - now_seconds();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
 		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-		int n = poll(&pfd, 1, (int)(left * 1000.0) + 1);
+		int n = poll(&pfd, 1, left > 0 ? (int)(left * 1000.0) + 1 : 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break; /* cannot happen with one valid fd; treated as an ended child */
-		if (n == 0)
-			continue; /* the deadline check above decides */
+		if (n == 0) {
+			if (left <= 0) {
+				timed_out = true;
+				break;
+			}
+			continue;
+		}
 		if (len + 4096 + 1 > cap) {
 			if (cap >= NVML_REPLY_MAX) {
 				oversized = true;

@@ -410,7 +410,8 @@ static void test_library_not_found(void **state)
 	run_release(&r);
 }
 
-/* With no library named in the options, $CUVET_NVML_LIBRARY of the probed environment. */
+/* With no library named in the options, $CUVET_NVML_LIBRARY of cuvet's own environment; the
+ * probed environment (an image's env file) must never choose what cuvet loads. */
 static void test_library_from_env(void **state)
 {
 	(void)state;
@@ -419,6 +420,8 @@ static void test_library_from_env(void **state)
 	snprintf(var, sizeof(var), "CUVET_NVML_LIBRARY=%s", fake_nvml_path());
 	set_or_unset("CUVET_FAKE_NVML_MODE", "ok");
 	unsetenv("CUVET_FAKE_NVML_GPUS");
+
+	/* named in the probed environment too: that one is ignored */
 	memset(&r, 0, sizeof(r));
 	r.env[0] = var;
 	r.opts.use_nvml = true;
@@ -429,10 +432,57 @@ static void test_library_from_env(void **state)
 	r.pc.opts = &r.opts;
 	r.pc.env = r.env;
 	r.pc.live = true;
+	setenv("CUVET_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
 	assert_int_equal(probe_nvml(&r.pc, &r.err), 0);
+	unsetenv("CUVET_NVML_LIBRARY");
+	assert_int_equal(r.facts->driver.nvml_status, 12); /* NVML_ERROR_LIBRARY_NOT_FOUND */
+	assert_int_equal(r.facts->ngpus, 0);
+	run_release(&r);
+
+	/* named in cuvet's own environment: used */
+	memset(&r, 0, sizeof(r));
+	r.opts.use_nvml = true;
+	r.opts.cuda_library = "/nonexistent/libcuda.so.1";
+	r.facts = calloc(1, sizeof(*r.facts));
+	assert_non_null(r.facts);
+	r.pc.facts = r.facts;
+	r.pc.opts = &r.opts;
+	r.pc.env = r.env;
+	r.pc.live = true;
+	setenv("CUVET_NVML_LIBRARY", fake_nvml_path(), 1);
+	assert_int_equal(probe_nvml(&r.pc, &r.err), 0);
+	unsetenv("CUVET_NVML_LIBRARY");
 	assert_int_equal(r.facts->driver.nvml_status, 0);
 	assert_int_equal(r.facts->ngpus, 1);
 	assert_string_equal(r.facts->gpus[0].name, "NVIDIA H200");
+	run_release(&r);
+}
+
+/* The parent reads the filesystem while the child asks NVML; an answer that arrived in time stays
+ * valid however long the parent took before collecting it. */
+static void test_answer_waiting_past_deadline(void **state)
+{
+	(void)state;
+	struct run r;
+	set_or_unset("CUVET_FAKE_NVML_MODE", "ok");
+	unsetenv("CUVET_FAKE_NVML_GPUS");
+	memset(&r, 0, sizeof(r));
+	r.opts.use_nvml = true;
+	r.opts.nvml_library = fake_nvml_path();
+	r.opts.cuda_library = "/nonexistent/libcuda.so.1";
+	r.opts.timeout = 0.3;
+	r.facts = calloc(1, sizeof(*r.facts));
+	assert_non_null(r.facts);
+	r.pc.facts = r.facts;
+	r.pc.opts = &r.opts;
+	r.pc.env = r.env;
+	r.pc.live = true;
+	assert_int_equal(probe_nvml_start(&r.pc, &r.err), 0);
+	struct timespec ts = {0, 600 * 1000 * 1000}; /* twice the deadline */
+	nanosleep(&ts, NULL);
+	assert_int_equal(probe_nvml_collect(&r.pc, &r.err), 0);
+	assert_int_equal(r.facts->driver.nvml_status, 0);
+	assert_int_equal(r.facts->ngpus, 1);
 	run_release(&r);
 }
 
@@ -548,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_count_error),
 		cmocka_unit_test(test_library_not_found),
 		cmocka_unit_test(test_library_from_env),
+		cmocka_unit_test(test_answer_waiting_past_deadline),
 		cmocka_unit_test(test_hang),
 		cmocka_unit_test(test_shutdown_hang),
 		cmocka_unit_test(test_crash),

@@ -164,6 +164,7 @@ struct cuvet_ldconf {
 	size_t count;
 	char **dirs;
 	char **from; /* the conf file that listed dirs[i] */
+	char *note;  /* an include that was skipped (a loop, too deep), or NULL */
 };
 CUVET_API int cuvet_ldconf_read(struct cuvet_fs *fs, const char *path, struct cuvet_ldconf *out,
 				struct cuvet_error *err);

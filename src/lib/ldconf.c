@@ -200,12 +200,21 @@ static int ldconf_include(struct ldconf_state *st, const char *file, const char 
 
 static int ldconf_parse(struct ldconf_state *st, const char *file, bool top, struct cuvet_error *err)
 {
+	/* A loop or an absurd nesting in one included file must not lose the directories every
+	 * other file lists: that include is skipped and said in the note (ldconfig itself would
+	 * recurse until it fails). */
 	for (unsigned i = 0; i < st->depth; i++)
-		if (strcmp(st->stack[i], file) == 0)
-			return err_set(err, CUVET_E_LOOP, "%s: include loop: %s includes it again", file,
-				       st->stack[st->depth - 1]);
-	if (st->depth >= LDCONF_MAX_DEPTH)
-		return err_set(err, CUVET_E_LOOP, "%s: includes nested more than %d deep", file, LDCONF_MAX_DEPTH);
+		if (strcmp(st->stack[i], file) == 0) {
+			if (!st->out->note)
+				st->out->note = xasprintf("%s: include loop: %s includes it again (skipped)", file,
+							  st->stack[st->depth - 1]);
+			return 0;
+		}
+	if (st->depth >= LDCONF_MAX_DEPTH) {
+		if (!st->out->note)
+			st->out->note = xasprintf("%s: includes nested more than %d deep (skipped)", file, LDCONF_MAX_DEPTH);
+		return 0;
+	}
 	if (++st->files > LDCONF_MAX_FILES)
 		return err_set(err, CUVET_E_RANGE, "%s: more than %d configuration files included", file,
 			       LDCONF_MAX_FILES);
@@ -279,5 +288,6 @@ void cuvet_ldconf_release(struct cuvet_ldconf *conf)
 		free(conf->dirs[i]); /* also holds from[i] */
 	free(conf->dirs);
 	free(conf->from);
+	free(conf->note);
 	memset(conf, 0, sizeof(*conf));
 }

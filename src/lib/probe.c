@@ -120,6 +120,8 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	struct cuvet_error cerr = {0};
 	if (cuvet_ldconf_read(pc.fs, CUVET_LD_SO_CONF, &pc.conf, &cerr) < 0 && cerr.code != CUVET_E_NOTFOUND)
 		probe_note(&pc, "%s", cerr.msg);
+	else if (pc.conf.note)
+		probe_note(&pc, "%s", pc.conf.note);
 
 	if (probe_env(&pc, err) < 0 || probe_driver(&pc, err) < 0 || probe_libs(&pc, err) < 0 || probe_gpu_code(&pc, err) < 0 ||
 	    probe_toolkits(&pc, err) < 0 || probe_nvml_collect(&pc, err) < 0 || probe_gpus(&pc, err) < 0)

@@ -311,6 +311,36 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 		goto out;
 	}
+	/* Containers of the wrong type are an input error, not "no GPUs" or made-up ones. */
+	static const struct {
+		const char *key;
+		bool array;
+	} shapes[] = {{"host", false}, {"driver", false}, {"gpus", true}, {"libraries", true},
+		      {"toolkits", true}, {"environment", false}, {"notes", true}};
+	for (size_t k = 0; k < CUVET_ARRAY_LEN(shapes); k++) {
+		json_t *m = json_object_get(root, shapes[k].key);
+		if (!m || json_is_null(m))
+			continue;
+		if (shapes[k].array ? !json_is_array(m) : !json_is_object(m)) {
+			err_set(err, CUVET_E_INVALID, "facts JSON: \"%s\" must be %s", shapes[k].key,
+				shapes[k].array ? "an array" : "an object");
+			cuvet_facts_free(f);
+			f = NULL;
+			goto out;
+		}
+		if (shapes[k].array && strcmp(shapes[k].key, "notes") != 0) {
+			size_t idx;
+			json_t *el;
+			json_array_foreach(m, idx, el) {
+				if (!json_is_object(el)) {
+					err_set(err, CUVET_E_INVALID, "facts JSON: %s[%zu] must be an object", shapes[k].key, idx);
+					cuvet_facts_free(f);
+					f = NULL;
+					goto out;
+				}
+			}
+		}
+	}
 	f->root = rstr(&r, root, "root", "facts");
 	json_t *host = json_object_get(root, "host");
 	f->hostname = rstr(&r, host, "hostname", "host");

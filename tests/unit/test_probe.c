@@ -155,6 +155,9 @@ static void test_json_rejects(void **state)
 		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": [{\"family\": \"cudnn\"}]}",
 		 "facts JSON: libraries[0] needs family, name and path"},
 		{"{\"schema\": \"cuvet.facts/1\", \"schema\": \"cuvet.facts/1\"}", NULL},
+		{"{\"schema\": \"cuvet.facts/1\", \"gpus\": [1, 2]}", "facts JSON: gpus[0] must be an object"},
+		{"{\"schema\": \"cuvet.facts/1\", \"libraries\": \"x\"}", "facts JSON: \"libraries\" must be an array"},
+		{"{\"schema\": \"cuvet.facts/1\", \"driver\": []}", "facts JSON: \"driver\" must be an object"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cuvet_error err = {0};

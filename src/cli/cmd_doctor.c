@@ -38,12 +38,16 @@ static int doctor_handle(int id, const char *arg, void *ctx)
 static const char *const layers[] = {"driver", "gpu", "libraries", "environment"};
 static const char *const layer_titles[] = {"Driver", "GPUs", "Libraries", "Environment"};
 
-static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuvet_findings *fs, bool color)
+static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuvet_findings *fs, const char *facts_file,
+		       bool color)
 {
 	const char *red = color ? "\033[31m" : "", *yel = color ? "\033[33m" : "", *grn = color ? "\033[32m" : "",
 		   *off = color ? "\033[0m" : "";
 	const struct cuvet_driver *d = &f->driver;
-	fprintf(out, "cuvet doctor — %s\n\n", f->root && strcmp(f->root, "/") ? f->root : "this host");
+	if (facts_file)
+		fprintf(out, "cuvet doctor — facts %s (root %s)\n\n", facts_file, f->root ? f->root : "unknown");
+	else
+		fprintf(out, "cuvet doctor — %s\n\n", f->root && strcmp(f->root, "/") ? f->root : "this host");
 	for (size_t li = 0; li < sizeof(layers) / sizeof(layers[0]); li++) {
 		int worst = -1;
 		for (size_t i = 0; i < fs->count; i++)
@@ -163,7 +167,7 @@ static int doctor_run(int argc, char **argv)
 				code = EXIT_INPUT;
 			}
 		} else {
-			print_text(stdout, f, fs, cli_color(stdout));
+			print_text(stdout, f, fs, op->facts_file, cli_color(stdout));
 		}
 	}
 	cuvet_findings_free(fs);

@@ -27,11 +27,11 @@ int host_opts_handle(struct host_opts *o, int id, const char *arg)
 	switch (id) {
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_QUIET: o->quiet = true; return 0;
-	case OPT_ROOT: o->probe.root = arg; return 0;
+	case OPT_ROOT: o->probe.root = arg; o->probe_option = "--root"; return 0;
 	case OPT_ENV_FILE: o->env_file = (char *)arg; return 0;
-	case OPT_NO_NVML: o->probe.use_nvml = false; return 0;
+	case OPT_NO_NVML: o->probe.use_nvml = false; o->probe_option = "--no-nvml"; return 0;
 	case OPT_FACTS: o->facts_file = arg; return 0;
-	case OPT_NVML_LIB: o->probe.nvml_library = arg; return 0;
+	case OPT_NVML_LIB: o->probe.nvml_library = arg; o->probe_option = "--nvml-lib"; return 0;
 	case OPT_NO_LOAD: o->probe.load_libs = false; return 0;
 	case OPT_TIMEOUT: {
 		char *end = NULL;
@@ -42,6 +42,7 @@ int host_opts_handle(struct host_opts *o, int id, const char *arg)
 			return -1;
 		}
 		o->probe.timeout = t;
+		o->probe_option = "--timeout";
 		return 0;
 	}
 	default: return 1;
@@ -107,6 +108,11 @@ char **env_file_read(const char *path, struct cuvet_error *err)
 
 int host_opts_finish(struct host_opts *o)
 {
+	/* A facts file is read, not probed: options that steer a probe would be silently ignored. */
+	if (o->facts_file && o->probe_option) {
+		cli_error(o->cmd, "%s has no effect with --facts (the facts were probed elsewhere)", o->probe_option);
+		return EXIT_USAGE;
+	}
 	if (o->env_file) {
 		struct cuvet_error err = {0};
 		o->env = env_file_read(o->env_file, &err);

@@ -27,6 +27,7 @@ enum {
 struct host_opts {
 	struct cuvet_probe_opts probe;
 	bool json, quiet;
+	const char *probe_option; /* the last option that only a probe uses (--root, --no-nvml, ...) */
 	char *env_file;
 	const char *facts_file; /* --facts: read facts instead of probing */
 	char **env;       /* from --env-file, NULL-terminated */

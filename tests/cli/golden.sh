@@ -17,7 +17,7 @@ pass=0 fail=0 skip=0
 normalise() {
 	# the temporary directory, and the probe's duration in JSON
 	# and $PLATFORM, which depends on this CPU ("haswell" under glibc < 2.37)
-	sed -e "s#$WORK#@WORK@#g" -e 's#"probe_seconds": [0-9.e+-]*#"probe_seconds": 0#' \
+	sed -e "s#$WORK#@WORK@#g" -e "s#$HERE#@HERE@#g" -e 's#"probe_seconds": [0-9.e+-]*#"probe_seconds": 0#' \
 		-e 's#"platform": "[a-z0-9_]*"#"platform": "@PLATFORM@"#'
 }
 
@@ -315,6 +315,9 @@ printf '{"schema": "cuvet.facts/9"}' >"$WORK/bad-facts.json"
 check input-bad-facts 4 -- "$C" doctor --facts "$WORK/bad-facts.json"
 printf '{"schema": "cuvet.facts/1", "driver": {"kernel_version": 5}}' >"$WORK/bad-type.json"
 check input-bad-facts-type 4 -- "$C" doctor --facts "$WORK/bad-type.json"
+check usage-facts-with-root 2 -- "$C" doctor --facts "$WORK/bad-type.json" --root /
+printf '{"schema": "cuvet.facts/1", "gpus": [1, 2]}' >"$WORK/bad-gpus.json"
+check input-bad-facts-gpus 4 -- "$C" doctor --facts "$WORK/bad-gpus.json"
 printf '{"schema": "cuvet.facts/1", "libraries": [{"family": "cublas", "name": "libcublasLt.so.12", "path": "/x/libcublasLt.so.12", "gpu_code": [{"target": "sm_80"}, {"target": "sm_9x"}]}]}' >"$WORK/bad-target.json"
 check input-bad-gpu-code-target 4 -- "$C" doctor --facts "$WORK/bad-target.json"
 printf '{"schema": "cuvet.facts/1", "libraries": [{"family": "cublas", "name": "libcublasLt.so.12", "path": "/x/libcublasLt.so.12", "gpu_code": [{"target": "compute_80", "ptx_isa": "eight"}]}]}' >"$WORK/bad-isa.json"

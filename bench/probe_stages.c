@@ -80,6 +80,7 @@ int main(int argc, char **argv)
 		cuvet_ldcache_free(pc.cache);
 		cuvet_ldconf_release(&pc.conf);
 		probe_memo_free(&pc);
+		facts_lib_index_free(&pc);
 		cuvet_fs_free(pc.fs);
 		cuvet_kb_free(kb);
 		cuvet_facts_free(pc.facts);

@@ -255,3 +255,80 @@ void probe_memo_free(struct probe_ctx *pc)
 	free(m);
 	pc->memo = NULL;
 }
+
+/* real_path -> index into facts->libs, so that finding a copy again costs O(1): a big pip or
+ * conda tree holds tens of thousands of candidate files. Rebuilt whenever the count moved on
+ * without it (facts_add_lib) or the array was reordered (facts_libs_reordered). */
+struct probe_lib_index {
+	size_t cap, n;     /* n: how many libs are indexed */
+	size_t *slot;      /* index + 1; 0 is empty */
+};
+
+static int lib_index_put(struct probe_lib_index *x, const struct cuvet_facts *f, size_t i)
+{
+	size_t h = memo_hash(f->libs[i].real_path) & (x->cap - 1);
+	while (x->slot[h])
+		h = (h + 1) & (x->cap - 1);
+	x->slot[h] = i + 1;
+	return 0;
+}
+
+static int lib_index_sync(struct probe_ctx *pc)
+{
+	struct cuvet_facts *f = pc->facts;
+	struct probe_lib_index *x = pc->lib_index;
+	if (!x && !(x = pc->lib_index = calloc(1, sizeof(*x))))
+		return -1;
+	if ((f->nlibs + 1) * 2 > x->cap) {
+		size_t cap = x->cap ? x->cap : 256;
+		while ((f->nlibs + 1) * 2 > cap)
+			cap *= 2;
+		size_t *slot = calloc(cap, sizeof(*slot));
+		if (!slot)
+			return -1;
+		free(x->slot);
+		x->slot = slot;
+		x->cap = cap;
+		x->n = 0;
+	}
+	for (; x->n < f->nlibs; x->n++)
+		if (f->libs[x->n].real_path)
+			lib_index_put(x, f, x->n);
+	return 0;
+}
+
+void facts_libs_reordered(struct probe_ctx *pc)
+{
+	struct probe_lib_index *x = pc->lib_index;
+	if (x) {
+		memset(x->slot, 0, x->cap * sizeof(*x->slot));
+		x->n = 0;
+	}
+}
+
+struct cuvet_lib *facts_lib_by_real(struct probe_ctx *pc, const char *real)
+{
+	struct cuvet_facts *f = pc->facts;
+	if (lib_index_sync(pc) < 0) {
+		for (size_t i = 0; i < f->nlibs; i++)
+			if (f->libs[i].real_path && strcmp(f->libs[i].real_path, real) == 0)
+				return &f->libs[i];
+		return NULL;
+	}
+	struct probe_lib_index *x = pc->lib_index;
+	for (size_t h = memo_hash(real) & (x->cap - 1); x->slot[h]; h = (h + 1) & (x->cap - 1)) {
+		struct cuvet_lib *l = &f->libs[x->slot[h] - 1];
+		if (strcmp(l->real_path, real) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+void facts_lib_index_free(struct probe_ctx *pc)
+{
+	if (pc->lib_index) {
+		free(pc->lib_index->slot);
+		free(pc->lib_index);
+		pc->lib_index = NULL;
+	}
+}

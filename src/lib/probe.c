@@ -135,6 +135,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	cuvet_fs_free(pc.fs);
 	cuvet_kb_free(own_kb);
 	probe_memo_free(&pc);
+	facts_lib_index_free(&pc);
 	return pc.facts;
 fail:
 	if (pc.nvml_pid > 0) {
@@ -145,6 +146,7 @@ fail:
 	}
 	cuvet_kb_free(own_kb);
 	probe_memo_free(&pc);
+	facts_lib_index_free(&pc);
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
 	cuvet_fs_free(pc.fs);

@@ -16,6 +16,7 @@ struct probe_ctx {
 	const struct cuvet_kb *kb;             /* opts->kb, or the built-in one loaded for this probe */
 	int nvml_pid, nvml_fd;                 /* the NVML child while it runs (-1: none) */
 	struct probe_memo *memo;               /* realpath answers, for paths asked again */
+	struct probe_lib_index *lib_index;     /* facts->libs by real path */
 	double nvml_deadline, nvml_timeout;
 	size_t libs_cap, gpus_cap, toolkits_cap, env_cap, notes_cap;
 };
@@ -24,6 +25,11 @@ struct probe_ctx {
  * paths are resolved while scanning, while deciding what the loader picks, and for the driver. */
 int probe_realpath(struct probe_ctx *pc, const char *path, char *out, size_t outlen);
 void probe_memo_free(struct probe_ctx *pc);
+/* The library copy whose real path is REAL, or NULL; facts_libs_reordered() after sorting. A
+ * copy is indexed once its real_path is set, at the next lookup. */
+struct cuvet_lib *facts_lib_by_real(struct probe_ctx *pc, const char *real);
+void facts_libs_reordered(struct probe_ctx *pc);
+void facts_lib_index_free(struct probe_ctx *pc);
 
 /* Environment lookup in ctx->env. */
 const char *probe_getenv(const struct probe_ctx *pc, const char *key);

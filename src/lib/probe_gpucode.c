@@ -122,13 +122,6 @@ static bool used_copy(const struct cuvet_lib *l)
 	return l->default_pick || (l->found_via && (strcmp(l->found_via, "pip") == 0 || strcmp(l->found_via, "conda") == 0));
 }
 
-static struct cuvet_lib *lib_by_real(struct probe_ctx *pc, const char *real)
-{
-	for (size_t i = 0; i < pc->facts->nlibs; i++)
-		if (pc->facts->libs[i].real_path && strcmp(pc->facts->libs[i].real_path, real) == 0)
-			return &pc->facts->libs[i];
-	return NULL;
-}
 
 struct walk {
 	struct probe_ctx *pc;
@@ -143,7 +136,7 @@ static void scan_file(struct walk *w, const char *path, const char *name)
 	char real[PATH_MAX];
 	if (probe_realpath(pc, path, real, sizeof(real)) < 0)
 		return;
-	struct cuvet_lib *known = lib_by_real(pc, real);
+	struct cuvet_lib *known = facts_lib_by_real(pc, real);
 	if (known && known->gpu_code_read)
 		return;
 	const void *data = NULL;

@@ -209,13 +209,6 @@ static bool seen_dir(struct scan *s, const char *real)
 	return false;
 }
 
-static struct cuvet_lib *lib_by_real(struct probe_ctx *pc, const char *real)
-{
-	for (size_t i = 0; i < pc->facts->nlibs; i++)
-		if (strcmp(pc->facts->libs[i].real_path, real) == 0)
-			return &pc->facts->libs[i];
-	return NULL;
-}
 
 /* Version from a wheel's dist-info directory name: "nvidia_cudnn_cu13-9.19.0.56.dist-info". */
 static char *wheel_version(struct scan *s, const char *site, const char *wheel, char **dist)
@@ -306,7 +299,7 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 		return;
 	if (cuvet_fs_type(pc->fs, real, false) != CUVET_FS_FILE)
 		return;
-	struct cuvet_lib *l = lib_by_real(pc, real);
+	struct cuvet_lib *l = facts_lib_by_real(pc, real);
 	if (l) {
 		/* Prefer the SONAME-named link as the reported path (libcudnn.so.9 over libcudnn.so). */
 		if (l->soname && strcmp(name, l->soname) == 0 && strcmp(l->name, l->soname) != 0) {
@@ -624,6 +617,7 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 	set_cuda_majors(&s);
 	if (pc->facts->nlibs > 1)
 		qsort(pc->facts->libs, pc->facts->nlibs, sizeof(*pc->facts->libs), lib_cmp);
+	facts_libs_reordered(pc);
 	dpkg_release(&s.dpkg);
 	for (size_t i = 0; i < s.nsite; i++)
 		free(s.site_packages[i]);

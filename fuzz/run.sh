@@ -2,9 +2,9 @@
 # Builds each libFuzzer harness with clang (ASan+UBSan), replays the committed regression inputs
 # (fuzz/regressions/TARGET/), then fuzzes for a fixed time from a seed corpus made at run time
 # from real files. A crash is copied into fuzz/regressions/TARGET/ (commit it) and fails the test.
-#   fuzz/run.sh SECONDS SRC_DIR WORK_DIR [SHARED_DIR]
+#   fuzz/run.sh SECONDS SRC_DIR WORK_DIR [SHARED_DIR] [BUILD_ROOT]
 set -u
-secs=$1 src=$2 work=$3 shared=${4:-}
+secs=$1 src=$2 work=$3 shared=${4:-} build=${5:-}
 if ! command -v clang >/dev/null; then
 	echo "clang not installed: fuzzers skipped"
 	exit 77
@@ -70,4 +70,31 @@ seed_fatbin() {
 fuzz ldcache src/lib/ldcache.c src/lib/util.c
 fuzz elf src/lib/elf.c src/lib/util.c -- -lelf
 fuzz fatbin src/lib/fatbin.c src/lib/util.c -- -lelf
+
+seed_req() {
+	printf 'cuda>=12.2 brand=tesla,driver>=470,driver<471' >"$1/image"
+	printf 'arch>=8.0,memory>=16000 gpu=*L40S*,count>=2 cudnn>=9.1' >"$1/extra"
+	[ -n "$shared" ] && cut -f2 "$shared/kb/nvidia-require-cuda-images.tsv" 2>/dev/null | sed -n 3p >"$1/nvidia"
+	return 0
+}
+seed_facts() {
+	local n=0
+	for f in "$src"/tests/cli/facts/*.json "$src"/tests/cli/check-facts/*.json; do
+		[ -f "$f" ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	return 0
+}
+# The whole library: evaluation reaches the knowledge base, whose tables meson generates.
+if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
+	lib=()
+	for f in "$src"/src/lib/*.c; do lib+=("src/lib/$(basename "$f")"); done
+	cp "$build/src/lib/kb_data.c" "$work/kb_data.c"
+	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
+	cflags+=(-I"$work")
+	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
+	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
+	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
+else
+	echo "skip req, facts: no build directory with the generated knowledge base"
+fi
 exit $status

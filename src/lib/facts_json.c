@@ -424,6 +424,8 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 		}
 		if (!l->real_path)
 			l->real_path = xstrdup(l->path ? l->path : "");
+		if (!l->found_via) /* every copy was found somewhere; rules compare this field */
+			l->found_via = xstrdup("unknown");
 	}
 	json_array_foreach(json_object_get(root, "toolkits"), i, v) {
 		struct cuvet_toolkit *t = facts_add_toolkit(&pc);

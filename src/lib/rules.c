@@ -19,31 +19,37 @@ static char *vfmt(const char *fmt, va_list ap)
 	return s;
 }
 
-/* summary, cause and fix are printf formats sharing one argument list each; pass preformatted
- * strings with "%s" where arguments are needed. */
-static void add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
-		char *cause, char *fix)
+int findings_append(struct cuvet_findings *out, size_t *cap, const char *id, enum cuvet_severity sev,
+		    const char *layer, char *summary, char *cause, char *fix)
 {
-	if (!summary || !cause || !fix || xgrow(&r->out->items, &r->cap, r->out->count, sizeof(*r->out->items)) < 0) {
-		r->oom = true;
+	if (!summary || !cause || !fix || xgrow(&out->items, cap, out->count, sizeof(*out->items)) < 0) {
 		free(summary);
 		free(cause);
 		free(fix);
-		return;
+		return -1;
 	}
-	struct cuvet_finding *x = &r->out->items[r->out->count++];
+	struct cuvet_finding *x = &out->items[out->count++];
 	x->id = xstrdup(id);
 	x->severity = sev;
 	x->layer = xstrdup(layer);
 	x->summary = summary;
 	x->cause = cause;
 	x->fix = fix;
+	return x->id && x->layer ? 0 : -1;
 }
 
 void rules_add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
 	       char *cause, char *fix)
 {
-	add(r, id, sev, layer, summary, cause, fix);
+	if (findings_append(r->out, &r->cap, id, sev, layer, summary, cause, fix) < 0)
+		r->oom = true;
+}
+
+/* The rules of this file take already formatted strings (fmt() below). */
+static void add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
+		char *cause, char *fix)
+{
+	rules_add(r, id, sev, layer, summary, cause, fix);
 }
 
 static char *fmt(const char *f, ...) CUVET_PRINTF(1, 2);

@@ -12,7 +12,11 @@ struct rules {
 	bool oom;
 };
 
-/* Appends a finding; takes ownership of the three strings (NULL means out of memory). */
+/* Appends a finding to OUT (capacity *CAP); takes ownership of the three strings (NULL means
+ * out of memory, and so does -1). */
+int findings_append(struct cuvet_findings *out, size_t *cap, const char *id, enum cuvet_severity sev,
+		    const char *layer, char *summary, char *cause, char *fix);
+/* The same for a rules pass; out of memory sets r->oom. */
 void rules_add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
 	       char *cause, char *fix);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "rules.h"
 
 struct kbr {
 	const struct cuvet_facts *f;
@@ -29,21 +30,7 @@ struct kbr {
 static void kadd(struct kbr *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
 		 char *cause, char *fix)
 {
-	if (!summary || !cause || !fix || xgrow(&r->out->items, r->cap, r->out->count, sizeof(*r->out->items)) < 0) {
-		r->oom = true;
-		free(summary);
-		free(cause);
-		free(fix);
-		return;
-	}
-	struct cuvet_finding *x = &r->out->items[r->out->count++];
-	x->id = xstrdup(id);
-	x->severity = sev;
-	x->layer = xstrdup(layer);
-	x->summary = summary;
-	x->cause = cause;
-	x->fix = fix;
-	if (!x->id || !x->layer)
+	if (findings_append(r->out, r->cap, id, sev, layer, summary, cause, fix) < 0)
 		r->oom = true;
 }
 

@@ -17,45 +17,13 @@ import sys
 import tempfile
 import time
 
+import benchlib
+from benchlib import build_spawn, cpu_model, run_once
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIB_DIRS = ['/usr/local/cuda/lib64', '/usr/local/cuda/targets/x86_64-linux/lib', '/usr/lib/x86_64-linux-gnu']
 # The biggest fatbin carriers of a CUDA install, by base name.
 LIB_BASES = ['libcublasLt.so', 'libcufft.so', 'libcusparse.so', 'libnccl.so', 'libcudnn_engines_precompiled.so']
-
-SPAWN = None
-
-
-def build_spawn():
-    """bench/spawn.c: a child forked from Python starts with Python's resident pages, which
-    ru_maxrss keeps across exec; a small C parent does not inflate it."""
-    global SPAWN
-    cc = shutil.which(os.environ.get('CC', 'cc'))
-    out = os.path.join(tempfile.mkdtemp(), 'spawn')
-    if cc and subprocess.run([cc, '-O2', '-o', out, os.path.join(HERE, 'spawn.c')]).returncode == 0:
-        SPAWN = out
-
-
-def run_once(argv):
-    if SPAWN:
-        p = subprocess.run([SPAWN] + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        us, rss, code = p.stderr.split()[-3:]
-        return int(us) / 1e6, int(rss), int(code)
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    return time.perf_counter() - t0, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
-
-
-def cpu_model():
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown CPU'
-
 
 def find_libs(extra):
     libs = list(extra)
@@ -136,7 +104,7 @@ def main():
           f'{platform.release()}')
     print(f'cuobjdump: {cuobjdump} ({ver[-1] if ver else "version unknown"}); '
           f'runs: {a.n_cuvet} per cuvet command, {a.n_cuobjdump} per cuobjdump/ldd command, interleaved, '
-          f'after one warm-up run each (page cache warm); medians; RSS by {"a C parent (spawn.c)" if SPAWN else "os.wait4"}')
+          f'after one warm-up run each (page cache warm); medians; RSS by {"a C parent (spawn.c)" if benchlib.SPAWN else "os.wait4"}')
     if not why:
         print('cuvet why: not in this build, skipped')
     print()

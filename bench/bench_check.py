@@ -9,7 +9,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_probe as bp  # noqa: E402
+import benchlib as bp  # noqa: E402
 
 
 def main():

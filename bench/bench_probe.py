@@ -10,44 +10,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 
-
-SPAWN = None
-
-
-def build_spawn():
-    """bench/spawn.c measures each run from a small C parent (see its header for why)."""
-    global SPAWN
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(tempfile.mkdtemp(), 'spawn')
-    cc = shutil.which('cc') or shutil.which('gcc')
-    if cc and subprocess.run([cc, '-O2', '-o', out, os.path.join(here, 'spawn.c')]).returncode == 0:
-        SPAWN = out
-
-
-def run_once(argv):
-    if SPAWN:
-        r = subprocess.run([SPAWN] + argv, stderr=subprocess.PIPE, text=True)
-        us, rss, code = r.stderr.split()
-        return int(us) / 1e6, int(rss), int(code)
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    t1 = time.perf_counter()
-    return t1 - t0, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
-
-
-def cpu_model():
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown CPU'
+import benchlib
+from benchlib import build_spawn, cpu_model, run_once
 
 
 def main():
@@ -80,7 +45,7 @@ def main():
     gpu = subprocess.run(['nvidia-smi', '--query-gpu=name,driver_version', '--format=csv,noheader'],
                          capture_output=True, text=True).stdout.strip() if shutil.which('nvidia-smi') else 'no GPU'
     print(f'machine: {platform.node()} | {cpu_model()} | {os.cpu_count()} CPUs | GPU: {gpu}')
-    print(f'runs: {n} per command, interleaved; medians; measured by {"bench/spawn.c" if SPAWN else "Python (RSS includes the forked interpreter)"}\n')
+    print(f'runs: {n} per command, interleaved; medians; measured by {"bench/spawn.c" if benchlib.SPAWN else "Python (RSS includes the forked interpreter)"}\n')
     ref = statistics.median(t for t, _, _ in results['nvidia-smi --query-gpu']) if 'nvidia-smi --query-gpu' in results else None
     print('| command | median wall (ms) | min (ms) | max (ms) | peak RSS (MiB) | exit | vs nvidia-smi |')
     print('|---|---:|---:|---:|---:|---:|---:|')

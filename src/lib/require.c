@@ -1120,7 +1120,10 @@ static int check_libraries(struct cuvet_check *c, const struct eval_ctx *x)
 		unknown |= cl->run == CUVET_LIB_RUN_UNKNOWN;
 	}
 	/* Copies of unknown CUDA major are common (a wheel without metadata) and say nothing against
-	 * the host: they do not make the verdict UNKNOWN, the listing shows them. */
+	 * the host: they do not make the verdict UNKNOWN, the listing shows them. Without the driver's
+	 * CUDA, though, nothing about the libraries is known. */
+	if (!x->cuda_known && c->libs_verdict == CUVET_PASS)
+		c->libs_verdict = CUVET_UNKNOWN;
 	CUVET_UNUSED(unknown);
 	c->verdict = and_v(c->verdict, c->libs_verdict);
 	return 0;

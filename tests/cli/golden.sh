@@ -268,6 +268,13 @@ check why-input-missing 4 -- "$C" why --root "$R" /opt/app/bin/nothere
 printf 'not an ELF file\n' >"$R/opt/app/bin/text"
 check why-input-not-elf 4 -- "$C" why --root "$R" /opt/app/bin/text
 
+# Libraries but no driver: how they would run is unknown, and check says so (exit 3).
+R=$WORK/libs-no-driver
+mklib "$R/usr/lib/x86_64-linux-gnu/libcudart.so.12.4.127" libcudart.so.12
+ln -s libcudart.so.12.4.127 "$R/usr/lib/x86_64-linux-gnu/libcudart.so.12"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+check check-libs-no-driver 3 -- "$C" check --root "$R" --no-nvml 'count>=0'
+
 # ---- facts files: what only NVML can say -----------------------------------------------
 for f in "$HERE"/facts/*.json; do
 	n=$(basename "$f" .json)

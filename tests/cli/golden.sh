@@ -310,6 +310,21 @@ check check-kb-missing 4 -- "$C" check --facts "$CF" --kb "$WORK/no-such-kb" 'cu
 check check-usage-assume 2 -- "$C" check --facts "$CF" --assume-unknown=maybe 'cuda>=12'
 check check-usage-visible 2 -- "$C" check --facts "$CF" --visible-devices 7 'cuda>=12'
 
+# ---- cuvet kb: the knowledge base's answers, text and JSON ---------------------------------
+check kb-driver-535 0 -- "$C" kb driver 535.104.05
+check kb-driver-535-json 0 -- "$C" kb driver 535.104.05 --json
+check kb-driver-580-boundary 0 -- "$C" kb driver 580.65.06
+check kb-cuda-12.4 0 -- "$C" kb cuda 12.4
+check kb-cuda-12.4-json 0 -- "$C" kb cuda 12.4 --json
+check kb-gpu-l40s 0 -- "$C" kb gpu L40S
+check kb-gpu-pci 0 -- "$C" kb gpu 0x2335 --json
+check kb-image-trt 0 -- "$C" kb image nvcr.io/nvidia/tensorrt:23.09-py3
+check kb-tensorrt 0 -- "$C" kb tensorrt 8.6.1
+check kb-cudnn 0 -- "$C" kb cudnn 9.1
+check kb-unknown-gpu 3 -- "$C" kb gpu "NVIDIA Imaginary 9000"
+check kb-bad-version 2 -- "$C" kb driver 535.x
+check kb-bad-question 2 -- "$C" kb frobnicate 1
+
 # ---- usage and input errors ------------------------------------------------------------
 check usage-unknown-option 2 -- "$C" doctor --frobnicate
 check usage-unknown-command 2 -- "$C" frobnicate

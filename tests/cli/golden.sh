@@ -320,7 +320,8 @@ check kb-gpu-l40s 0 -- "$C" kb gpu L40S
 check kb-gpu-pci 0 -- "$C" kb gpu 0x2335 --json
 check kb-image-trt 0 -- "$C" kb image nvcr.io/nvidia/tensorrt:23.09-py3
 check kb-tensorrt 0 -- "$C" kb tensorrt 8.6.1
-check kb-cudnn 0 -- "$C" kb cudnn 9.1
+check kb-cudnn 0 -- "$C" kb cudnn 8.9.7
+check kb-cudnn-not-in-table 3 -- "$C" kb cudnn 9.1
 check kb-unknown-gpu 3 -- "$C" kb gpu "NVIDIA Imaginary 9000"
 check kb-bad-version 2 -- "$C" kb driver 535.x
 check kb-bad-question 2 -- "$C" kb frobnicate 1

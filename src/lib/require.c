@@ -108,8 +108,35 @@ static void expr_release(struct cuvet_req_expr *e)
 }
 
 /* Validates VALUE (LEN bytes) for KEY; fills WHY on failure. */
+/* A gpu= glob must be one fnmatch(3) can honour: an unterminated bracket expression would match
+ * literally there, which is never what the author meant. */
+static bool glob_valid(const char *p)
+{
+	for (; *p; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+		} else if (*p == '[') {
+			const char *q = p + 1;
+			if (*q == '!' || *q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q++;
+			if (!*q)
+				return false;
+			p = q;
+		}
+	}
+	return true;
+}
+
 static bool value_valid(enum cuvet_req_key key, const char *value, char *why, size_t whylen)
 {
+	if (key == CUVET_REQ_GPU && !glob_valid(value)) {
+		snprintf(why, whylen, "unterminated '[' in the gpu pattern '%s'", value);
+		return false;
+	}
 	if (key_is_string(key))
 		return true;
 	if (key == CUVET_REQ_MEMORY || key == CUVET_REQ_COUNT) {

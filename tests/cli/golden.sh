@@ -291,6 +291,8 @@ check check-facts-visible 0 -- "$C" check --facts "$CF" --visible-devices GPU-66
 check check-facts-no-gpu 3 -- "$C" check --facts "$CF" --visible-devices none 'arch>=8.0'
 check check-facts-syntax-after-pass 2 -- "$C" check --facts "$CF" 'cuda>=12 foo>=1'
 check check-facts-json-invalid 2 -- "$C" check --json --facts "$CF" 'cuda=>12'
+check check-facts-gpu-glob 1 -- "$C" check --facts "$CF" 'gpu=*L40[Ss]*'
+check check-facts-gpu-glob-invalid 2 -- "$C" check --facts "$CF" 'gpu=*L40[S'
 # The libraries themselves: a CUDA 13 wheel and a cuDNN for CUDA 13 on an R535 driver (CUDA 12.2)
 # with a consumer GPU: neither can run, and cuDNN does not match the CUDA 12 cudart a program loads.
 cp "$HERE/check-facts/libs-cuda13-on-535.json" "$WORK/libs13.json"

@@ -19,45 +19,24 @@
 /* Internal test hook in fsview.c. */
 void fs_test_disable_openat2(struct cuvet_fs *fs);
 
-static char g_root[PATH_MAX];
+#include "tree.h"
+
 
 struct fixture {
 	struct cuvet_fs *fs;
 	bool walker;
 };
 
-static void put(const char *rel, const char *content, size_t len)
-{
-	char p[PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, len), (ssize_t)len);
-	close(fd);
-}
 
-static void dir(const char *rel)
-{
-	char p[PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
-}
 
-static void link_(const char *target, const char *rel)
-{
-	char p[PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
-	assert_int_equal(symlink(target, p), 0);
-}
 
 static int group_setup(void **state)
 {
 	(void)state;
-	strcpy(g_root, "/tmp/cuvet-fsview-XXXXXX");
-	if (!mkdtemp(g_root))
+	if (tree_create("/tmp/cuvet-fsview-XXXXXX") < 0)
 		return -1;
 	dir("etc");
-	put("etc/x", "inside\n", 7);
+	put_bytes("etc/x", "inside\n", 7);
 	link_("/etc/x", "abs");                    /* absolute: must stay in the root */
 	link_("/etc/passwd", "hostonly");          /* exists on the host, not in the root */
 	dir("dir");
@@ -79,7 +58,7 @@ static int group_setup(void **state)
 	dir("deep/a/b/c/d/e/f");
 	dir("deep/a/b/c/d/e/f/g");
 	dir("deep/a/b/c/d/e/f/g/h");
-	put("deep/a/b/c/d/e/f/g/h/file", "deep", 4);
+	put_bytes("deep/a/b/c/d/e/f/g/h/file", "deep", 4);
 	link_("deep/a/b/c", "linkdeep");
 	/* chain1 -> chain2 -> ... -> chain40 -> etc/x: 40 links, the most a walk may follow;
 	 * chain0 adds the 41st. */
@@ -94,26 +73,26 @@ static int group_setup(void **state)
 	}
 	char big[200];
 	memset(big, 'b', sizeof(big));
-	put("big", big, sizeof(big));
-	put("empty", "", 0);
+	put_bytes("big", big, sizeof(big));
+	put_bytes("empty", "", 0);
 	dir("listme");
-	put("listme/b", "", 0);
-	put("listme/a", "", 0);
-	put("listme/C", "", 0);
-	put("listme/_z", "", 0);
-	put("listme/.hidden", "", 0);
-	put("listme/a.conf", "", 0);
+	put_bytes("listme/b", "", 0);
+	put_bytes("listme/a", "", 0);
+	put_bytes("listme/C", "", 0);
+	put_bytes("listme/_z", "", 0);
+	put_bytes("listme/.hidden", "", 0);
+	put_bytes("listme/a.conf", "", 0);
 	dir("listme/sub");
 	/* More names than one 16 KiB getdents64 buffer holds, created in reverse order. */
 	dir("many");
 	for (int i = 599; i >= 0; i--) {
 		char name[80];
 		snprintf(name, sizeof(name), "many/file-%04d-padding-padding-padding-padding", i);
-		put(name, "", 0);
+		put_bytes(name, "", 0);
 	}
 	link_("/dir/sub/../../etc/x", "abs2");
 	char fifo[PATH_MAX + 64];
-	snprintf(fifo, sizeof(fifo), "%s/fifo", g_root);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", tree_root);
 	assert_int_equal(mkfifo(fifo, 0644), 0);
 	return 0;
 }
@@ -121,16 +100,14 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_root);
-	return system(cmd) == 0 ? 0 : -1;
+	return tree_remove();
 }
 
 static int setup(void **state)
 {
 	struct fixture *f = *state;
 	struct cuvet_error err = {0};
-	f->fs = cuvet_fs_open(g_root, &err);
+	f->fs = cuvet_fs_open(tree_root, &err);
 	if (!f->fs)
 		return -1;
 	if (f->walker)
@@ -401,7 +378,7 @@ static void test_host_path(void **state)
 	struct cuvet_error err = {0};
 	char out[PATH_MAX], want[PATH_MAX + 16], canon[PATH_MAX];
 
-	assert_non_null(realpath(g_root, canon));
+	assert_non_null(realpath(tree_root, canon));
 	assert_string_equal(cuvet_fs_root(fs), canon);
 	snprintf(want, sizeof(want), "%s/etc/x", canon);
 	assert_int_equal(cuvet_fs_host_path(fs, "/abs", out, sizeof(out), &err), 0);
@@ -421,17 +398,17 @@ static void test_open_errors(void **state)
 	assert_string_equal(err.msg, "cannot open root /nonexistent-cuvet-root: No such file or directory");
 
 	char file[PATH_MAX + 8];
-	snprintf(file, sizeof(file), "%s/etc/x", g_root);
+	snprintf(file, sizeof(file), "%s/etc/x", tree_root);
 	assert_null(cuvet_fs_open(file, &err));
 	assert_int_equal(err.code, CUVET_E_NOTFOUND);
 	assert_non_null(strstr(err.msg, "Not a directory"));
 
 	/* A root named through a link and with a trailing slash is canonicalised. */
 	char via[PATH_MAX + 16], canon[PATH_MAX];
-	snprintf(via, sizeof(via), "%s/linkdir/", g_root);
+	snprintf(via, sizeof(via), "%s/linkdir/", tree_root);
 	struct cuvet_fs *fs = cuvet_fs_open(via, &err);
 	assert_non_null(fs);
-	snprintf(via, sizeof(via), "%s/dir", g_root);
+	snprintf(via, sizeof(via), "%s/dir", tree_root);
 	assert_non_null(realpath(via, canon));
 	assert_string_equal(cuvet_fs_root(fs), canon);
 	char out[PATH_MAX];
@@ -496,7 +473,7 @@ static void test_host_root(void **state)
 	assert_int_equal(err.code, CUVET_E_NOTFOUND);
 	assert_string_equal(err.msg, "/nonexistent-cuvet/x (at /nonexistent-cuvet): No such file or directory");
 
-	snprintf(out, sizeof(out), "%s", g_root + 1); /* "tmp/cuvet-fsview-..." */
+	snprintf(out, sizeof(out), "%s", tree_root + 1); /* "tmp/cuvet-fsview-..." */
 	char p[PATH_MAX + 16];
 	snprintf(p, sizeof(p), "/%s/abs", out);
 	assert_int_equal(cuvet_fs_readlink(fs, p, want, sizeof(want), &err), 0);

@@ -18,40 +18,19 @@
 #define CUVET_SHARED_DIR "../shared"
 #endif
 
-static char g_root[PATH_MAX];
+#include "tree.h"
 
-static void put(const char *rel, const char *content)
-{
-	char p[PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
 
-static void dir(const char *rel)
-{
-	char p[PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
-}
 
-static void link_(const char *target, const char *rel)
-{
-	char p[PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/%s", g_root, rel);
-	assert_int_equal(symlink(target, p), 0);
-}
+
 
 static int group_setup(void **state)
 {
 	(void)state;
-	strcpy(g_root, "/tmp/cuvet-ldconf-XXXXXX");
-	if (!mkdtemp(g_root))
+	if (tree_create("/tmp/cuvet-ldconf-XXXXXX") < 0)
 		return -1;
 	dir("etc");
-	put("etc/ld.so.conf",
+	put_text("etc/ld.so.conf",
 	    "# comment line\n"
 	    "   # indented comment\n"
 	    "\n"
@@ -72,39 +51,39 @@ static int group_setup(void **state)
 	    "includes\n"
 	    "include\t/etc/extra.conf");          /* no newline at the end */
 	dir("etc/conf.d");
-	put("etc/conf.d/b.conf", "/b\n");
-	put("etc/conf.d/a.conf", "/a\ninclude ../sub/*.conf\n");
-	put("etc/conf.d/.hidden.conf", "/hidden\n");
-	put("etc/conf.d/e.txt", "/txt\n");
+	put_text("etc/conf.d/b.conf", "/b\n");
+	put_text("etc/conf.d/a.conf", "/a\ninclude ../sub/*.conf\n");
+	put_text("etc/conf.d/.hidden.conf", "/hidden\n");
+	put_text("etc/conf.d/e.txt", "/txt\n");
 	dir("etc/conf.d/c.conf");                    /* matches, cannot be read: skipped */
 	link_("/nowhere", "etc/conf.d/d.conf");      /* dangling: skipped */
 	link_("/etc/real.conf", "etc/conf.d/f.conf"); /* absolute link inside the root */
-	put("etc/real.conf", "/real\n");
+	put_text("etc/real.conf", "/real\n");
 	dir("etc/sub");
-	put("etc/sub/x.conf", "/x\n");
+	put_text("etc/sub/x.conf", "/x\n");
 	dir("etc/multi");
 	dir("etc/multi/q");
 	dir("etc/multi/p");
 	dir("etc/multi/s");
-	put("etc/multi/q/z.conf", "/q\n");
-	put("etc/multi/p/z.conf", "/p\n");
-	put("etc/multi/r", "not a directory\n");
-	put("etc/extra.conf", "/extra\n/usr/lib/b\n");
+	put_text("etc/multi/q/z.conf", "/q\n");
+	put_text("etc/multi/p/z.conf", "/p\n");
+	put_text("etc/multi/r", "not a directory\n");
+	put_text("etc/extra.conf", "/extra\n/usr/lib/b\n");
 
 	/* Loops. */
 	dir("loop");
-	put("loop/top.conf", "include /loop/a.conf\n");
-	put("loop/a.conf", "/la\ninclude b.conf\n");
-	put("loop/b.conf", "/lb\ninclude a.conf\n");
+	put_text("loop/top.conf", "include /loop/a.conf\n");
+	put_text("loop/a.conf", "/la\ninclude b.conf\n");
+	put_text("loop/b.conf", "/lb\ninclude a.conf\n");
 	dir("self");
-	put("self/top.conf", "include /self/*.conf\n");
+	put_text("self/top.conf", "include /self/*.conf\n");
 	/* Deep but not looping: n1 -> n2 -> ... -> n20. */
 	dir("nest");
 	for (int i = 1; i <= 20; i++) {
 		char name[32], body[64];
 		snprintf(name, sizeof(name), "nest/n%d.conf", i);
 		snprintf(body, sizeof(body), "/d%d\ninclude n%d.conf\n", i, i + 1);
-		put(name, body);
+		put_text(name, body);
 	}
 	return 0;
 }
@@ -112,9 +91,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_root);
-	return system(cmd) == 0 ? 0 : -1;
+	return tree_remove();
 }
 
 static void expect_conf(const struct cuvet_ldconf *c, const char *const *want, size_t n)
@@ -132,7 +109,7 @@ static void test_tree(void **state)
 {
 	(void)state;
 	struct cuvet_error err = {0};
-	struct cuvet_fs *fs = cuvet_fs_open(g_root, &err);
+	struct cuvet_fs *fs = cuvet_fs_open(tree_root, &err);
 	assert_non_null(fs);
 	struct cuvet_ldconf c;
 	assert_int_equal(cuvet_ldconf_read(fs, "/etc/ld.so.conf", &c, &err), 0);
@@ -172,7 +149,7 @@ static void test_loops(void **state)
 {
 	(void)state;
 	struct cuvet_error err = {0};
-	struct cuvet_fs *fs = cuvet_fs_open(g_root, &err);
+	struct cuvet_fs *fs = cuvet_fs_open(tree_root, &err);
 	assert_non_null(fs);
 	struct cuvet_ldconf c;
 

@@ -54,8 +54,8 @@ static void set_or_unset(const char *key, const char *value)
 		assert_int_equal(unsetenv(key), 0);
 }
 
-/* Sets up the fake, runs probe_nvml once. NVML/CUDA NULL: the fake libraries. */
-static void run_probe(struct run *r, const char *mode, const char *gpus, const char *nvml_lib,
+/* Sets up the fake and a probe context for it. NVML/CUDA NULL: the fake libraries. */
+static void run_setup(struct run *r, const char *mode, const char *gpus, const char *nvml_lib,
 		      const char *cuda_lib, double timeout)
 {
 	memset(r, 0, sizeof(*r));
@@ -71,6 +71,13 @@ static void run_probe(struct run *r, const char *mode, const char *gpus, const c
 	r->pc.opts = &r->opts;
 	r->pc.env = r->env;
 	r->pc.live = true;
+}
+
+/* Sets up the fake, runs probe_nvml once. */
+static void run_probe(struct run *r, const char *mode, const char *gpus, const char *nvml_lib,
+		      const char *cuda_lib, double timeout)
+{
+	run_setup(r, mode, gpus, nvml_lib, cuda_lib, timeout);
 	double t0 = now();
 	r->rc = probe_nvml(&r->pc, &r->err);
 	r->seconds = now() - t0;
@@ -418,20 +425,11 @@ static void test_library_from_env(void **state)
 	struct run r;
 	char var[1024];
 	snprintf(var, sizeof(var), "CUVET_NVML_LIBRARY=%s", fake_nvml_path());
-	set_or_unset("CUVET_FAKE_NVML_MODE", "ok");
-	unsetenv("CUVET_FAKE_NVML_GPUS");
 
 	/* named in the probed environment too: that one is ignored */
-	memset(&r, 0, sizeof(r));
+	run_setup(&r, "ok", NULL, NULL, "/nonexistent/libcuda.so.1", 0);
 	r.env[0] = var;
-	r.opts.use_nvml = true;
-	r.opts.cuda_library = "/nonexistent/libcuda.so.1";
-	r.facts = calloc(1, sizeof(*r.facts));
-	assert_non_null(r.facts);
-	r.pc.facts = r.facts;
-	r.pc.opts = &r.opts;
-	r.pc.env = r.env;
-	r.pc.live = true;
+	r.opts.nvml_library = NULL;
 	setenv("CUVET_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
 	assert_int_equal(probe_nvml(&r.pc, &r.err), 0);
 	unsetenv("CUVET_NVML_LIBRARY");
@@ -440,15 +438,8 @@ static void test_library_from_env(void **state)
 	run_release(&r);
 
 	/* named in cuvet's own environment: used */
-	memset(&r, 0, sizeof(r));
-	r.opts.use_nvml = true;
-	r.opts.cuda_library = "/nonexistent/libcuda.so.1";
-	r.facts = calloc(1, sizeof(*r.facts));
-	assert_non_null(r.facts);
-	r.pc.facts = r.facts;
-	r.pc.opts = &r.opts;
-	r.pc.env = r.env;
-	r.pc.live = true;
+	run_setup(&r, "ok", NULL, NULL, "/nonexistent/libcuda.so.1", 0);
+	r.opts.nvml_library = NULL;
 	setenv("CUVET_NVML_LIBRARY", fake_nvml_path(), 1);
 	assert_int_equal(probe_nvml(&r.pc, &r.err), 0);
 	unsetenv("CUVET_NVML_LIBRARY");
@@ -464,19 +455,7 @@ static void test_answer_waiting_past_deadline(void **state)
 {
 	(void)state;
 	struct run r;
-	set_or_unset("CUVET_FAKE_NVML_MODE", "ok");
-	unsetenv("CUVET_FAKE_NVML_GPUS");
-	memset(&r, 0, sizeof(r));
-	r.opts.use_nvml = true;
-	r.opts.nvml_library = fake_nvml_path();
-	r.opts.cuda_library = "/nonexistent/libcuda.so.1";
-	r.opts.timeout = 0.3;
-	r.facts = calloc(1, sizeof(*r.facts));
-	assert_non_null(r.facts);
-	r.pc.facts = r.facts;
-	r.pc.opts = &r.opts;
-	r.pc.env = r.env;
-	r.pc.live = true;
+	run_setup(&r, "ok", NULL, NULL, "/nonexistent/libcuda.so.1", 0.3);
 	assert_int_equal(probe_nvml_start(&r.pc, &r.err), 0);
 	struct timespec ts = {0, 600 * 1000 * 1000}; /* twice the deadline */
 	nanosleep(&ts, NULL);

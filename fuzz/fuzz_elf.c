@@ -1,6 +1,6 @@
 /* libFuzzer harness for the ELF reader: cuvet_elf_read and cuvet_elf_read_symbols on arbitrary
  * bytes. Build (wiring comes later):
- *   clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude fuzz/fuzz_elf.c src/lib/elf.c src/lib/util.c -lelf
+ *   clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude fuzz/fuzz_elf.c src/lib/readers/elf.c src/lib/base/util.c -lelf
  * Seeds: any ELF files (the tests/elf fixtures, the .so files in /usr/lib/x86_64-linux-gnu). */
 #include <stddef.h>
 #include <stdint.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the fat binary reader: cuvet_fatbin_parse on arbitrary bytes (host ELF,
  * ar archive, bare fatbin, cubin or PTX text, by content). Build (wiring comes later):
  *   clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude fuzz/fuzz_fatbin.c \
- *     src/lib/fatbin.c src/lib/util.c -lelf
+ *     src/lib/readers/fatbin.c src/lib/base/util.c -lelf
  * Seeds: the tests/elf fixtures (fatbin_host.o, libfatbin_host.so), nvcc output from
  * tests/arch, small CUDA libraries. */
 #include <stddef.h>
@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

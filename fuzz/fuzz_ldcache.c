@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

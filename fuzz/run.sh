@@ -11,7 +11,8 @@ if ! command -v clang >/dev/null; then
 fi
 mkdir -p "$work"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
-	-I"$src/include" -I"$src/src/lib")
+	-I"$src/include")
+for d in "$src"/src/lib/*/; do cflags+=(-I"$d"); done
 status=0
 
 fuzz() { # TARGET SOURCES... -- LIBS...
@@ -67,9 +68,9 @@ seed_fatbin() {
 	return 0
 }
 
-fuzz ldcache src/lib/ldcache.c src/lib/util.c
-fuzz elf src/lib/elf.c src/lib/util.c -- -lelf
-fuzz fatbin src/lib/fatbin.c src/lib/util.c -- -lelf
+fuzz ldcache src/lib/readers/ldcache.c src/lib/base/util.c
+fuzz elf src/lib/readers/elf.c src/lib/base/util.c -- -lelf
+fuzz fatbin src/lib/readers/fatbin.c src/lib/base/util.c -- -lelf
 
 seed_req() {
 	printf 'cuda>=12.2 brand=tesla,driver>=470,driver<471' >"$1/image"
@@ -87,7 +88,7 @@ seed_facts() {
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	lib=()
-	for f in "$src"/src/lib/*.c; do lib+=("src/lib/$(basename "$f")"); done
+	for f in "$src"/src/lib/*/*.c; do lib+=("${f#"$src"/}"); done
 	cp "$build/src/lib/kb_data.c" "$work/kb_data.c"
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")

@@ -88,246 +88,6 @@ CUVET_API int cuvet_version_decode(enum cuvet_encoding enc, long value, struct c
 CUVET_API int cuvet_version_encode(enum cuvet_encoding enc, const struct cuvet_version *v, long *out,
 				   struct cuvet_error *err);
 
-/* ------------------------------------------------------ filesystem view ---- */
-
-/* A read-only view of a filesystem under a root ("/" or a mounted tree). Every path is taken
- * relative to the root; symbolic links, absolute or relative, are resolved inside the root and
- * never followed outside it ("/.." stays at the root, as in a chroot); loops are reported. */
-struct cuvet_fs;
-
-CUVET_API struct cuvet_fs *cuvet_fs_open(const char *root, struct cuvet_error *err);
-CUVET_API void cuvet_fs_free(struct cuvet_fs *fs);
-CUVET_API const char *cuvet_fs_root(const struct cuvet_fs *fs); /* "" for "/" */
-/* Resolves every symlink in PATH (as seen inside the root). Writes the canonical in-root path
- * (starting with '/') to OUT. Fails with CUVET_E_NOTFOUND, CUVET_E_LOOP or CUVET_E_IO. */
-CUVET_API int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
-				struct cuvet_error *err);
-/* Host path for an in-root path (root prefix + resolved path), for open(2)/mmap. */
-CUVET_API int cuvet_fs_host_path(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
-				 struct cuvet_error *err);
-/* Reads a whole file (at most MAX bytes, 0 = 64 MiB) into a malloc'ed NUL-terminated buffer. */
-CUVET_API int cuvet_fs_read(struct cuvet_fs *fs, const char *path, size_t max, char **data, size_t *len,
-			    struct cuvet_error *err);
-/* Maps a file read-only (for ELF and large binaries). Unmap with cuvet_fs_unmap. */
-CUVET_API int cuvet_fs_map(struct cuvet_fs *fs, const char *path, const void **data, size_t *len,
-			   struct cuvet_error *err);
-CUVET_API void cuvet_fs_unmap(const void *data, size_t len);
-/* The target text of a symlink without resolving it (readlink(2) on the in-root path, whose
- * parent directories are resolved). */
-CUVET_API int cuvet_fs_readlink(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
-				struct cuvet_error *err);
-
-enum cuvet_fs_type { CUVET_FS_NONE, CUVET_FS_FILE, CUVET_FS_DIR, CUVET_FS_LINK, CUVET_FS_OTHER };
-/* Type after resolving symlinks (follow) or of the entry itself. CUVET_FS_NONE if absent. */
-CUVET_API enum cuvet_fs_type cuvet_fs_type(struct cuvet_fs *fs, const char *path, bool follow);
-
-/* Directory listing: names sorted by strcmp, "." and ".." left out. */
-struct cuvet_fs_dir {
-	size_t count;
-	char **names;
-};
-CUVET_API int cuvet_fs_list(struct cuvet_fs *fs, const char *path, struct cuvet_fs_dir *out,
-			    struct cuvet_error *err);
-CUVET_API void cuvet_fs_dir_release(struct cuvet_fs_dir *dir);
-
-/* ------------------------------------------------------------- ld.so.cache ---- */
-
-struct cuvet_ldcache_entry {
-	const char *name;  /* SONAME key, e.g. "libcuda.so.1" */
-	const char *path;  /* e.g. "/usr/lib/x86_64-linux-gnu/libcuda.so.1" */
-	int32_t flags;     /* e.g. 0x303 = ELF libc6, x86-64 */
-	uint64_t hwcap;
-	const char *hwcap_subdir; /* glibc-hwcaps subdirectory name, or NULL */
-};
-
-struct cuvet_ldcache {
-	size_t count;
-	struct cuvet_ldcache_entry *entries; /* in file order (descending name order) */
-	bool old_format;                     /* entries came from the "ld.so-1.7.0" table */
-	const char *generator;               /* "ldconfig (GNU libc) stable release version 2.36" or NULL */
-	bool sorted;                         /* in ldconfig's order, so lookups binary-search */
-};
-
-/* Parses an ld.so.cache image (old, new, or combined format). The buffer is copied. */
-CUVET_API struct cuvet_ldcache *cuvet_ldcache_parse(const void *buf, size_t len, struct cuvet_error *err);
-CUVET_API void cuvet_ldcache_free(struct cuvet_ldcache *cache);
-/* What the x86-64 loader would take for NAME: the first entry with flags == FLAGS (0x303 on
- * x86-64) and no legacy hwcap. NULL if none. */
-CUVET_API const struct cuvet_ldcache_entry *cuvet_ldcache_lookup(const struct cuvet_ldcache *cache,
-								  const char *name, int32_t flags);
-/* "libc6,x86-64" etc., as `ldconfig -p` prints the flags. */
-CUVET_API int cuvet_ldcache_flags_str(int32_t flags, char *buf, size_t len);
-
-/* ld.so.conf: the directories listed, in ldconfig's order, with `include` globs expanded
- * (matches sorted) and duplicates dropped. Each directory remembers the file that named it. */
-struct cuvet_ldconf {
-	size_t count;
-	char **dirs;
-	char **from; /* the conf file that listed dirs[i] */
-	char *note;  /* an include that was skipped (a loop, too deep), or NULL */
-};
-CUVET_API int cuvet_ldconf_read(struct cuvet_fs *fs, const char *path, struct cuvet_ldconf *out,
-				struct cuvet_error *err);
-CUVET_API void cuvet_ldconf_release(struct cuvet_ldconf *conf);
-
-/* -- Added with the fs/ldcache/ldconf modules (wt-fs) -- */
-/* Everything `ldconfig -p` prints inside the parentheses for ENTRY: the flags, then
- * `, hwcap: "x86-64-v3"` for a glibc-hwcaps entry or `, hwcap: 0x...` for a legacy one.
- * Returns the length that would have been written, as snprintf does. */
-CUVET_API int cuvet_ldcache_entry_desc(const struct cuvet_ldcache_entry *entry, char *buf, size_t len);
-/* -- end of wt-fs additions -- */
-
-/* --------------------------------------------------------------------- ELF ---- */
-
-/* Reads the dynamic-linking facts of an ELF file from a buffer (through libelf). */
-struct cuvet_elf_info {
-	int elf_class;    /* 1 = 32-bit, 2 = 64-bit */
-	int byte_order;   /* 1 = little, 2 = big */
-	int machine;      /* e_machine */
-	int type;         /* e_type */
-	char *soname;     /* NULL if none */
-	char *rpath;      /* NULL if none */
-	char *runpath;    /* NULL if none */
-	bool nodeflib;    /* DF_1_NODEFLIB */
-	size_t nneeded;
-	char **needed;
-};
-CUVET_API int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err);
-CUVET_API void cuvet_elf_info_release(struct cuvet_elf_info *info);
-
-/* --- ELF: symbol versions and dynamic symbols (module elf.c; used by "cuvet why") --- */
-
-/* One DT_VERNEED file: the versions this object needs from FILE ("libc.so.6": "GLIBC_2.34", ...). */
-struct cuvet_elf_verneed {
-	char *file;
-	size_t nversions;
-	char **versions;
-	bool *weak;                 /* VER_FLG_WEAK per version */
-};
-
-/* One dynamic symbol (.dynsym, index 0 left out). */
-struct cuvet_elf_symbol {
-	char *name;
-	char *version;              /* from .gnu.version; NULL when unversioned or local */
-	bool defined;               /* st_shndx != SHN_UNDEF */
-	bool weak;                  /* STB_WEAK */
-	bool hidden;                /* a non-default version ("sym@V", not "sym@@V") */
-	int type;                   /* STT_* */
-	int bind;                   /* STB_* */
-};
-
-struct cuvet_elf_symbols {
-	size_t nverneed;
-	struct cuvet_elf_verneed *verneed;
-	size_t nverdef;
-	char **verdef;              /* defined version names in index order; verdef_base[i] marks the
-	                               VER_FLG_BASE entry (the file's own name) */
-	bool *verdef_base;
-	size_t nsyms;
-	struct cuvet_elf_symbol *syms;
-};
-
-/* Reads version requirements, version definitions and dynamic symbols. Slower than
- * cuvet_elf_read (it walks .dynsym); call it only for the files that need it. Works from section
- * headers, or from the dynamic tags (DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH /
- * DT_GNU_HASH) when section headers are stripped. */
-CUVET_API int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out,
-				     struct cuvet_error *err);
-CUVET_API void cuvet_elf_symbols_release(struct cuvet_elf_symbols *syms);
-/* --- end ELF symbols --- */
-
-/* --------------------------------------------------- fat binaries (fatbin.c) ---- */
-
-/* GPU code embedded in a file: the fat binaries in the .nv_fatbin / __nv_relfatbin sections of a
- * host ELF (executable, shared library, object) or of each object in an ar archive, a bare
- * .fatbin, a bare cubin (ELF with e_machine EM_CUDA = 190) or a PTX text file. Read from
- * headers only, nothing is decompressed. Layout notes and what was verified against
- * cuobjdump: shared/formats/fatbin.md. */
-
-enum cuvet_fatbin_kind {
-	CUVET_FATBIN_PTX = 1,      /* PTX text (compute_XY) */
-	CUVET_FATBIN_ELF = 2,      /* SASS in a cubin (sm_XY) */
-	CUVET_FATBIN_LTOIR = 8,    /* NVVM IR for link-time optimisation (lto_XY) */
-};                             /* other values are kept as read */
-
-enum cuvet_fatbin_compression {
-	CUVET_FATBIN_UNCOMPRESSED = 0,
-	CUVET_FATBIN_LZ4,          /* flag 0x2000 (nvcc --compress-mode=speed) */
-	CUVET_FATBIN_ZSTD,         /* flag 0x8000 (CUDA 13 default) */
-};
-
-enum cuvet_fatbin_source {
-	CUVET_FATBIN_SRC_HOST,     /* a host ELF; no entries when it carries no device code */
-	CUVET_FATBIN_SRC_FATBIN,   /* a bare fat binary (starts with 0xBA55ED50) */
-	CUVET_FATBIN_SRC_CUBIN,    /* a bare cubin */
-	CUVET_FATBIN_SRC_PTX,      /* a PTX text file */
-	CUVET_FATBIN_SRC_ARCHIVE,  /* an ar archive (.a) of host objects; see members */
-};
-
-struct cuvet_fatbin_entry {
-	int kind;                  /* enum cuvet_fatbin_kind, or the raw value */
-	unsigned sm;               /* 75, 90, 100, 121: major*10 + minor */
-	char variant;              /* 0, 'a' (arch-specific: this CC only) or 'f' (family) */
-	unsigned version_major;    /* PTX: PTX ISA version; ELF: cubin format version ([1,8]); */
-	unsigned version_minor;    /*   LTO-IR: NVVM IR version. 0.0 when not known (bare cubin) */
-	bool is64;                 /* 64-bit code */
-	bool debug;                /* compiled with -G */
-	enum cuvet_fatbin_compression compression;
-	uint64_t flags;            /* the raw entry flags word (0 for bare cubin/PTX) */
-	uint64_t offset;           /* file offset of the entry header (of the file for bare inputs) */
-	uint64_t header_size;      /* 0 for bare inputs */
-	uint64_t payload_size;     /* bytes stored (padded, compressed if compressed) */
-	uint64_t compressed_size;  /* 0 when not compressed */
-	uint64_t uncompressed_size;/* 0 when not compressed */
-	char *identifier;          /* source/object name stored with -G etc., NULL if none */
-	char *options;             /* ptxas options (PTX) / NVVM options (LTO-IR), NULL if none */
-	size_t container;          /* index into cuvet_fatbin.containers; 0 for bare cubin/PTX */
-};
-
-struct cuvet_fatbin_container {
-	const char *section;       /* ".nv_fatbin", "__nv_relfatbin" or NULL (bare .fatbin); static */
-	uint64_t offset;           /* file offset of the container header */
-	uint64_t size;             /* header + entries */
-	size_t first_entry, nentries;
-	size_t member;             /* archives: index into cuvet_fatbin.members; else 0 */
-};
-
-struct cuvet_fatbin {
-	enum cuvet_fatbin_source source;
-	size_t ncontainers;
-	struct cuvet_fatbin_container *containers;
-	size_t nentries;
-	struct cuvet_fatbin_entry *entries;  /* in file order */
-	size_t nmembers;
-	char **members;            /* archives: every ELF member's name, in archive order, with or
-	                              without device code; offsets above are within the archive */
-};
-
-/* Reads every container and entry; a malformed header anywhere is an error (CUVET_E_INVALID,
- * with the section and offset in the message). A file that is none of the four kinds above
- * fails with "not an ELF file, fat binary or PTX file". */
-CUVET_API struct cuvet_fatbin *cuvet_fatbin_parse(const void *buf, size_t len, struct cuvet_error *err);
-CUVET_API void cuvet_fatbin_free(struct cuvet_fatbin *fb);
-/* Like cuvet_fatbin_parse, and also finds containers that a host ELF keeps in other loaded data
- * sections (their section is "other sections"): libraries such as cuFFT register most of their
- * kernels from there. Reads every such section, so it costs time on big libraries. */
-CUVET_API struct cuvet_fatbin *cuvet_fatbin_parse_deep(const void *buf, size_t len, struct cuvet_error *err);
-/* "sm_90a", "compute_100f", "lto_80" (or "kind7_80" for unknown kinds). Returns the length
- * snprintf would have written. */
-CUVET_API int cuvet_fatbin_target_name(const struct cuvet_fatbin_entry *e, char *buf, size_t len);
-
-enum cuvet_fatbin_run {
-	CUVET_RUN_NO = 0,
-	CUVET_RUN_SASS,            /* the cubin loads as is */
-	CUVET_RUN_PTX_JIT,         /* the driver can JIT the PTX (if it knows its PTX ISA version) */
-};
-/* Can entry E run on a GPU of compute capability MAJOR.MINOR? SASS sm_XY: same major and
- * minor >= Y; sm_XYa: exactly X.Y; sm_XYf: same major (the family) and minor >= Y. PTX
- * compute_XY: any CC >= X.Y; compute_XYa: exactly X.Y; compute_XYf: same major, minor >= Y.
- * LTO-IR never runs by itself. */
-CUVET_API enum cuvet_fatbin_run cuvet_fatbin_entry_runs_on(const struct cuvet_fatbin_entry *e, int major,
-							    int minor);
-/* --- end fat binaries --- */
 
 /* ------------------------------------------------------------------- facts ---- */
 
@@ -369,7 +129,7 @@ struct cuvet_gpu {
 	char *segment;              /* "datacenter", "workstation", "consumer", "embedded" (knowledge base) */
 };
 
-/* -- GPU code a library carries (wt-archdoc; facts "gpu_code", doc/facts.md) -- */
+/* GPU code a library carries (facts "gpu_code", doc/facts.md). */
 /* One distinct target of a file's fatbins: SASS sm_XY[a|f] or PTX compute_XY[a|f] (LTO-IR is left
  * out: it never runs by itself). */
 struct cuvet_lib_gpu_code {
@@ -382,7 +142,6 @@ struct cuvet_lib_gpu_code {
 	uint64_t bytes;             /* their payload bytes as stored (compressed when compressed) */
 	uint64_t uncompressed_bytes;/* the same after decompression (what the driver loads or JITs) */
 };
-/* -- end GPU code -- */
 
 struct cuvet_lib {
 	char *family;               /* "cudnn", "cudart", "cuda" (libcuda), "nvml", ... */
@@ -398,13 +157,12 @@ struct cuvet_lib {
 	bool stub;                  /* from a toolkit's stubs/ directory */
 	bool compat;                /* from a forward-compat directory */
 	bool cache_pick;            /* /etc/ld.so.cache alone (no LD_LIBRARY_PATH) would pick this copy */
-	/* -- added with the knowledge-base rules (wt-kbrules) -- */
 	int cuda_major;             /* the CUDA major this copy is built for (13); 0 when unknown */
 	char *cuda_major_source;    /* "soname:libcudart.so.13", "pip:nvidia/cu13", "dist-info:nvidia_cudnn_cu13",
 	                               "dpkg:libcudnn9-cuda-13", "dpkg-version:libnccl2 2.28.3-1+cuda13.0",
 	                               "toolkit-dir:/usr/local/cuda-13.0", "kb:cudnn-support.tsv 9.14.0" */
-	/* -- GPU code (wt-archdoc): read only with cuvet_probe_opts.read_gpu_code, for the copies a
-	 * program would use (default_pick, pip, conda) and the files of scan_dirs -- */
+	/* GPU code: read only with cuvet_probe_opts.read_gpu_code, for the copies a
+	 * program would use (default_pick, pip, conda) and the files of scan_dirs. */
 	bool gpu_code_read;         /* the file's fatbin headers were read: gpu_code is meaningful */
 	size_t ngpu_code;           /* 0 with gpu_code_read: no GPU code at all */
 	struct cuvet_lib_gpu_code *gpu_code; /* SASS targets first, then PTX, each by SM and variant */
@@ -455,7 +213,6 @@ struct cuvet_probe_opts {
 	const char *cuda_library;   /* NULL: "libcuda.so.1" */
 	bool load_libs;             /* allow dlopen of the live host's own libraries (--no-load off) */
 	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
-	/* -- wt-archdoc -- */
 	bool read_gpu_code;         /* read the fatbin headers of the libraries programs would use */
 	const char *const *scan_dirs; /* NULL-terminated directories (inside the root): every ELF file
 	                                 under them that carries GPU code becomes a library with
@@ -518,203 +275,6 @@ struct cuvet_kb_gpu {
 /* Looks up a GPU by its PCI device id (0x2335; the vendor is NVIDIA's 0x10de). Returns 0 and
  * fills OUT (pointers into KB), or -1 when the id is not in the table. */
 CUVET_API int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cuvet_kb_gpu *out);
-
-/* ---- knowledge base: loading and queries (module kb; src/lib/kb.c) ---- */
-
-/* Parses every table now (the built-in ones are otherwise parsed on first use; a --kb
- * directory is always checked by cuvet_kb_load). Fails with the first table's error, which
- * names the file and line: "data/driver-branch-cuda.tsv:7: expected 7 columns, found 5". */
-CUVET_API int cuvet_kb_check(const struct cuvet_kb *kb, struct cuvet_error *err);
-/* The directory given to cuvet_kb_load, or NULL for the built-in copy. Files missing from the
- * directory are taken from the built-in copy. */
-CUVET_API const char *cuvet_kb_dir(const struct cuvet_kb *kb);
-
-/* The rest of this section answers questions from the tables. Every string is owned by KB and
- * lives as long as it; a string field is NULL when the table's cell is empty (unknown). Facts the
- * sources mark unverified come back flagged (`unverified`, `uncertain_*`) or with the source's
- * own words in a *_text field: report them as uncertain, never as fact. Lookups that find
- * nothing return -1 (or 0 matches) with CUVET_E_NOTFOUND and a message naming the table. */
-
-/* The knowledge-base files, in a fixed order (the tables, then "DATE"). */
-CUVET_API size_t cuvet_kb_file_count(void);
-CUVET_API const char *cuvet_kb_file_name(size_t i);
-/* The text of file NAME as KB holds it, and where it came from: "built-in" or the path read. */
-CUVET_API int cuvet_kb_file_text(const struct cuvet_kb *kb, const char *name, const char **text, size_t *len,
-				 const char **origin, struct cuvet_error *err);
-
-/* driver-branch-cuda.tsv */
-struct cuvet_kb_branch {
-	unsigned branch;               /* 535 */
-	const char *max_cuda;          /* "12.2": the CUDA version drivers of the branch report */
-	const char *max_cuda_text;     /* the source's words when it said more than a number */
-	const char *evidence;
-	const char *type;              /* "ltsb", "production", "new-feature", "evaluation" */
-	const char *type_text;         /* "Long Term Support Branch (secondary)" */
-	const char *end_of_life;       /* "2026-06", or "ended" when the date is not known */
-	const char *end_of_life_text;
-	const char *last_for;          /* "Maxwell, Pascal, Volta": the last branch for these */
-	const char *notes;
-	const char *sources;
-	bool uncertain_max_cuda;       /* no number, or the source marks it unverified */
-	bool uncertain_type;           /* unknown, or only from a secondary / unverified source */
-	bool uncertain_end_of_life;    /* unknown, unverified or conflicting sources */
-};
-CUVET_API int cuvet_kb_branch(const struct cuvet_kb *kb, unsigned branch, struct cuvet_kb_branch *out,
-			      struct cuvet_error *err);
-/* 1 when the branch's end of life lies before TODAY ("YYYY-MM-DD"; a branch lives through its
- * end-of-life month), 0 when not, -1 when unknown. */
-CUVET_API int cuvet_kb_branch_ended(const struct cuvet_kb_branch *b, const char *today);
-
-/* The highest CUDA a driver supports natively, inferred from its version for when neither NVML
- * nor libcuda can be asked: the CUDA version its branch reports (driver-branch-cuda.tsv), or,
- * when that is not known, the newest toolkit whose minimum Linux driver it meets
- * (cuda-toolkit-driver.tsv), which is then only a lower bound. 525.60.13 -> 12.0,
- * 535.54.03 -> 12.2, 565.57.01 -> 12.7, 580.65.06 -> 13.0. */
-struct cuvet_kb_driver_cuda {
-	int cuda;                      /* NVIDIA's encoding, 12020 for 12.2; 0 when unknown */
-	const char *basis;             /* "branch" or "toolkit" */
-	bool lower_bound;              /* the driver supports at least this (its branch's own is unknown) */
-	bool unverified;               /* a fact it rests on is marked unverified */
-	const char *toolkit;           /* the newest toolkit release it meets the minimum of ("12.2.2"), or NULL */
-};
-CUVET_API int cuvet_kb_driver_cuda(const struct cuvet_kb *kb, const char *driver_version,
-				   struct cuvet_kb_driver_cuda *out, struct cuvet_error *err);
-
-#define CUVET_KB_LIST_MAX 24
-
-/* CUDA applications of MAJOR.x run on the driver through minor-version compatibility when
- * the driver is at least MIN_DRIVER (with the caveats of NVIDIA's compatibility guide). */
-struct cuvet_kb_minor_compat {
-	unsigned major;
-	const char *min_driver;        /* "525", "450.80.02" */
-	bool met;
-};
-/* A cuda-compat package documented for the driver's branch (forward compatibility; only on
- * data-center GPUs, NGC-ready RTX and Jetson). */
-struct cuvet_kb_compat_package {
-	const char *package;           /* "cuda-compat-12-4" */
-	const char *cuda_version;      /* "12.4" */
-	bool contradicted;             /* documented, but contradicted by the same page (caveat) */
-	const char *caveat;
-	const char *source;
-};
-/* Whether the branch drives an architecture: from its first branch (derived from the toolkit
- * that added the architecture's first SASS target) to its last (driver-branch-cuda.tsv). */
-struct cuvet_kb_arch_support {
-	char architecture[32];         /* "Hopper" */
-	bool supported;
-	unsigned first_branch;         /* 0 when older than the tables */
-	unsigned last_branch;          /* 0 when still supported by the newest branch known */
-};
-struct cuvet_kb_driver {
-	unsigned branch;               /* 535 for 535.104.05 */
-	bool branch_known;             /* the branch has a row; INFO is valid */
-	struct cuvet_kb_branch info;
-	struct cuvet_kb_driver_cuda cuda;
-	size_t nminor;
-	struct cuvet_kb_minor_compat minor[CUVET_KB_LIST_MAX];
-	bool compat_known;             /* the forward-compat matrix has a column for the branch */
-	size_t ncompat;
-	struct cuvet_kb_compat_package compat[CUVET_KB_LIST_MAX];
-	size_t narch;
-	struct cuvet_kb_arch_support arch[CUVET_KB_LIST_MAX];
-};
-/* Everything the tables say about a driver version ("535.104.05"). */
-CUVET_API int cuvet_kb_driver(const struct cuvet_kb *kb, const char *driver_version, struct cuvet_kb_driver *out,
-			      struct cuvet_error *err);
-
-/* cuda-toolkit-driver.tsv: one toolkit release. */
-struct cuvet_kb_cuda {
-	const char *version;           /* "12.4.1" */
-	const char *status;            /* NULL, "unverified" or "no-toolkit" (12.7: reported by drivers only) */
-	const char *label;             /* "CUDA 12.4 Update 1" */
-	const char *min_linux_driver;  /* "550.54.15"; a branch number ("615") when only the branch is known */
-	const char *min_linux_driver_text;
-	const char *min_windows_driver;
-	const char *min_windows_driver_text;
-	const char *minor_compat_min_driver; /* oldest driver running it through minor-version compatibility */
-	const char *minor_compat_text;
-	const char *caveat;
-	const char *source;
-};
-/* The releases VERSION names ("12.4" -> 12.4.1 and 12.4.0; "12.4.1" -> that one), newest first.
- * Returns how many there are (OUT gets at most MAX), 0 when none, -1 on an invalid VERSION. */
-CUVET_API int cuvet_kb_cuda_releases(const struct cuvet_kb *kb, const char *version, struct cuvet_kb_cuda *out,
-				     size_t max, struct cuvet_error *err);
-
-/* cuda-toolkit-arch-ptx.tsv: what a toolkit MAJOR.MINOR compiles for. */
-struct cuvet_kb_cuda_arch {
-	const char *cuda_version;      /* "12.4" */
-	const char *status;            /* NULL, "unverified", "no-toolkit" */
-	const char *ptx_isa;           /* "8.4" */
-	unsigned driver_branch;        /* the branch of that PTX ISA (550); 0 unknown */
-	const char *lowest_sm;         /* "sm_50" */
-	const char *highest_sm;        /* "sm_90a" */
-	const char *new_sass_ccs;      /* "8.9 9.0" (derived) */
-	const char *new_targets;
-	const char *removed_targets;
-	const char *caveat;
-	const char *source;
-};
-CUVET_API int cuvet_kb_cuda_arch(const struct cuvet_kb *kb, const char *version, struct cuvet_kb_cuda_arch *out,
-				 struct cuvet_error *err);
-
-/* gpu-compute-capability.tsv: a GPU row with the details cuvet_kb_gpu leaves out. */
-struct cuvet_kb_gpu_row {
-	struct cuvet_kb_gpu gpu;
-	const char *pci_device_ids;    /* "0x2330 (H100 SXM5 80GB); 0x2331 (H100 PCIe); ..." */
-	const char *pci_variant;       /* when found by id: that id's text ("(H100 PCIe)"), else NULL */
-	const char *caveat;
-	const char *pci_ids_note;
-	const char *note;
-};
-/* Finds GPUs by PCI device id ("0x2335", "10de:2335", "0x233510DE") or by name, ignoring case:
- * "L40S" finds "NVIDIA L40S"; an NVML name such as "NVIDIA A100-SXM4-80GB" or "Tesla T4" finds
- * the table's "NVIDIA A100" / "NVIDIA T4"; "RTX A4000" finds "NVIDIA RTX A6000 / A5000 / A4000 / ...".
- * Best matches first. Returns how many matched (OUT gets at most MAX), 0 when none. */
-CUVET_API int cuvet_kb_gpu_find(const struct cuvet_kb *kb, const char *query, struct cuvet_kb_gpu_row *out,
-				size_t max, struct cuvet_error *err);
-
-/* ngc-tensorrt.tsv, ngc-pytorch-triton.tsv, nvidia-require-cuda-images.tsv. Cells are the
- * source's text ("12.2.1 [sib:triton23.09]", "8.9.5 [unverified]"); NULL where the table has no
- * such column. */
-struct cuvet_kb_image {
-	const char *image;             /* "nvcr.io/nvidia/tensorrt" */
-	const char *tag;               /* "23.09-py3" */
-	const char *ubuntu, *cuda, *cudnn, *tensorrt, *cublas, *nccl, *python, *framework;
-	const char *min_driver;
-	const char *require_cuda;      /* NVIDIA_REQUIRE_CUDA the image sets */
-	const char *source;
-	const char *notes;
-	const char *table;             /* the file the row is from */
-};
-/* REF: "nvcr.io/nvidia/tensorrt:23.09-py3", "nvidia/tensorrt:23.09-py3", "nvidia/cuda:12.4.1-base-ubuntu22.04"
- * (a registry, "docker.io/" and a digest may be given; the tag must be). */
-CUVET_API int cuvet_kb_image(const struct cuvet_kb *kb, const char *ref, struct cuvet_kb_image *out,
-			     struct cuvet_error *err);
-
-/* tensorrt-support.tsv, cudnn-support.tsv (and cudnn-builds.tsv). */
-struct cuvet_kb_release {
-	const char *kind;              /* "release", or "build" for a cuDNN package build number */
-	const char *release;           /* the source's name for the row: "8.6.1", "7.6.4 - 7.6.5" */
-	const char *first, *last;      /* the range it covers ("8.2" covers 8.2.x); LAST may be NULL */
-	bool unverified;
-	const char *cuda_majors;       /* "12 11" (derived) */
-	const char *cuda_versions;
-	const char *cudnn;             /* TensorRT: the cuDNN it goes with */
-	const char *min_driver;        /* cuDNN */
-	const char *gpus;              /* TensorRT: GPUs; cuDNN: compute capabilities */
-	const char *library_files;     /* cuDNN */
-	const char *version_encoding;  /* cuDNN */
-	const char *source;
-	const char *notes;
-};
-/* The rows covering VERSION ("8.6.1.6", "8.6", "10"), most specific first. Returns how many
- * (OUT gets at most MAX), 0 when none, -1 on an invalid VERSION. */
-CUVET_API int cuvet_kb_tensorrt_find(const struct cuvet_kb *kb, const char *version, struct cuvet_kb_release *out,
-				     size_t max, struct cuvet_error *err);
-CUVET_API int cuvet_kb_cudnn_find(const struct cuvet_kb *kb, const char *version, struct cuvet_kb_release *out,
-				  size_t max, struct cuvet_error *err);
 
 /* ---- requirements: the NVIDIA_REQUIRE grammar and `cuvet check` (module require; src/lib/require.c) ---- */
 
@@ -834,12 +394,6 @@ CUVET_API int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *
 CUVET_API char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet_error *err);
 /* Go's strconv.ParseBool: 1 for a true spelling, 0 for a false one, -1 otherwise. */
 CUVET_API int cuvet_parse_bool(const char *s);
-/* ---- end requirements ---- */
-/* ---- loader emulation: "cuvet why" (module ldso; src/lib/ldso.c) ---- */
-
-/* The first PT_INTERP path of an ELF image into OUT. Returns 1 when there is one, 0 when
- * not, -1 on a malformed file. (elf.c) */
-CUVET_API int cuvet_elf_interp(const void *buf, size_t len, char *out, size_t outlen, struct cuvet_error *err);
 
 /* How the loader found an object (glibc elf/dl-load.c _dl_map_object order; shared/formats/ldso.md §2). */
 enum cuvet_why_rule {
@@ -946,7 +500,6 @@ CUVET_API struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts,
 CUVET_API void cuvet_why_free(struct cuvet_why *why);
 /* Largest severity among the problems, or -1 when there are none. */
 CUVET_API int cuvet_why_worst(const struct cuvet_why *why);
-/* ---- end loader emulation ---- */
 
 /* ----------------------------------------------------------------- library ---- */
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 /* Exit codes (SPEC §2), the same for every command. */
 enum {

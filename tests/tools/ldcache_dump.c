@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 static int usage(void)
 {

@@ -1,5 +1,5 @@
 /* The CUDA major of a library copy, from its SONAME, pip wheel, Debian package, toolkit tree or the
- * knowledge base (src/lib/probe_cuda_major.c). */
+ * knowledge base (src/lib/facts/probe_cuda_major.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

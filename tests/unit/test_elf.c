@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 static char *fixture_path(const char *name)
 {

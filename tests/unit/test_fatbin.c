@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 #include "fatbin_blob.h"
 
 static const unsigned char blob[] = {CUVET_TEST_FATBIN_BLOB};

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 /* Internal test hook in fsview.c. */
 void fs_test_disable_openat2(struct cuvet_fs *fs);

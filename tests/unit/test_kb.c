@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 /* ------------------------------------------------------------ helpers ---- */
 

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 #ifndef CUVET_SHARED_DIR
 #define CUVET_SHARED_DIR "../shared"

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 static char root[256];
 

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
+#include "cuvet_readers.h"
 
 #define CUVET_UNUSED(x) ((void)(x))
 #define CUVET_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,0 +1,261 @@
+/*
+ * cuvet_readers.h — libcuvet's low-level readers: the filesystem view, ld.so.cache and
+ * ld.so.conf, ELF dynamic sections and symbols, and the fat binaries NVIDIA's compilers embed.
+ *
+ * Each reader takes a buffer (or a filesystem view) and bounds-checks every offset; the jobs in
+ * cuvet.h are built on them. Ownership follows cuvet.h: what a call returns belongs to the caller
+ * and is released with the matching _free() or _release() call, which accepts NULL.
+ */
+#ifndef CUVET_READERS_H
+#define CUVET_READERS_H
+
+#include "cuvet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* ------------------------------------------------------ filesystem view ---- */
+
+/* A read-only view of a filesystem under a root ("/" or a mounted tree). Every path is taken
+ * relative to the root; symbolic links, absolute or relative, are resolved inside the root and
+ * never followed outside it ("/.." stays at the root, as in a chroot); loops are reported. */
+struct cuvet_fs;
+
+CUVET_API struct cuvet_fs *cuvet_fs_open(const char *root, struct cuvet_error *err);
+CUVET_API void cuvet_fs_free(struct cuvet_fs *fs);
+CUVET_API const char *cuvet_fs_root(const struct cuvet_fs *fs); /* "" for "/" */
+/* Resolves every symlink in PATH (as seen inside the root). Writes the canonical in-root path
+ * (starting with '/') to OUT. Fails with CUVET_E_NOTFOUND, CUVET_E_LOOP or CUVET_E_IO. */
+CUVET_API int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
+				struct cuvet_error *err);
+/* Host path for an in-root path (root prefix + resolved path), for open(2)/mmap. */
+CUVET_API int cuvet_fs_host_path(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
+				 struct cuvet_error *err);
+/* Reads a whole file (at most MAX bytes, 0 = 64 MiB) into a malloc'ed NUL-terminated buffer. */
+CUVET_API int cuvet_fs_read(struct cuvet_fs *fs, const char *path, size_t max, char **data, size_t *len,
+			    struct cuvet_error *err);
+/* Maps a file read-only (for ELF and large binaries). Unmap with cuvet_fs_unmap. */
+CUVET_API int cuvet_fs_map(struct cuvet_fs *fs, const char *path, const void **data, size_t *len,
+			   struct cuvet_error *err);
+CUVET_API void cuvet_fs_unmap(const void *data, size_t len);
+/* The target text of a symlink without resolving it (readlink(2) on the in-root path, whose
+ * parent directories are resolved). */
+CUVET_API int cuvet_fs_readlink(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
+				struct cuvet_error *err);
+
+enum cuvet_fs_type { CUVET_FS_NONE, CUVET_FS_FILE, CUVET_FS_DIR, CUVET_FS_LINK, CUVET_FS_OTHER };
+/* Type after resolving symlinks (follow) or of the entry itself. CUVET_FS_NONE if absent. */
+CUVET_API enum cuvet_fs_type cuvet_fs_type(struct cuvet_fs *fs, const char *path, bool follow);
+
+/* Directory listing: names sorted by strcmp, "." and ".." left out. */
+struct cuvet_fs_dir {
+	size_t count;
+	char **names;
+};
+CUVET_API int cuvet_fs_list(struct cuvet_fs *fs, const char *path, struct cuvet_fs_dir *out,
+			    struct cuvet_error *err);
+CUVET_API void cuvet_fs_dir_release(struct cuvet_fs_dir *dir);
+
+/* ------------------------------------------------------------- ld.so.cache ---- */
+
+struct cuvet_ldcache_entry {
+	const char *name;  /* SONAME key, e.g. "libcuda.so.1" */
+	const char *path;  /* e.g. "/usr/lib/x86_64-linux-gnu/libcuda.so.1" */
+	int32_t flags;     /* e.g. 0x303 = ELF libc6, x86-64 */
+	uint64_t hwcap;
+	const char *hwcap_subdir; /* glibc-hwcaps subdirectory name, or NULL */
+};
+
+struct cuvet_ldcache {
+	size_t count;
+	struct cuvet_ldcache_entry *entries; /* in file order (descending name order) */
+	bool old_format;                     /* entries came from the "ld.so-1.7.0" table */
+	const char *generator;               /* "ldconfig (GNU libc) stable release version 2.36" or NULL */
+	bool sorted;                         /* in ldconfig's order, so lookups binary-search */
+};
+
+/* Parses an ld.so.cache image (old, new, or combined format). The buffer is copied. */
+CUVET_API struct cuvet_ldcache *cuvet_ldcache_parse(const void *buf, size_t len, struct cuvet_error *err);
+CUVET_API void cuvet_ldcache_free(struct cuvet_ldcache *cache);
+/* What the x86-64 loader would take for NAME: the first entry with flags == FLAGS (0x303 on
+ * x86-64) and no legacy hwcap. NULL if none. */
+CUVET_API const struct cuvet_ldcache_entry *cuvet_ldcache_lookup(const struct cuvet_ldcache *cache,
+								  const char *name, int32_t flags);
+/* "libc6,x86-64" etc., as `ldconfig -p` prints the flags. */
+CUVET_API int cuvet_ldcache_flags_str(int32_t flags, char *buf, size_t len);
+
+/* ld.so.conf: the directories listed, in ldconfig's order, with `include` globs expanded
+ * (matches sorted) and duplicates dropped. Each directory remembers the file that named it. */
+struct cuvet_ldconf {
+	size_t count;
+	char **dirs;
+	char **from; /* the conf file that listed dirs[i] */
+	char *note;  /* an include that was skipped (a loop, too deep), or NULL */
+};
+CUVET_API int cuvet_ldconf_read(struct cuvet_fs *fs, const char *path, struct cuvet_ldconf *out,
+				struct cuvet_error *err);
+CUVET_API void cuvet_ldconf_release(struct cuvet_ldconf *conf);
+
+/* Everything `ldconfig -p` prints inside the parentheses for ENTRY: the flags, then
+ * `, hwcap: "x86-64-v3"` for a glibc-hwcaps entry or `, hwcap: 0x...` for a legacy one.
+ * Returns the length that would have been written, as snprintf does. */
+CUVET_API int cuvet_ldcache_entry_desc(const struct cuvet_ldcache_entry *entry, char *buf, size_t len);
+
+/* --------------------------------------------------------------------- ELF ---- */
+
+/* Reads the dynamic-linking facts of an ELF file from a buffer (through libelf). */
+struct cuvet_elf_info {
+	int elf_class;    /* 1 = 32-bit, 2 = 64-bit */
+	int byte_order;   /* 1 = little, 2 = big */
+	int machine;      /* e_machine */
+	int type;         /* e_type */
+	char *soname;     /* NULL if none */
+	char *rpath;      /* NULL if none */
+	char *runpath;    /* NULL if none */
+	bool nodeflib;    /* DF_1_NODEFLIB */
+	size_t nneeded;
+	char **needed;
+};
+CUVET_API int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err);
+CUVET_API void cuvet_elf_info_release(struct cuvet_elf_info *info);
+
+/* --- ELF: symbol versions and dynamic symbols (module elf.c; used by "cuvet why") --- */
+
+/* One DT_VERNEED file: the versions this object needs from FILE ("libc.so.6": "GLIBC_2.34", ...). */
+struct cuvet_elf_verneed {
+	char *file;
+	size_t nversions;
+	char **versions;
+	bool *weak;                 /* VER_FLG_WEAK per version */
+};
+
+/* One dynamic symbol (.dynsym, index 0 left out). */
+struct cuvet_elf_symbol {
+	char *name;
+	char *version;              /* from .gnu.version; NULL when unversioned or local */
+	bool defined;               /* st_shndx != SHN_UNDEF */
+	bool weak;                  /* STB_WEAK */
+	bool hidden;                /* a non-default version ("sym@V", not "sym@@V") */
+	int type;                   /* STT_* */
+	int bind;                   /* STB_* */
+};
+
+struct cuvet_elf_symbols {
+	size_t nverneed;
+	struct cuvet_elf_verneed *verneed;
+	size_t nverdef;
+	char **verdef;              /* defined version names in index order; verdef_base[i] marks the
+	                               VER_FLG_BASE entry (the file's own name) */
+	bool *verdef_base;
+	size_t nsyms;
+	struct cuvet_elf_symbol *syms;
+};
+
+/* Reads version requirements, version definitions and dynamic symbols. Slower than
+ * cuvet_elf_read (it walks .dynsym); call it only for the files that need it. Works from section
+ * headers, or from the dynamic tags (DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH /
+ * DT_GNU_HASH) when section headers are stripped. */
+CUVET_API int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out,
+				     struct cuvet_error *err);
+CUVET_API void cuvet_elf_symbols_release(struct cuvet_elf_symbols *syms);
+
+/* --------------------------------------------------- fat binaries (fatbin.c) ---- */
+
+/* GPU code embedded in a file: the fat binaries in the .nv_fatbin / __nv_relfatbin sections of a
+ * host ELF (executable, shared library, object) or of each object in an ar archive, a bare
+ * .fatbin, a bare cubin (ELF with e_machine EM_CUDA = 190) or a PTX text file. Read from
+ * headers only, nothing is decompressed. Layout notes and what was verified against
+ * cuobjdump: shared/formats/fatbin.md. */
+
+enum cuvet_fatbin_kind {
+	CUVET_FATBIN_PTX = 1,      /* PTX text (compute_XY) */
+	CUVET_FATBIN_ELF = 2,      /* SASS in a cubin (sm_XY) */
+	CUVET_FATBIN_LTOIR = 8,    /* NVVM IR for link-time optimisation (lto_XY) */
+};                             /* other values are kept as read */
+
+enum cuvet_fatbin_compression {
+	CUVET_FATBIN_UNCOMPRESSED = 0,
+	CUVET_FATBIN_LZ4,          /* flag 0x2000 (nvcc --compress-mode=speed) */
+	CUVET_FATBIN_ZSTD,         /* flag 0x8000 (CUDA 13 default) */
+};
+
+enum cuvet_fatbin_source {
+	CUVET_FATBIN_SRC_HOST,     /* a host ELF; no entries when it carries no device code */
+	CUVET_FATBIN_SRC_FATBIN,   /* a bare fat binary (starts with 0xBA55ED50) */
+	CUVET_FATBIN_SRC_CUBIN,    /* a bare cubin */
+	CUVET_FATBIN_SRC_PTX,      /* a PTX text file */
+	CUVET_FATBIN_SRC_ARCHIVE,  /* an ar archive (.a) of host objects; see members */
+};
+
+struct cuvet_fatbin_entry {
+	int kind;                  /* enum cuvet_fatbin_kind, or the raw value */
+	unsigned sm;               /* 75, 90, 100, 121: major*10 + minor */
+	char variant;              /* 0, 'a' (arch-specific: this CC only) or 'f' (family) */
+	unsigned version_major;    /* PTX: PTX ISA version; ELF: cubin format version ([1,8]); */
+	unsigned version_minor;    /*   LTO-IR: NVVM IR version. 0.0 when not known (bare cubin) */
+	bool is64;                 /* 64-bit code */
+	bool debug;                /* compiled with -G */
+	enum cuvet_fatbin_compression compression;
+	uint64_t flags;            /* the raw entry flags word (0 for bare cubin/PTX) */
+	uint64_t offset;           /* file offset of the entry header (of the file for bare inputs) */
+	uint64_t header_size;      /* 0 for bare inputs */
+	uint64_t payload_size;     /* bytes stored (padded, compressed if compressed) */
+	uint64_t compressed_size;  /* 0 when not compressed */
+	uint64_t uncompressed_size;/* 0 when not compressed */
+	char *identifier;          /* source/object name stored with -G etc., NULL if none */
+	char *options;             /* ptxas options (PTX) / NVVM options (LTO-IR), NULL if none */
+	size_t container;          /* index into cuvet_fatbin.containers; 0 for bare cubin/PTX */
+};
+
+struct cuvet_fatbin_container {
+	const char *section;       /* ".nv_fatbin", "__nv_relfatbin" or NULL (bare .fatbin); static */
+	uint64_t offset;           /* file offset of the container header */
+	uint64_t size;             /* header + entries */
+	size_t first_entry, nentries;
+	size_t member;             /* archives: index into cuvet_fatbin.members; else 0 */
+};
+
+struct cuvet_fatbin {
+	enum cuvet_fatbin_source source;
+	size_t ncontainers;
+	struct cuvet_fatbin_container *containers;
+	size_t nentries;
+	struct cuvet_fatbin_entry *entries;  /* in file order */
+	size_t nmembers;
+	char **members;            /* archives: every ELF member's name, in archive order, with or
+	                              without device code; offsets above are within the archive */
+};
+
+/* Reads every container and entry; a malformed header anywhere is an error (CUVET_E_INVALID,
+ * with the section and offset in the message). A file that is none of the four kinds above
+ * fails with "not an ELF file, fat binary or PTX file". */
+CUVET_API struct cuvet_fatbin *cuvet_fatbin_parse(const void *buf, size_t len, struct cuvet_error *err);
+CUVET_API void cuvet_fatbin_free(struct cuvet_fatbin *fb);
+/* Like cuvet_fatbin_parse, and also finds containers that a host ELF keeps in other loaded data
+ * sections (their section is "other sections"): libraries such as cuFFT register most of their
+ * kernels from there. Reads every such section, so it costs time on big libraries. */
+CUVET_API struct cuvet_fatbin *cuvet_fatbin_parse_deep(const void *buf, size_t len, struct cuvet_error *err);
+/* "sm_90a", "compute_100f", "lto_80" (or "kind7_80" for unknown kinds). Returns the length
+ * snprintf would have written. */
+CUVET_API int cuvet_fatbin_target_name(const struct cuvet_fatbin_entry *e, char *buf, size_t len);
+
+enum cuvet_fatbin_run {
+	CUVET_RUN_NO = 0,
+	CUVET_RUN_SASS,            /* the cubin loads as is */
+	CUVET_RUN_PTX_JIT,         /* the driver can JIT the PTX (if it knows its PTX ISA version) */
+};
+/* Can entry E run on a GPU of compute capability MAJOR.MINOR? SASS sm_XY: same major and
+ * minor >= Y; sm_XYa: exactly X.Y; sm_XYf: same major (the family) and minor >= Y. PTX
+ * compute_XY: any CC >= X.Y; compute_XYa: exactly X.Y; compute_XYf: same major, minor >= Y.
+ * LTO-IR never runs by itself. */
+CUVET_API enum cuvet_fatbin_run cuvet_fatbin_entry_runs_on(const struct cuvet_fatbin_entry *e, int major,
+							    int minor);
+/* ---- loader emulation: "cuvet why" (module ldso; src/lib/ldso.c) ---- */
+
+/* The first PT_INTERP path of an ELF image into OUT. Returns 1 when there is one, 0 when
+ * not, -1 on a malformed file. (elf.c) */
+CUVET_API int cuvet_elf_interp(const void *buf, size_t len, char *out, size_t outlen, struct cuvet_error *err);
+#ifdef __cplusplus
+}
+#endif
+#endif

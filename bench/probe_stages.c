@@ -47,6 +47,7 @@ int main(int argc, char **argv)
 		pc.env = environ;
 		pc.nvml_pid = pc.nvml_fd = -1;
 		pc.facts = calloc(1, sizeof(*pc.facts));
+		pc.fb.facts = pc.facts;
 		double a = now(), b;
 		pc.fs = cuvet_fs_open(root, NULL);
 		struct cuvet_kb *kb = cuvet_kb_load(NULL, NULL);

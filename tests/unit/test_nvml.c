@@ -68,6 +68,7 @@ static void run_setup(struct run *r, const char *mode, const char *gpus, const c
 	r->facts = calloc(1, sizeof(*r->facts));
 	assert_non_null(r->facts);
 	r->pc.facts = r->facts;
+	r->pc.fb.facts = r->facts;
 	r->pc.opts = &r->opts;
 	r->pc.env = r->env;
 	r->pc.live = true;
@@ -544,6 +545,7 @@ static void test_not_asked(void **state)
 	r.facts = calloc(1, sizeof(*r.facts));
 	assert_non_null(r.facts);
 	r.pc.facts = r.facts;
+	r.pc.fb.facts = r.facts;
 	r.pc.opts = &r.opts;
 	r.pc.env = r.env;
 	r.pc.live = false; /* a --root tree: its libraries are data, never loaded */

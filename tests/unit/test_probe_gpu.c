@@ -33,6 +33,7 @@ static void ctx_init(struct ctx *c, const char *root)
 	c->pc.kb = c->kb;
 	c->pc.facts = calloc(1, sizeof(*c->pc.facts));
 	assert_non_null(c->pc.facts);
+	c->pc.fb.facts = c->pc.facts;
 	if (root) {
 		c->pc.fs = cuvet_fs_open(root, &c->err);
 		assert_non_null(c->pc.fs);
@@ -293,7 +294,7 @@ static void test_nvml_gpus_kept(void **state)
 	pci_function(root, "pci0000:00", "0000:00:06.0", "0x10de", "0x2335", "0x030200");
 	struct ctx c;
 	ctx_init(&c, root);
-	struct cuvet_gpu *g = facts_add_gpu(&c.pc);
+	struct cuvet_gpu *g = facts_add_gpu(&c.pc.fb);
 	assert_non_null(g);
 	g->index = 0;
 	g->name = strdup("NVIDIA H100 80GB HBM3");
@@ -399,7 +400,7 @@ static void test_visibility_table(void **state)
 		if (vc->cuda)
 			ctx_setenv(&c, "CUDA_VISIBLE_DEVICES", vc->cuda);
 		for (int i = 0; i < 4; i++) {
-			struct cuvet_gpu *g = facts_add_gpu(&c.pc);
+			struct cuvet_gpu *g = facts_add_gpu(&c.pc.fb);
 			assert_non_null(g);
 			g->index = i;
 			g->uuid = strdup(four[i].uuid);
@@ -429,7 +430,7 @@ static void test_visibility_by_index(void **state)
 	ctx_init(&c, NULL);
 	ctx_setenv(&c, "CUDA_VISIBLE_DEVICES", "0");
 	for (int i = 0; i < 2; i++) {
-		struct cuvet_gpu *g = facts_add_gpu(&c.pc);
+		struct cuvet_gpu *g = facts_add_gpu(&c.pc.fb);
 		assert_non_null(g);
 		g->index = 1 - i;
 		g->source = strdup("nvml");

@@ -101,21 +101,25 @@ const char *cuvet_facts_env(const struct cuvet_facts *f, const char *key)
 	return NULL;
 }
 
-struct cuvet_lib *facts_add_lib(struct probe_ctx *pc)
+struct cuvet_lib *facts_add_lib(struct facts_builder *b)
 {
-	struct cuvet_facts *f = pc->facts;
-	if (xgrow(&f->libs, &pc->libs_cap, f->nlibs, sizeof(*f->libs)) < 0)
+	struct cuvet_facts *f = b->facts;
+	if (xgrow(&f->libs, &b->libs_cap, f->nlibs, sizeof(*f->libs)) < 0) {
+		b->oom = true;
 		return NULL;
+	}
 	struct cuvet_lib *l = &f->libs[f->nlibs++];
 	memset(l, 0, sizeof(*l));
 	return l;
 }
 
-struct cuvet_gpu *facts_add_gpu(struct probe_ctx *pc)
+struct cuvet_gpu *facts_add_gpu(struct facts_builder *b)
 {
-	struct cuvet_facts *f = pc->facts;
-	if (xgrow(&f->gpus, &pc->gpus_cap, f->ngpus, sizeof(*f->gpus)) < 0)
+	struct cuvet_facts *f = b->facts;
+	if (xgrow(&f->gpus, &b->gpus_cap, f->ngpus, sizeof(*f->gpus)) < 0) {
+		b->oom = true;
 		return NULL;
+	}
 	struct cuvet_gpu *g = &f->gpus[f->ngpus++];
 	memset(g, 0, sizeof(*g));
 	g->index = -1;
@@ -125,25 +129,30 @@ struct cuvet_gpu *facts_add_gpu(struct probe_ctx *pc)
 	return g;
 }
 
-struct cuvet_toolkit *facts_add_toolkit(struct probe_ctx *pc)
+struct cuvet_toolkit *facts_add_toolkit(struct facts_builder *b)
 {
-	struct cuvet_facts *f = pc->facts;
-	if (xgrow(&f->toolkits, &pc->toolkits_cap, f->ntoolkits, sizeof(*f->toolkits)) < 0)
+	struct cuvet_facts *f = b->facts;
+	if (xgrow(&f->toolkits, &b->toolkits_cap, f->ntoolkits, sizeof(*f->toolkits)) < 0) {
+		b->oom = true;
 		return NULL;
+	}
 	struct cuvet_toolkit *t = &f->toolkits[f->ntoolkits++];
 	memset(t, 0, sizeof(*t));
 	return t;
 }
 
-int facts_add_env(struct probe_ctx *pc, const char *key, const char *value)
+int facts_add_env(struct facts_builder *b, const char *key, const char *value)
 {
-	struct cuvet_facts *f = pc->facts;
-	if (xgrow(&f->env, &pc->env_cap, f->nenv, sizeof(*f->env)) < 0)
+	struct cuvet_facts *f = b->facts;
+	if (xgrow(&f->env, &b->env_cap, f->nenv, sizeof(*f->env)) < 0) {
+		b->oom = true;
 		return -1;
+	}
 	char *k = strdup(key), *v = strdup(value ? value : "");
 	if (!k || !v) {
 		free(k);
 		free(v);
+		b->oom = true;
 		return -1;
 	}
 	f->env[f->nenv].key = k;
@@ -162,19 +171,31 @@ const char *probe_getenv(const struct probe_ctx *pc, const char *key)
 }
 
 
+int facts_add_note(struct facts_builder *b, const char *text)
+{
+	struct cuvet_facts *f = b->facts;
+	char *s = NULL;
+	if (xgrow(&f->notes, &b->notes_cap, f->nnotes, sizeof(*f->notes)) < 0 || !(s = strdup(text))) {
+		b->oom = true;
+		return -1;
+	}
+	f->notes[f->nnotes++] = s;
+	return 0;
+}
+
 void probe_note(struct probe_ctx *pc, const char *fmt, ...)
 {
-	struct cuvet_facts *f = pc->facts;
-	if (xgrow(&f->notes, &pc->notes_cap, f->nnotes, sizeof(*f->notes)) < 0)
-		return;
 	va_list ap;
 	char *s = NULL;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
-	if (s)
-		f->notes[f->nnotes++] = s;
+	if (!s)
+		pc->fb.oom = true;
+	else
+		facts_add_note(&pc->fb, s);
+	free(s);
 }
 
 /* Open addressing over a power-of-two table; an entry with real == NULL remembers a failure. */
@@ -331,4 +352,27 @@ void facts_lib_index_free(struct probe_ctx *pc)
 		free(pc->lib_index);
 		pc->lib_index = NULL;
 	}
+}
+
+bool facts_path_is_compat(const char *path)
+{
+	return path && strstr(path, "/compat/") != NULL;
+}
+
+const char *facts_driver_version(const struct cuvet_driver *d, const char **source)
+{
+	const char *v = NULL, *src = NULL;
+	if (d->kernel_version) {
+		v = d->kernel_version;
+		src = "kernel-module";
+	} else if (d->nvml_driver_version) {
+		v = d->nvml_driver_version;
+		src = "nvml";
+	} else if (d->libcuda_version && !facts_path_is_compat(d->libcuda_path)) {
+		v = d->libcuda_version;
+		src = "libcuda";
+	}
+	if (source)
+		*source = src;
+	return v;
 }

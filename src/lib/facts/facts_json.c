@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe.h"
+#include "facts.h"
 
 #define FACTS_SCHEMA "cuvet.facts/1"
 
@@ -305,7 +305,7 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 		goto out;
 	}
 	f = calloc(1, sizeof(*f));
-	struct probe_ctx pc = {.facts = f};
+	struct facts_builder fb = {.facts = f};
 	struct jread r = {err, false};
 	if (!f) {
 		err_set(err, CUVET_E_NOMEM, "out of memory");
@@ -371,7 +371,7 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 	size_t i;
 	json_t *v;
 	json_array_foreach(json_object_get(root, "gpus"), i, v) {
-		struct cuvet_gpu *g = facts_add_gpu(&pc);
+		struct cuvet_gpu *g = facts_add_gpu(&fb);
 		if (!g)
 			break;
 		g->index = (int)rint_(&r, v, "index", "gpus[]", -1);
@@ -398,7 +398,7 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 		g->lost = rbool(v, "lost", false);
 	}
 	json_array_foreach(json_object_get(root, "libraries"), i, v) {
-		struct cuvet_lib *l = facts_add_lib(&pc);
+		struct cuvet_lib *l = facts_add_lib(&fb);
 		if (!l)
 			break;
 		l->family = rstr(&r, v, "family", "libraries[]");
@@ -428,7 +428,7 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 			l->found_via = xstrdup("unknown");
 	}
 	json_array_foreach(json_object_get(root, "toolkits"), i, v) {
-		struct cuvet_toolkit *t = facts_add_toolkit(&pc);
+		struct cuvet_toolkit *t = facts_add_toolkit(&fb);
 		if (!t)
 			break;
 		t->path = rstr(&r, v, "path", "toolkits[]");
@@ -441,14 +441,18 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 	const char *key;
 	json_object_foreach(json_object_get(root, "environment"), key, v) {
 		if (json_is_string(v))
-			facts_add_env(&pc, key, json_string_value(v));
+			facts_add_env(&fb, key, json_string_value(v));
 	}
 	json_array_foreach(json_object_get(root, "notes"), i, v) {
 		if (json_is_string(v))
-			probe_note(&pc, "%s", json_string_value(v));
+			facts_add_note(&fb, json_string_value(v));
 	}
 	json_t *ps = json_object_get(root, "probe_seconds");
 	f->probe_seconds = json_is_number(ps) ? json_number_value(ps) : 0;
+	if (fb.oom && !r.failed) {
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		r.failed = true;
+	}
 	if (r.failed) {
 		cuvet_facts_free(f);
 		f = NULL;

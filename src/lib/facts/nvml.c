@@ -704,7 +704,7 @@ static int reply_apply(struct probe_ctx *pc, struct nvml_reply *r)
 
 	for (size_t i = 0; i < r->ngpus; i++) {
 		struct nvml_reply_gpu *rg = &r->gpus[i];
-		struct cuvet_gpu *g = facts_add_gpu(pc);
+		struct cuvet_gpu *g = facts_add_gpu(&pc->fb);
 		if (!g)
 			return -1;
 		g->index = (int)rg->index;

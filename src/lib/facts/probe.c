@@ -66,11 +66,9 @@ static void classify_gpus(struct probe_ctx *pc)
 static void infer_cuda(struct probe_ctx *pc)
 {
 	struct cuvet_driver *d = &pc->facts->driver;
-	const char *v = d->kernel_version ? d->kernel_version : d->libcuda_version;
+	const char *v = facts_driver_version(d, NULL);
 	if (d->cuda_driver_version > 0 || !v)
 		return;
-	if (d->libcuda_path && strstr(d->libcuda_path, "/compat/"))
-		v = d->kernel_version; /* a compat libcuda's own version is not the driver's */
 	struct cuvet_kb_driver_cuda k;
 	if (!v || cuvet_kb_driver_cuda(pc->kb, v, &k, NULL) < 0 || k.cuda <= 0)
 		return;
@@ -100,6 +98,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 		return NULL;
 	}
+	pc.fb.facts = pc.facts;
 	pc.facts->root = xstrdup(root);
 	pc.fs = cuvet_fs_open(root, err);
 	if (!pc.fs)
@@ -127,6 +126,10 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	    probe_toolkits(&pc, err) < 0 || probe_nvml_collect(&pc, err) < 0 || probe_gpus(&pc, err) < 0)
 		goto fail;
 	infer_cuda(&pc);
+	if (pc.fb.oom) {
+		err_set(err, CUVET_E_NOMEM, "out of memory while probing");
+		goto fail;
+	}
 
 	classify_gpus(&pc);
 	pc.facts->probe_seconds = now() - t0;

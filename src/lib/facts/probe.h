@@ -4,11 +4,13 @@
 #define CUVET_PROBE_H
 
 #include "internal.h"
+#include "facts.h"
 
 struct probe_ctx {
 	struct cuvet_fs *fs;                   /* the root being probed */
 	const struct cuvet_probe_opts *opts;
-	struct cuvet_facts *facts;             /* being filled */
+	struct cuvet_facts *facts;             /* being filled (fb.facts) */
+	struct facts_builder fb;               /* grows facts' arrays */
 	char *const *env;                      /* environment (never NULL; may be empty) */
 	bool live;                             /* the root is this machine's "/" */
 	struct cuvet_ldcache *cache;           /* parsed /etc/ld.so.cache, or NULL */
@@ -18,7 +20,6 @@ struct probe_ctx {
 	struct probe_memo *memo;               /* realpath answers, for paths asked again */
 	struct probe_lib_index *lib_index;     /* facts->libs by real path */
 	double nvml_deadline, nvml_timeout;
-	size_t libs_cap, gpus_cap, toolkits_cap, env_cap, notes_cap;
 };
 
 /* cuvet_fs_realpath with the answer remembered for the rest of the probe: the same library
@@ -46,18 +47,9 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err);     /* library co
 int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err); /* /usr/local/cuda*, compat dirs */
 int probe_gpu_code(struct probe_ctx *pc, struct cuvet_error *err); /* fatbin targets (probe_gpucode.c) */
 
-/* Appends a zeroed element and returns it, or NULL when out of memory. */
-struct cuvet_lib *facts_add_lib(struct probe_ctx *pc);
-struct cuvet_gpu *facts_add_gpu(struct probe_ctx *pc);
-struct cuvet_toolkit *facts_add_toolkit(struct probe_ctx *pc);
-int facts_add_env(struct probe_ctx *pc, const char *key, const char *value);
 /* Records something the probe could not read (kept in facts->notes). */
 void probe_note(struct probe_ctx *pc, const char *fmt, ...) CUVET_PRINTF(2, 3);
 
-/* Release helpers (facts.c). */
-void facts_lib_release(struct cuvet_lib *l);
-void facts_gpu_release(struct cuvet_gpu *g);
-void facts_toolkit_release(struct cuvet_toolkit *t);
 
 
 
@@ -79,8 +71,4 @@ int cuda_major_infer(const struct cuda_major_in *in, const struct cuvet_kb *kb, 
 /* probe_driver.c, exposed for the unit tests. */
 int driver_parse_proc_version(const char *text, char **version, char **flavour);
 char *driver_version_from_name(const char *path, const char *base);
-/* probe_gpucode.c: a library whose only GPU code is a placeholder cubin of a few hundred bytes
- * (wrappers such as cuFFTW; libraries that keep their kernels elsewhere) says nothing about
- * the GPUs it supports. */
-bool gpu_code_is_placeholder(const struct cuvet_lib *l);
 #endif

@@ -128,7 +128,7 @@ int probe_env(struct probe_ctx *pc, struct cuvet_error *err)
 			continue;
 		memcpy(key, *e, klen);
 		key[klen] = '\0';
-		if (facts_add_env(pc, key, *e + klen + 1) < 0)
+		if (facts_add_env(&pc->fb, key, *e + klen + 1) < 0)
 			return err_set(err, CUVET_E_NOMEM, "out of memory");
 	}
 	if (f->nenv > 1)

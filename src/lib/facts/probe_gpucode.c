@@ -166,7 +166,7 @@ static void scan_file(struct walk *w, const char *path, const char *name)
 		facts_lib_release(&tmp);
 		return;
 	}
-	l = facts_add_lib(pc);
+	l = facts_add_lib(&pc->fb);
 	if (!l) {
 		tmp.real_path = NULL;
 		facts_lib_release(&tmp);

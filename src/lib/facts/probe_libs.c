@@ -310,7 +310,7 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 		}
 		return;
 	}
-	l = facts_add_lib(pc);
+	l = facts_add_lib(&pc->fb);
 	if (!l)
 		return;
 	l->family = xstrdup(fam->family);
@@ -318,7 +318,7 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 	l->path = xstrdup(path);
 	l->real_path = xstrdup(real);
 	l->stub = strstr(real, "/stubs/") != NULL;
-	l->compat = strstr(real, "/compat/") != NULL;
+	l->compat = facts_path_is_compat(real);
 	l->found_via = xstrdup(l->stub ? "stubs" : l->compat ? "compat" : via);
 	read_soname(pc, l);
 	if (l->soname && strcmp(name, l->soname) != 0) {
@@ -662,7 +662,7 @@ int probe_toolkits(struct probe_ctx *pc, struct cuvet_error *err)
 			continue;
 		if (cuvet_fs_type(pc->fs, base, false) != CUVET_FS_DIR)
 			continue;
-		struct cuvet_toolkit *t = facts_add_toolkit(pc);
+		struct cuvet_toolkit *t = facts_add_toolkit(&pc->fb);
 		if (!t)
 			break;
 		t->path = xstrdup(base);

@@ -11,16 +11,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct cuvet_ctx *ctx;
 	struct cuvet_error err;
+	if (!ctx && !(ctx = cuvet_ctx_new(NULL, NULL)))
+		abort();
 	struct cuvet_facts *f = cuvet_facts_from_json((const char *)data, size, &err);
 	if (!f)
 		return 0;
-	struct cuvet_findings *fs = cuvet_doctor(f, &err);
+	struct cuvet_host *h = cuvet_host_new(ctx, f, NULL, &err);
+	struct cuvet_findings *fs = h ? cuvet_doctor(h, NULL, &err) : NULL;
 	if (fs) {
 		char *j = cuvet_findings_to_json(f, fs, false, &err);
 		free(j);
 		cuvet_findings_free(fs);
 	}
+	cuvet_host_free(h);
 	cuvet_facts_free(f);
 	return 0;
 }

@@ -23,11 +23,13 @@ static const char facts_json[] =
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct cuvet_facts *facts;
-	static struct cuvet_kb *kb;
+	static struct cuvet_ctx *ctx;
+	static struct cuvet_host *host;
 	if (!facts) {
 		facts = cuvet_facts_from_json(facts_json, sizeof(facts_json) - 1, NULL);
-		kb = cuvet_kb_load(NULL, NULL);
-		if (!facts || !kb)
+		ctx = cuvet_ctx_new(NULL, NULL);
+		host = facts && ctx ? cuvet_host_new(ctx, facts, NULL, NULL) : NULL;
+		if (!host)
 			abort();
 	}
 	char *text = malloc(size + 1);
@@ -39,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cuvet_check *c = cuvet_check_new(&err);
 	if (c) {
 		cuvet_check_add(c, "fuzz", text, false, &err);
-		struct cuvet_check_opts opts = {.assume_unknown_pass = size % 2 == 1, .kb = kb};
-		if (cuvet_check_eval(c, facts, &opts, &err) == 0) {
+		struct cuvet_check_opts opts = {.assume_unknown_pass = size % 2 == 1};
+		if (cuvet_check_eval(c, host, &opts, &err) == 0) {
 			char *j = cuvet_check_to_json(c, false, &err);
 			free(j);
 		}

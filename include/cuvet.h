@@ -229,6 +229,89 @@ CUVET_API const char *cuvet_facts_env(const struct cuvet_facts *facts, const cha
 CUVET_API char *cuvet_facts_to_json(const struct cuvet_facts *facts, bool pretty, struct cuvet_error *err);
 CUVET_API struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct cuvet_error *err);
 
+/* --------------------------------------------------------------- context ---- */
+
+/* What every evaluation shares: the knowledge base, loaded once, and the date the end-of-life
+ * rules compare with. A context is read-only once made; several threads may share one. */
+struct cuvet_ctx;
+struct cuvet_ctx_opts {
+	const char *kb_dir;         /* a newer copy of data/ (cuvet_kb_load); NULL: the built-in one */
+	const char *today;          /* "YYYY-MM-DD"; NULL: today (UTC) */
+};
+CUVET_API void cuvet_ctx_opts_init(struct cuvet_ctx_opts *opts);
+CUVET_API struct cuvet_ctx *cuvet_ctx_new(const struct cuvet_ctx_opts *opts, struct cuvet_error *err);
+CUVET_API void cuvet_ctx_free(struct cuvet_ctx *ctx);
+CUVET_API const struct cuvet_kb *cuvet_ctx_kb(const struct cuvet_ctx *ctx);
+CUVET_API const char *cuvet_ctx_today(const struct cuvet_ctx *ctx); /* NULL when the clock failed */
+
+/* ------------------------------------------------------------- host view ---- */
+
+/* How the driver runs one library copy, from the CUDA major it was built for (SPEC §5 rules:
+ * backward compatibility, minor-version compatibility within a major, forward compatibility only
+ * with a cuda-compat package on data-center GPUs). */
+enum cuvet_lib_run {
+	CUVET_LIB_RUN_UNKNOWN,        /* the copy's CUDA major or the driver's CUDA is unknown */
+	CUVET_LIB_RUN_NATIVE,         /* built for an older or the same CUDA */
+	CUVET_LIB_RUN_MINOR_COMPAT,   /* same major, newer minor: minor-version compatibility (SASS needed) */
+	CUVET_LIB_RUN_FORWARD_COMPAT, /* newer major: only with a cuda-compat package (data-center GPUs) */
+	CUVET_LIB_RUN_NO,             /* newer major, and forward compatibility cannot help here */
+};
+CUVET_API const char *cuvet_lib_run_name(enum cuvet_lib_run r); /* "natively", ... */
+
+struct cuvet_host_lib {
+	const struct cuvet_lib *lib;   /* facts->libs[i] */
+	bool checked;                  /* a cudart, cuBLAS, cuDNN, TensorRT or NCCL copy (not a stub or compat
+	                                  libcuda): RUN and MAJOR_MISMATCH are meaningful */
+	enum cuvet_lib_run run;
+	bool major_mismatch;           /* cuDNN/TensorRT a process loads, built for another CUDA major than
+	                                  the cudart it loads */
+};
+
+/* Everything check, doctor and the commands built on them need from facts, derived once from the
+ * facts, the knowledge base and the workload's environment. Pointers point into the facts, the
+ * context's knowledge base or static strings; the facts and the context must outlive the view. */
+struct cuvet_host {
+	const struct cuvet_ctx *ctx;
+	const struct cuvet_facts *facts;
+	/* the driver in effect */
+	const char *driver;            /* kernel module's version, else NVML's, else libcuda's (never a
+	                                  forward-compat libcuda's); NULL unknown */
+	const char *driver_source;     /* "kernel-module", "nvml", "libcuda" */
+	unsigned driver_branch;        /* 580 for 580.159.04; 0 unknown */
+	int cuda;                      /* highest CUDA the driver runs natively (13000); 0 unknown */
+	const char *cuda_source;       /* "nvml", "libcuda", "facts" (a facts file that does not say) or
+	                                  "kb" (inferred from the driver version) */
+	const char *cuda_kb_basis;     /* "kb": "branch" or "toolkit" (cuvet_kb_driver_cuda) */
+	bool cuda_lower_bound;         /* "kb": the driver supports at least this */
+	bool cuda_unverified;          /* "kb": a row it rests on is marked unverified */
+	const struct cuvet_lib *libcuda; /* the libcuda.so.1 a process loads, NULL when none is found */
+	bool compat_picked;            /* that libcuda is a forward-compat copy */
+	const char *compat_version;    /* its version when it is */
+	bool forward_compat;           /* ... and newer than the driver: forward compatibility in effect */
+	int cuda_effective;            /* CUDA a process can use: the compat libcuda's with forward
+	                                  compatibility in effect, else CUDA */
+	/* the GPUs the workload sees */
+	size_t nvisible;
+	const struct cuvet_gpu **visible;
+	bool all_datacenter;           /* there are visible GPUs and all are data-center GPUs */
+	const struct cuvet_gpu *consumer; /* a visible consumer (GeForce/TITAN) GPU, or NULL */
+	/* libraries */
+	struct cuvet_host_lib *libs;   /* one per facts->libs[i] */
+	int runtime_major;             /* CUDA major of the cudart a process loads; 0 unknown */
+};
+
+struct cuvet_host_opts {
+	char *const *env;              /* the workload's environment (NULL-terminated KEY=VALUE): which GPUs
+	                                  it sees; NULL: the environment recorded in the facts */
+	const char *visible_devices;   /* instead of the environment: GPUs as NVIDIA_VISIBLE_DEVICES names
+	                                  them; an entry naming no GPU is an error (CUVET_E_INVALID) */
+};
+CUVET_API struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuvet_facts *facts,
+					     const struct cuvet_host_opts *opts, struct cuvet_error *err);
+CUVET_API void cuvet_host_free(struct cuvet_host *host);
+/* The copy of SONAME a plain dlopen in this environment loads, or NULL. */
+CUVET_API const struct cuvet_lib *cuvet_host_pick(const struct cuvet_host *host, const char *soname);
+
 /* ---------------------------------------------------------------- findings ---- */
 
 enum cuvet_severity { CUVET_SEV_INFO, CUVET_SEV_WARNING, CUVET_SEV_ERROR };
@@ -246,10 +329,25 @@ struct cuvet_finding {
 struct cuvet_findings {
 	size_t count;
 	struct cuvet_finding *items;
+	size_t dropped;             /* findings left out by cuvet_doctor_opts.max_findings */
 };
 
 /* Runs every diagnosis over FACTS. */
-CUVET_API struct cuvet_findings *cuvet_doctor(const struct cuvet_facts *facts, struct cuvet_error *err);
+/* The diagnoses come in rule sets: "driver" (driver presence and versions, NVML, lost GPUs),
+ * "libraries" (stubs, forward-compat libcuda, duplicate copies, LD_LIBRARY_PATH), "knowledge-base"
+ * (what the tables say about the driver, its branch, the GPUs and the libraries' CUDA majors) and
+ * "gpu-code" (the GPU code libraries carry against the GPUs). */
+struct cuvet_doctor_opts {
+	const char *const *rule_sets; /* NULL-terminated names of the sets to run; NULL: every set */
+	size_t max_findings;          /* keep at most this many (errors first); 0: no limit */
+};
+CUVET_API void cuvet_doctor_opts_init(struct cuvet_doctor_opts *opts);
+/* The rule sets' names, NULL-terminated. */
+CUVET_API const char *const *cuvet_doctor_rule_sets(void);
+/* Runs the diagnoses over the host view; OPTS may be NULL. An unknown rule-set name is
+ * CUVET_E_INVALID. */
+CUVET_API struct cuvet_findings *cuvet_doctor(const struct cuvet_host *host, const struct cuvet_doctor_opts *opts,
+					       struct cuvet_error *err);
 CUVET_API void cuvet_findings_free(struct cuvet_findings *f);
 CUVET_API char *cuvet_findings_to_json(const struct cuvet_facts *facts, const struct cuvet_findings *f,
 				       bool pretty, struct cuvet_error *err);
@@ -327,20 +425,9 @@ struct cuvet_req_expr {
 	char *runtime_note;         /* why the runtime decides otherwise, or NULL */
 };
 
-/* How the driver runs one library copy, from the CUDA major it was built for (SPEC §5 rules:
- * backward compatibility, minor-version compatibility within a major, forward compatibility only
- * with a cuda-compat package on data-center GPUs). */
-enum cuvet_lib_run {
-	CUVET_LIB_RUN_UNKNOWN,        /* the copy's CUDA major or the driver's CUDA is unknown */
-	CUVET_LIB_RUN_NATIVE,         /* built for an older or the same CUDA */
-	CUVET_LIB_RUN_MINOR_COMPAT,   /* same major, newer minor: minor-version compatibility (SASS needed) */
-	CUVET_LIB_RUN_FORWARD_COMPAT, /* newer major: only with a cuda-compat package (data-center GPUs) */
-	CUVET_LIB_RUN_NO,             /* newer major, and forward compatibility cannot help here */
-};
-CUVET_API const char *cuvet_lib_run_name(enum cuvet_lib_run r); /* "natively", ... */
 
 struct cuvet_check_lib {
-	const char *family, *name, *path, *version; /* point into the facts given to cuvet_check_eval */
+	const char *family, *name, *path, *real_path, *version; /* point into the facts of the host view */
 	int cuda_major;             /* 0 unknown */
 	enum cuvet_lib_run run;
 	bool major_mismatch;        /* cuDNN/TensorRT built for another CUDA major than the cudart a plain
@@ -373,7 +460,6 @@ struct cuvet_check {
 
 struct cuvet_check_opts {
 	bool assume_unknown_pass;   /* policy: a missing fact counts as PASS, and says so */
-	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
 };
 
 CUVET_API struct cuvet_check *cuvet_check_new(struct cuvet_error *err);
@@ -387,8 +473,8 @@ CUVET_API int cuvet_check_add(struct cuvet_check *c, const char *source, const c
  * NVIDIA_DISABLE_REQUIRE true (1, t, T, TRUE, true, True) disables the check; CUDA_VERSION without
  * NVIDIA_REQUIRE_CUDA implies cuda>=MAJOR.MINOR. Returns -1 on the first invalid one. */
 CUVET_API int cuvet_check_add_env(struct cuvet_check *c, char *const *env, struct cuvet_error *err);
-/* Evaluates every expression against FACTS (visible GPUs only). */
-CUVET_API int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *facts,
+/* Evaluates every expression against the host view (its visible GPUs only); OPTS may be NULL. */
+CUVET_API int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *host,
 			       const struct cuvet_check_opts *opts, struct cuvet_error *err);
 /* "cuvet.check/1". The returned string is malloc'ed; free() it. */
 CUVET_API char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet_error *err);

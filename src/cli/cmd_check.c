@@ -56,43 +56,6 @@ static int check_handle(int id, const char *arg, void *ctx)
 	}
 }
 
-/* NVIDIA_VISIBLE_DEVICES syntax: all, none/void/empty, or indices and UUIDs. */
-static int apply_visible(struct cuvet_facts *f, const char *list)
-{
-	if (strcmp(list, "all") == 0) {
-		for (size_t i = 0; i < f->ngpus; i++)
-			f->gpus[i].visible = true;
-		return 0;
-	}
-	for (size_t i = 0; i < f->ngpus; i++)
-		f->gpus[i].visible = false;
-	if (!*list || strcmp(list, "none") == 0 || strcmp(list, "void") == 0)
-		return 0;
-	char *copy = strdup(list), *save = NULL;
-	if (!copy)
-		return -1;
-	int rc = 0;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		bool found = false;
-		for (size_t i = 0; i < f->ngpus; i++) {
-			char idx[24];
-			snprintf(idx, sizeof(idx), "%d", f->gpus[i].index);
-			if (strcmp(tok, idx) == 0 || (f->gpus[i].uuid && strcmp(tok, f->gpus[i].uuid) == 0)) {
-				f->gpus[i].visible = true;
-				found = true;
-			}
-		}
-		if (!found) {
-			cli_error("check", "--visible-devices: no GPU '%s' in the facts (%zu GPU%s)", tok, f->ngpus,
-				  f->ngpus == 1 ? "" : "s");
-			rc = -1;
-			break;
-		}
-	}
-	free(copy);
-	return rc;
-}
-
 static const char *vcolor(enum cuvet_verdict v, bool color)
 {
 	if (!color)
@@ -160,25 +123,21 @@ static void print_libraries(FILE *out, const struct cuvet_check *c, bool color)
 	}
 }
 
-static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuvet_check *c, const char *where,
+static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet_check *c, const char *where,
 		       bool color)
 {
 	const char *off = color ? "\033[0m" : "";
-	const struct cuvet_driver *d = &f->driver;
-	const char *drv = d->kernel_version ? d->kernel_version : d->nvml_driver_version ? d->nvml_driver_version
-											  : d->libcuda_version;
+	const struct cuvet_facts *f = h->facts;
 	fprintf(out, "cuvet check — %s\n", where);
-	fprintf(out, "  driver   %s\n", drv ? drv : "unknown");
+	fprintf(out, "  driver   %s\n", h->driver ? h->driver : "unknown");
 	if (c->cuda > 0)
 		fprintf(out, "  CUDA     %d.%d (%s)\n", c->cuda / 1000, (c->cuda % 1000) / 10,
 			c->cuda_source ? c->cuda_source : "?");
 	else
 		fprintf(out, "  CUDA     unknown\n");
 	fprintf(out, "  GPUs     %zu visible of %zu\n", c->nvisible, f->ngpus);
-	for (size_t i = 0; i < f->ngpus; i++) {
-		const struct cuvet_gpu *g = &f->gpus[i];
-		if (!g->visible)
-			continue;
+	for (size_t i = 0; i < h->nvisible; i++) {
+		const struct cuvet_gpu *g = h->visible[i];
 		char cc[16] = "?";
 		if (g->cc_major >= 0)
 			snprintf(cc, sizeof(cc), "%d.%d", g->cc_major, g->cc_minor);
@@ -285,17 +244,16 @@ static int check_run(int argc, char **argv)
 	if ((code = host_opts_finish(&o.host)) != EXIT_OK)
 		return code;
 	struct cuvet_error err = {0};
-	struct cuvet_kb *kb = NULL;
+	struct cuvet_ctx *ctx = NULL;
+	struct cuvet_host *host = NULL;
 	struct cuvet_facts *f = NULL;
 	struct cuvet_check *c = NULL;
 	char **env_copy = NULL;
 	int invalid = EXIT_OK;
 	code = EXIT_INPUT;
-	if (o.kb_dir && !(kb = cuvet_kb_load(o.kb_dir, &err))) {
-		cli_error("check", "%s", err.msg);
+	if (!(ctx = cli_ctx_new("check", o.kb_dir)))
 		goto out;
-	}
-	o.host.probe.kb = kb;
+	o.host.probe.kb = cuvet_ctx_kb(ctx);
 	if (!(c = cuvet_check_new(&err)))
 		goto fail;
 	for (int i = first; i < argc; i++) {
@@ -337,12 +295,16 @@ static int check_run(int argc, char **argv)
 				invalid = EXIT_INPUT;
 		}
 	}
-	if (o.visible && apply_visible(f, o.visible) < 0) {
+	struct cuvet_host_opts ho = {.env = o.host.env, .visible_devices = o.visible};
+	if (!(host = cuvet_host_new(ctx, f, &ho, &err))) {
+		if (err.code != CUVET_E_INVALID)
+			goto fail;
+		cli_error("check", "--visible-devices: %s", err.msg);
 		code = EXIT_USAGE;
 		goto out;
 	}
-	struct cuvet_check_opts co = {.assume_unknown_pass = o.assume_pass, .kb = kb};
-	if (cuvet_check_eval(c, f, &co, &err) < 0)
+	struct cuvet_check_opts co = {.assume_unknown_pass = o.assume_pass};
+	if (cuvet_check_eval(c, host, &co, &err) < 0)
 		goto fail;
 	code = c->verdict == CUVET_PASS ? EXIT_OK : c->verdict == CUVET_FAIL ? EXIT_PROBLEMS : EXIT_UNDETERMINED;
 	if (invalid != EXIT_OK)
@@ -362,7 +324,7 @@ static int check_run(int argc, char **argv)
 				snprintf(where, sizeof(where), "%s", f->root);
 			else
 				snprintf(where, sizeof(where), "this host");
-			print_text(stdout, f, c, where, cli_color(stdout));
+			print_text(stdout, host, c, where, cli_color(stdout));
 		}
 	}
 	code = cli_finish(code);
@@ -373,8 +335,9 @@ fail:
 out:
 	env_free(env_copy);
 	cuvet_check_free(c);
+	cuvet_host_free(host);
 	cuvet_facts_free(f);
-	cuvet_kb_free(kb);
+	cuvet_ctx_free(ctx);
 	host_opts_release(&o.host);
 	return code;
 }

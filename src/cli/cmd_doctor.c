@@ -3,11 +3,12 @@
 
 #include "common.h"
 
-enum { OPT_SCAN = OPT_HOST_COMMON_LAST + 1 };
+enum { OPT_SCAN = OPT_HOST_COMMON_LAST + 1, OPT_KB_DIR };
 
 static const struct cli_opt doctor_opts[] = {
 	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing"},
 	{"scan", 0, "DIR", OPT_SCAN, "also check the GPU code of every ELF file under DIR (inside the root; repeatable)"},
+	{"kb", 0, "DIR", OPT_KB_DIR, "read the knowledge-base tables from DIR instead of the built-in copy"},
 	CLI_HOST_OPTS,
 	{0},
 };
@@ -16,11 +17,16 @@ struct doctor_opts {
 	struct host_opts host;
 	const char **scan;   /* NULL-terminated --scan directories */
 	size_t nscan;
+	const char *kb_dir;
 };
 
 static int doctor_handle(int id, const char *arg, void *ctx)
 {
 	struct doctor_opts *d = ctx;
+	if (id == OPT_KB_DIR) {
+		d->kb_dir = arg;
+		return 0;
+	}
 	if (id == OPT_SCAN) {
 		const char **p = realloc(d->scan, (d->nscan + 2) * sizeof(*p));
 		if (!p) {
@@ -38,9 +44,10 @@ static int doctor_handle(int id, const char *arg, void *ctx)
 static const char *const layers[] = {"driver", "gpu", "libraries", "environment"};
 static const char *const layer_titles[] = {"Driver", "GPUs", "Libraries", "Environment"};
 
-static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuvet_findings *fs, const char *facts_file,
+static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet_findings *fs, const char *facts_file,
 		       bool color)
 {
+	const struct cuvet_facts *f = h->facts;
 	const char *red = color ? "\033[31m" : "", *yel = color ? "\033[33m" : "", *grn = color ? "\033[32m" : "",
 		   *off = color ? "\033[0m" : "";
 	const struct cuvet_driver *d = &f->driver;
@@ -68,9 +75,7 @@ static void print_text(FILE *out, const struct cuvet_facts *f, const struct cuve
 					 (d->cuda_driver_version % 1000) / 10, cuda_source_text(d->cuda_driver_source));
 			}
 		} else if (li == 1) {
-			size_t vis = 0;
-			for (size_t i = 0; i < f->ngpus; i++)
-				vis += f->gpus[i].visible;
+			size_t vis = h->nvisible;
 			if (f->ngpus)
 				snprintf(detail, sizeof(detail), "%zu GPU%s (%zu visible), first %s", f->ngpus,
 					 f->ngpus == 1 ? "" : "s", vis, f->gpus[0].name ? f->gpus[0].name : "unknown");
@@ -133,11 +138,22 @@ static int doctor_run(int argc, char **argv)
 		return code;
 	}
 	struct cuvet_error err = {0};
+	struct cuvet_ctx *cx = cli_ctx_new("doctor", d.kb_dir);
+	if (!cx) {
+		host_opts_release(op);
+		free(d.scan);
+		return EXIT_INPUT;
+	}
+	op->probe.kb = cuvet_ctx_kb(cx);
 	struct cuvet_facts *f = op->facts_file ? facts_read_file(op->facts_file, &err) : cuvet_probe(&op->probe, &err);
-	struct cuvet_findings *fs = f ? cuvet_doctor(f, &err) : NULL;
+	struct cuvet_host_opts ho = {.env = op->env};
+	struct cuvet_host *host = f ? cuvet_host_new(cx, f, &ho, &err) : NULL;
+	struct cuvet_findings *fs = host ? cuvet_doctor(host, NULL, &err) : NULL;
 	if (!fs) {
 		cli_error("doctor", "%s", err.msg);
+		cuvet_host_free(host);
 		cuvet_facts_free(f);
+		cuvet_ctx_free(cx);
 		host_opts_release(op);
 		free(d.scan);
 		return EXIT_INPUT;
@@ -167,11 +183,13 @@ static int doctor_run(int argc, char **argv)
 				code = EXIT_INPUT;
 			}
 		} else {
-			print_text(stdout, f, fs, op->facts_file, cli_color(stdout));
+			print_text(stdout, host, fs, op->facts_file, cli_color(stdout));
 		}
 	}
 	cuvet_findings_free(fs);
+	cuvet_host_free(host);
 	cuvet_facts_free(f);
+	cuvet_ctx_free(cx);
 	host_opts_release(op);
 	free(d.scan);
 	return cli_finish(code);

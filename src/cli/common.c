@@ -302,3 +302,17 @@ fail:
 		fclose(fp);
 	return NULL;
 }
+
+struct cuvet_ctx *cli_ctx_new(const char *cmd, const char *kb_dir)
+{
+	struct cuvet_error err = {0};
+	struct cuvet_ctx_opts o;
+	cuvet_ctx_opts_init(&o);
+	o.kb_dir = kb_dir;
+	/* CUVET_TODAY=YYYY-MM-DD pins the date the end-of-life rules compare with (reproducible reports). */
+	o.today = getenv("CUVET_TODAY");
+	struct cuvet_ctx *ctx = cuvet_ctx_new(&o, &err);
+	if (!ctx)
+		cli_error(cmd, "%s%s", o.today && err.code == CUVET_E_INVALID && !kb_dir ? "CUVET_TODAY: " : "", err.msg);
+	return ctx;
+}

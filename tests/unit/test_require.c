@@ -11,6 +11,23 @@
 
 #include "cuvet.h"
 
+/* Evaluates C against F through a host view, as cuvet check does. */
+static int eval_facts(struct cuvet_check *c, const struct cuvet_facts *f, const struct cuvet_check_opts *o,
+		      struct cuvet_error *err)
+{
+	struct cuvet_ctx_opts co;
+	cuvet_ctx_opts_init(&co);
+	co.today = "2026-11-29";
+	struct cuvet_ctx *ctx = cuvet_ctx_new(&co, err);
+	if (!ctx)
+		return -1;
+	struct cuvet_host *h = cuvet_host_new(ctx, f, NULL, err);
+	int rc = h ? cuvet_check_eval(c, h, o, err) : -1;
+	cuvet_host_free(h);
+	cuvet_ctx_free(ctx);
+	return rc;
+}
+
 /* ------------------------------------------------------------- facts in C ---- */
 
 enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, H200_PROBE_INFERRED, NFX };
@@ -125,6 +142,10 @@ static void build_facts(void)
 	gpus_store[HIDDEN][1] = gpu(1, "NVIDIA H100 80GB HBM3", 9, 0, "nvidia", "datacenter", 81559, false);
 	f->ngpus = 2;
 	f->gpus = gpus_store[HIDDEN];
+	/* the workload's environment hides both */
+	static struct cuvet_kv hidden_env[] = {{(char *)"CUDA_VISIBLE_DEVICES", (char *)""}};
+	f->env = hidden_env;
+	f->nenv = 1;
 
 	f = &facts_store[H100_535];
 	driver(f, "535.104.05", 12020);
@@ -348,7 +369,7 @@ static void test_table(void **state)
 		int rc = cuvet_check_add(c, "t", r->req, false, &err);
 		assert_int_equal(rc, r->want == CUVET_ERROR ? -1 : 0);
 		struct cuvet_check_opts o = {0};
-		assert_int_equal(cuvet_check_eval(c, &facts_store[r->facts], &o, &err), 0);
+		assert_int_equal(eval_facts(c, &facts_store[r->facts], &o, &err), 0);
 		char *s = explain(c);
 		if (c->verdict != r->want || c->runtime != r->runtime || (r->fragment && !strstr(s, r->fragment))) {
 			print_error("row %zu '%s': verdict %s (want %s), runtime %s (want %s), fragment '%s' in:\n%s\n", i,
@@ -384,13 +405,13 @@ static void test_assume_unknown(void **state)
 	struct cuvet_check *c = cuvet_check_new(&err);
 	assert_int_equal(cuvet_check_add(c, "t", "brand=nvidia,arch>=9.0", false, &err), 0);
 	struct cuvet_check_opts o = {.assume_unknown_pass = true};
-	assert_int_equal(cuvet_check_eval(c, &facts_store[H200_NOBRAND], &o, &err), 0);
+	assert_int_equal(eval_facts(c, &facts_store[H200_NOBRAND], &o, &err), 0);
 	assert_int_equal(c->verdict, CUVET_PASS);
 	assert_true(c->exprs[0].groups[0].clauses[0].assumed);
 	assert_false(c->exprs[0].groups[0].clauses[1].assumed);
 	assert_non_null(strstr(c->exprs[0].groups[0].clauses[0].message, "assumed to pass"));
 	o.assume_unknown_pass = false;
-	assert_int_equal(cuvet_check_eval(c, &facts_store[H200_NOBRAND], &o, &err), 0);
+	assert_int_equal(eval_facts(c, &facts_store[H200_NOBRAND], &o, &err), 0);
 	assert_int_equal(c->verdict, CUVET_UNKNOWN);
 	cuvet_check_free(c);
 	free_facts();
@@ -446,7 +467,7 @@ static void test_env(void **state)
 		struct cuvet_check *c = cuvet_check_new(&err);
 		assert_int_equal(cuvet_check_add_env(c, (char *const *)r->env, &err), 0);
 		struct cuvet_check_opts o = {0};
-		assert_int_equal(cuvet_check_eval(c, &facts_store[r->facts], &o, &err), 0);
+		assert_int_equal(eval_facts(c, &facts_store[r->facts], &o, &err), 0);
 		if (c->disabled != r->disabled || c->nexprs != r->nexprs || c->verdict != r->want ||
 		    (r->first_source && strcmp(c->exprs[0].source, r->first_source) != 0) ||
 		    (r->first_text && strcmp(c->exprs[0].text, r->first_text) != 0)) {
@@ -491,7 +512,7 @@ static void test_disable_keeps_arguments(void **state)
 	assert_true(c->disabled);
 	assert_int_equal(c->nexprs, 1);
 	struct cuvet_check_opts o = {0};
-	assert_int_equal(cuvet_check_eval(c, &facts_store[H200], &o, &err), 0);
+	assert_int_equal(eval_facts(c, &facts_store[H200], &o, &err), 0);
 	assert_int_equal(c->verdict, CUVET_FAIL);
 	assert_string_equal(c->driver, "580.159.04");
 	cuvet_check_free(c);
@@ -592,7 +613,7 @@ static void test_images(void **state)
 				struct cuvet_check *c = cuvet_check_new(&err);
 				assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_CUDA", req, true, &err), 0);
 				struct cuvet_check_opts o = {0};
-				assert_int_equal(cuvet_check_eval(c, &f, &o, &err), 0);
+				assert_int_equal(eval_facts(c, &f, &o, &err), 0);
 				char pat[64];
 				snprintf(pat, sizeof(pat), "brand=%s,driver>=%u,", brands[bi], k < nb ? branches[k] : 999);
 				for (char *q = pat; *q; q++)
@@ -609,7 +630,7 @@ static void test_images(void **state)
 				c = cuvet_check_new(&err);
 				f.driver.cuda_driver_version = (int)(major * 1000 + minor * 10);
 				assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_CUDA", req, true, &err), 0);
-				assert_int_equal(cuvet_check_eval(c, &f, &o, &err), 0);
+				assert_int_equal(eval_facts(c, &f, &o, &err), 0);
 				assert_int_equal(c->verdict, CUVET_PASS);
 				assert_int_equal(c->runtime, CUVET_PASS);
 				cuvet_check_free(c);
@@ -629,7 +650,7 @@ static void test_json(void **state)
 	struct cuvet_check *c = cuvet_check_new(&err);
 	assert_int_equal(cuvet_check_add(c, "argument 1", "cuda>=12.2", false, &err), 0);
 	struct cuvet_check_opts o = {0};
-	assert_int_equal(cuvet_check_eval(c, &facts_store[A100_525], &o, &err), 0);
+	assert_int_equal(eval_facts(c, &facts_store[A100_525], &o, &err), 0);
 	char *s = cuvet_check_to_json(c, false, &err);
 	assert_non_null(s);
 	assert_non_null(strstr(s, "\"schema\":\"cuvet.check/1\",\"verdict\":\"FAIL\",\"runtime\":\"FAIL\""));

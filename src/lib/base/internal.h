@@ -57,7 +57,5 @@ void sbuf_add(struct sbuf *b, const char *s);
 char *sbuf_steal(struct sbuf *b);              /* NULL if out of memory */
 void sbuf_release(struct sbuf *b);
 
-/* rules_kb.c: the knowledge-base diagnoses, appended to OUT (capacity *CAP); -1 when out of memory. */
-int rules_kb(const struct cuvet_facts *facts, struct cuvet_findings *out, size_t *cap);
 
 #endif

@@ -315,15 +315,6 @@ const char *cuvet_lib_run_name(enum cuvet_lib_run r)
 	return "unknown";
 }
 
-static bool check_lib_family(const char *family)
-{
-	static const char *const fams[] = {"cudart", "cublas", "cudnn", "tensorrt", "nccl"};
-	for (size_t i = 0; family && i < CUVET_ARRAY_LEN(fams); i++)
-		if (strcmp(family, fams[i]) == 0)
-			return true;
-	return false;
-}
-
 int cuvet_check_add(struct cuvet_check *c, const char *source, const char *text, bool from_env,
 		    struct cuvet_error *err)
 {
@@ -444,6 +435,7 @@ out:
 /* ------------------------------------------------------------------ evaluation ---- */
 
 struct eval_ctx {
+	const struct cuvet_host *h;
 	const struct cuvet_facts *f;
 	const struct cuvet_check_opts *opts;
 	const struct cuvet_kb *kb;
@@ -1095,6 +1087,7 @@ static void runtime_note(struct cuvet_req_expr *e, const struct rt_flags *fl)
  * minor-version compatibility; otherwise natively. */
 static int check_libraries(struct cuvet_check *c, const struct eval_ctx *x)
 {
+	const struct cuvet_host *h = x->h;
 	const struct cuvet_facts *f = x->f;
 	free(c->libs);
 	c->libs = NULL;
@@ -1102,138 +1095,92 @@ static int check_libraries(struct cuvet_check *c, const struct eval_ctx *x)
 	c->libs_verdict = CUVET_PASS;
 	size_t n = 0;
 	for (size_t i = 0; i < f->nlibs; i++)
-		n += check_lib_family(f->libs[i].family) && !f->libs[i].stub && !f->libs[i].compat;
+		n += h->libs[i].checked;
 	if (!n)
 		return 0;
 	c->libs = calloc(n, sizeof(*c->libs));
 	if (!c->libs)
 		return -1;
-	int rt_major = 0; /* the CUDA major of the cudart a plain dlopen picks */
-	for (size_t i = 0; i < f->nlibs; i++)
-		if (f->libs[i].family && strcmp(f->libs[i].family, "cudart") == 0 && f->libs[i].default_pick &&
-		    f->libs[i].cuda_major > 0)
-			rt_major = f->libs[i].cuda_major;
-	unsigned dmaj = x->cuda_known ? x->cuda.part[0] : 0, dmin = x->cuda_known && x->cuda.nparts > 1 ? x->cuda.part[1] : 0;
-	bool unknown = false;
 	for (size_t i = 0; i < f->nlibs; i++) {
-		const struct cuvet_lib *l = &f->libs[i];
-		if (!check_lib_family(l->family) || l->stub || l->compat)
+		const struct cuvet_host_lib *hl = &h->libs[i];
+		if (!hl->checked)
 			continue;
+		const struct cuvet_lib *l = hl->lib;
 		struct cuvet_check_lib *cl = &c->libs[c->nlibs++];
 		cl->family = l->family;
 		cl->name = l->name;
 		cl->path = l->path;
+		cl->real_path = l->real_path;
 		cl->version = l->version;
 		cl->cuda_major = l->cuda_major;
-		if (l->cuda_major <= 0 || !x->cuda_known) {
-			cl->run = CUVET_LIB_RUN_UNKNOWN;
-		} else if ((unsigned)l->cuda_major < dmaj) {
-			cl->run = CUVET_LIB_RUN_NATIVE;
-		} else if ((unsigned)l->cuda_major == dmaj) {
-			cl->run = CUVET_LIB_RUN_NATIVE;
-			struct cuvet_version v;
-			if (strcmp(l->family, "cudart") == 0 && l->version && cuvet_version_parse(l->version, &v, NULL) == 0 &&
-			    v.nparts > 1 && v.part[0] == dmaj && v.part[1] > dmin)
-				cl->run = CUVET_LIB_RUN_MINOR_COMPAT;
-		} else if (x->cuda_lower_bound) {
-			cl->run = CUVET_LIB_RUN_UNKNOWN; /* the driver may support more than the bound says */
-		} else {
-			cl->run = x->all_datacenter ? CUVET_LIB_RUN_FORWARD_COMPAT : CUVET_LIB_RUN_NO;
-		}
-		cl->major_mismatch = l->default_pick && rt_major > 0 && l->cuda_major > 0 && l->cuda_major != rt_major &&
-				     (strcmp(l->family, "cudnn") == 0 || strcmp(l->family, "tensorrt") == 0);
+		cl->run = hl->run;
+		cl->major_mismatch = hl->major_mismatch;
 		if (cl->run == CUVET_LIB_RUN_NO || cl->major_mismatch)
 			c->libs_verdict = CUVET_FAIL;
-		unknown |= cl->run == CUVET_LIB_RUN_UNKNOWN;
 	}
 	/* Copies of unknown CUDA major are common (a wheel without metadata) and say nothing against
 	 * the host: they do not make the verdict UNKNOWN, the listing shows them. Without the driver's
 	 * CUDA, though, nothing about the libraries is known. */
 	if (!x->cuda_known && c->libs_verdict == CUVET_PASS)
 		c->libs_verdict = CUVET_UNKNOWN;
-	CUVET_UNUSED(unknown);
 	c->verdict = and_v(c->verdict, c->libs_verdict);
 	return 0;
 }
 
-int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const struct cuvet_check_opts *opts,
+int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const struct cuvet_check_opts *opts,
 		     struct cuvet_error *err)
 {
 	struct eval_ctx x;
 	memset(&x, 0, sizeof(x));
-	x.f = f;
+	x.h = h;
+	x.f = h->facts;
 	x.opts = opts;
-	x.kb = opts ? opts->kb : NULL;
-	struct cuvet_kb *own_kb = NULL;
-	if (!x.kb && !(x.kb = own_kb = cuvet_kb_load(NULL, err)))
-		return -1;
-	const struct cuvet_driver *d = &f->driver;
-	x.driver = d->kernel_version ? d->kernel_version : d->nvml_driver_version ? d->nvml_driver_version
-											: d->libcuda_version;
+	x.kb = cuvet_ctx_kb(h->ctx);
+	x.driver = h->driver;
 	free(c->cuda_source);
 	c->cuda_source = NULL;
 	c->cuda = 0;
 	free(c->driver);
-	c->driver = xstrdup(x.driver);
-	/* A probe that could not ask the driver may already have inferred the CUDA version from the
-	 * knowledge base ("kb", "inferred", "inferred-lower-bound"); infer it here the same way, so the
-	 * inference is said and its lower-bound nature kept. */
-	const char *src = d->cuda_driver_source;
-	bool probe_inferred = src && (strcmp(src, "kb") == 0 || str_starts(src, "inferred"));
-	if (d->cuda_driver_version > 0 && !(probe_inferred && x.driver)) {
-		int v = d->cuda_driver_version;
+	c->driver = NULL;
+	if (h->driver && !(c->driver = xstrdup(h->driver)))
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	if (h->cuda > 0) {
+		int v = h->cuda;
 		x.cuda.nparts = 2;
 		x.cuda.part[0] = (uint32_t)(v / 1000);
 		x.cuda.part[1] = (uint32_t)((v % 1000) / 10);
 		x.cuda_known = true;
+		x.cuda_lower_bound = h->cuda_lower_bound;
 		snprintf(x.cuda_text, sizeof(x.cuda_text), "%d.%d", v / 1000, (v % 1000) / 10);
 		c->cuda = v;
-		c->cuda_source = xstrdup(d->cuda_driver_source ? d->cuda_driver_source : "facts");
-	} else if (x.driver) {
-		struct cuvet_kb_driver_cuda dc;
-		if (cuvet_kb_driver_cuda(x.kb, x.driver, &dc, NULL) == 0 && dc.cuda > 0) {
-			x.cuda.nparts = 2;
-			x.cuda.part[0] = (uint32_t)(dc.cuda / 1000);
-			x.cuda.part[1] = (uint32_t)((dc.cuda % 1000) / 10);
-			x.cuda_known = true;
-			x.cuda_lower_bound = dc.lower_bound;
-			snprintf(x.cuda_text, sizeof(x.cuda_text), "%d.%d", dc.cuda / 1000, (dc.cuda % 1000) / 10);
-			c->cuda = dc.cuda;
-			c->cuda_source = xasprintf("kb, inferred from driver %s%s%s", x.driver,
-						   dc.lower_bound ? ", a lower bound" : "",
-						   dc.unverified ? ", unverified" : "");
+		if (strcmp(h->cuda_source, "kb") == 0) {
+			c->cuda_source = xasprintf("kb, inferred from driver %s%s%s", h->driver,
+						   h->cuda_lower_bound ? ", a lower bound" : "",
+						   h->cuda_unverified ? ", unverified" : "");
 			add_note(c, xasprintf("the driver's CUDA %s is inferred from driver %s through the knowledge "
 					      "base (neither NVML nor libcuda answered)",
-					      x.cuda_text, x.driver));
+					      x.cuda_text, h->driver));
+		} else {
+			c->cuda_source = xstrdup(h->cuda_source);
 		}
+		if (!c->cuda_source)
+			return err_set(err, CUVET_E_NOMEM, "out of memory");
 	}
 	snprintf(x.cuda_plain, sizeof(x.cuda_plain), "%s", x.cuda_text);
-	if (x.cuda_known && c->cuda_source && str_starts(c->cuda_source, "kb,")) {
+	if (x.cuda_known && strcmp(h->cuda_source, "kb") == 0) {
 		size_t n = strlen(x.cuda_text);
 		snprintf(x.cuda_text + n, sizeof(x.cuda_text) - n, " (inferred from driver %s)", x.driver);
 	}
-	size_t nvis = 0;
-	for (size_t i = 0; i < f->ngpus; i++)
-		nvis += f->gpus[i].visible;
-	const struct cuvet_gpu **vis = calloc(nvis ? nvis : 1, sizeof(*vis));
+	const struct cuvet_gpu *const *vis = h->visible;
+	size_t nvis = h->nvisible;
 	enum cuvet_verdict *pg = calloc(nvis ? nvis : 1, sizeof(*pg));
 	enum cuvet_verdict *gv = calloc(nvis ? nvis : 1, sizeof(*gv));
-	if (!vis || !pg || !gv) {
-		free(vis);
+	if (!pg || !gv) {
 		free(pg);
 		free(gv);
 		return err_set(err, CUVET_E_NOMEM, "out of memory");
 	}
-	nvis = 0;
-	x.all_datacenter = true;
-	for (size_t i = 0; i < f->ngpus; i++)
-		if (f->gpus[i].visible) {
-			vis[nvis++] = &f->gpus[i];
-			if (!f->gpus[i].segment || strcmp(f->gpus[i].segment, "datacenter") != 0)
-				x.all_datacenter = false;
-		}
-	if (!nvis)
-		x.all_datacenter = false;
+	x.all_datacenter = h->all_datacenter;
 	x.nvisible = nvis;
 	c->nvisible = nvis;
 	size_t slots = nvis ? nvis : 1;
@@ -1296,16 +1243,12 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_facts *f, const s
 	}
 	if (check_libraries(c, &x) < 0)
 		goto oom;
-	free(vis);
 	free(pg);
 	free(gv);
-	cuvet_kb_free(own_kb);
 	return 0;
 oom:
-	free(vis);
 	free(pg);
 	free(gv);
-	cuvet_kb_free(own_kb);
 	return err_set(err, CUVET_E_NOMEM, "out of memory");
 }
 

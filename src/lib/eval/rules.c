@@ -1,6 +1,5 @@
-/* Diagnoses (SPEC §6.3): each rule reads facts only and adds findings with an id, a severity,
- * the cause and the fix. */
-#include <jansson.h>
+/* The rule sets "driver" and "libraries" (SPEC §6.3): each rule reads the host view and its facts
+ * only and adds findings with an id, a severity, the cause and the fix. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,32 +16,6 @@ static char *vfmt(const char *fmt, va_list ap)
 	if (vasprintf(&s, fmt, ap) < 0)
 		return NULL;
 	return s;
-}
-
-int findings_append(struct cuvet_findings *out, size_t *cap, const char *id, enum cuvet_severity sev,
-		    const char *layer, char *summary, char *cause, char *fix)
-{
-	if (!summary || !cause || !fix || xgrow(&out->items, cap, out->count, sizeof(*out->items)) < 0) {
-		free(summary);
-		free(cause);
-		free(fix);
-		return -1;
-	}
-	struct cuvet_finding *x = &out->items[out->count++];
-	x->id = xstrdup(id);
-	x->severity = sev;
-	x->layer = xstrdup(layer);
-	x->summary = summary;
-	x->cause = cause;
-	x->fix = fix;
-	return x->id && x->layer ? 0 : -1;
-}
-
-void rules_add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
-	       char *cause, char *fix)
-{
-	if (findings_append(r->out, &r->cap, id, sev, layer, summary, cause, fix) < 0)
-		r->oom = true;
 }
 
 /* The rules of this file take already formatted strings (fmt() below). */
@@ -88,11 +61,6 @@ static bool versions_conflict(const char *a, const char *b)
 	return false;
 }
 
-static const char *driver_user_version(const struct cuvet_facts *f)
-{
-	return f->driver.nvml_driver_version ? f->driver.nvml_driver_version : NULL;
-}
-
 static bool any_gpu(const struct cuvet_facts *f)
 {
 	return f->ngpus > 0;
@@ -132,7 +100,7 @@ static void rule_version_mismatch(struct rules *r)
 	const struct cuvet_driver *d = &r->f->driver;
 	const char *kv = d->kernel_version;
 	const char *mismatch = NULL, *what = NULL;
-	bool compat = d->libcuda_path && strstr(d->libcuda_path, "/compat/");
+	bool compat = r->h->compat_picked;
 	if (kv && d->libnvml_version && vcmp(kv, d->libnvml_version) != 0) {
 		mismatch = d->libnvml_version;
 		what = "libnvidia-ml.so.1";
@@ -246,25 +214,11 @@ static void rule_stub(struct rules *r)
 	}
 }
 
-static bool consumer_gpu(const struct cuvet_gpu *g)
-{
-	if (g->segment && strcmp(g->segment, "consumer") == 0)
-		return true;
-	static const char *const brands[] = {"geforce", "geforcertx", "titan", "titanrtx"};
-	for (size_t i = 0; g->brand && i < CUVET_ARRAY_LEN(brands); i++)
-		if (strcmp(g->brand, brands[i]) == 0)
-			return true;
-	return false;
-}
-
 static void rule_compat(struct rules *r)
 {
 	const struct cuvet_facts *f = r->f;
-	const char *drv = f->driver.kernel_version ? f->driver.kernel_version : driver_user_version(f);
-	const struct cuvet_gpu *consumer = NULL;
-	for (size_t i = 0; i < f->ngpus && !consumer; i++)
-		if (consumer_gpu(&f->gpus[i]))
-			consumer = &f->gpus[i];
+	const char *drv = r->h->driver;
+	const struct cuvet_gpu *consumer = r->h->consumer;
 	for (size_t i = 0; i < f->ntoolkits; i++) {
 		const struct cuvet_toolkit *t = &f->toolkits[i];
 		if (!t->compat_libcuda_version)
@@ -417,69 +371,18 @@ static void rule_ld_library_path(struct rules *r)
 	}
 }
 
-struct cuvet_findings *cuvet_doctor(const struct cuvet_facts *facts, struct cuvet_error *err)
+void rules_driver(struct rules *r)
 {
-	struct rules r = {.f = facts};
-	r.out = calloc(1, sizeof(*r.out));
-	if (!r.out) {
-		err_set(err, CUVET_E_NOMEM, "out of memory");
-		return NULL;
-	}
-	rule_driver_presence(&r);
-	rule_version_mismatch(&r);
-	rule_nvml(&r);
-	rule_gpus(&r);
-	rule_stub(&r);
-	rule_compat(&r);
-	rule_duplicates(&r);
-	rule_ld_library_path(&r);
-	if (!r.oom && rules_kb(facts, r.out, &r.cap) < 0)
-		r.oom = true;
-	rules_arch(&r);
-	if (r.oom) {
-		cuvet_findings_free(r.out);
-		err_set(err, CUVET_E_NOMEM, "out of memory");
-		return NULL;
-	}
-	return r.out;
+	rule_driver_presence(r);
+	rule_version_mismatch(r);
+	rule_nvml(r);
+	rule_gpus(r);
 }
 
-void cuvet_findings_free(struct cuvet_findings *f)
+void rules_libraries(struct rules *r)
 {
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->count; i++) {
-		free(f->items[i].id);
-		free(f->items[i].layer);
-		free(f->items[i].summary);
-		free(f->items[i].cause);
-		free(f->items[i].fix);
-	}
-	free(f->items);
-	free(f);
-}
-
-json_t *facts_to_jansson(const struct cuvet_facts *f);
-
-char *cuvet_findings_to_json(const struct cuvet_facts *facts, const struct cuvet_findings *f, bool pretty,
-			     struct cuvet_error *err)
-{
-	json_t *arr = json_array();
-	size_t errors = 0, warnings = 0;
-	for (size_t i = 0; i < f->count; i++) {
-		const struct cuvet_finding *x = &f->items[i];
-		errors += x->severity == CUVET_SEV_ERROR;
-		warnings += x->severity == CUVET_SEV_WARNING;
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", x->id, "severity",
-						     cuvet_severity_name(x->severity), "layer", x->layer, "summary",
-						     x->summary, "cause", x->cause, "fix", x->fix));
-	}
-	json_t *root = json_pack("{s:s, s:s, s:i, s:i, s:o, s:o}", "schema", "cuvet.doctor/1", "verdict",
-				 errors ? "FAIL" : "PASS", "errors", (json_int_t)errors, "warnings", (json_int_t)warnings,
-				 "findings", arr, "facts", facts_to_jansson(facts));
-	char *s = root ? json_dumps(root, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(root);
-	if (!s)
-		err_set(err, CUVET_E_NOMEM, "out of memory building JSON");
-	return s;
+	rule_stub(r);
+	rule_compat(r);
+	rule_duplicates(r);
+	rule_ld_library_path(r);
 }

@@ -1,12 +1,14 @@
-/* Internal interface between the diagnosis modules: rules.c owns cuvet_doctor() and the finding
- * list; rules_arch.c adds the GPU-code rules over the same facts. */
+/* Internal interface of the diagnoses: doctor.c runs the rule sets of its registry over one host
+ * view; each set (rules.c: driver and libraries, rules_kb.c: knowledge base, rules_arch.c: GPU
+ * code) appends findings through rules_add (findings.c). No set calls another. */
 #ifndef CUVET_RULES_H
 #define CUVET_RULES_H
 
 #include "internal.h"
 
 struct rules {
-	const struct cuvet_facts *f;
+	const struct cuvet_host *h;
+	const struct cuvet_facts *f;   /* h->facts */
 	struct cuvet_findings *out;
 	size_t cap;
 	bool oom;
@@ -20,6 +22,10 @@ int findings_append(struct cuvet_findings *out, size_t *cap, const char *id, enu
 void rules_add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
 	       char *cause, char *fix);
 
-/* GPUs whose compute capability the libraries' fatbins do not cover (rules_arch.c). */
-void rules_arch(struct rules *r);
+/* The rule sets. */
+void rules_driver(struct rules *r);     /* rules.c */
+void rules_libraries(struct rules *r);  /* rules.c */
+void rules_kb(struct rules *r);         /* rules_kb.c */
+void rules_arch(struct rules *r);       /* rules_arch.c */
+
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe.h"
+#include "facts.h"
 #include "rules.h"
 
 static enum cuvet_fatbin_run code_runs_on(const struct cuvet_lib_gpu_code *c, int major, int minor)
@@ -53,9 +53,19 @@ static void size_text(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
 }
 
-/* "GPU 0 NVIDIA H200 is sm_90", plus the other visible GPUs of the same compute capability. */
-static void gpu_text(struct sbuf *b, const struct cuvet_facts *f, size_t gi)
+/* The workload sees G (the host view's visible GPUs). */
+static bool gpu_visible(const struct cuvet_host *host, const struct cuvet_gpu *g)
 {
+	for (size_t i = 0; i < host->nvisible; i++)
+		if (host->visible[i] == g)
+			return true;
+	return false;
+}
+
+/* "GPU 0 NVIDIA H200 is sm_90", plus the other visible GPUs of the same compute capability. */
+static void gpu_text(struct sbuf *b, const struct cuvet_host *host, size_t gi)
+{
+	const struct cuvet_facts *f = host->facts;
 	const struct cuvet_gpu *g = &f->gpus[gi];
 	sbuf_addf(b, "GPU %d %s is sm_%d%d", g->index, g->name ? g->name : "(unknown model)", g->cc_major, g->cc_minor);
 	size_t more = 0;
@@ -63,7 +73,7 @@ static void gpu_text(struct sbuf *b, const struct cuvet_facts *f, size_t gi)
 	sbuf_init(&others);
 	for (size_t j = gi + 1; j < f->ngpus; j++) {
 		const struct cuvet_gpu *h = &f->gpus[j];
-		if (h->visible && !h->lost && h->cc_major == g->cc_major && h->cc_minor == g->cc_minor)
+		if (gpu_visible(host, h) && !h->lost && h->cc_major == g->cc_major && h->cc_minor == g->cc_minor)
 			sbuf_addf(&others, "%s%d", more++ ? ", " : "", h->index);
 	}
 	char *o = sbuf_steal(&others);
@@ -140,7 +150,7 @@ static void check_lib_gpu(struct rules *r, const struct cuvet_kb *kb, const stru
 	sbuf_init(&carries);
 	sbuf_init(&gpu);
 	describe(&carries, l);
-	gpu_text(&gpu, f, gi);
+	gpu_text(&gpu, r->h, gi);
 	char *c = sbuf_steal(&carries), *gt = sbuf_steal(&gpu);
 	if (!c || !gt) {
 		free(c);
@@ -235,29 +245,27 @@ static void check_lib_gpu(struct rules *r, const struct cuvet_kb *kb, const stru
 void rules_arch(struct rules *r)
 {
 	const struct cuvet_facts *f = r->f;
-	struct cuvet_kb *kb = NULL;
+	const struct cuvet_kb *kb = cuvet_ctx_kb(r->h->ctx);
 	bool any = false;
 	for (size_t i = 0; i < f->nlibs && !any; i++)
 		any = f->libs[i].gpu_code_read && f->libs[i].ngpu_code;
 	if (!any)
 		return;
-	kb = cuvet_kb_load(NULL, NULL); /* the compiled-in tables: no file is read */
 	for (size_t i = 0; i < f->nlibs && !r->oom; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
 		if (!l->gpu_code_read || !l->ngpu_code)
 			continue;
 		for (size_t gi = 0; gi < f->ngpus; gi++) {
 			const struct cuvet_gpu *g = &f->gpus[gi];
-			if (!g->visible || g->lost || g->cc_major < 0)
+			if (!gpu_visible(r->h, g) || g->lost || g->cc_major < 0)
 				continue;
 			/* One finding per compute capability: later GPUs of the same one are named in it. */
 			bool seen = false;
 			for (size_t j = 0; j < gi && !seen; j++)
-				seen = f->gpus[j].visible && f->gpus[j].cc_major == g->cc_major &&
+				seen = gpu_visible(r->h, &f->gpus[j]) && f->gpus[j].cc_major == g->cc_major &&
 				       f->gpus[j].cc_minor == g->cc_minor;
 			if (!seen)
 				check_lib_gpu(r, kb, l, gi);
 		}
 	}
-	cuvet_kb_free(kb);
 }

@@ -7,31 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 #include "rules.h"
 
 struct kbr {
+	struct rules *base;
+	const struct cuvet_host *h;
 	const struct cuvet_facts *f;
-	struct cuvet_findings *out;
-	size_t *cap;
-	bool oom;
-	struct cuvet_kb *kb;
+	const struct cuvet_kb *kb;
 	const char *drv;               /* the driver version in use */
 	bool kd_ok;
 	struct cuvet_kb_driver kd;
 	int drv_cuda;                  /* highest CUDA the driver runs natively, 12020; 0 unknown */
 	char drv_cuda_src[96];         /* where that came from */
 	bool drv_cuda_uncertain;       /* a lower bound or resting on an unverified row */
-	char today[16];
+	const char *today;             /* "YYYY-MM-DD", or NULL */
 };
 
 static void kadd(struct kbr *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
 		 char *cause, char *fix)
 {
-	if (findings_append(r->out, r->cap, id, sev, layer, summary, cause, fix) < 0)
-		r->oom = true;
+	rules_add(r->base, id, sev, layer, summary, cause, fix);
 }
 
 static int vcmp(const char *a, const char *b)
@@ -87,49 +84,22 @@ static bool gpu_arch(struct kbr *r, const struct cuvet_gpu *g, struct gpu_arch *
 	return true;
 }
 
-static bool all_datacenter(const struct cuvet_facts *f)
-{
-	if (f->ngpus == 0)
-		return false;
-	for (size_t i = 0; i < f->ngpus; i++)
-		if (!f->gpus[i].segment || strcmp(f->gpus[i].segment, "datacenter") != 0)
-			return false;
-	return true;
-}
-
-static const struct cuvet_gpu *consumer(const struct cuvet_facts *f)
-{
-	for (size_t i = 0; i < f->ngpus; i++) {
-		const struct cuvet_gpu *g = &f->gpus[i];
-		if ((g->segment && strcmp(g->segment, "consumer") == 0) || (g->brand && str_starts(g->brand, "geforce")))
-			return g;
-	}
-	return NULL;
-}
-
 /* ---------------------------------------------------------------- driver ---- */
 
 static void driver_facts(struct kbr *r)
 {
-	const struct cuvet_driver *d = &r->f->driver;
-	r->drv = d->kernel_version ? d->kernel_version : d->nvml_driver_version;
-	if (!r->drv && d->libcuda_version && !(d->libcuda_path && strstr(d->libcuda_path, "/compat/")))
-		r->drv = d->libcuda_version;
+	const struct cuvet_host *h = r->h;
+	r->drv = h->driver;
 	if (r->drv && cuvet_kb_driver(r->kb, r->drv, &r->kd, NULL) == 0)
 		r->kd_ok = true;
-	/* NVML or libcuda said it; with a compat libcuda loaded, libcuda's answer is the compat one's,
-	 * so the native figure then comes from the branch. */
-	bool compat_loaded = d->libcuda_path && strstr(d->libcuda_path, "/compat/");
-	if (d->cuda_driver_version > 0 && d->cuda_driver_source &&
-	    (strcmp(d->cuda_driver_source, "nvml") == 0 || (strcmp(d->cuda_driver_source, "libcuda") == 0 && !compat_loaded))) {
-		r->drv_cuda = d->cuda_driver_version;
-		snprintf(r->drv_cuda_src, sizeof(r->drv_cuda_src), "reported by %s", d->cuda_driver_source);
-	} else if (r->kd_ok && r->kd.cuda.cuda > 0) {
-		r->drv_cuda = r->kd.cuda.cuda;
-		r->drv_cuda_uncertain = r->kd.cuda.lower_bound || r->kd.cuda.unverified;
+	r->drv_cuda = h->cuda;
+	if (h->cuda > 0 && strcmp(h->cuda_source, "kb") != 0) {
+		snprintf(r->drv_cuda_src, sizeof(r->drv_cuda_src), "reported by %s", h->cuda_source);
+	} else if (h->cuda > 0) {
+		r->drv_cuda_uncertain = h->cuda_lower_bound || h->cuda_unverified;
 		snprintf(r->drv_cuda_src, sizeof(r->drv_cuda_src), "%s%s%s",
-			 strcmp(or_q(r->kd.cuda.basis), "branch") == 0 ? "driver-branch-cuda.tsv" : "cuda-toolkit-driver.tsv",
-			 r->kd.cuda.lower_bound ? ", a lower bound" : "", r->kd.cuda.unverified ? ", unverified" : "");
+			 strcmp(or_q(h->cuda_kb_basis), "branch") == 0 ? "driver-branch-cuda.tsv" : "cuda-toolkit-driver.tsv",
+			 h->cuda_lower_bound ? ", a lower bound" : "", h->cuda_unverified ? ", unverified" : "");
 	}
 }
 
@@ -156,7 +126,7 @@ static const char *minor_floor(struct kbr *r, int major)
 /* The forward-compat packages the matrix documents for the driver's branch for CUDA MAJOR. */
 static void forward_compat_text(struct kbr *r, struct sbuf *b, int major)
 {
-	const struct cuvet_gpu *c = consumer(r->f);
+	const struct cuvet_gpu *c = r->h->consumer;
 	if (c) {
 		sbuf_addf(b, " Forward compatibility (cuda-compat) is no way out here: GPU %d (%s) is a consumer GPU, on which "
 			     "it fails with error 804 (CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE).", c->index, or_q(c->name));
@@ -177,7 +147,7 @@ static void forward_compat_text(struct kbr *r, struct sbuf *b, int major)
 		    (!best || (best->contradicted && !p->contradicted)))
 			best = p;
 	}
-	const char *where = all_datacenter(r->f) ? "on these data-center GPUs" :
+	const char *where = r->h->all_datacenter ? "on these data-center GPUs" :
 			    "on a data-center GPU (also NGC-ready RTX and Jetson; never GeForce, error 804)";
 	if (!best) {
 		sbuf_addf(b, " The forward-compat matrix (forward-compat.tsv) lists no cuda-compat-%d-x package for R%u.", major,
@@ -196,9 +166,7 @@ static void forward_compat_text(struct kbr *r, struct sbuf *b, int major)
 /* A compat libcuda newer than the driver is what the loader picks. */
 static bool compat_in_effect(const struct kbr *r)
 {
-	const struct cuvet_driver *d = &r->f->driver;
-	return r->drv && d->libcuda_path && strstr(d->libcuda_path, "/compat/") && d->libcuda_version &&
-	       vcmp(d->libcuda_version, r->drv) == 1;
+	return r->h->forward_compat;
 }
 
 /* ---------------------------------------------------------- (a) majors ---- */
@@ -355,20 +323,6 @@ static void rule_major_mismatch(struct kbr *r)
 
 /* ------------------------------------------------------------- (c) EOL ---- */
 
-static void today(char *buf, size_t len)
-{
-	/* CUVET_TODAY=YYYY-MM-DD pins the date, as for `cuvet kb`, so reports can be reproduced. */
-	const char *env = getenv("CUVET_TODAY");
-	if (env && strlen(env) == 10) {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	time_t now = time(NULL);
-	struct tm tm;
-	if (!gmtime_r(&now, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
-		buf[0] = '\0';
-}
-
 /* Does the branch drive every GPU's architecture? */
 static bool branch_drives_gpus(struct kbr *r, unsigned branch)
 {
@@ -406,7 +360,7 @@ static unsigned branch_to_move_to(struct kbr *r, struct cuvet_kb_branch *out)
 
 static void rule_branch_eol(struct kbr *r)
 {
-	if (!r->kd_ok || !r->kd.branch_known || !r->today[0])
+	if (!r->kd_ok || !r->kd.branch_known || !r->today)
 		return;
 	const struct cuvet_kb_branch *b = &r->kd.info;
 	int ended = cuvet_kb_branch_ended(b, r->today);
@@ -551,7 +505,7 @@ static void rule_forward_compat(struct kbr *r)
 		if (l->compat && l->default_pick && strcmp(l->family, "cuda") == 0 && l->version)
 			c = l;
 	}
-	if (!c || !r->drv || vcmp(c->version, r->drv) <= 0 || consumer(f))
+	if (!c || !r->drv || vcmp(c->version, r->drv) <= 0 || r->h->consumer)
 		return; /* older compat libcuda, or a consumer GPU: said by compat-older-than-driver / compat-unsupported-gpu */
 	/* The package: from dpkg when known, else the CUDA its branch reports (cuda-compat-12-4 for 550.x). */
 	char pkg[64] = "";
@@ -565,7 +519,7 @@ static void rule_forward_compat(struct kbr *r)
 		if (strcmp(r->kd.compat[i].package, pkg) == 0)
 			p = &r->kd.compat[i];
 	bool nfb = r->kd_ok && r->kd.branch_known && r->kd.info.type && strcmp(r->kd.info.type, "new-feature") == 0;
-	bool dc = all_datacenter(f);
+	bool dc = r->h->all_datacenter;
 	struct sbuf cause;
 	sbuf_init(&cause);
 	sbuf_addf(&cause, "The loader picks %s (libcuda %s, %s) while the kernel driver is %s", c->path, c->version,
@@ -609,13 +563,11 @@ static void rule_forward_compat(struct kbr *r)
 		       pkg[0] ? pkg : "the compat package"));
 }
 
-int rules_kb(const struct cuvet_facts *facts, struct cuvet_findings *out, size_t *cap)
+void rules_kb(struct rules *base)
 {
-	struct kbr r = {.f = facts, .out = out, .cap = cap};
-	r.kb = cuvet_kb_load(NULL, NULL);
-	if (!r.kb)
-		return -1;
-	today(r.today, sizeof(r.today));
+	struct kbr r = {.base = base, .h = base->h, .f = base->f};
+	r.kb = cuvet_ctx_kb(base->h->ctx);
+	r.today = cuvet_ctx_today(base->h->ctx);
 	driver_facts(&r);
 	rule_driver_cannot_run(&r);
 	rule_minor_compat(&r);
@@ -624,6 +576,4 @@ int rules_kb(const struct cuvet_facts *facts, struct cuvet_findings *out, size_t
 	rule_gpu_support(&r);
 	rule_major_drops_gpu(&r);
 	rule_forward_compat(&r);
-	cuvet_kb_free(r.kb);
-	return r.oom ? -1 : 0;
 }

@@ -47,6 +47,9 @@ int facts_gpu_visibility(const struct cuvet_gpu *gpus, size_t n, const char *nvi
  * form (upper-case hex, 8-digit domain). -1 when it is not one. */
 int facts_bus_id_normalize(const char *s, char *out, size_t outlen);
 
+/* The facts as a jansson object (facts_json.c), for the reports that embed them. */
+struct json_t *facts_to_jansson(const struct cuvet_facts *f);
+
 /* probe_gpucode.c: a library whose only GPU code is a placeholder cubin of a few hundred bytes
  * (wrappers such as cuFFTW; libraries that keep their kernels elsewhere) says nothing about
  * the GPUs it supports. */

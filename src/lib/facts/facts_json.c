@@ -102,7 +102,6 @@ static json_t *toolkit_json(const struct cuvet_toolkit *t)
 			 "compat_dir", jstr(t->compat_dir), "compat_libcuda_version", jstr(t->compat_libcuda_version));
 }
 
-json_t *facts_to_jansson(const struct cuvet_facts *f);
 json_t *facts_to_jansson(const struct cuvet_facts *f)
 {
 	json_t *gpus = json_array(), *libs = json_array(), *tks = json_array(), *env = json_object(),

@@ -259,7 +259,7 @@ static int apply_nvidia_visible(const char *v, bool in_container, bool strict, c
 		}
 		if (!select_entry(set, e, pick) && strict) {
 			free(pick);
-			return err_set(err, CUVET_E_INVALID, "no GPU '%s' among the %zu GPU%s of the facts", e, set->n,
+			return err_set(err, CUVET_E_INVALID, "no GPU '%s' in the facts (%zu GPU%s)", e, set->n,
 				       set->n == 1 ? "" : "s");
 		}
 	}

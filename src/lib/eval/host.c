@@ -1,0 +1,312 @@
+/* The context (knowledge base loaded once, the date) and the host view: what every evaluation
+ * needs from facts, derived once — the driver in effect and its CUDA, forward compatibility, the
+ * GPUs the workload sees, the copy of each library a process loads and how the driver runs each
+ * copy. check, doctor and everything built on them read these fields and derive nothing again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "facts.h"
+#include "internal.h"
+
+struct cuvet_ctx {
+	struct cuvet_kb *kb;
+	char today[16];
+};
+
+void cuvet_ctx_opts_init(struct cuvet_ctx_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+static bool date_valid(const char *s)
+{
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (size_t i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	return true;
+}
+
+struct cuvet_ctx *cuvet_ctx_new(const struct cuvet_ctx_opts *opts, struct cuvet_error *err)
+{
+	struct cuvet_ctx_opts defaults;
+	if (!opts) {
+		cuvet_ctx_opts_init(&defaults);
+		opts = &defaults;
+	}
+	if (opts->today && !date_valid(opts->today)) {
+		err_set(err, CUVET_E_INVALID, "date '%s': expected YYYY-MM-DD", opts->today);
+		return NULL;
+	}
+	struct cuvet_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (!(ctx->kb = cuvet_kb_load(opts->kb_dir, err))) {
+		free(ctx);
+		return NULL;
+	}
+	if (opts->today) {
+		snprintf(ctx->today, sizeof(ctx->today), "%s", opts->today);
+	} else {
+		time_t now = time(NULL);
+		struct tm tm;
+		if (!gmtime_r(&now, &tm) || strftime(ctx->today, sizeof(ctx->today), "%Y-%m-%d", &tm) == 0)
+			ctx->today[0] = '\0';
+	}
+	return ctx;
+}
+
+void cuvet_ctx_free(struct cuvet_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	cuvet_kb_free(ctx->kb);
+	free(ctx);
+}
+
+const struct cuvet_kb *cuvet_ctx_kb(const struct cuvet_ctx *ctx)
+{
+	return ctx->kb;
+}
+
+const char *cuvet_ctx_today(const struct cuvet_ctx *ctx)
+{
+	return ctx->today[0] ? ctx->today : NULL;
+}
+
+/* ------------------------------------------------------------- host view ---- */
+
+static const char *env_lookup(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (char *const *e = env; e && *e; e++)
+		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static bool gpu_is_consumer(const struct cuvet_gpu *g)
+{
+	if (g->segment)
+		return strcmp(g->segment, "consumer") == 0;
+	/* NVML's brands of GeForce and TITAN boards, when the knowledge base does not know the model */
+	return g->brand && (str_starts(g->brand, "geforce") || str_starts(g->brand, "titan"));
+}
+
+static int cmp_version(const char *a, const char *b)
+{
+	int r = 0;
+	if (!a || !b || cuvet_version_compare_str(a, b, &r, NULL) < 0)
+		return 2;
+	return r;
+}
+
+static void host_driver(struct cuvet_host *h)
+{
+	const struct cuvet_facts *f = h->facts;
+	const struct cuvet_driver *d = &f->driver;
+	const struct cuvet_kb *kb = cuvet_ctx_kb(h->ctx);
+
+	h->driver = facts_driver_version(d, &h->driver_source);
+	if (h->driver) {
+		unsigned long b;
+		char major[16];
+		size_t n = strcspn(h->driver, ".");
+		if (n > 0 && n < sizeof(major)) {
+			memcpy(major, h->driver, n);
+			major[n] = '\0';
+			if (parse_ulong(major, 10, 100000, &b) == 0)
+				h->driver_branch = (unsigned)b;
+		}
+	}
+
+	/* The libcuda.so.1 a process loads: the copy a plain dlopen picks. */
+	for (size_t i = 0; i < f->nlibs && !h->libcuda; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (l->default_pick && l->family && strcmp(l->family, "cuda") == 0 && !l->stub)
+			h->libcuda = l;
+	}
+	h->compat_picked = h->libcuda ? h->libcuda->compat : facts_path_is_compat(d->libcuda_path);
+	const char *compat_version = h->libcuda && h->libcuda->compat ? h->libcuda->version
+				     : h->compat_picked			   ? d->libcuda_version
+									   : NULL;
+
+	/* NVML says the driver's own CUDA; so does libcuda, unless the copy answering is a compat
+	 * one (its answer is the compat package's CUDA). Otherwise the knowledge base infers it from
+	 * the driver version. */
+	const char *src = d->cuda_driver_source;
+	bool inferred = src && (strcmp(src, "kb") == 0 || str_starts(src, "inferred"));
+	bool compat_answer = src && strcmp(src, "libcuda") == 0 && h->compat_picked;
+	if (d->cuda_driver_version > 0 && !inferred && !compat_answer) {
+		h->cuda = d->cuda_driver_version;
+		h->cuda_source = !src ? "facts" : strcmp(src, "nvml") == 0 ? "nvml" : strcmp(src, "libcuda") == 0 ? "libcuda" : "facts";
+	} else if (h->driver) {
+		struct cuvet_kb_driver_cuda k;
+		if (cuvet_kb_driver_cuda(kb, h->driver, &k, NULL) == 0 && k.cuda > 0) {
+			h->cuda = k.cuda;
+			h->cuda_source = "kb";
+			h->cuda_kb_basis = k.basis;
+			h->cuda_lower_bound = k.lower_bound;
+			h->cuda_unverified = k.unverified;
+		}
+	}
+
+	h->cuda_effective = h->cuda;
+	if (h->compat_picked && compat_version && h->driver && cmp_version(compat_version, h->driver) == 1) {
+		h->forward_compat = true;
+		h->compat_version = compat_version;
+		struct cuvet_kb_driver_cuda k;
+		if (cuvet_kb_driver_cuda(kb, compat_version, &k, NULL) == 0 && k.cuda > h->cuda_effective)
+			h->cuda_effective = k.cuda;
+	} else if (h->compat_picked) {
+		h->compat_version = compat_version;
+	}
+}
+
+static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, struct cuvet_error *err)
+{
+	const struct cuvet_facts *f = h->facts;
+	if (!f->ngpus)
+		return 0;
+	bool *sel = calloc(f->ngpus, sizeof(*sel));
+	h->visible = calloc(f->ngpus, sizeof(*h->visible));
+	if (!sel || !h->visible) {
+		free(sel);
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	}
+	int rc;
+	if (o && o->visible_devices) {
+		rc = facts_gpu_visibility(f->gpus, f->ngpus, o->visible_devices, NULL, false, true, sel, err);
+	} else {
+		char *const *env = o ? o->env : NULL;
+		const char *nv, *cv;
+		if (env) {
+			nv = env_lookup(env, "NVIDIA_VISIBLE_DEVICES");
+			cv = env_lookup(env, "CUDA_VISIBLE_DEVICES");
+		} else {
+			nv = cuvet_facts_env(f, "NVIDIA_VISIBLE_DEVICES");
+			cv = cuvet_facts_env(f, "CUDA_VISIBLE_DEVICES");
+		}
+		rc = facts_gpu_visibility(f->gpus, f->ngpus, nv, cv, f->container != NULL, false, sel, err);
+	}
+	if (rc < 0) {
+		free(sel);
+		return -1;
+	}
+	h->all_datacenter = true;
+	for (size_t i = 0; i < f->ngpus; i++) {
+		const struct cuvet_gpu *g = &f->gpus[i];
+		if (!sel[i])
+			continue;
+		h->visible[h->nvisible++] = g;
+		if (!g->segment || strcmp(g->segment, "datacenter") != 0)
+			h->all_datacenter = false;
+		if (!h->consumer && gpu_is_consumer(g))
+			h->consumer = g;
+	}
+	if (!h->nvisible)
+		h->all_datacenter = false;
+	free(sel);
+	return 0;
+}
+
+static bool runs_on_driver_family(const char *family)
+{
+	static const char *const fams[] = {"cudart", "cublas", "cudnn", "tensorrt", "nccl"};
+	for (size_t i = 0; family && i < CUVET_ARRAY_LEN(fams); i++)
+		if (strcmp(family, fams[i]) == 0)
+			return true;
+	return false;
+}
+
+/* How the driver runs a copy built for CUDA MAJOR (SPEC §5): older or same major natively (a
+ * cudart of a newer minor through minor-version compatibility), a newer major only through a
+ * cuda-compat package, which only data-center GPUs can use. */
+static enum cuvet_lib_run lib_run(const struct cuvet_host *h, const struct cuvet_lib *l)
+{
+	if (l->cuda_major <= 0 || h->cuda <= 0)
+		return CUVET_LIB_RUN_UNKNOWN;
+	int dmaj = h->cuda / 1000, dmin = (h->cuda % 1000) / 10;
+	if (l->cuda_major < dmaj)
+		return CUVET_LIB_RUN_NATIVE;
+	if (l->cuda_major == dmaj) {
+		struct cuvet_version v;
+		if (l->family && strcmp(l->family, "cudart") == 0 && l->version &&
+		    cuvet_version_parse_prefix(l->version, &v, NULL, NULL) == 0 && v.nparts > 1 && (int)v.part[0] == dmaj &&
+		    (int)v.part[1] > dmin)
+			return CUVET_LIB_RUN_MINOR_COMPAT;
+		return CUVET_LIB_RUN_NATIVE;
+	}
+	if (h->cuda_lower_bound)
+		return CUVET_LIB_RUN_UNKNOWN; /* the driver may support more than the bound says */
+	return h->all_datacenter ? CUVET_LIB_RUN_FORWARD_COMPAT : CUVET_LIB_RUN_NO;
+}
+
+static int host_libs(struct cuvet_host *h, struct cuvet_error *err)
+{
+	const struct cuvet_facts *f = h->facts;
+	if (!f->nlibs)
+		return 0;
+	h->libs = calloc(f->nlibs, sizeof(*h->libs));
+	if (!h->libs)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (l->family && strcmp(l->family, "cudart") == 0 && l->default_pick && l->cuda_major > 0)
+			h->runtime_major = l->cuda_major;
+	}
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		struct cuvet_host_lib *hl = &h->libs[i];
+		hl->lib = l;
+		hl->checked = runs_on_driver_family(l->family) && !l->stub && !l->compat;
+		hl->run = hl->checked ? lib_run(h, l) : CUVET_LIB_RUN_UNKNOWN;
+		hl->major_mismatch = hl->checked && l->default_pick && h->runtime_major > 0 && l->cuda_major > 0 &&
+				     l->cuda_major != h->runtime_major &&
+				     (strcmp(l->family, "cudnn") == 0 || strcmp(l->family, "tensorrt") == 0);
+	}
+	return 0;
+}
+
+struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuvet_facts *facts,
+				  const struct cuvet_host_opts *opts, struct cuvet_error *err)
+{
+	struct cuvet_host *h = calloc(1, sizeof(*h));
+	if (!h) {
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	h->ctx = ctx;
+	h->facts = facts;
+	host_driver(h);
+	if (host_gpus(h, opts, err) < 0 || host_libs(h, err) < 0) {
+		cuvet_host_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void cuvet_host_free(struct cuvet_host *h)
+{
+	if (!h)
+		return;
+	free(h->visible);
+	free(h->libs);
+	free(h);
+}
+
+const struct cuvet_lib *cuvet_host_pick(const struct cuvet_host *h, const char *soname)
+{
+	const struct cuvet_facts *f = h->facts;
+	for (size_t i = 0; soname && i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (l->default_pick && l->soname && strcmp(l->soname, soname) == 0)
+			return l;
+	}
+	return NULL;
+}

@@ -74,6 +74,14 @@ static void print_clause(FILE *out, const struct cuvet_req_clause *cl, bool colo
 		fprintf(out, "              fix: %s\n", cl->fix);
 }
 
+static bool same_directory(const struct cuvet_check_lib *x, const struct cuvet_check_lib *y)
+{
+	const char *a = x->real_path ? x->real_path : x->path, *b = y->real_path ? y->real_path : y->path;
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	size_t na = sa ? (size_t)(sa - a) : 0, nb = sb ? (size_t)(sb - b) : 0;
+	return na == nb && strncmp(a, b, na) == 0;
+}
+
 /* One line per (family, CUDA major, how it runs), then each copy that cannot run or does not
  * match the runtime beside it, with what to do. */
 static void print_libraries(FILE *out, const struct cuvet_check *c, bool color)
@@ -90,13 +98,21 @@ static void print_libraries(FILE *out, const struct cuvet_check *c, bool color)
 		if (done[i])
 			continue;
 		const struct cuvet_check_lib *a = &c->libs[i];
+		/* A copy is an installation: one directory, however many files the family has there
+		 * (cuDNN 9 alone is eight libraries). */
 		size_t n = 0;
 		for (size_t j = i; j < c->nlibs; j++) {
 			const struct cuvet_check_lib *b = &c->libs[j];
-			if (!done[j] && strcmp(a->family, b->family) == 0 && a->cuda_major == b->cuda_major && a->run == b->run) {
-				done[j] = true;
-				n++;
+			if (done[j] || strcmp(a->family, b->family) != 0 || a->cuda_major != b->cuda_major || a->run != b->run)
+				continue;
+			done[j] = true;
+			bool same_dir = false;
+			for (size_t k = i; k < j && !same_dir; k++) {
+				const struct cuvet_check_lib *x = &c->libs[k];
+				same_dir = strcmp(x->family, b->family) == 0 && x->cuda_major == b->cuda_major && x->run == b->run &&
+					   same_directory(x, b);
 			}
+			n += !same_dir;
 		}
 		char major[16] = "CUDA ?";
 		if (a->cuda_major > 0)

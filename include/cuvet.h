@@ -50,6 +50,19 @@ CUVET_API void cuvet_error_clear(struct cuvet_error *err);
 enum cuvet_verdict { CUVET_PASS, CUVET_FAIL, CUVET_UNKNOWN, CUVET_ERROR };
 CUVET_API const char *cuvet_verdict_name(enum cuvet_verdict v); /* "PASS", ... */
 
+/* Exit statuses (SPEC §2), the same for every command and every program built on the library. */
+enum cuvet_exit {
+	CUVET_EXIT_OK = 0,           /* compatible, nothing wrong */
+	CUVET_EXIT_PROBLEMS = 1,     /* incompatible, drift, problems found */
+	CUVET_EXIT_USAGE = 2,        /* usage error */
+	CUVET_EXIT_UNDETERMINED = 3, /* facts missing */
+	CUVET_EXIT_INPUT = 4,        /* input, parse or I/O error */
+};
+/* PASS 0, FAIL 1, UNKNOWN 3, ERROR (an invalid requirement or input) 4. */
+CUVET_API int cuvet_verdict_exit(enum cuvet_verdict v);
+/* The status for a list of problems: 1 when the worst severity is error, else 0. */
+CUVET_API int cuvet_severity_exit(int worst_severity);
+
 /* -------------------------------------------------------------- versions ---- */
 
 #define CUVET_VERSION_MAX_PARTS 6

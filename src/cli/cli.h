@@ -10,13 +10,13 @@
 #include "cuvet_kb.h"
 #include "cuvet_readers.h"
 
-/* Exit codes (SPEC §2), the same for every command. */
+/* Exit codes (SPEC §2): the library's, the same for every command. */
 enum {
-	EXIT_OK = 0,
-	EXIT_PROBLEMS = 1,
-	EXIT_USAGE = 2,
-	EXIT_UNDETERMINED = 3,
-	EXIT_INPUT = 4,
+	EXIT_OK = CUVET_EXIT_OK,
+	EXIT_PROBLEMS = CUVET_EXIT_PROBLEMS,
+	EXIT_USAGE = CUVET_EXIT_USAGE,
+	EXIT_UNDETERMINED = CUVET_EXIT_UNDETERMINED,
+	EXIT_INPUT = CUVET_EXIT_INPUT,
 };
 
 struct cli_opt {

@@ -322,7 +322,7 @@ static int check_run(int argc, char **argv)
 	struct cuvet_check_opts co = {.assume_unknown_pass = o.assume_pass};
 	if (cuvet_check_eval(c, host, &co, &err) < 0)
 		goto fail;
-	code = c->verdict == CUVET_PASS ? EXIT_OK : c->verdict == CUVET_FAIL ? EXIT_PROBLEMS : EXIT_UNDETERMINED;
+	code = cuvet_verdict_exit(c->verdict);
 	if (invalid != EXIT_OK)
 		code = invalid;
 	if (!o.host.quiet) {

@@ -168,10 +168,11 @@ static int doctor_run(int argc, char **argv)
 				fs->items[j - 1] = t;
 			}
 	}
-	code = EXIT_OK;
+	int worst = -1;
 	for (size_t i = 0; i < fs->count; i++)
-		if (fs->items[i].severity == CUVET_SEV_ERROR)
-			code = EXIT_PROBLEMS;
+		if ((int)fs->items[i].severity > worst)
+			worst = (int)fs->items[i].severity;
+	code = cuvet_severity_exit(worst);
 	if (!op->quiet) {
 		if (op->json) {
 			char *s = cuvet_findings_to_json(f, fs, true, &err);

@@ -245,8 +245,8 @@ static int why_run(int argc, char **argv)
 			code = EXIT_INPUT;
 			continue;
 		}
-		if (cuvet_why_worst(r) == CUVET_SEV_ERROR && code == EXIT_OK)
-			code = EXIT_PROBLEMS;
+		if (code == EXIT_OK)
+			code = cuvet_severity_exit(cuvet_why_worst(r));
 		if (results) {
 			json_array_append_new(results, why_json(r));
 		} else if (!w.host.quiet) {

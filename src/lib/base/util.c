@@ -256,3 +256,19 @@ bool pathf(char *out, size_t len, const char *fmt, ...)
 	}
 	return true;
 }
+
+int cuvet_verdict_exit(enum cuvet_verdict v)
+{
+	switch (v) {
+	case CUVET_PASS: return CUVET_EXIT_OK;
+	case CUVET_FAIL: return CUVET_EXIT_PROBLEMS;
+	case CUVET_UNKNOWN: return CUVET_EXIT_UNDETERMINED;
+	case CUVET_ERROR: break;
+	}
+	return CUVET_EXIT_INPUT;
+}
+
+int cuvet_severity_exit(int worst_severity)
+{
+	return worst_severity == CUVET_SEV_ERROR ? CUVET_EXIT_PROBLEMS : CUVET_EXIT_OK;
+}

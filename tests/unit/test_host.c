@@ -1,0 +1,326 @@
+/* The host view: each derived fact against the rule it retypes (NVIDIA's compatibility guide for
+ * forward and minor-version compatibility, libnvidia-container/CUDA for the visibility lists), and
+ * the doctor's rule-set registry and limits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cuvet.h"
+
+static struct cuvet_ctx *ctx;
+
+static int setup(void **state)
+{
+	(void)state;
+	struct cuvet_ctx_opts o;
+	cuvet_ctx_opts_init(&o);
+	o.today = "2026-11-29";
+	ctx = cuvet_ctx_new(&o, NULL);
+	return ctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cuvet_ctx_free(ctx);
+	return 0;
+}
+
+static struct cuvet_gpu gpu(int index, const char *uuid, const char *segment, const char *brand)
+{
+	struct cuvet_gpu g;
+	memset(&g, 0, sizeof(g));
+	g.index = index;
+	g.uuid = (char *)uuid;
+	g.segment = (char *)segment;
+	g.brand = (char *)brand;
+	g.cc_major = 9;
+	g.cc_minor = 0;
+	g.mig_mode = g.persistence_mode = -1;
+	g.source = (char *)"nvml";
+	g.visible = true;
+	return g;
+}
+
+static struct cuvet_lib lib(const char *family, const char *soname, const char *path, const char *version, int major,
+			    bool pick, bool compat)
+{
+	struct cuvet_lib l;
+	memset(&l, 0, sizeof(l));
+	l.family = (char *)family;
+	l.name = l.soname = (char *)soname;
+	l.path = l.real_path = (char *)path;
+	l.version = (char *)version;
+	l.cuda_major = major;
+	l.default_pick = pick;
+	l.compat = compat;
+	l.found_via = (char *)(compat ? "compat" : "ld.so.cache");
+	return l;
+}
+
+/* With no kernel module and no NVML, a forward-compat libcuda's version is not the driver's. */
+static void test_compat_version_is_not_the_driver(void **state)
+{
+	(void)state;
+	struct cuvet_lib libs[] = {lib("cuda", "libcuda.so.1", "/usr/local/cuda-13.0/compat/libcuda.so.580.95.05",
+				       "580.95.05", 0, true, true)};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = true;
+	f.driver.libcuda_path = libs[0].path;
+	f.driver.libcuda_version = libs[0].version;
+	f.driver.cuda_driver_version = 13000;
+	f.driver.cuda_driver_source = (char *)"libcuda";
+	f.libs = libs;
+	f.nlibs = 1;
+	struct cuvet_error err = {0};
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, &err);
+	assert_non_null(h);
+	assert_null(h->driver);
+	assert_true(h->compat_picked);
+	assert_int_equal(h->cuda, 0); /* libcuda answered for the compat package, not the driver */
+	assert_false(h->forward_compat);
+	cuvet_host_free(h);
+}
+
+/* Kernel module 535, a cuda-compat 12.4 libcuda (550.54.15) picked: forward compatibility in
+ * effect; the driver's own CUDA is 12.2 (its branch), what a process can use is 12.4. */
+static void test_forward_compat_in_effect(void **state)
+{
+	(void)state;
+	struct cuvet_lib libs[] = {
+		lib("cuda", "libcuda.so.1", "/usr/local/cuda-12.4/compat/libcuda.so.550.54.15", "550.54.15", 0, true, true),
+		lib("cuda", "libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.535.104.05", "535.104.05", 0, false, false),
+	};
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-a", "datacenter", "nvidia")};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"535.104.05";
+	f.driver.libcuda_path = libs[0].path;
+	f.driver.libcuda_version = libs[0].version;
+	f.driver.cuda_driver_version = 12040;
+	f.driver.cuda_driver_source = (char *)"libcuda";
+	f.libs = libs;
+	f.nlibs = 2;
+	f.gpus = gpus;
+	f.ngpus = 1;
+	struct cuvet_error err = {0};
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, &err);
+	assert_non_null(h);
+	assert_string_equal(h->driver, "535.104.05");
+	assert_string_equal(h->driver_source, "kernel-module");
+	assert_int_equal(h->driver_branch, 535);
+	assert_int_equal(h->cuda, 12020);
+	assert_string_equal(h->cuda_source, "kb");
+	assert_true(h->forward_compat);
+	assert_string_equal(h->compat_version, "550.54.15");
+	assert_int_equal(h->cuda_effective, 12040);
+	assert_true(h->all_datacenter);
+	assert_null(h->consumer);
+	cuvet_host_free(h);
+}
+
+/* NVML's answer is the driver's own, compat or not. */
+static void test_nvml_cuda(void **state)
+{
+	(void)state;
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = true;
+	f.driver.nvml_driver_version = (char *)"580.159.04";
+	f.driver.cuda_driver_version = 13000;
+	f.driver.cuda_driver_source = (char *)"nvml";
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_string_equal(h->driver, "580.159.04");
+	assert_string_equal(h->driver_source, "nvml");
+	assert_int_equal(h->cuda, 13000);
+	assert_string_equal(h->cuda_source, "nvml");
+	cuvet_host_free(h);
+}
+
+/* Visibility comes from the workload's environment, or from a list given instead of it. */
+static void test_visibility(void **state)
+{
+	(void)state;
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-aaaa", "datacenter", "nvidia"), gpu(1, "GPU-bbbb", "consumer", "geforce")};
+	struct cuvet_kv env[] = {{(char *)"CUDA_VISIBLE_DEVICES", (char *)"1"}};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.gpus = gpus;
+	f.ngpus = 2;
+	f.env = env;
+	f.nenv = 1;
+	struct cuvet_error err = {0};
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, &err);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 1);
+	assert_ptr_equal(h->visible[0], &gpus[1]);
+	assert_ptr_equal(h->consumer, &gpus[1]);
+	assert_false(h->all_datacenter);
+	cuvet_host_free(h);
+
+	/* the workload's environment, not the probed one */
+	char *workload[] = {(char *)"CUDA_VISIBLE_DEVICES=0", NULL};
+	struct cuvet_host_opts o = {.env = workload};
+	h = cuvet_host_new(ctx, &f, &o, &err);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 1);
+	assert_ptr_equal(h->visible[0], &gpus[0]);
+	assert_true(h->all_datacenter);
+	cuvet_host_free(h);
+
+	/* CUDA stops at the first invalid entry: "" and "-1" hide every GPU */
+	char *none[] = {(char *)"CUDA_VISIBLE_DEVICES=-1,0", NULL};
+	o.env = none;
+	h = cuvet_host_new(ctx, &f, &o, &err);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 0);
+	assert_false(h->all_datacenter);
+	cuvet_host_free(h);
+
+	/* a list typed by a user: an entry naming no GPU is an error */
+	struct cuvet_host_opts typed = {.visible_devices = "GPU-bbbb,7"};
+	assert_null(cuvet_host_new(ctx, &f, &typed, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	assert_string_equal(err.msg, "no GPU '7' in the facts (2 GPUs)");
+	typed.visible_devices = "GPU-bbbb";
+	h = cuvet_host_new(ctx, &f, &typed, &err);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 1);
+	assert_ptr_equal(h->visible[0], &gpus[1]);
+	cuvet_host_free(h);
+}
+
+/* How the driver (CUDA 12.2) runs each copy: an older or equal major natively, a cudart of a
+ * newer 12.x minor by minor-version compatibility, a CUDA 13 copy only through forward
+ * compatibility on data-center GPUs and not at all on a GeForce; cuDNN of another major than
+ * the cudart a process loads is a mismatch. */
+static void test_lib_run(void **state)
+{
+	(void)state;
+	struct cuvet_lib libs[] = {
+		lib("cudart", "libcudart.so.12", "/a/libcudart.so.12", "12.4.127", 12, true, false),
+		lib("cudart", "libcudart.so.11.0", "/b/libcudart.so.11.0", "11.8.89", 11, false, false),
+		lib("cublas", "libcublas.so.13", "/c/libcublas.so.13", "13.0.2.14", 13, true, false),
+		lib("cudnn", "libcudnn.so.9", "/d/libcudnn.so.9", "9.14.0", 13, true, false),
+		lib("cudnn", "libcudnn.so.9", "/e/libcudnn.so.9", "9.1.0", 12, false, false),
+		lib("nvrtc", "libnvrtc.so.12", "/f/libnvrtc.so.12", "12.4.127", 12, true, false),
+	};
+	struct cuvet_gpu dc[] = {gpu(0, "GPU-a", "datacenter", "nvidia")};
+	struct cuvet_gpu gf[] = {gpu(0, "GPU-g", "consumer", "geforce")};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"535.104.05";
+	f.driver.cuda_driver_version = 12020;
+	f.driver.cuda_driver_source = (char *)"nvml";
+	f.libs = libs;
+	f.nlibs = sizeof(libs) / sizeof(libs[0]);
+	f.gpus = dc;
+	f.ngpus = 1;
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_int_equal(h->runtime_major, 12);
+	assert_int_equal(h->libs[0].run, CUVET_LIB_RUN_MINOR_COMPAT);
+	assert_int_equal(h->libs[1].run, CUVET_LIB_RUN_NATIVE);
+	assert_int_equal(h->libs[2].run, CUVET_LIB_RUN_FORWARD_COMPAT);
+	assert_int_equal(h->libs[3].run, CUVET_LIB_RUN_FORWARD_COMPAT);
+	assert_true(h->libs[3].major_mismatch);  /* cuDNN for 13 beside the cudart 12 a process loads */
+	assert_false(h->libs[4].major_mismatch); /* not loaded */
+	assert_false(h->libs[5].checked);        /* NVRTC is not judged against the driver here */
+	cuvet_host_free(h);
+
+	f.gpus = gf;
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_int_equal(h->libs[2].run, CUVET_LIB_RUN_NO);
+	cuvet_host_free(h);
+
+}
+
+/* The registry: sets by name, an unknown name refused, the limit keeps errors first. */
+static void test_doctor_sets(void **state)
+{
+	(void)state;
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f)); /* no driver, no GPU: no-driver (error) */
+	f.root = (char *)"/";
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	struct cuvet_findings *all = cuvet_doctor(h, NULL, NULL);
+	assert_non_null(all);
+	assert_true(all->count >= 1);
+	assert_string_equal(all->items[0].id, "no-driver");
+
+	const char *libs_only[] = {"libraries", NULL};
+	struct cuvet_doctor_opts o;
+	cuvet_doctor_opts_init(&o);
+	o.rule_sets = libs_only;
+	struct cuvet_findings *some = cuvet_doctor(h, &o, NULL);
+	assert_non_null(some);
+	for (size_t i = 0; i < some->count; i++)
+		assert_string_not_equal(some->items[i].id, "no-driver");
+	cuvet_findings_free(some);
+
+	const char *bad[] = {"drivers", NULL};
+	o.rule_sets = bad;
+	struct cuvet_error err = {0};
+	assert_null(cuvet_doctor(h, &o, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+
+	o.rule_sets = NULL;
+	o.max_findings = 1;
+	struct cuvet_findings *one = cuvet_doctor(h, &o, NULL);
+	assert_non_null(one);
+	assert_int_equal(one->count, 1);
+	assert_int_equal(one->items[0].severity, CUVET_SEV_ERROR);
+	assert_int_equal(one->dropped, all->count - 1);
+	cuvet_findings_free(one);
+	cuvet_findings_free(all);
+	cuvet_host_free(h);
+
+	const char *const *names = cuvet_doctor_rule_sets();
+	assert_string_equal(names[0], "driver");
+	assert_string_equal(names[3], "gpu-code");
+	assert_null(names[4]);
+}
+
+static void test_ctx(void **state)
+{
+	(void)state;
+	struct cuvet_ctx_opts o;
+	cuvet_ctx_opts_init(&o);
+	o.today = "2026-13";
+	struct cuvet_error err = {0};
+	assert_null(cuvet_ctx_new(&o, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	assert_string_equal(cuvet_ctx_today(ctx), "2026-11-29");
+	assert_non_null(cuvet_ctx_kb(ctx));
+	assert_int_equal(cuvet_verdict_exit(CUVET_PASS), 0);
+	assert_int_equal(cuvet_verdict_exit(CUVET_FAIL), 1);
+	assert_int_equal(cuvet_verdict_exit(CUVET_UNKNOWN), 3);
+	assert_int_equal(cuvet_verdict_exit(CUVET_ERROR), 4);
+	assert_int_equal(cuvet_severity_exit(CUVET_SEV_WARNING), 0);
+	assert_int_equal(cuvet_severity_exit(CUVET_SEV_ERROR), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compat_version_is_not_the_driver),
+		cmocka_unit_test(test_forward_compat_in_effect),
+		cmocka_unit_test(test_nvml_cuda),
+		cmocka_unit_test(test_visibility),
+		cmocka_unit_test(test_lib_run),
+		cmocka_unit_test(test_doctor_sets),
+		cmocka_unit_test(test_ctx),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

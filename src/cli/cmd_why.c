@@ -2,8 +2,10 @@
  * executing anything; then the problems (missing, unsearched copies, other majors, symbol
  * versions, several copies). */
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -218,6 +220,59 @@ static json_t *why_json(const struct cuvet_why *w)
 	return r;
 }
 
+extern char **environ;
+
+/* The library copies on the root, to explain problems: one probe without NVML, seeing the
+ * LD_LIBRARY_PATH the resolution uses. NULL when it fails (the report then has fewer hints). */
+static struct cuvet_facts *why_probe(const struct why_cli *w)
+{
+	struct cuvet_probe_opts po = w->host.probe;
+	po.use_nvml = false;
+	po.load_libs = false;
+	char **env = NULL;
+	char *mine = NULL;
+	if (w->why.ld_library_path) {
+		char *const *src = w->host.env ? w->host.env : environ;
+		size_t n = 0;
+		while (src[n])
+			n++;
+		env = calloc(n + 2, sizeof(char *));
+		if (!env)
+			return NULL;
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(src[i], "LD_LIBRARY_PATH=", 16) != 0)
+				env[k++] = src[i];
+		size_t len = strlen(w->why.ld_library_path) + 17;
+		if (!(mine = malloc(len))) {
+			free(env);
+			return NULL;
+		}
+		snprintf(mine, len, "LD_LIBRARY_PATH=%s", w->why.ld_library_path);
+		env[k] = mine;
+		po.env = env;
+	} else {
+		po.env = w->host.env;
+	}
+	struct cuvet_facts *f = cuvet_probe(&po, NULL);
+	free(mine);
+	free(env);
+	return f;
+}
+
+/* A relative FILE is relative to this process's directory on the live root (the library takes
+ * relative paths from the root's "/"). */
+static const char *why_target(const struct why_cli *w, const char *arg, char *buf, size_t len)
+{
+	if (!strchr(arg, '/') || arg[0] == '/' || (w->host.probe.root && strcmp(w->host.probe.root, "/") != 0))
+		return arg;
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return arg;
+	int n = snprintf(buf, len, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, arg);
+	return n > 0 && (size_t)n < len ? buf : arg;
+}
+
 static int why_run(int argc, char **argv)
 {
 	struct why_cli w;
@@ -235,11 +290,14 @@ static int why_run(int argc, char **argv)
 		return code;
 	w.why.root = w.host.probe.root;
 	w.why.env = w.host.env;
+	struct cuvet_facts *facts = w.why.explain ? why_probe(&w) : NULL;
+	w.why.facts = facts;
 	json_t *results = w.host.json ? json_array() : NULL;
 	code = EXIT_OK;
 	for (int i = first; i < argc; i++) {
 		struct cuvet_error err = {0};
-		struct cuvet_why *r = cuvet_why_resolve(&w.why, argv[i], &err);
+		char abs[PATH_MAX + 2];
+		struct cuvet_why *r = cuvet_why_resolve(&w.why, why_target(&w, argv[i], abs, sizeof(abs)), &err);
 		if (!r) {
 			cli_error("why", "%s", err.msg);
 			code = EXIT_INPUT;
@@ -273,6 +331,7 @@ static int why_run(int argc, char **argv)
 		}
 		json_decref(doc);
 	}
+	cuvet_facts_free(facts);
 	host_opts_release(&w.host);
 	return cli_finish(code);
 }

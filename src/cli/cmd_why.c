@@ -303,6 +303,19 @@ static int why_run(int argc, char **argv)
 			code = EXIT_INPUT;
 			continue;
 		}
+		/* report the input as the user typed it */
+		if (r->target && strcmp(r->target, argv[i]) != 0) {
+			char *typed = strdup(argv[i]), *typed2 = strdup(argv[i]);
+			if (typed && typed2 && r->nobjects && r->objects[0].rule == CUVET_WHY_INPUT) {
+				free(r->target);
+				free(r->objects[0].name);
+				r->target = typed;
+				r->objects[0].name = typed2;
+			} else {
+				free(typed);
+				free(typed2);
+			}
+		}
 		if (cuvet_why_worst(r) == CUVET_SEV_ERROR && code == EXIT_OK)
 			code = EXIT_PROBLEMS;
 		if (results) {

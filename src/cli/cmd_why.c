@@ -260,6 +260,14 @@ static struct cuvet_facts *why_probe(const struct why_cli *w)
 	return f;
 }
 
+static bool why_needs_facts(const struct cuvet_why *r)
+{
+	for (size_t i = 0; i < r->nobjects; i++)
+		if (r->objects[i].family || r->objects[i].rule == CUVET_WHY_NOT_FOUND)
+			return true;
+	return false;
+}
+
 /* A relative FILE is relative to this process's directory on the live root (the library takes
  * relative paths from the root's "/"). */
 static const char *why_target(const struct why_cli *w, const char *arg, char *buf, size_t len)
@@ -290,14 +298,24 @@ static int why_run(int argc, char **argv)
 		return code;
 	w.why.root = w.host.probe.root;
 	w.why.env = w.host.env;
-	struct cuvet_facts *facts = w.why.explain ? why_probe(&w) : NULL;
-	w.why.facts = facts;
+	struct cuvet_facts *facts = NULL;
+	bool probed = !w.why.explain;
 	json_t *results = w.host.json ? json_array() : NULL;
 	code = EXIT_OK;
 	for (int i = first; i < argc; i++) {
 		struct cuvet_error err = {0};
 		char abs[PATH_MAX + 2];
-		struct cuvet_why *r = cuvet_why_resolve(&w.why, why_target(&w, argv[i], abs, sizeof(abs)), &err);
+		const char *target = why_target(&w, argv[i], abs, sizeof(abs));
+		struct cuvet_why *r = cuvet_why_resolve(&w.why, target, &err);
+		/* the probe runs once, and only when an NVIDIA library or a missing one needs explaining */
+		if (r && !probed && why_needs_facts(r)) {
+			probed = true;
+			w.why.facts = facts = why_probe(&w);
+			if (facts) {
+				cuvet_why_free(r);
+				r = cuvet_why_resolve(&w.why, target, &err);
+			}
+		}
 		if (!r) {
 			cli_error("why", "%s", err.msg);
 			code = EXIT_INPUT;

@@ -25,6 +25,7 @@ CC = os.environ.get("CC", "cc")
 W = tempfile.mkdtemp(prefix="cuvet-why-")
 failures = []
 passes = 0
+skips = []
 
 
 def sh(*args, **kw):
@@ -360,6 +361,7 @@ try:
         check("glibc-hwcaps before legacy", f"{T}/t14/p-both", expect={"libleg6.so": f"/glibc-hwcaps/{levels[-1]}/libleg6.so"})
     else:
         print("skip glibc-hwcaps before legacy (this loader searches no glibc-hwcaps level)")
+        skips.append("glibc-hwcaps before legacy")
     # through LD_LIBRARY_PATH too
     prog(f"{T}/t14/p-llp", [f"{T}/t14/tls/libleg1.so"])
     check("legacy hwcaps in LD_LIBRARY_PATH", f"{T}/t14/p-llp", llp=f"{T}/t14/tls",
@@ -404,6 +406,7 @@ try:
                   (real, []))
     else:
         print("skip probe pick (this loader searches no glibc-hwcaps level)")
+        skips.append("probe pick")
 
     # -- hostile input: errors, not crashes ----------------------------------------------------
     os.makedirs(f"{T}/t12")
@@ -428,5 +431,5 @@ try:
 finally:
     shutil.rmtree(W, ignore_errors=True)
 
-print("%d passed, %d failed" % (passes, len(failures)))
+print("%d passed, %d failed, %d skipped" % (passes, len(failures), len(skips)))
 sys.exit(1 if failures else 0)

@@ -283,11 +283,21 @@ static int search_name(struct ctx *c, const char *name, size_t req, struct ldmod
 		.want_searched = true,
 		.want_info = true,
 	};
-	struct ldmodel_rpath chain[64];
-	char labels[64][96];
+	/* the chain holds at most every object once, and the executable */
+	size_t cap = 1;
+	for (size_t l = req; l != CUVET_WHY_NONE; l = c->w->objects[l].loader)
+		cap++;
+	struct ldmodel_rpath *chain = calloc(cap, sizeof(*chain));
+	char (*labels)[96] = calloc(cap, sizeof(*labels));
+	if (!chain || !labels) {
+		free(chain);
+		free(labels);
+		c->oom = true;
+		return -1;
+	}
 	size_t n = 0;
 	bool did_main = false;
-	for (size_t l = req; !q.runpath && l != CUVET_WHY_NONE && n < CUVET_ARRAY_LEN(chain) - 1; l = c->w->objects[l].loader) {
+	for (size_t l = req; !q.runpath && l != CUVET_WHY_NONE; l = c->w->objects[l].loader) {
 		const char *rpath = eff_rpath(c, l);
 		if (!rpath)
 			continue;
@@ -306,7 +316,10 @@ static int search_name(struct ctx *c, const char *name, size_t req, struct ldmod
 	}
 	q.rpaths = chain;
 	q.nrpaths = n;
-	if (ldmodel_search(c->model, &q, r, NULL) < 0) {
+	int rc = ldmodel_search(c->model, &q, r, NULL);
+	free(chain);
+	free(labels);
+	if (rc < 0) {
 		c->oom = true;
 		return -1;
 	}

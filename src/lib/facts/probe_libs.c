@@ -575,13 +575,14 @@ static const char *pick_via(enum cuvet_why_rule rule)
  * else); "" when none. A copy the loader finds where discovery does not look (a glibc-hwcaps
  * subdirectory) becomes one of the copies. */
 static int loader_pick(struct scan *s, const char *so, bool no_llp, char *real, size_t reallen,
-		       struct cuvet_error *err)
+		       enum cuvet_why_rule *rule, struct cuvet_error *err)
 {
 	struct ldmodel_query q = {.name = so, .no_llp = no_llp};
 	struct ldmodel_result r;
 	real[0] = '\0';
 	if (ldmodel_search(s->pc->ldm, &q, &r, err) < 0)
 		return -1;
+	*rule = r.rule;
 	/* a corrupt copy is still what the loader reaches (and fails on) */
 	if (r.status != LDMODEL_NOT_FOUND && (!no_llp || r.rule == CUVET_WHY_CACHE) &&
 	    probe_realpath(s->pc, r.path, real, reallen) == 0) {
@@ -608,9 +609,17 @@ static int mark_default_picks(struct scan *s, struct cuvet_error *err)
 		if (!so || asked)
 			continue;
 		char dflt[PATH_MAX], cache[PATH_MAX];
-		if (loader_pick(s, so, false, dflt, sizeof(dflt), err) < 0 ||
-		    loader_pick(s, so, true, cache, sizeof(cache), err) < 0)
+		enum cuvet_why_rule rule;
+		if (loader_pick(s, so, false, dflt, sizeof(dflt), &rule, err) < 0)
 			return -1;
+		/* without LD_LIBRARY_PATH the cache alone picks what the whole search picked from it */
+		const char *llp = ldmodel_llp(s->pc->ldm);
+		if (llp && *llp) {
+			if (loader_pick(s, so, true, cache, sizeof(cache), &rule, err) < 0)
+				return -1;
+		} else {
+			snprintf(cache, sizeof(cache), "%s", rule == CUVET_WHY_CACHE ? dflt : "");
+		}
 		/* f->libs may have grown: SO is the copy's own string, still valid */
 		for (size_t k = 0; k < f->nlibs; k++) {
 			struct cuvet_lib *l = &f->libs[k];

@@ -297,6 +297,57 @@ static void test_model_order(void **state)
 	run("rm -rf %s", mroot);
 }
 
+/* The probe asks the same model: with LD_LIBRARY_PATH=/opt/x, the glibc-hwcaps copy of
+ * libcudart.so.12 is the default pick (and a copy, though discovery does not look there), and a
+ * 32-bit libcuda.so.1 in /opt/x is skipped for the 64-bit one in /lib64. */
+static void test_probe_pick(void **state)
+{
+	(void)state;
+	char proot[64] = "/tmp/cuvet-test-ldpick-XXXXXX";
+	assert_non_null(mkdtemp(proot));
+	struct ldmodel_cpu cpu;
+	ldmodel_cpu_read(&cpu);
+	const char *hw = cpu.isa_level >= 3 ? "x86-64-v3" : cpu.isa_level >= 2 ? "x86-64-v2" : "";
+	run("cd %s && printf 'int f(void){return 0;}\\n' >f.c && mkdir -p opt/x/glibc-hwcaps/%s lib64 && "
+	    "%s -shared -fPIC -nostdlib -o opt/x/libcudart.so.12.4.127 -Wl,-soname,libcudart.so.12 f.c && "
+	    "ln -s libcudart.so.12.4.127 opt/x/libcudart.so.12 && "
+	    "%s -shared -fPIC -nostdlib -o opt/x/glibc-hwcaps/%s/libcudart.so.12.8.90 -Wl,-soname,libcudart.so.12 f.c && "
+	    "ln -s libcudart.so.12.8.90 opt/x/glibc-hwcaps/%s/libcudart.so.12 && "
+	    "%s -m32 -shared -fPIC -nostdlib -o opt/x/libcuda.so.1 -Wl,-soname,libcuda.so.1 f.c && "
+	    "%s -shared -fPIC -nostdlib -o lib64/libcuda.so.570.86.10 -Wl,-soname,libcuda.so.1 f.c && "
+	    "ln -s libcuda.so.570.86.10 lib64/libcuda.so.1",
+	    proot, hw, cc(), cc(), hw, hw, cc(), cc());
+	struct cuvet_probe_opts po;
+	cuvet_probe_opts_init(&po);
+	char *env[] = {"LD_LIBRARY_PATH=/opt/x", NULL};
+	po.root = proot;
+	po.env = env;
+	po.use_nvml = false;
+	po.load_libs = false;
+	struct cuvet_error err = {0};
+	struct cuvet_facts *f = cuvet_probe(&po, &err);
+	assert_non_null(f);
+	size_t picks = 0, copies = 0;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (!l->soname || strcmp(l->soname, "libcudart.so.12") != 0)
+			continue;
+		copies++;
+		if (!l->default_pick)
+			continue;
+		picks++;
+		assert_string_equal(l->version, hw[0] ? "12.8.90" : "12.4.127");
+		assert_false(l->cache_pick);
+	}
+	assert_int_equal(copies, hw[0] ? 2 : 1);
+	assert_int_equal(picks, 1);
+	assert_non_null(f->driver.libcuda_path);
+	assert_string_equal(f->driver.libcuda_path, "/lib64/libcuda.so.1");
+	assert_string_equal(f->driver.libcuda_version, "570.86.10");
+	cuvet_facts_free(f);
+	run("rm -rf %s", proot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_max_objects),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_model_order),
+		cmocka_unit_test(test_probe_pick),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -585,7 +585,10 @@ struct cuvet_why_opts {
 	const char *ld_library_path;/* overrides the environment's when not NULL */
 	bool with_dlopen;           /* follow the libraries NVIDIA components dlopen (data/dlopen-deps.tsv) */
 	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
-	bool explain;               /* look for other copies (library discovery) to explain problems */
+	bool explain;               /* explain problems with the library copies of FACTS */
+	const struct cuvet_facts *facts; /* a probe of the same root and environment (cuvet_probe, NVML
+	                               not needed), borrowed: its library copies explain missing
+	                               libraries and other copies; NULL: no such explanations */
 	bool hwcaps;                /* try glibc-hwcaps subdirectories this CPU supports */
 	size_t max_objects;         /* 0: 10000 */
 };

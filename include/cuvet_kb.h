@@ -208,6 +208,19 @@ CUVET_API int cuvet_kb_tensorrt_find(const struct cuvet_kb *kb, const char *vers
 CUVET_API int cuvet_kb_cudnn_find(const struct cuvet_kb *kb, const char *version, struct cuvet_kb_release *out,
 				  size_t max, struct cuvet_error *err);
 
+/* dlopen-deps.tsv: a library REQUESTER (a SONAME) loads at run time with dlopen. */
+struct cuvet_kb_dlopen_dep {
+	const char *requester;         /* "libcudnn.so.9" */
+	const char *loads;             /* "libcudnn_graph.so.9", "libnvrtc.so.{MAJOR.MINOR}" ({VERSION} too) */
+	const char *evidence;          /* "observed", "documented", "secondary" */
+	const char *source;
+	const char *notes;
+};
+/* The rows whose requester is REQUESTER, in table order. Returns how many there are (OUT gets at
+ * most MAX), 0 when none, -1 when the table cannot be read. */
+CUVET_API int cuvet_kb_dlopen_deps(const struct cuvet_kb *kb, const char *requester, struct cuvet_kb_dlopen_dep *out,
+				   size_t max, struct cuvet_error *err);
+
 #ifdef __cplusplus
 }
 #endif

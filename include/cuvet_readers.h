@@ -250,7 +250,7 @@ enum cuvet_fatbin_run {
  * LTO-IR never runs by itself. */
 CUVET_API enum cuvet_fatbin_run cuvet_fatbin_entry_runs_on(const struct cuvet_fatbin_entry *e, int major,
 							    int minor);
-/* ---- loader emulation: "cuvet why" (module ldso; src/lib/ldso.c) ---- */
+/* ---- the loader model ("cuvet why", the probe's pick; src/lib/loader/ldmodel.c) ---- */
 
 /* The first PT_INTERP path of an ELF image into OUT. Returns 1 when there is one, 0 when
  * not, -1 on a malformed file. (elf.c) */

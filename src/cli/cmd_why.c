@@ -2,8 +2,10 @@
  * executing anything; then the problems (missing, unsearched copies, other majors, symbol
  * versions, several copies). */
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -218,6 +220,67 @@ static json_t *why_json(const struct cuvet_why *w)
 	return r;
 }
 
+extern char **environ;
+
+/* The library copies on the root, to explain problems: one probe without NVML, seeing the
+ * LD_LIBRARY_PATH the resolution uses. NULL when it fails (the report then has fewer hints). */
+static struct cuvet_facts *why_probe(const struct why_cli *w)
+{
+	struct cuvet_probe_opts po = w->host.probe;
+	po.use_nvml = false;
+	po.load_libs = false;
+	char **env = NULL;
+	char *mine = NULL;
+	if (w->why.ld_library_path) {
+		char *const *src = w->host.env ? w->host.env : environ;
+		size_t n = 0;
+		while (src[n])
+			n++;
+		env = calloc(n + 2, sizeof(char *));
+		if (!env)
+			return NULL;
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (strncmp(src[i], "LD_LIBRARY_PATH=", 16) != 0)
+				env[k++] = src[i];
+		size_t len = strlen(w->why.ld_library_path) + 17;
+		if (!(mine = malloc(len))) {
+			free(env);
+			return NULL;
+		}
+		snprintf(mine, len, "LD_LIBRARY_PATH=%s", w->why.ld_library_path);
+		env[k] = mine;
+		po.env = env;
+	} else {
+		po.env = w->host.env;
+	}
+	struct cuvet_facts *f = cuvet_probe(&po, NULL);
+	free(mine);
+	free(env);
+	return f;
+}
+
+static bool why_needs_facts(const struct cuvet_why *r)
+{
+	for (size_t i = 0; i < r->nobjects; i++)
+		if (r->objects[i].family || r->objects[i].rule == CUVET_WHY_NOT_FOUND)
+			return true;
+	return false;
+}
+
+/* A relative FILE is relative to this process's directory on the live root (the library takes
+ * relative paths from the root's "/"). */
+static const char *why_target(const struct why_cli *w, const char *arg, char *buf, size_t len)
+{
+	if (!strchr(arg, '/') || arg[0] == '/' || (w->host.probe.root && strcmp(w->host.probe.root, "/") != 0))
+		return arg;
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return arg;
+	int n = snprintf(buf, len, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, arg);
+	return n > 0 && (size_t)n < len ? buf : arg;
+}
+
 static int why_run(int argc, char **argv)
 {
 	struct why_cli w;
@@ -235,15 +298,41 @@ static int why_run(int argc, char **argv)
 		return code;
 	w.why.root = w.host.probe.root;
 	w.why.env = w.host.env;
+	struct cuvet_facts *facts = NULL;
+	bool probed = !w.why.explain;
 	json_t *results = w.host.json ? json_array() : NULL;
 	code = EXIT_OK;
 	for (int i = first; i < argc; i++) {
 		struct cuvet_error err = {0};
-		struct cuvet_why *r = cuvet_why_resolve(&w.why, argv[i], &err);
+		char abs[PATH_MAX + 2];
+		const char *target = why_target(&w, argv[i], abs, sizeof(abs));
+		struct cuvet_why *r = cuvet_why_resolve(&w.why, target, &err);
+		/* the probe runs once, and only when an NVIDIA library or a missing one needs explaining */
+		if (r && !probed && why_needs_facts(r)) {
+			probed = true;
+			w.why.facts = facts = why_probe(&w);
+			if (facts) {
+				cuvet_why_free(r);
+				r = cuvet_why_resolve(&w.why, target, &err);
+			}
+		}
 		if (!r) {
 			cli_error("why", "%s", err.msg);
 			code = EXIT_INPUT;
 			continue;
+		}
+		/* report the input as the user typed it */
+		if (r->target && strcmp(r->target, argv[i]) != 0) {
+			char *typed = strdup(argv[i]), *typed2 = strdup(argv[i]);
+			if (typed && typed2 && r->nobjects && r->objects[0].rule == CUVET_WHY_INPUT) {
+				free(r->target);
+				free(r->objects[0].name);
+				r->target = typed;
+				r->objects[0].name = typed2;
+			} else {
+				free(typed);
+				free(typed2);
+			}
 		}
 		if (code == EXIT_OK)
 			code = cuvet_severity_exit(cuvet_why_worst(r));
@@ -273,6 +362,7 @@ static int why_run(int argc, char **argv)
 		}
 		json_decref(doc);
 	}
+	cuvet_facts_free(facts);
 	host_opts_release(&w.host);
 	return cli_finish(code);
 }

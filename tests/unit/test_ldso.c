@@ -1,4 +1,7 @@
-/* cuvet_why_*: the loader emulation's result structure on a root built here with the compiler
+/* The loader model (src/lib/loader): the search order inside one directory (glibc-hwcaps, then
+ * the legacy hwcap subdirectories for a root whose glibc is older than 2.37, then the directory),
+ * candidates of another ELF class skipped, the root's glibc version from its libc.
+ * cuvet_why_*: the loader emulation's result structure on a root built here with the compiler
  * (objects with no libc, so the root needs nothing from this machine): breadth-first load
  * order, rules and who found what, the RPATH chain, RUNPATH not inherited, the considered
  * directories of a missing library, and the errors for unreadable inputs. */
@@ -16,6 +19,7 @@
 #include "cuvet.h"
 #include "cuvet_kb.h"
 #include "cuvet_readers.h"
+#include "ldmodel.h"
 
 static char root[256];
 
@@ -181,6 +185,169 @@ static void test_errors(void **state)
 	cuvet_why_free(NULL);
 }
 
+/* A model of ROOT (RUNPATH-style query of /d) and what it picks for NAME. */
+static void pick(const char *mroot, const char *name, char *out, size_t outlen, char **searched_skip, size_t *nskipped,
+		 unsigned *glibc, size_t *nhwcaps, size_t *nlegacy)
+{
+	struct cuvet_error err = {0};
+	struct cuvet_fs *fs = cuvet_fs_open(mroot, &err);
+	assert_non_null(fs);
+	struct ldmodel_opts o;
+	ldmodel_opts_init(&o, LDMODEL_EM_X86_64);
+	struct ldmodel *m = ldmodel_new(fs, NULL, &o, &err);
+	assert_non_null(m);
+	*glibc = ldmodel_glibc(m);
+	ldmodel_hwcaps(m, nhwcaps);
+	ldmodel_legacy_subdirs(m, nlegacy);
+	struct ldmodel_query q = {.name = name, .runpath = "/d", .want_searched = true};
+	struct ldmodel_result r;
+	assert_int_equal(ldmodel_search(m, &q, &r, &err), 0);
+	snprintf(out, outlen, "%s", r.status == LDMODEL_NOT_FOUND ? "not found" : r.path);
+	if (r.status != LDMODEL_NOT_FOUND)
+		assert_int_equal(r.rule, CUVET_WHY_RUNPATH);
+	*searched_skip = NULL;
+	*nskipped = 0;
+	for (size_t k = 0; k < r.nsearched; k++)
+		if (strstr(r.searched[k], "skipped: wrong ELF class") && !(*nskipped)++)
+			*searched_skip = strdup(r.searched[k]);
+	ldmodel_result_release(&r);
+	ldmodel_free(m);
+	cuvet_fs_free(fs);
+}
+
+static void test_model_order(void **state)
+{
+	(void)state;
+	char mroot[64] = "/tmp/cuvet-test-ldmodel-XXXXXX";
+	assert_non_null(mkdtemp(mroot));
+	struct ldmodel_cpu cpu;
+	ldmodel_cpu_read(&cpu);
+	/* glibc 2.36 names these (elf/dl-hwcaps.c, the power set of x86_64 [avx512_1], $PLATFORM, tls) */
+	const char *plat = cpu.intel ? (cpu.xeon_phi ? "xeon_phi" : cpu.haswell ? "haswell" : "x86_64") : "x86_64";
+	run("cd %s && printf 'int f(void){return 0;}\\n' >f.c && mkdir -p lib64 d/glibc-hwcaps/x86-64-v2 d/tls/x86_64 && "
+	    "printf 'GNU C Library (test) stable release version 2.36.\\n' >lib64/libc.so.6 && "
+	    "for n in libq libr; do %s -shared -fPIC -nostdlib -o d/$n.so -Wl,-soname,$n.so f.c; done && "
+	    "cp d/libq.so d/glibc-hwcaps/x86-64-v2/libq.so && cp d/libq.so d/tls/libq.so && cp d/libr.so d/tls/libr.so && "
+	    "%s -m32 -shared -fPIC -nostdlib -o d/tls/x86_64/libr.so f.c",
+	    mroot, cc(), cc());
+	char got[4096], want[4096];
+	char *skip = NULL;
+	size_t nskip;
+	unsigned glibc;
+	size_t nhw, nleg;
+	/* glibc 2.36: glibc-hwcaps first (when this CPU has x86-64-v2), then the legacy tls/ */
+	pick(mroot, "libq.so", got, sizeof(got), &skip, &nskip, &glibc, &nhw, &nleg);
+	assert_int_equal(glibc, 2036);
+	assert_int_equal(nleg, cpu.intel && cpu.avx512_1 ? 15 : 7);
+	assert_string_equal(got, cpu.isa_level >= 2 ? "/d/glibc-hwcaps/x86-64-v2/libq.so" : "/d/tls/libq.so");
+	free(skip);
+	/* tls/x86_64 comes before tls, but its copy is 32-bit: skipped, the search goes on */
+	pick(mroot, "libr.so", got, sizeof(got), &skip, &nskip, &glibc, &nhw, &nleg);
+	assert_string_equal(got, "/d/tls/libr.so");
+	assert_non_null(skip);
+	assert_string_equal(skip, "runpath: /d/tls/x86_64/libr.so skipped: wrong ELF class or machine");
+	/* where $PLATFORM is x86_64 too, tls/x86_64 is in the list twice, and glibc tries it twice */
+	assert_int_equal(nskip, strcmp(plat, "x86_64") == 0 ? 2 : 1);
+	free(skip);
+	/* glibc 2.38: no legacy subdirectories */
+	run("cd %s && printf 'GNU C Library (test) stable release version 2.38.\\n' >lib64/libc.so.6", mroot);
+	pick(mroot, "libr.so", got, sizeof(got), &skip, &nskip, &glibc, &nhw, &nleg);
+	assert_int_equal(glibc, 2038);
+	assert_int_equal(nleg, 0);
+	assert_string_equal(got, "/d/libr.so");
+	free(skip);
+	/* glibc 2.31 (libc-2.31.so): legacy subdirectories, no glibc-hwcaps (2.33) */
+	run("cd %s && rm lib64/libc.so.6 && : >lib64/libc-2.31.so && ln -s libc-2.31.so lib64/libc.so.6", mroot);
+	pick(mroot, "libq.so", got, sizeof(got), &skip, &nskip, &glibc, &nhw, &nleg);
+	assert_int_equal(glibc, 2031);
+	assert_int_equal(nhw, 0);
+	assert_string_equal(got, "/d/tls/libq.so");
+	free(skip);
+	/* no libc to tell: glibc >= 2.37 assumed */
+	run("cd %s && rm lib64/libc.so.6", mroot);
+	pick(mroot, "libq.so", got, sizeof(got), &skip, &nskip, &glibc, &nhw, &nleg);
+	assert_int_equal(glibc, 0);
+	assert_int_equal(nleg, 0);
+	assert_string_equal(got, cpu.isa_level >= 2 ? "/d/glibc-hwcaps/x86-64-v2/libq.so" : "/d/libq.so");
+	free(skip);
+	/* the legacy order itself, for this CPU */
+	struct cuvet_error err = {0};
+	struct cuvet_fs *fs = cuvet_fs_open(mroot, &err);
+	run("cd %s && printf 'GNU C Library (test) stable release version 2.36.\\n' >lib64/libc.so.6", mroot);
+	struct ldmodel_opts o;
+	ldmodel_opts_init(&o, LDMODEL_EM_X86_64);
+	struct ldmodel *m = ldmodel_new(fs, NULL, &o, &err);
+	assert_non_null(m);
+	assert_string_equal(ldmodel_platform(m), plat);
+	size_t n;
+	const char *const *l = ldmodel_legacy_subdirs(m, &n);
+	want[0] = '\0';
+	got[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s:", l[i]);
+	if (cpu.intel && cpu.avx512_1)
+		snprintf(want, sizeof(want), "tls/%s/avx512_1/x86_64:tls/%s/avx512_1:tls/%s/x86_64:tls/%s:tls/avx512_1/x86_64:"
+			 "tls/avx512_1:tls/x86_64:tls:%s/avx512_1/x86_64:%s/avx512_1:%s/x86_64:%s:avx512_1/x86_64:avx512_1:x86_64:",
+			 plat, plat, plat, plat, plat, plat, plat, plat);
+	else
+		snprintf(want, sizeof(want), "tls/%s/x86_64:tls/%s:tls/x86_64:tls:%s/x86_64:%s:x86_64:", plat, plat, plat, plat);
+	assert_string_equal(got, want);
+	ldmodel_free(m);
+	cuvet_fs_free(fs);
+	run("rm -rf %s", mroot);
+}
+
+/* The probe asks the same model: with LD_LIBRARY_PATH=/opt/x, the glibc-hwcaps copy of
+ * libcudart.so.12 is the default pick (and a copy, though discovery does not look there), and a
+ * 32-bit libcuda.so.1 in /opt/x is skipped for the 64-bit one in /lib64. */
+static void test_probe_pick(void **state)
+{
+	(void)state;
+	char proot[64] = "/tmp/cuvet-test-ldpick-XXXXXX";
+	assert_non_null(mkdtemp(proot));
+	struct ldmodel_cpu cpu;
+	ldmodel_cpu_read(&cpu);
+	const char *hw = cpu.isa_level >= 3 ? "x86-64-v3" : cpu.isa_level >= 2 ? "x86-64-v2" : "";
+	run("cd %s && printf 'int f(void){return 0;}\\n' >f.c && mkdir -p opt/x/glibc-hwcaps/%s lib64 && "
+	    "%s -shared -fPIC -nostdlib -o opt/x/libcudart.so.12.4.127 -Wl,-soname,libcudart.so.12 f.c && "
+	    "ln -s libcudart.so.12.4.127 opt/x/libcudart.so.12 && "
+	    "%s -shared -fPIC -nostdlib -o opt/x/glibc-hwcaps/%s/libcudart.so.12.8.90 -Wl,-soname,libcudart.so.12 f.c && "
+	    "ln -s libcudart.so.12.8.90 opt/x/glibc-hwcaps/%s/libcudart.so.12 && "
+	    "%s -m32 -shared -fPIC -nostdlib -o opt/x/libcuda.so.1 -Wl,-soname,libcuda.so.1 f.c && "
+	    "%s -shared -fPIC -nostdlib -o lib64/libcuda.so.570.86.10 -Wl,-soname,libcuda.so.1 f.c && "
+	    "ln -s libcuda.so.570.86.10 lib64/libcuda.so.1",
+	    proot, hw, cc(), cc(), hw, hw, cc(), cc());
+	struct cuvet_probe_opts po;
+	cuvet_probe_opts_init(&po);
+	char *env[] = {"LD_LIBRARY_PATH=/opt/x", NULL};
+	po.root = proot;
+	po.env = env;
+	po.use_nvml = false;
+	po.load_libs = false;
+	struct cuvet_error err = {0};
+	struct cuvet_facts *f = cuvet_probe(&po, &err);
+	assert_non_null(f);
+	size_t picks = 0, copies = 0;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (!l->soname || strcmp(l->soname, "libcudart.so.12") != 0)
+			continue;
+		copies++;
+		if (!l->default_pick)
+			continue;
+		picks++;
+		assert_string_equal(l->version, hw[0] ? "12.8.90" : "12.4.127");
+		assert_false(l->cache_pick);
+	}
+	assert_int_equal(copies, hw[0] ? 2 : 1);
+	assert_int_equal(picks, 1);
+	assert_non_null(f->driver.libcuda_path);
+	assert_string_equal(f->driver.libcuda_path, "/lib64/libcuda.so.1");
+	assert_string_equal(f->driver.libcuda_version, "570.86.10");
+	cuvet_facts_free(f);
+	run("rm -rf %s", proot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_soname),
 		cmocka_unit_test(test_max_objects),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_model_order),
+		cmocka_unit_test(test_probe_pick),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,9 +3,12 @@
 
 Builds small trees of trusted test programs with gcc (RPATH vs RUNPATH, $ORIGIN through a
 symlink, $LIB, inherited RPATH, RUNPATH not inherited, LD_LIBRARY_PATH, NODEFLIB, duplicates,
-wrong-class candidates, a DT_NEEDED with '/', symbol versions, loops, a deep chain), runs them
+wrong-class candidates, a DT_NEEDED with '/', symbol versions, loops, a deep chain, glibc-hwcaps and
+the legacy hwcap subdirectories, $PLATFORM as glibc derives it from the CPU vendor and its version), runs them
 under LD_TRACE_LOADED_OBJECTS=1 (what ldd does; these are our own binaries) and checks that
 `cuvet why --json` maps every name to the same path, or to "not found" where the loader says so.
+Then the probe's pick: `cuvet probe --json` marks as default_pick the copy of libcudart.so.12 the
+loader loads (a glibc-hwcaps copy in LD_LIBRARY_PATH), and `cuvet check` decides on that copy.
 cuvet itself executes nothing.
 
 usage: why_vs_loader.py CUVET
@@ -22,6 +25,7 @@ CC = os.environ.get("CC", "cc")
 W = tempfile.mkdtemp(prefix="cuvet-why-")
 failures = []
 passes = 0
+skips = []
 
 
 def sh(*args, **kw):
@@ -123,6 +127,53 @@ def expect_eq(name, got, want):
         failures.append(name)
 
 
+def glibc_version():
+    """(major, minor) of this machine's glibc, as the C library reports it."""
+    v = os.confstr("CS_GNU_LIBC_VERSION").split()[1]
+    return tuple(int(x) for x in v.split(".")[:2])
+
+
+def cpu_facts():
+    """vendor_id and the flag set of the first CPU in /proc/cpuinfo (the kernel's cpuid view)."""
+    vendor, flags = "", set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            k = k.strip()
+            if k == "vendor_id" and not vendor:
+                vendor = v.strip()
+            elif k == "flags" and not flags:
+                flags = set(v.split())
+    return vendor, flags
+
+
+def glibc_platform():
+    """$PLATFORM as glibc sets it: before 2.37, "haswell" (or "xeon_phi") only on Intel CPUs
+    (sysdeps/x86/cpu-features.c, under arch_kind_intel); else the kernel's AT_PLATFORM."""
+    vendor, fl = cpu_facts()
+    if glibc_version() < (2, 37) and vendor == "GenuineIntel":
+        if {"avx512cd", "avx512er", "avx512pf"} <= fl:
+            return "xeon_phi"
+        # /proc/cpuinfo calls LZCNT "abm"
+        if {"avx2", "fma", "bmi1", "bmi2", "abm", "movbe", "popcnt"} <= fl:
+            return "haswell"
+    return os.uname().machine
+
+
+def hwcaps_levels():
+    """The glibc-hwcaps subdirectories the real loader searches, best first (ld.so --help)."""
+    out = subprocess.run(["/lib64/ld-linux-x86-64.so.2", "--help"], capture_output=True, text=True).stdout
+    levels, inside = [], False
+    for line in out.splitlines():
+        if line.startswith("Subdirectories of glibc-hwcaps"):
+            inside = True
+        elif not line.startswith("  "):
+            inside = False
+        elif inside and "(supported, searched)" in line:
+            levels.append(line.split()[0])
+    return levels
+
+
 try:
     T = W
     # -- RPATH inherited through a child without RUNPATH ------------------------------------
@@ -184,6 +235,8 @@ try:
     probe = subprocess.run([CUVET, "why", "--json", "--no-explain", "/bin/sh"], capture_output=True, text=True)
     libdir = json.loads(probe.stdout)["results"][0]["loader"]["lib"]
     plat = json.loads(probe.stdout)["results"][0]["loader"]["platform"]
+    expect_eq("platform as glibc sets it", plat, glibc_platform())
+    plat = glibc_platform()
     lib(f"{T}/t5/{libdir}/libl.so", "libl.so")
     lib(f"{T}/t5/{plat}/libpl.so", "libpl.so")
     prog(f"{T}/t5/bin/p", [f"{T}/t5/{libdir}/libl.so", f"{T}/t5/{plat}/libpl.so"],
@@ -276,6 +329,85 @@ try:
     prog(f"{T}/t13/p", [f"{T}/t13/d/libh.so"], ["-Wl,--enable-new-dtags", f"-Wl,-rpath,{T}/t13/d"])
     check("glibc-hwcaps", f"{T}/t13/p")
 
+    # -- legacy hwcap subdirectories (glibc < 2.37): tls/, $PLATFORM/, x86_64/ and their combinations
+    # come after glibc-hwcaps and before the directory itself; from 2.37 there are none
+    legacy = glibc_version() < (2, 37) and os.uname().machine == "x86_64"
+    plat = glibc_platform()
+    # (case, name, subdirectories holding a copy, the one glibc 2.36's _dl_important_hwcaps order
+    # picks: tls first, then $PLATFORM, then the hwcap string, the longest combination first)
+    cases = [("tls", "libleg1.so", ["tls"], "tls"),
+             ("x86_64", "libleg2.so", ["x86_64"], "x86_64"),
+             ("tls-x86_64-first", "libleg3.so", ["x86_64", "tls/x86_64", "tls"], "tls/x86_64"),
+             ("platform", "libleg4.so", [plat, "x86_64"], plat),
+             ("platform-over-x86_64", "libleg5.so", ["x86_64", f"{plat}/x86_64"], f"{plat}/x86_64"),
+             ("haswell", "libleg7.so", ["haswell"], "haswell" if plat == "haswell" else "")]
+    for cname, so, subs, pick in cases:
+        d = f"{T}/t14/{cname}"
+        lib(f"{d}/{so}", so)
+        for sub in subs:
+            lib(f"{d}/{sub}/{so}", so)
+        prog(f"{T}/t14/p-{cname}", [f"{d}/{so}"], ["-Wl,--enable-new-dtags", f"-Wl,-rpath,{d}"])
+        # what glibc 2.36's _dl_important_hwcaps order picks: the deepest combination listed first
+        want = f"/{cname}/{pick}/{so}" if legacy and pick else f"/{cname}/{so}"
+        check(f"legacy hwcaps {cname}", f"{T}/t14/p-{cname}", expect={so: want})
+    # glibc-hwcaps before the legacy subdirectories
+    levels = hwcaps_levels()
+    if levels:
+        d = f"{T}/t14/both"
+        lib(f"{d}/libleg6.so", "libleg6.so")
+        lib(f"{d}/tls/libleg6.so", "libleg6.so")
+        lib(f"{d}/glibc-hwcaps/{levels[-1]}/libleg6.so", "libleg6.so")
+        prog(f"{T}/t14/p-both", [f"{d}/libleg6.so"], ["-Wl,--enable-new-dtags", f"-Wl,-rpath,{d}"])
+        check("glibc-hwcaps before legacy", f"{T}/t14/p-both", expect={"libleg6.so": f"/glibc-hwcaps/{levels[-1]}/libleg6.so"})
+    else:
+        print("skip glibc-hwcaps before legacy (this loader searches no glibc-hwcaps level)")
+        skips.append("glibc-hwcaps before legacy")
+    # through LD_LIBRARY_PATH too
+    prog(f"{T}/t14/p-llp", [f"{T}/t14/tls/libleg1.so"])
+    check("legacy hwcaps in LD_LIBRARY_PATH", f"{T}/t14/p-llp", llp=f"{T}/t14/tls",
+          expect={"libleg1.so": "/tls/tls/libleg1.so" if legacy else "/t14/tls/libleg1.so"})
+
+    # -- the probe's pick is the real loader's: LD_LIBRARY_PATH=/opt/x holds libcudart.so.12 12.4.127
+    # and, in its best glibc-hwcaps level, 12.8.90; a program linked with it loads the latter
+    if levels:
+        R = f"{T}/t20"
+        x = f"{R}/opt/x"
+        hw = f"{x}/glibc-hwcaps/{'x86-64-v3' if 'x86-64-v3' in levels else levels[-1]}"
+        write(f"{W}/src/cudart.c", "int cudaRuntimeGetVersion(int *v) { *v = 12000; return 0; }\n")
+        for d, ver in ((x, "12.4.127"), (hw, "12.8.90")):
+            os.makedirs(d, exist_ok=True)
+            sh(CC, "-shared", "-fPIC", "-o", f"{d}/libcudart.so.{ver}", f"{W}/src/cudart.c", "-Wl,-soname,libcudart.so.12")
+            os.symlink(f"libcudart.so.{ver}", f"{d}/libcudart.so.12")
+        prog(f"{R}/p", [f"{x}/libcudart.so.12"])
+        real = loader_view(f"{R}/p", llp=x).get("libcudart.so.12")
+        expect_eq("probe pick: the loader loads the hwcaps copy", real, f"{hw}/libcudart.so.12")
+        env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": x}
+        r = subprocess.run([CUVET, "probe", "--json", "--no-nvml"], env=env, capture_output=True, text=True)
+        picks = [l for l in json.loads(r.stdout)["libraries"]
+                 if l.get("soname") == "libcudart.so.12" and l.get("default_pick")]
+        expect_eq("probe pick like the loader", [(os.path.realpath(l["path"]), l["version"]) for l in picks],
+                  [(os.path.realpath(real or "?"), "12.8.90")])
+        expect_eq("probe cache_pick is not an LD_LIBRARY_PATH copy",
+                  [l["path"] for l in json.loads(r.stdout)["libraries"]
+                   if l.get("cache_pick") and l["path"].startswith(x)], [])
+        # the same tree as a root: check's verdict rests on the copy the loader picks
+        write(f"{W}/t20.env", "LD_LIBRARY_PATH=/opt/x\n")
+        r = subprocess.run([CUVET, "check", "--json", "--root", R, "--env-file", f"{W}/t20.env", "cudart>=12.8"],
+                           capture_output=True, text=True)
+        req = json.loads(r.stdout)["requirements"][0]
+        expect_eq("check cudart>=12.8 on the loader's copy", (req["verdict"], req["groups"][0]["clauses"][0]["message"]),
+                  ("PASS", "cudart 12.8.90 (the copy the loader picks) is >= 12.8"))
+        # why: one pick in one report
+        r = subprocess.run([CUVET, "why", "--json", "--ld-library-path", x, "libcudart.so.12"],
+                           env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+        res = json.loads(r.stdout)["results"][0]
+        msgs = [p["message"] for p in res["problems"]]
+        expect_eq("why picks the loader's copy", (res["objects"][0]["path"], [m for m in msgs if "a plain dlopen" in m]),
+                  (real, []))
+    else:
+        print("skip probe pick (this loader searches no glibc-hwcaps level)")
+        skips.append("probe pick")
+
     # -- hostile input: errors, not crashes ----------------------------------------------------
     os.makedirs(f"{T}/t12")
     with open(f"{T}/t12/notelf", "wb") as f:
@@ -299,5 +431,5 @@ try:
 finally:
     shutil.rmtree(W, ignore_errors=True)
 
-print("%d passed, %d failed" % (passes, len(failures)))
+print("%d passed, %d failed, %d skipped" % (passes, len(failures), len(skips)))
 sys.exit(1 if failures else 0)

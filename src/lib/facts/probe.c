@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "paths.h"
+#include "ldmodel.h"
 #include "probe.h"
 
 extern char **environ;
@@ -139,6 +140,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	cuvet_kb_free(own_kb);
 	probe_memo_free(&pc);
 	facts_lib_index_free(&pc);
+	ldmodel_free(pc.ldm);
 	return pc.facts;
 fail:
 	if (pc.nvml_pid > 0) {
@@ -150,6 +152,7 @@ fail:
 	cuvet_kb_free(own_kb);
 	probe_memo_free(&pc);
 	facts_lib_index_free(&pc);
+	ldmodel_free(pc.ldm);
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
 	cuvet_fs_free(pc.fs);

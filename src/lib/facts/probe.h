@@ -19,6 +19,7 @@ struct probe_ctx {
 	int nvml_pid, nvml_fd;                 /* the NVML child while it runs (-1: none) */
 	struct probe_memo *memo;               /* realpath answers, for paths asked again */
 	struct probe_lib_index *lib_index;     /* facts->libs by real path */
+	struct ldmodel *ldm;                   /* the loader model of this root (probe_ldmodel) */
 	double nvml_deadline, nvml_timeout;
 };
 
@@ -31,6 +32,11 @@ void probe_memo_free(struct probe_ctx *pc);
 struct cuvet_lib *facts_lib_by_real(struct probe_ctx *pc, const char *real);
 void facts_libs_reordered(struct probe_ctx *pc);
 void facts_lib_index_free(struct probe_ctx *pc);
+
+/* The loader model for a plain dlopen from a native program of this root, with the probed
+ * environment's LD_LIBRARY_PATH; built on first use (probe_libs.c), freed by probe.c. NULL only
+ * when out of memory (ERR filled). */
+struct ldmodel *probe_ldmodel(struct probe_ctx *pc, struct cuvet_error *err);
 
 /* Environment lookup in ctx->env. */
 const char *probe_getenv(const struct probe_ctx *pc, const char *key);

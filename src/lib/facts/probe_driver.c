@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "ldmodel.h"
 #include "paths.h"
 #include "probe.h"
 
@@ -58,15 +58,24 @@ char *driver_version_from_name(const char *path, const char *base)
 	return xstrdup(v);
 }
 
-static void pick_driver_lib(struct probe_ctx *pc, const char *soname, const char *base, char **path_out,
-			    char **version_out)
+static int pick_driver_lib(struct probe_ctx *pc, const char *soname, const char *base, char **path_out,
+			   char **version_out, struct cuvet_error *err)
 {
-	char path[PATH_MAX], real[PATH_MAX];
-	if (loader_pick(pc, soname, path, sizeof(path)) == LOADER_NONE)
-		return;
-	*path_out = xstrdup(path);
-	if (probe_realpath(pc, path, real, sizeof(real)) == 0)
-		*version_out = driver_version_from_name(real, base);
+	char real[PATH_MAX];
+	struct ldmodel *m = probe_ldmodel(pc, err);
+	struct ldmodel_query q = {.name = soname};
+	struct ldmodel_result r;
+	if (!m || ldmodel_search(m, &q, &r, err) < 0)
+		return -1;
+	/* a corrupt copy is still the one the loader reaches (and fails on) */
+	if (r.status != LDMODEL_NOT_FOUND) {
+		if (!(*path_out = xstrdup(r.path)))
+			return err_set(err, CUVET_E_NOMEM, "out of memory");
+		if (probe_realpath(pc, r.path, real, sizeof(real)) == 0)
+			*version_out = driver_version_from_name(real, base);
+	}
+	ldmodel_result_release(&r);
+	return 0;
 }
 
 int probe_driver(struct probe_ctx *pc, struct cuvet_error *err)
@@ -83,9 +92,9 @@ int probe_driver(struct probe_ctx *pc, struct cuvet_error *err)
 	} else if (rerr.code != CUVET_E_NOTFOUND) {
 		probe_note(pc, "%s", rerr.msg);
 	}
-	pick_driver_lib(pc, "libcuda.so.1", "libcuda", &d->libcuda_path, &d->libcuda_version);
-	pick_driver_lib(pc, "libnvidia-ml.so.1", "libnvidia-ml", &d->libnvml_path, &d->libnvml_version);
+	if (pick_driver_lib(pc, "libcuda.so.1", "libcuda", &d->libcuda_path, &d->libcuda_version, err) < 0 ||
+	    pick_driver_lib(pc, "libnvidia-ml.so.1", "libnvidia-ml", &d->libnvml_path, &d->libnvml_version, err) < 0)
+		return -1;
 	d->present = d->module_loaded || d->libcuda_path || d->libnvml_path;
-	CUVET_UNUSED(err);
 	return 0;
 }

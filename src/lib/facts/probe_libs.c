@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "libfamily.h"
-#include "loader.h"
+#include "ldmodel.h"
 #include "paths.h"
 #include "probe.h"
 
@@ -365,7 +365,7 @@ static void llp_scan(const char *dir, size_t len, void *ctx)
 static void scan_cache(struct scan *s)
 {
 	struct cuvet_ldcache *c = s->pc->cache;
-	int32_t flags = loader_native_flags(s->pc);
+	int32_t flags = ldmodel_cache_flags(s->pc->ldm);
 	for (size_t i = 0; c && i < c->count; i++) {
 		const struct cuvet_ldcache_entry *e = &c->entries[i];
 		const char *sover;
@@ -505,7 +505,7 @@ static void scan_python(struct scan *s)
 	const char *conda = probe_getenv(s->pc, "CONDA_PREFIX");
 	if (conda && *conda)
 		scan_python_prefix(s, conda);
-	loader_each_ld_library_path(probe_getenv(s->pc, "PATH"), path_prefix_scan, s);
+	ldmodel_each_elem(probe_getenv(s->pc, "PATH"), ":;", path_prefix_scan, s);
 	for (const char *const *p = prefixes; *p; p++)
 		scan_python_prefix(s, *p);
 	/* Virtual environments kept under /opt (/opt/NAME/.venv, /opt/NAME/venv, /opt/venv). */
@@ -547,23 +547,89 @@ static void scan_conda(struct scan *s)
 	}
 }
 
-static void mark_default_picks(struct probe_ctx *pc)
+struct ldmodel *probe_ldmodel(struct probe_ctx *pc, struct cuvet_error *err)
 {
-	struct cuvet_facts *f = pc->facts;
-	for (size_t i = 0; i < f->nlibs; i++) {
-		struct cuvet_lib *l = &f->libs[i];
-		if (!l->soname)
-			continue;
-		char pick[PATH_MAX], real[PATH_MAX];
-		const struct cuvet_ldcache_entry *e =
-			pc->cache ? cuvet_ldcache_lookup(pc->cache, l->soname, loader_native_flags(pc)) : NULL;
-		if (e && probe_realpath(pc, e->path, real, sizeof(real)) == 0 && strcmp(real, l->real_path) == 0)
-			l->cache_pick = true;
-		if (loader_pick(pc, l->soname, pick, sizeof(pick)) == LOADER_NONE)
-			continue;
-		if (probe_realpath(pc, pick, real, sizeof(real)) == 0 && strcmp(real, l->real_path) == 0)
-			l->default_pick = true;
+	if (pc->ldm)
+		return pc->ldm;
+	const char *arch = pc->facts->arch;
+	bool arm = arch && (strcmp(arch, "aarch64") == 0 || strcmp(arch, "arm64") == 0);
+	struct ldmodel_opts o;
+	ldmodel_opts_init(&o, arm ? LDMODEL_EM_AARCH64 : LDMODEL_EM_X86_64);
+	o.cache_given = true;
+	o.cache = pc->cache;
+	pc->ldm = ldmodel_new(pc->fs, probe_getenv(pc, "LD_LIBRARY_PATH"), &o, err);
+	return pc->ldm;
+}
+
+static const char *pick_via(enum cuvet_why_rule rule)
+{
+	switch (rule) {
+	case CUVET_WHY_LD_LIBRARY_PATH: return "LD_LIBRARY_PATH";
+	case CUVET_WHY_CACHE: return "ld.so.cache";
+	case CUVET_WHY_DEFAULT: return "default-dirs";
+	default: return "loader";
 	}
+}
+
+/* The real path of the file a plain dlopen(SO) opens (NO_LLP: with the cache alone, nothing
+ * else); "" when none. A copy the loader finds where discovery does not look (a glibc-hwcaps
+ * subdirectory) becomes one of the copies. */
+static int loader_pick(struct scan *s, const char *so, bool no_llp, char *real, size_t reallen,
+		       enum cuvet_why_rule *rule, struct cuvet_error *err)
+{
+	struct ldmodel_query q = {.name = so, .no_llp = no_llp};
+	struct ldmodel_result r;
+	real[0] = '\0';
+	if (ldmodel_search(s->pc->ldm, &q, &r, err) < 0)
+		return -1;
+	*rule = r.rule;
+	/* a corrupt copy is still what the loader reaches (and fails on) */
+	if (r.status != LDMODEL_NOT_FOUND && (!no_llp || r.rule == CUVET_WHY_CACHE) &&
+	    probe_realpath(s->pc, r.path, real, reallen) == 0) {
+		const char *slash = strrchr(r.path, '/');
+		if (!no_llp && r.dir[0])
+			add_candidate(s, r.dir, slash ? slash + 1 : r.path, pick_via(r.rule), NULL);
+	} else {
+		real[0] = '\0';
+	}
+	ldmodel_result_release(&r);
+	return 0;
+}
+
+/* default_pick and cache_pick, asked once per SONAME. */
+static int mark_default_picks(struct scan *s, struct cuvet_error *err)
+{
+	struct cuvet_facts *f = s->pc->facts;
+	size_t n0 = f->nlibs;
+	for (size_t i = 0; i < n0; i++) {
+		const char *so = f->libs[i].soname;
+		bool asked = false;
+		for (size_t j = 0; so && j < i && !asked; j++)
+			asked = f->libs[j].soname && strcmp(f->libs[j].soname, so) == 0;
+		if (!so || asked)
+			continue;
+		char dflt[PATH_MAX], cache[PATH_MAX];
+		enum cuvet_why_rule rule;
+		if (loader_pick(s, so, false, dflt, sizeof(dflt), &rule, err) < 0)
+			return -1;
+		/* without LD_LIBRARY_PATH the cache alone picks what the whole search picked from it */
+		const char *llp = ldmodel_llp(s->pc->ldm);
+		if (llp && *llp) {
+			if (loader_pick(s, so, true, cache, sizeof(cache), &rule, err) < 0)
+				return -1;
+		} else {
+			snprintf(cache, sizeof(cache), "%s", rule == CUVET_WHY_CACHE ? dflt : "");
+		}
+		/* f->libs may have grown: SO is the copy's own string, still valid */
+		for (size_t k = 0; k < f->nlibs; k++) {
+			struct cuvet_lib *l = &f->libs[k];
+			if (!l->soname || !l->real_path || strcmp(l->soname, so) != 0)
+				continue;
+			l->default_pick |= dflt[0] && strcmp(dflt, l->real_path) == 0;
+			l->cache_pick |= cache[0] && strcmp(cache, l->real_path) == 0;
+		}
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------- CUDA majors ---- */
@@ -600,24 +666,32 @@ static int lib_cmp(const void *a, const void *b)
 int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 {
 	struct scan s = {.pc = pc};
-	loader_each_ld_library_path(probe_getenv(pc, "LD_LIBRARY_PATH"), llp_scan, &s);
+	if (!probe_ldmodel(pc, err))
+		return -1;
+	ldmodel_each_elem(probe_getenv(pc, "LD_LIBRARY_PATH"), ":;", llp_scan, &s);
 	scan_cache(&s);
 	/* Without a cache the loader falls back to its default directories; ld.so.conf
 	 * directories count only once ldconfig has put them into the cache. */
 	if (!pc->cache) {
 		for (size_t i = 0; i < pc->conf.count; i++)
 			scan_dir(&s, pc->conf.dirs[i], "ld.so.conf", NULL);
-		for (const char *const *d = loader_default_dirs; *d; d++)
-			scan_dir(&s, *d, "default-dirs", NULL);
+		/* both layouts (Debian multiarch and lib64): the loader only reaches them when the
+		 * cache does not know the name, and looking in more places finds no wrong copy */
+		static const char *const default_dirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+							    "/lib64", "/usr/lib64", "/lib", "/usr/lib"};
+		for (size_t i = 0; i < CUVET_ARRAY_LEN(default_dirs); i++)
+			scan_dir(&s, default_dirs[i], "default-dirs", NULL);
 	}
 	scan_cuda_dirs(&s);
 	scan_python(&s);
 	scan_conda(&s);
-	mark_default_picks(pc);
-	set_cuda_majors(&s);
-	if (pc->facts->nlibs > 1)
-		qsort(pc->facts->libs, pc->facts->nlibs, sizeof(*pc->facts->libs), lib_cmp);
-	facts_libs_reordered(pc);
+	int rc = mark_default_picks(&s, err);
+	if (rc == 0) {
+		set_cuda_majors(&s);
+		if (pc->facts->nlibs > 1)
+			qsort(pc->facts->libs, pc->facts->nlibs, sizeof(*pc->facts->libs), lib_cmp);
+		facts_libs_reordered(pc);
+	}
 	dpkg_release(&s.dpkg);
 	for (size_t i = 0; i < s.nsite; i++)
 		free(s.site_packages[i]);
@@ -627,8 +701,7 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 	free(s.dirs_seen);
 	free(s.dist_site);
 	cuvet_fs_dir_release(&s.dist);
-	CUVET_UNUSED(err);
-	return 0;
+	return rc;
 }
 
 /* ------------------------------------------------------------- toolkits ---- */

@@ -894,3 +894,24 @@ int cuvet_kb_cudnn_find(const struct cuvet_kb *kb, const char *version, struct c
 		err_set(err, CUVET_E_NOTFOUND, "cuDNN %s is not in %s or %s", version, t->label, b->label);
 	return (int)n;
 }
+
+/* ---------------------------------------------------------- dlopen deps ---- */
+
+int cuvet_kb_dlopen_deps(const struct cuvet_kb *kb, const char *requester, struct cuvet_kb_dlopen_dep *out,
+			 size_t max, struct cuvet_error *err)
+{
+	const struct kb_table *t = kb_table(kb, KB_DLOPEN_DEPS, err);
+	if (!t)
+		return -1;
+	size_t n = 0;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (strcmp(kb_cell(t, r, DL_REQUESTER), requester) != 0)
+			continue;
+		if (n < max)
+			out[n] = (struct cuvet_kb_dlopen_dep){kb_cell(t, r, DL_REQUESTER), kb_cell(t, r, DL_LOADS),
+							      kb_cell(t, r, DL_EVIDENCE), nz(t, r, DL_SOURCE),
+							      nz(t, r, DL_NOTES)};
+		n++;
+	}
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}

@@ -1,5 +1,5 @@
 /* NVIDIA library families and what a file name says about a copy's version; shared by the
- * probe's library discovery (probe_libs.c) and the loader emulation (ldso.c). */
+ * probe's library discovery (probe_libs.c) and the loader emulation (eval/why.c). */
 #ifndef CUVET_LIBFAMILY_H
 #define CUVET_LIBFAMILY_H
 

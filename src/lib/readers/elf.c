@@ -670,7 +670,7 @@ fail:
 	return -1;
 }
 
-/* --- PT_INTERP (added for "cuvet why", module ldso.c) --- */
+/* --- PT_INTERP (added for "cuvet why": the loader model and why.c) --- */
 
 /* The interpreter named by PT_INTERP: the loader maps it before anything else, so a DT_NEEDED of
  * its SONAME (libc.so.6 needs ld-linux-x86-64.so.2) is already satisfied by this path. */

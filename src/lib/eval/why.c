@@ -1,51 +1,31 @@
-/* Loader emulation for "cuvet why": which file glibc's dynamic loader would map for every
- * DT_NEEDED of an executable or library, and why, without executing anything.
+/* "cuvet why": the dependency tree of an executable or library as glibc's dynamic loader would
+ * map it, and the problems with it, without executing anything. Where each name resolves is
+ * the loader model's answer (src/lib/loader/ldmodel.c: search order, layout, hwcaps, $LIB,
+ * $PLATFORM); this file walks the dependencies as _dl_map_object_deps does (breadth first, which
+ * decides who loads a library first and so whose RPATH chain applies), follows the dlopen table
+ * of the knowledge base, checks symbol versions and explains problems from the probe's facts.
  *
- * The order is glibc's elf/dl-load.c _dl_map_object (shared/formats/ldso.md §2): objects already
- * loaded (by name, SONAME or file), names with '/' opened directly, the DT_RPATH chain from the
- * requester up to the executable (only when the requester has no DT_RUNPATH), LD_LIBRARY_PATH,
- * the requester's own DT_RUNPATH, /etc/ld.so.cache, the built-in directories. Dependencies are
- * mapped breadth first (_dl_map_object_deps), which decides who loads a library first and so
- * whose RPATH chain applies.
- *
- * Choices a static tool has to make:
- * - Layout: the root is Debian multiarch when its interpreter resolves into a "<triplet>" lib
- *   directory (or /usr/lib/<triplet> exists); then the built-in directories are /lib/<triplet>,
- *   /usr/lib/<triplet>, /lib, /usr/lib and $LIB is "lib/<triplet>" (Debian's glibc patch). Otherwise
- *   (RHEL-style) they are /lib64, /usr/lib64 and $LIB is "lib64" (32-bit: /lib, /usr/lib, "lib").
- * - glibc-hwcaps: <dir>/glibc-hwcaps/x86-64-v{4,3,2}/ are tried first in every directory, for the
- *   levels this CPU supports (glibc >= 2.33). The legacy tls/, haswell/, x86_64/ subdirectories
- *   that glibc < 2.37 also searches are not modelled, nor are hwcaps entries of the cache.
- * - CPU levels come from cpuid (this machine's CPU, also for --root). $PLATFORM is "x86_64", or
- *   "haswell" when the root's glibc (from the cache's generator string) is older than 2.37 and the
- *   CPU is x86-64-v3, as glibc < 2.37 set it.
- * - A DT_NEEDED of the NODEFLIB case: glibc 2.36 under LD_TRACE_LOADED_OBJECTS still lists a
- *   cache hit in a system directory that a real run refuses; cuvet follows the real run.
- * - Relative and empty search-path elements (the process's working directory) are skipped.
+ * - Objects already loaded are matched by the name asked, their SONAME or their file.
  * - The input executable's $ORIGIN is the directory of its resolved path (the kernel's view); a
  *   library given as input is treated as ld.so treats a library run directly (ldd's view): $ORIGIN
  *   is the directory of the path as given.
+ * - A DT_NEEDED of the NODEFLIB case: glibc 2.36 under LD_TRACE_LOADED_OBJECTS still lists a
+ *   cache hit in a system directory that a real run refuses; cuvet follows the real run.
+ * - A relative input path is taken from the root's "/" (the CLI makes it absolute first).
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
-#include "kb_tables.h"
+#include "ldmodel.h"
 #include "libfamily.h"
 #include "paths.h"
 #include "internal.h"
 
 extern char **environ;
 
-#define EM_386_ 3
-#define EM_X86_64_ 62
-#define EM_AARCH64_ 183
 #define ET_EXEC_ 2
 
 /* ------------------------------------------------------------- context ---- */
@@ -67,26 +47,14 @@ struct obj_priv {
 	size_t ndefs;
 };
 
-struct dir_memo {
-	char *dir;
-	bool exists;
-	bool hwcaps;                /* DIR/glibc-hwcaps exists */
-};
-
 struct ctx {
 	struct cuvet_fs *fs;
 	const struct cuvet_why_opts *opts;
 	struct cuvet_why *w;
 	struct obj_priv *priv;
 	size_t objects_cap, priv_cap, problems_cap;
-	struct cuvet_ldcache *cache;
-	int32_t cache_flags;
+	struct ldmodel *model;
 	int elf_class, byte_order, machine;
-	const char *llp;
-	struct dir_memo *dirs;
-	size_t ndirs, dirs_cap;
-	struct cuvet_facts *facts;
-	bool facts_tried;
 	struct cuvet_ldconf conf;   /* /etc/ld.so.conf, read when a library is missing */
 	int conf_state;             /* 0 not read, 1 read, -1 unreadable */
 	size_t main;                /* index of the executable whose RPATH ends every chain, or NONE */
@@ -230,143 +198,26 @@ static int add_searched(struct ctx *c, char ***list, size_t *n, size_t *cap, con
 	return 0;
 }
 
-/* -------------------------------------------------------- directories ---- */
-
-static struct dir_memo *dir_info(struct ctx *c, const char *dir)
-{
-	for (size_t i = 0; i < c->ndirs; i++)
-		if (strcmp(c->dirs[i].dir, dir) == 0)
-			return &c->dirs[i];
-	if (xgrow(&c->dirs, &c->dirs_cap, c->ndirs, sizeof(*c->dirs)) < 0) {
-		c->oom = true;
-		return NULL;
-	}
-	struct dir_memo *d = &c->dirs[c->ndirs];
-	d->dir = xstrdup(dir);
-	if (!d->dir) {
-		c->oom = true;
-		return NULL;
-	}
-	d->exists = cuvet_fs_type(c->fs, dir, true) == CUVET_FS_DIR;
-	char p[PATH_MAX];
-	d->hwcaps = d->exists && c->w->nhwcaps && pathf(p, sizeof(p), "%s/glibc-hwcaps", dir) &&
-		    cuvet_fs_type(c->fs, p, true) == CUVET_FS_DIR;
-	c->ndirs++;
-	return d;
-}
-
-/* Expands $ORIGIN, $LIB, $PLATFORM (and the ${...} forms) in S as glibc's _dl_dst_substitute
- * does. Returns false when the element must be dropped ($ORIGIN unknown) or does not fit. */
-static bool expand_dst(const struct ctx *c, const char *s, size_t len, const char *origin, char *out, size_t outlen)
-{
-	static const char *const names[] = {"ORIGIN", "LIB", "PLATFORM"};
-	size_t o = 0;
-	for (size_t i = 0; i < len;) {
-		const char *repl = NULL;
-		size_t skip = 0;
-		if (s[i] == '$') {
-			for (size_t k = 0; k < CUVET_ARRAY_LEN(names) && !repl; k++) {
-				size_t n = strlen(names[k]);
-				const char *val = k == 0 ? origin : k == 1 ? c->w->lib : c->w->platform;
-				if (i + 1 + n <= len && strncmp(s + i + 1, names[k], n) == 0) {
-					/* "$ORIGINX" is no token: the name must end here */
-					char nx = i + 1 + n < len ? s[i + 1 + n] : '\0';
-					if ((nx >= 'a' && nx <= 'z') || (nx >= 'A' && nx <= 'Z') || (nx >= '0' && nx <= '9') ||
-					    nx == '_')
-						continue;
-					repl = val ? val : "";
-					skip = 1 + n;
-					if (!val)
-						return false;
-				} else if (i + 3 + n <= len && s[i + 1] == '{' && strncmp(s + i + 2, names[k], n) == 0 &&
-					   s[i + 2 + n] == '}') {
-					repl = val ? val : "";
-					skip = 3 + n;
-					if (!val)
-						return false;
-				}
-			}
-		}
-		if (repl) {
-			size_t n = strlen(repl);
-			if (o + n >= outlen)
-				return false;
-			memcpy(out + o, repl, n);
-			o += n;
-			i += skip;
-		} else {
-			if (o + 1 >= outlen)
-				return false;
-			out[o++] = s[i++];
-		}
-	}
-	/* glibc strips trailing slashes of search directories, except for "/" itself */
-	while (o > 1 && out[o - 1] == '/')
-		o--;
-	out[o] = '\0';
-	return true;
-}
-
-/* ------------------------------------------------------------ candidates ---- */
-
-enum cand { CAND_ABSENT, CAND_OK, CAND_OTHER_CLASS, CAND_BAD };
-
-/* Reads PATH's ELF header as open_verify does: a wrong class or machine is skipped (the
- * search goes on), anything else malformed is fatal for the loader. */
-static enum cand check_candidate(struct ctx *c, const char *path, struct cuvet_elf_info *info, char *why,
-				 size_t whylen)
-{
-	if (cuvet_fs_type(c->fs, path, true) != CUVET_FS_FILE)
-		return CAND_ABSENT;
-	const void *data = NULL;
-	size_t len = 0;
-	struct cuvet_error e = {0};
-	if (cuvet_fs_map(c->fs, path, &data, &len, &e) < 0) {
-		snprintf(why, whylen, "%s", e.msg);
-		return CAND_BAD;
-	}
-	const unsigned char *h = data;
-	enum cand r = CAND_OK;
-	if (len < 20 || memcmp(h, "\177ELF", 4) != 0) {
-		snprintf(why, whylen, "%s", len < 64 ? "file too short" : "invalid ELF header");
-		r = CAND_BAD;
-	} else if (h[4] != c->elf_class) {
-		r = CAND_OTHER_CLASS;
-	} else if (h[5] != c->byte_order) {
-		snprintf(why, whylen, "ELF file data encoding not %s-endian", c->byte_order == 1 ? "little" : "big");
-		r = CAND_BAD;
-	} else if (cuvet_elf_read(data, len, info, &e) < 0) {
-		snprintf(why, whylen, "%s", e.msg);
-		r = CAND_BAD;
-	} else if (info->machine != c->machine) {
-		cuvet_elf_info_release(info);
-		r = CAND_OTHER_CLASS;
-	}
-	cuvet_fs_unmap(data, len);
-	return r;
-}
-
-/* Fills object I from a file found at PATH. */
-static void object_found(struct ctx *c, size_t i, const char *path, struct cuvet_elf_info *info, enum cand st,
-			 const char *why)
+/* Fills object I from what the search found. */
+static void object_found(struct ctx *c, size_t i, struct ldmodel_result *r)
 {
 	struct cuvet_why_object *o = &c->w->objects[i];
 	struct obj_priv *p = &c->priv[i];
-	o->path = xstrdup(path);
+	o->path = xstrdup(r->path);
 	char real[PATH_MAX];
-	o->real_path = xstrdup(cuvet_fs_realpath(c->fs, path, real, sizeof(real), NULL) == 0 ? real : path);
-	if (st == CAND_OK) {
-		p->info = *info;
+	o->real_path = xstrdup(cuvet_fs_realpath(c->fs, r->path, real, sizeof(real), NULL) == 0 ? real : r->path);
+	if (r->status == LDMODEL_OK) {
+		p->info = r->info;
+		memset(&r->info, 0, sizeof(r->info));
 		p->have_info = true;
-		o->soname = xstrdup(info->soname);
+		o->soname = xstrdup(p->info.soname);
 	} else {
-		o->error = xstrdup(why);
+		o->error = xstrdup(r->why);
 	}
 	if (!o->path || !o->real_path)
 		c->oom = true;
 }
 
-/* Version and family, the way the probe tells them. */
 static void object_version(struct ctx *c, size_t i)
 {
 	struct cuvet_why_object *o = &c->w->objects[i];
@@ -409,93 +260,6 @@ static void object_version(struct ctx *c, size_t i)
 	}
 }
 
-/* --------------------------------------------------------------- search ---- */
-
-struct search {
-	struct ctx *c;
-	const char *name;
-	size_t req;
-	char **searched;
-	size_t nsearched, searched_cap;
-	/* the result */
-	bool done;
-	char path[PATH_MAX];
-	char dir[PATH_MAX];
-	struct cuvet_elf_info info;
-	enum cand st;
-	char why[512];
-	enum cuvet_why_rule rule;
-	size_t rule_from;
-};
-
-/* Tries DIR/NAME (after its glibc-hwcaps subdirectories). */
-static bool try_dir(struct search *s, const char *dir, enum cuvet_why_rule rule, size_t from, const char *label)
-{
-	struct ctx *c = s->c;
-	if (dir[0] != '/') {
-		add_searched(c, &s->searched, &s->nsearched, &s->searched_cap, "%s: %s (relative, skipped)", label, dir);
-		return false;
-	}
-	add_searched(c, &s->searched, &s->nsearched, &s->searched_cap, "%s: %s", label, dir);
-	struct dir_memo *d = dir_info(c, dir);
-	if (!d || !d->exists)
-		return false;
-	const char *sep = strcmp(dir, "/") == 0 ? "" : "/";
-	for (size_t h = 0; h <= c->w->nhwcaps; h++) {
-		char cand[PATH_MAX], cdir[PATH_MAX];
-		if (h < c->w->nhwcaps) {
-			if (!d->hwcaps)
-				continue;
-			if (!pathf(cdir, sizeof(cdir), "%s%sglibc-hwcaps/%s", dir, sep, c->w->hwcaps[h]))
-				continue;
-		} else if (!pathf(cdir, sizeof(cdir), "%s", dir)) {
-			continue;
-		}
-		if (!pathf(cand, sizeof(cand), "%s%s%s", cdir, strcmp(cdir, "/") == 0 ? "" : "/", s->name))
-			continue;
-		memset(&s->info, 0, sizeof(s->info));
-		enum cand st = check_candidate(c, cand, &s->info, s->why, sizeof(s->why));
-		if (st == CAND_ABSENT)
-			continue;
-		if (st == CAND_OTHER_CLASS) {
-			add_searched(c, &s->searched, &s->nsearched, &s->searched_cap,
-				     "%s: %s skipped: wrong ELF class or machine", label, cand);
-			continue;
-		}
-		s->st = st;
-		s->done = true;
-		s->rule = rule;
-		s->rule_from = from;
-		snprintf(s->path, sizeof(s->path), "%s", cand);
-		snprintf(s->dir, sizeof(s->dir), "%s", cdir);
-		return true;
-	}
-	return false;
-}
-
-/* Tries every element of a ':'-separated (';' too for LD_LIBRARY_PATH) list. */
-static bool try_list(struct search *s, const char *list, const char *seps, const char *origin, enum cuvet_why_rule rule,
-		     size_t from, const char *label)
-{
-	for (const char *p = list; p && *p;) {
-		size_t n = strcspn(p, seps);
-		char dir[PATH_MAX];
-		if (n == 0) {
-			add_searched(s->c, &s->searched, &s->nsearched, &s->searched_cap,
-				     "%s: (empty element: the working directory, skipped)", label);
-		} else if (!expand_dst(s->c, p, n, origin, dir, sizeof(dir))) {
-			add_searched(s->c, &s->searched, &s->nsearched, &s->searched_cap, "%s: %.*s (cannot expand, skipped)",
-				     label, (int)n, p);
-		} else if (try_dir(s, dir, rule, from, label)) {
-			return true;
-		}
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
-}
-
 static const char *eff_rpath(const struct ctx *c, size_t i)
 {
 	const struct obj_priv *p = &c->priv[i];
@@ -505,124 +269,61 @@ static const char *eff_rpath(const struct ctx *c, size_t i)
 	return p->info.rpath;
 }
 
-/* glibc compares the cache's path with each system directory as a prefix ("/usr/lib/" also
- * covers "/usr/lib/x86_64-linux-gnu/sub/"), so do the same. */
-static bool in_default_dir(const struct ctx *c, const char *path)
+/* Searches NAME for requester REQ through the loader model: REQ's RPATH chain up to the
+ * executable (when REQ has no RUNPATH), LD_LIBRARY_PATH, REQ's RUNPATH, cache, defaults. */
+static int search_name(struct ctx *c, const char *name, size_t req, struct ldmodel_result *r)
 {
-	for (size_t i = 0; i < c->w->ndefault_dirs; i++) {
-		const char *d = c->w->default_dirs[i];
-		size_t n = strlen(d);
-		if (strncmp(path, d, n) == 0 && path[n] == '/')
-			return true;
-	}
-	return false;
-}
-
-static void search_name(struct search *s)
-{
-	struct ctx *c = s->c;
-	const char *name = s->name;
-	size_t req = s->req;
 	struct obj_priv *rp = req == CUVET_WHY_NONE ? NULL : &c->priv[req];
-	const char *origin = rp ? rp->origin : c->main_origin;
-	bool has_runpath = rp && rp->have_info && rp->info.runpath;
-	bool nodeflib = rp && rp->have_info && rp->info.nodeflib;
-
-	if (strchr(name, '/')) {
-		char p[PATH_MAX];
-		if (!expand_dst(c, name, strlen(name), origin, p, sizeof(p)))
-			return;
-		char abs[PATH_MAX];
-		if (p[0] != '/') {
-			/* relative to the working directory of the process: for --root, the root's "/" */
-			char cwd[PATH_MAX];
-			if (strcmp(cuvet_fs_root(c->fs), "") == 0 && getcwd(cwd, sizeof(cwd)))
-				pathf(abs, sizeof(abs), "%s/%s", cwd, p);
-			else
-				pathf(abs, sizeof(abs), "/%s", p);
-		} else {
-			snprintf(abs, sizeof(abs), "%s", p);
-		}
-		add_searched(c, &s->searched, &s->nsearched, &s->searched_cap, "direct: %s", abs);
-		memset(&s->info, 0, sizeof(s->info));
-		enum cand st = check_candidate(c, abs, &s->info, s->why, sizeof(s->why));
-		if (st == CAND_OK || st == CAND_BAD) {
-			s->st = st;
-			s->done = true;
-			s->rule = CUVET_WHY_DIRECT;
-			snprintf(s->path, sizeof(s->path), "%s", abs);
-			s->dir[0] = '\0';
-		} else if (st == CAND_OTHER_CLASS) {
-			/* a direct name has nowhere else to look */
-			add_searched(c, &s->searched, &s->nsearched, &s->searched_cap,
-				     "direct: %s skipped: wrong ELF class or machine", abs);
-		}
-		return;
+	struct ldmodel_query q = {
+		.name = name,
+		.origin = rp ? rp->origin : c->main_origin,
+		.main_origin = c->main_origin,
+		.runpath = rp && rp->have_info ? rp->info.runpath : NULL,
+		.nodeflib = rp && rp->have_info && rp->info.nodeflib,
+		.want_searched = true,
+		.want_info = true,
+	};
+	/* the chain holds at most every object once, and the executable */
+	size_t cap = 1;
+	for (size_t l = req; l != CUVET_WHY_NONE; l = c->w->objects[l].loader)
+		cap++;
+	struct ldmodel_rpath *chain = calloc(cap, sizeof(*chain));
+	char (*labels)[96] = calloc(cap, sizeof(*labels));
+	if (!chain || !labels) {
+		free(chain);
+		free(labels);
+		c->oom = true;
+		return -1;
 	}
-
-	/* 1. DT_RPATH of the requester, its loader, ... up to the executable */
-	if (!has_runpath) {
-		bool did_main = false;
-		for (size_t l = req; l != CUVET_WHY_NONE; l = c->w->objects[l].loader) {
-			const char *rpath = eff_rpath(c, l);
-			if (!rpath)
-				continue;
-			char label[96];
-			snprintf(label, sizeof(label), l == req ? "rpath" : "rpath of %s", base_of(c->w->objects[l].name));
-			if (try_list(s, rpath, ":", c->priv[l].origin, l == req ? CUVET_WHY_RPATH : CUVET_WHY_RPATH_PARENT, l,
-				     label))
-				return;
-			did_main |= l == c->main;
-		}
-		if (!did_main && c->main != CUVET_WHY_NONE && eff_rpath(c, c->main)) {
-			char label[96];
-			snprintf(label, sizeof(label), "rpath of %s", base_of(c->w->objects[c->main].name));
-			if (try_list(s, eff_rpath(c, c->main), ":", c->priv[c->main].origin,
-				     c->main == req ? CUVET_WHY_RPATH : CUVET_WHY_RPATH_PARENT, c->main, label))
-				return;
-		}
+	size_t n = 0;
+	bool did_main = false;
+	for (size_t l = req; !q.runpath && l != CUVET_WHY_NONE; l = c->w->objects[l].loader) {
+		const char *rpath = eff_rpath(c, l);
+		if (!rpath)
+			continue;
+		snprintf(labels[n], sizeof(labels[n]), l == req ? "rpath" : "rpath of %s", base_of(c->w->objects[l].name));
+		chain[n] = (struct ldmodel_rpath){rpath, c->priv[l].origin, labels[n],
+						  l == req ? CUVET_WHY_RPATH : CUVET_WHY_RPATH_PARENT, l};
+		n++;
+		did_main |= l == c->main;
 	}
-	/* 2. LD_LIBRARY_PATH ($ORIGIN there means the executable's) */
-	if (c->llp && try_list(s, c->llp, ":;", c->main_origin, CUVET_WHY_LD_LIBRARY_PATH, CUVET_WHY_NONE,
-			       "LD_LIBRARY_PATH"))
-		return;
-	/* 3. the requester's own DT_RUNPATH */
-	if (has_runpath && try_list(s, rp->info.runpath, ":", origin, CUVET_WHY_RUNPATH, CUVET_WHY_NONE, "runpath"))
-		return;
-	/* 4. ld.so.cache */
-	if (c->cache) {
-		const struct cuvet_ldcache_entry *e = cuvet_ldcache_lookup(c->cache, name, c->cache_flags);
-		if (e && nodeflib && in_default_dir(c, e->path)) {
-			add_searched(c, &s->searched, &s->nsearched, &s->searched_cap,
-				     "ld.so.cache: %s (in a system directory: ignored under NODEFLIB)", e->path);
-		} else if (e) {
-			add_searched(c, &s->searched, &s->nsearched, &s->searched_cap, "ld.so.cache: %s", e->path);
-			memset(&s->info, 0, sizeof(s->info));
-			enum cand st = check_candidate(c, e->path, &s->info, s->why, sizeof(s->why));
-			if (st == CAND_OK || st == CAND_BAD) {
-				s->st = st;
-				s->done = true;
-				s->rule = CUVET_WHY_CACHE;
-				snprintf(s->path, sizeof(s->path), "%s", e->path);
-				char *d = dir_of(e->path);
-				snprintf(s->dir, sizeof(s->dir), "%s", d ? d : "");
-				free(d);
-				return;
-			}
-		} else {
-			add_searched(c, &s->searched, &s->nsearched, &s->searched_cap, "ld.so.cache: no entry");
-		}
-	} else {
-		add_searched(c, &s->searched, &s->nsearched, &s->searched_cap, "ld.so.cache: none readable");
+	/* a dlopen'ed library's chain ends with the executable's RPATH too */
+	if (!q.runpath && !did_main && c->main != CUVET_WHY_NONE && eff_rpath(c, c->main)) {
+		snprintf(labels[n], sizeof(labels[n]), "rpath of %s", base_of(c->w->objects[c->main].name));
+		chain[n] = (struct ldmodel_rpath){eff_rpath(c, c->main), c->priv[c->main].origin, labels[n],
+						  c->main == req ? CUVET_WHY_RPATH : CUVET_WHY_RPATH_PARENT, c->main};
+		n++;
 	}
-	/* 5. the built-in directories */
-	if (nodeflib) {
-		add_searched(c, &s->searched, &s->nsearched, &s->searched_cap, "default path: skipped (NODEFLIB)");
-		return;
+	q.rpaths = chain;
+	q.nrpaths = n;
+	int rc = ldmodel_search(c->model, &q, r, NULL);
+	free(chain);
+	free(labels);
+	if (rc < 0) {
+		c->oom = true;
+		return -1;
 	}
-	for (size_t i = 0; i < c->w->ndefault_dirs; i++)
-		if (try_dir(s, c->w->default_dirs[i], CUVET_WHY_DEFAULT, CUVET_WHY_NONE, "default path"))
-			return;
+	return 0;
 }
 
 static bool name_matches(const struct ctx *c, size_t i, const char *name)
@@ -649,54 +350,49 @@ static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 			return i;
 	if (w->nobjects >= c->opts->max_objects)
 		return CUVET_WHY_NONE;
-	struct search s = {.c = c, .name = name, .req = req, .rule_from = CUVET_WHY_NONE};
-	search_name(&s);
-	if (s.done) {
+	struct ldmodel_result *s = malloc(sizeof(*s));
+	if (!s || search_name(c, name, req, s) < 0) {
+		free(s);
+		c->oom = true;
+		return CUVET_WHY_NONE;
+	}
+	size_t i = CUVET_WHY_NONE;
+	if (s->status != LDMODEL_NOT_FOUND) {
 		/* the same file under another name (a symlink) is the same object */
 		char real[PATH_MAX];
-		if (cuvet_fs_realpath(c->fs, s.path, real, sizeof(real), NULL) == 0) {
-			for (size_t i = 0; i < w->nobjects; i++) {
-				if (w->objects[i].real_path && strcmp(w->objects[i].real_path, real) == 0) {
-					if (s.st == CAND_OK)
-						cuvet_elf_info_release(&s.info);
-					add_alias(c, i, name);
-					for (size_t k = 0; k < s.nsearched; k++)
-						free(s.searched[k]);
-					free(s.searched);
-					return i;
+		if (cuvet_fs_realpath(c->fs, s->path, real, sizeof(real), NULL) == 0) {
+			for (size_t k = 0; k < w->nobjects; k++) {
+				if (w->objects[k].real_path && strcmp(w->objects[k].real_path, real) == 0) {
+					add_alias(c, k, name);
+					ldmodel_result_release(s);
+					free(s);
+					return k;
 				}
 			}
 		}
 	}
-	size_t i = add_object(c, name);
-	if (i == CUVET_WHY_NONE) {
-		if (s.done && s.st == CAND_OK)
-			cuvet_elf_info_release(&s.info);
-		for (size_t k = 0; k < s.nsearched; k++)
-			free(s.searched[k]);
-		free(s.searched);
-		return i;
-	}
+	i = add_object(c, name);
+	if (i == CUVET_WHY_NONE)
+		goto out;
 	struct cuvet_why_object *o = &w->objects[i];
 	o->loader = req;
 	o->depth = req == CUVET_WHY_NONE ? 0 : w->objects[req].depth + 1;
 	o->dlopen = dlopen;
 	add_alias(c, i, name);
-	if (!s.done) {
+	if (s->status == LDMODEL_NOT_FOUND) {
 		o->rule = CUVET_WHY_NOT_FOUND;
-		o->searched = s.searched;
-		o->nsearched = s.nsearched;
-		return i;
+		o->searched = ldmodel_result_take_searched(s, &o->nsearched);
+		goto out;
 	}
-	for (size_t k = 0; k < s.nsearched; k++)
-		free(s.searched[k]);
-	free(s.searched);
-	o->rule = s.rule;
-	o->rule_from = s.rule_from;
-	o->search_dir = s.dir[0] ? xstrdup(s.dir) : NULL;
-	object_found(c, i, s.path, &s.info, s.st, s.why);
-	c->priv[i].origin = dir_of(s.path);
+	o->rule = s->rule;
+	o->rule_from = s->rule_from;
+	o->search_dir = s->dir[0] ? xstrdup(s->dir) : NULL;
+	object_found(c, i, s);
+	c->priv[i].origin = dir_of(s->path);
 	object_version(c, i);
+out:
+	ldmodel_result_release(s);
+	free(s);
 	return i;
 }
 
@@ -765,11 +461,12 @@ static void map_dlopen(struct ctx *c)
 {
 	struct cuvet_kb *owned = NULL;
 	const struct cuvet_kb *kb = c->opts->kb;
-	if (!kb)
-		kb = owned = cuvet_kb_load(NULL, NULL);
 	struct cuvet_error e = {0};
-	const struct kb_table *t = kb ? kb_table(kb, KB_DLOPEN_DEPS, &e) : NULL;
-	if (!t) {
+	if (!kb)
+		kb = owned = cuvet_kb_load(NULL, &e);
+	struct cuvet_kb_dlopen_dep rows[CUVET_KB_LIST_MAX];
+	/* one query first, so that an unreadable table is one problem */
+	if (!kb || cuvet_kb_dlopen_deps(kb, "", rows, 0, &e) < 0) {
 		add_problem(c, CUVET_WHY_P_DLOPEN_MISSING, CUVET_SEV_WARNING, "dlopen-undetermined", 0,
 			    "the dlopen table cannot be read: %s", e.msg[0] ? e.msg : "out of memory");
 		cuvet_kb_free(owned);
@@ -779,21 +476,22 @@ static void map_dlopen(struct ctx *c)
 		const char *so = c->w->objects[i].soname;
 		if (!so || c->w->objects[i].error)
 			continue;
-		for (size_t r = 0; r < t->nrows && !c->oom; r++) {
-			if (strcmp(kb_cell(t, r, DL_REQUESTER), so) != 0)
-				continue;
+		int nrows = cuvet_kb_dlopen_deps(kb, so, rows, CUVET_ARRAY_LEN(rows), NULL);
+		for (size_t r = 0; r < (size_t)(nrows > 0 ? nrows : 0) && r < CUVET_ARRAY_LEN(rows) && !c->oom; r++) {
 			char name[256];
-			if (!dlopen_name(&c->w->objects[i], kb_cell(t, r, DL_LOADS), name, sizeof(name))) {
+			if (!dlopen_name(&c->w->objects[i], rows[r].loads, name, sizeof(name))) {
 				add_problem(c, CUVET_WHY_P_DLOPEN_MISSING, CUVET_SEV_INFO, "dlopen-undetermined", i,
 					    "%s loads %s at run time; its own version is not known here, so that file is not checked",
-					    so, kb_cell(t, r, DL_LOADS));
+					    so, rows[r].loads);
 				continue;
 			}
 			size_t n0 = c->w->nobjects;
 			size_t to = resolve(c, name, i, true);
 			if (to == CUVET_WHY_NONE)
 				break;
-			char *src = xasprintf("%s (%s)", kb_cell(t, r, DL_SOURCE), kb_cell(t, r, DL_EVIDENCE));
+			char *src = xasprintf("%s (%s)", rows[r].source ? rows[r].source : "", rows[r].evidence);
+			if (!src)
+				c->oom = true;
 			add_edge(c, i, name, to, true, src);
 			free(src);
 			map_deps(c, n0);
@@ -944,41 +642,10 @@ static void check_versions(struct ctx *c)
 
 /* ------------------------------------------------------------- problems ---- */
 
+/* The library copies the caller's probe found (cuvet_why_opts.facts), to explain problems. */
 static const struct cuvet_facts *get_facts(struct ctx *c)
 {
-	if (c->facts_tried)
-		return c->facts;
-	c->facts_tried = true;
-	if (!c->opts->explain)
-		return NULL;
-	struct cuvet_probe_opts po;
-	cuvet_probe_opts_init(&po);
-	po.root = c->opts->root;
-	po.env = c->opts->env;
-	po.use_nvml = false;
-	po.load_libs = false;
-	/* the discovery sees the LD_LIBRARY_PATH the resolution used */
-	char **env = NULL;
-	char *mine = NULL;
-	if (c->opts->ld_library_path) {
-		char *const *src = c->opts->env ? c->opts->env : environ;
-		size_t n = 0;
-		while (src[n])
-			n++;
-		env = calloc(n + 2, sizeof(char *));
-		if (env) {
-			size_t k = 0;
-			for (size_t i = 0; i < n; i++)
-				if (!str_starts(src[i], "LD_LIBRARY_PATH="))
-					env[k++] = src[i];
-			env[k] = mine = xasprintf("LD_LIBRARY_PATH=%s", c->opts->ld_library_path);
-			po.env = env;
-		}
-	}
-	c->facts = cuvet_probe(&po, NULL);
-	free(mine);
-	free(env);
-	return c->facts;
+	return c->opts->explain ? c->opts->facts : NULL;
 }
 
 static const char *display_of(const char *family_name_source)
@@ -1178,131 +845,6 @@ static void find_problems(struct ctx *c)
 		explain_copies(c);
 }
 
-/* -------------------------------------------------------------- layout ---- */
-
-static const char *triplet_of(int machine, int cls)
-{
-	if (machine == EM_X86_64_)
-		return cls == 2 ? "x86_64-linux-gnu" : "x86_64-linux-gnux32";
-	if (machine == EM_AARCH64_)
-		return "aarch64-linux-gnu";
-	if (machine == EM_386_)
-		return "i386-linux-gnu";
-	return NULL;
-}
-
-/* The x86-64 ISA level of this CPU (the psABI's x86-64-v2/v3/v4 feature sets, as glibc's
- * dl-hwcaps-subdirs.c tests them), from cpuid; 1 (baseline) elsewhere. */
-static int cpu_isa_level(void)
-{
-#if defined(__x86_64__)
-	unsigned a, b, c1, d;
-	if (!__get_cpuid(1, &a, &b, &c1, &d))
-		return 1;
-	unsigned c81 = 0, b7 = 0;
-	if (__get_cpuid(0x80000001, &a, &b, &c81, &d) == 0)
-		c81 = 0;
-	if (__get_cpuid_max(0, NULL) >= 7) {
-		unsigned a7, c7, d7;
-		__cpuid_count(7, 0, a7, b7, c7, d7);
-	}
-	/* v2: CMPXCHG16B, LAHF/SAHF, POPCNT, SSE3, SSE4.1, SSE4.2, SSSE3 */
-	bool v2 = (c1 & bit_CMPXCHG16B) && (c81 & bit_LAHF_LM) && (c1 & bit_POPCNT) && (c1 & bit_SSE3) &&
-		  (c1 & bit_SSE4_1) && (c1 & bit_SSE4_2) && (c1 & bit_SSSE3);
-	if (!v2)
-		return 1;
-	uint64_t xcr0 = 0;
-	if (c1 & bit_OSXSAVE) {
-		unsigned lo, hi;
-		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		xcr0 = (uint64_t)hi << 32 | lo;
-	}
-	/* v3: AVX, AVX2, BMI1, BMI2, F16C, FMA, LZCNT, MOVBE, with the YMM state enabled */
-	bool v3 = (c1 & bit_AVX) && (b7 & bit_AVX2) && (b7 & bit_BMI) && (b7 & bit_BMI2) && (c1 & bit_F16C) &&
-		  (c1 & bit_FMA) && (c81 & bit_LZCNT) && (c1 & bit_MOVBE) && (xcr0 & 0x6) == 0x6;
-	if (!v3)
-		return 2;
-	/* v4: AVX512F, BW, CD, DQ, VL, with the opmask/ZMM state enabled */
-	bool v4 = (b7 & bit_AVX512F) && (b7 & bit_AVX512BW) && (b7 & bit_AVX512CD) && (b7 & bit_AVX512DQ) &&
-		  (b7 & bit_AVX512VL) && (xcr0 & 0xe6) == 0xe6;
-	return v4 ? 4 : 3;
-#else
-	return 1;
-#endif
-}
-
-static int push_str(char ***arr, size_t *n, const char *s)
-{
-	char **p = realloc(*arr, (*n + 1) * sizeof(char *));
-	if (!p)
-		return -1;
-	*arr = p;
-	if (!(p[*n] = xstrdup(s)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
-static int setup_layout(struct ctx *c, const char *interp)
-{
-	struct cuvet_why *w = c->w;
-	const char *trip = triplet_of(c->machine, c->elf_class);
-	bool debian = false;
-	char real[PATH_MAX], p[PATH_MAX];
-	if (trip) {
-		if (interp && *interp && cuvet_fs_realpath(c->fs, interp, real, sizeof(real), NULL) == 0 &&
-		    pathf(p, sizeof(p), "/%s/", trip) && strstr(real, p))
-			debian = true;
-		else if (pathf(p, sizeof(p), "/usr/lib/%s", trip) && cuvet_fs_type(c->fs, p, true) == CUVET_FS_DIR)
-			debian = true;
-	}
-	int rc = 0;
-	if (debian) {
-		w->lib = xasprintf("lib/%s", trip);
-		snprintf(p, sizeof(p), "/lib/%s", trip);
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, p);
-		snprintf(p, sizeof(p), "/usr/lib/%s", trip);
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, p);
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/lib");
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/usr/lib");
-	} else if (c->elf_class == 2) {
-		w->lib = xstrdup("lib64");
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/lib64");
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/usr/lib64");
-	} else {
-		w->lib = xstrdup("lib");
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/lib");
-		rc |= push_str(&w->default_dirs, &w->ndefault_dirs, "/usr/lib");
-	}
-	const char *plat = c->machine == EM_X86_64_ ? "x86_64" : c->machine == EM_AARCH64_ ? "aarch64" :
-			   c->machine == EM_386_ ? "i686" : "unknown";
-	/* glibc < 2.37 replaced AT_PLATFORM with "haswell" on CPUs with AVX2, BMI1/2, LZCNT, MOVBE
-	 * and POPCNT (sysdeps/x86/cpu-features.c, removed with the legacy hwcaps in 2.37); the
-	 * root's glibc version comes from the cache's generator string. */
-	if (c->machine == EM_X86_64_ && c->elf_class == 2 && c->cache && c->cache->generator) {
-		const char *v = strstr(c->cache->generator, "version ");
-		struct cuvet_version gv, cut = {2, {2, 37}};
-		if (v && cuvet_version_parse_prefix(v + 8, &gv, NULL, NULL) == 0 && cuvet_version_cmp(&gv, &cut) < 0 &&
-		    cpu_isa_level() >= 3)
-			plat = "haswell";
-	}
-	w->platform = xstrdup(plat);
-	/* glibc-hwcaps levels of this CPU (sysdeps/x86_64/dl-hwcaps-subdirs.c), best first */
-	int level = c->opts->hwcaps && c->machine == EM_X86_64_ && c->elf_class == 2 ? cpu_isa_level() : 0;
-	if (level >= 4)
-		rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v4");
-	if (level >= 3)
-		rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v3");
-	if (level >= 2)
-		rc |= push_str(&w->hwcaps, &w->nhwcaps, "x86-64-v2");
-	if (rc || !w->lib || !w->platform)
-		return err_set(c->err, CUVET_E_NOMEM, "out of memory");
-	/* The cache flags the loader accepts: those of its own ABI (sysdeps/.../dl-cache.h) */
-	c->cache_flags = c->machine == EM_X86_64_ ? (c->elf_class == 2 ? 0x303 : 0x803) :
-			 c->machine == EM_AARCH64_ ? 0xa03 : 0x3;
-	return 0;
-}
-
 /* --------------------------------------------------------------- entry ---- */
 
 static void ctx_release(struct ctx *c)
@@ -1319,11 +861,7 @@ static void ctx_release(struct ctx *c)
 		free(p->defs);
 	}
 	free(c->priv);
-	for (size_t i = 0; i < c->ndirs; i++)
-		free(c->dirs[i].dir);
-	free(c->dirs);
-	cuvet_ldcache_free(c->cache);
-	cuvet_facts_free(c->facts);
+	ldmodel_free(c->model);
 	cuvet_ldconf_release(&c->conf);
 	cuvet_fs_free(c->fs);
 	free(c->main_origin);
@@ -1378,14 +916,37 @@ void cuvet_why_free(struct cuvet_why *w)
 	free(w);
 }
 
+/* What the model decided, for the report. */
+static int copy_layout(struct ctx *c)
+{
+	struct cuvet_why *w = c->w;
+	size_t n, ndd;
+	const char *const *d = ldmodel_default_dirs(c->model, &ndd);
+	n = ndd;
+	w->default_dirs = calloc(n ? n : 1, sizeof(char *));
+	for (size_t i = 0; w->default_dirs && i < n; i++)
+		if ((w->default_dirs[w->ndefault_dirs] = xstrdup(d[i])))
+			w->ndefault_dirs++;
+	d = ldmodel_hwcaps(c->model, &n);
+	w->hwcaps = calloc(n ? n : 1, sizeof(char *));
+	for (size_t i = 0; w->hwcaps && i < n; i++)
+		if ((w->hwcaps[w->nhwcaps] = xstrdup(d[i])))
+			w->nhwcaps++;
+	w->lib = xstrdup(ldmodel_lib(c->model));
+	w->platform = xstrdup(ldmodel_platform(c->model));
+	if (!w->default_dirs || !w->hwcaps || !w->lib || !w->platform || w->nhwcaps != n || w->ndefault_dirs != ndd)
+		return err_set(c->err, CUVET_E_NOMEM, "out of memory");
+	return 0;
+}
+
 /* The standard PT_INTERP of each ABI (the System V psABI supplements). */
 static const char *native_interp(int machine, int cls)
 {
-	if (machine == EM_X86_64_)
+	if (machine == LDMODEL_EM_X86_64)
 		return cls == 2 ? "/lib64/ld-linux-x86-64.so.2" : "/libx32/ld-linux-x32.so.2";
-	if (machine == EM_AARCH64_)
+	if (machine == LDMODEL_EM_AARCH64)
 		return "/lib/ld-linux-aarch64.so.1";
-	if (machine == EM_386_)
+	if (machine == LDMODEL_EM_386)
 		return "/lib/ld-linux.so.2";
 	return "";
 }
@@ -1404,20 +965,27 @@ static int add_interp(struct ctx *c, const char *interp, size_t loader, bool imp
 	io->rule = CUVET_WHY_INTERP;
 	io->loader = loader;
 	io->depth = c->w->objects[loader].depth + 1;
-	struct cuvet_elf_info ii = {0};
-	char why[512] = "";
-	enum cand st = check_candidate(c, interp, &ii, why, sizeof(why));
-	if (st == CAND_ABSENT || st == CAND_OTHER_CLASS) {
+	/* an absolute name: the model opens it directly, checking its class and machine */
+	struct ldmodel_query q = {.name = interp, .want_info = true};
+	struct ldmodel_result *r = malloc(sizeof(*r));
+	if (!r || ldmodel_search(c->model, &q, r, NULL) < 0) {
+		free(r);
+		c->oom = true;
+		return -1;
+	}
+	if (r->status == LDMODEL_NOT_FOUND) {
 		size_t cap = 0;
 		io->rule = CUVET_WHY_NOT_FOUND;
 		add_searched(c, &io->searched, &io->nsearched, &cap, "interpreter: %s", interp);
 	} else {
-		object_found(c, k, interp, &ii, st, why);
+		object_found(c, k, r);
 		c->priv[k].origin = dir_of(interp);
 		/* ld.so has no DT_NEEDED; keep its facts out of the breadth-first walk */
 		c->priv[k].have_info = false;
 		cuvet_elf_info_release(&c->priv[k].info);
 	}
+	ldmodel_result_release(r);
+	free(r);
 	add_alias(c, k, base_of(interp));
 	return c->oom ? -1 : 0;
 }
@@ -1426,17 +994,10 @@ static int add_interp(struct ctx *c, const char *interp, size_t loader, bool imp
 static int read_input(struct ctx *c, const char *target, char *path, size_t pathlen, struct cuvet_elf_info *info,
 		      char *interp, size_t interplen)
 {
-	if (target[0] == '/') {
-		snprintf(path, pathlen, "%s", target);
-	} else {
-		char cwd[PATH_MAX];
-		if (strcmp(cuvet_fs_root(c->fs), "") == 0 && getcwd(cwd, sizeof(cwd))) {
-			if (!pathf(path, pathlen, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, target))
-				return err_set(c->err, CUVET_E_RANGE, "%s: path too long", target);
-		} else if (!pathf(path, pathlen, "/%s", target)) {
-			return err_set(c->err, CUVET_E_RANGE, "%s: path too long", target);
-		}
-	}
+	/* a relative path is the root's: the caller makes a path relative to its own working
+	 * directory absolute first */
+	if (!pathf(path, pathlen, "%s%s", target[0] == '/' ? "" : "/", target))
+		return err_set(c->err, CUVET_E_RANGE, "%s: path too long", target);
 	/* strip "./" components the user typed so the path reads like the loader's */
 	for (char *p; (p = strstr(path, "/./"));)
 		memmove(p, p + 2, strlen(p + 2) + 1);
@@ -1480,13 +1041,7 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 	c.fs = cuvet_fs_open(o.root, err);
 	if (!c.fs)
 		goto fail;
-	c.llp = o.ld_library_path ? o.ld_library_path : env_get(o.env ? o.env : environ, "LD_LIBRARY_PATH");
-	char *cache_data = NULL;
-	size_t cache_len = 0;
-	if (cuvet_fs_read(c.fs, CUVET_LD_SO_CACHE, 0, &cache_data, &cache_len, NULL) == 0) {
-		c.cache = cuvet_ldcache_parse(cache_data, cache_len, NULL);
-		free(cache_data);
-	}
+	const char *llp = o.ld_library_path ? o.ld_library_path : env_get(o.env ? o.env : environ, "LD_LIBRARY_PATH");
 
 	bool is_file = strchr(target, '/') != NULL;
 	char interp[PATH_MAX] = "";
@@ -1500,15 +1055,21 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 	} else {
 		/* dlopen(SONAME) from a native program without RPATH or RUNPATH */
 #if defined(__aarch64__)
-		c.machine = EM_AARCH64_;
+		c.machine = LDMODEL_EM_AARCH64;
 #else
-		c.machine = EM_X86_64_;
+		c.machine = LDMODEL_EM_X86_64;
 #endif
 		c.elf_class = 2;
 		c.byte_order = 1;
 		snprintf(interp, sizeof(interp), "%s", native_interp(c.machine, c.elf_class));
 	}
-	if (setup_layout(&c, interp) < 0)
+	struct ldmodel_opts mo;
+	ldmodel_opts_init(&mo, c.machine);
+	mo.elf_class = c.elf_class;
+	mo.byte_order = c.byte_order;
+	mo.interp = interp;
+	mo.hwcaps = o.hwcaps;
+	if (!(c.model = ldmodel_new(c.fs, llp, &mo, err)) || copy_layout(&c) < 0)
 		goto fail;
 
 	if (is_file) {
@@ -1566,3 +1127,4 @@ fail:
 	cuvet_why_free(c.w);
 	return NULL;
 }
+

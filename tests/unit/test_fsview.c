@@ -643,6 +643,14 @@ static void test_mem_errors(void **state)
 	assert_int_equal(cuvet_fs_mem_add_file(fs, NULL, "x", 1, 0644, &err), -1);
 	assert_int_equal(err.code, CUVET_E_INVALID);
 
+	char *longp = malloc(PATH_MAX + 1);
+	assert_non_null(longp);
+	memset(longp, 'a', PATH_MAX);
+	longp[PATH_MAX] = '\0';
+	assert_int_equal(cuvet_fs_mem_add_dir(fs, longp, 0755, &err), -1);
+	assert_int_equal(err.code, CUVET_E_RANGE);
+	free(longp);
+
 	/* a hard link over itself keeps the bytes */
 	assert_int_equal(cuvet_fs_mem_add_hardlink(fs, "/etc/f", "/etc/f", &err), 0);
 	expect_text(fs, "/etc/f", "x");

@@ -3,6 +3,7 @@
  * whiteouts remove, opaque directories hide) and never extracted to disk. The view (fsview.c)
  * resolves links and confines paths; this file only answers for canonical paths. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,11 +228,20 @@ struct cuvet_fs *cuvet_fs_mem_new(struct cuvet_error *err)
 static struct fs_mem *mem_of(struct cuvet_fs *fs, const char *path, struct cuvet_error *err)
 {
 	struct fs_mem *m = fs_impl(fs, &fs_mem_ops);
-	if (!m)
-		err_set(err, CUVET_E_INVALID, "%s: not an in-memory filesystem view", path ? path : "(null)");
-	else if (!path)
+	if (!path) {
 		err_set(err, CUVET_E_INVALID, "no path");
-	return path ? m : NULL;
+		return NULL;
+	}
+	if (!m) {
+		err_set(err, CUVET_E_INVALID, "%s: not an in-memory filesystem view", path);
+		return NULL;
+	}
+	/* The view could not reach a longer path; the limit also bounds the tree's depth. */
+	if (strlen(path) >= PATH_MAX) {
+		err_set(err, CUVET_E_RANGE, "%.64s...: path too long", path);
+		return NULL;
+	}
+	return m;
 }
 
 /* Finds the directory that holds PATH's last component, creating missing directories when

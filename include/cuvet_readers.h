@@ -111,6 +111,10 @@ CUVET_API struct cuvet_fs *cuvet_fs_mem_new(struct cuvet_error *err);
 /* A regular file with a copy of LEN bytes at DATA; MODE is the permission bits. */
 CUVET_API int cuvet_fs_mem_add_file(struct cuvet_fs *fs, const char *path, const void *data, size_t len,
 				    unsigned mode, struct cuvet_error *err);
+/* The same without the copy: DATA must stay valid and unchanged until the view is freed (the
+ * bytes of an uncompressed layer inside a mapped archive, for instance). */
+CUVET_API int cuvet_fs_mem_add_file_ref(struct cuvet_fs *fs, const char *path, const void *data,
+					size_t len, unsigned mode, struct cuvet_error *err);
 CUVET_API int cuvet_fs_mem_add_dir(struct cuvet_fs *fs, const char *path, unsigned mode,
 				   struct cuvet_error *err);
 CUVET_API int cuvet_fs_mem_add_symlink(struct cuvet_fs *fs, const char *path, const char *target,

@@ -602,6 +602,21 @@ static void test_mem_layers(void **state)
 	assert_memory_equal(data, "upper", 5);
 	cuvet_fs_unmap(fs, data, len);
 
+	/* borrowed bytes: read and mapped in place, shared by a hard link, never freed by the view */
+	static const char borrowed[] = "in a mapped layer";
+	assert_int_equal(cuvet_fs_mem_add_file_ref(fs, "/ref", borrowed, 17, 0644, &err), 0);
+	assert_int_equal(cuvet_fs_mem_add_hardlink(fs, "/ref2", "/ref", &err), 0);
+	expect_text(fs, "/ref2", "in a mapped layer");
+	assert_int_equal(cuvet_fs_map(fs, "/ref", &data, &len, &err), 0);
+	assert_ptr_equal(data, borrowed);
+	assert_int_equal(len, 17);
+	cuvet_fs_unmap(fs, data, len);
+	assert_int_equal(cuvet_fs_mem_add_file_ref(fs, "/ref", NULL, 0, 0644, &err), 0);
+	assert_int_equal(cuvet_fs_map(fs, "/ref", &data, &len, &err), 0);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	expect_text(fs, "/ref", "");
+
 	/* the root's mode can be set, not replaced */
 	assert_int_equal(cuvet_fs_mem_add_dir(fs, "/", 0755, &err), 0);
 	assert_int_equal(cuvet_fs_mem_make_opaque(fs, "/", 0755, &err), 0);
@@ -828,6 +843,20 @@ static void test_probe_mem(void **state)
 	cuvet_facts_free(f);
 	/* the probe did not free the view */
 	expect_text(fs, "/etc/os-release", os);
+	cuvet_fs_free(fs);
+
+	/* a directory view given the same way: the facts name its root */
+	char canon[PATH_MAX];
+	assert_non_null(realpath(tree_root, canon));
+	opts.fs = fs = cuvet_fs_open(tree_root, &err);
+	assert_non_null(fs);
+	f = cuvet_probe(&opts, &err);
+	if (!f)
+		fail_msg("probe: %s", err.msg);
+	assert_string_equal(f->root, canon);
+	assert_null(f->driver.kernel_version);
+	cuvet_facts_free(f);
+	assert_int_equal(cuvet_fs_type(fs, "/etc/x", true), CUVET_FS_FILE);
 	cuvet_fs_free(fs);
 }
 

@@ -10,11 +10,13 @@
 #include "internal.h"
 #include "fs_internal.h"
 
-/* A regular file's bytes, shared by its hard links. */
+/* A regular file's bytes, shared by its hard links: a copy kept in COPY, or the caller's bytes
+ * (cuvet_fs_mem_add_file_ref, e.g. inside a mapped layer archive). */
 struct mem_blob {
 	size_t refs;
 	size_t len;
-	char data[];
+	const char *data;
+	char copy[];
 };
 
 struct mem_entry;
@@ -160,7 +162,8 @@ static int mem_read(void *impl, const char *path, size_t max, char **data, size_
 	char *buf = malloc(n->blob->len + 1);
 	if (!buf)
 		return ENOMEM;
-	memcpy(buf, n->blob->data, n->blob->len);
+	if (n->blob->len)
+		memcpy(buf, n->blob->data, n->blob->len);
 	buf[n->blob->len] = '\0';
 	*data = buf;
 	*len = n->blob->len;
@@ -363,8 +366,8 @@ static struct mem_node *mem_node_new(enum cuvet_fs_type type, unsigned mode, con
 	return n;
 }
 
-int cuvet_fs_mem_add_file(struct cuvet_fs *fs, const char *path, const void *data, size_t len,
-			  unsigned mode, struct cuvet_error *err)
+static int mem_add_file(struct cuvet_fs *fs, const char *path, const void *data, size_t len,
+			unsigned mode, bool copy, struct cuvet_error *err)
 {
 	if (!mem_of(fs, path, err))
 		return -1;
@@ -373,17 +376,34 @@ int cuvet_fs_mem_add_file(struct cuvet_fs *fs, const char *path, const void *dat
 	struct mem_node *n = mem_node_new(CUVET_FS_FILE, mode, path, err);
 	if (!n)
 		return -1;
-	if (len > SIZE_MAX - sizeof(struct mem_blob) - 1 ||
-	    !(n->blob = malloc(sizeof(struct mem_blob) + len + 1))) {
+	size_t extra = copy ? len + 1 : 0;
+	if (extra > SIZE_MAX - sizeof(struct mem_blob) || !(n->blob = malloc(sizeof(struct mem_blob) + extra))) {
 		free(n);
 		return err_set(err, CUVET_E_NOMEM, "%s: out of memory", path);
 	}
 	n->blob->refs = 1;
 	n->blob->len = len;
-	if (len)
-		memcpy(n->blob->data, data, len);
-	n->blob->data[len] = '\0';
+	if (copy) {
+		if (len)
+			memcpy(n->blob->copy, data, len);
+		n->blob->copy[len] = '\0';
+		n->blob->data = n->blob->copy;
+	} else {
+		n->blob->data = data;
+	}
 	return mem_put(fs, path, n, err);
+}
+
+int cuvet_fs_mem_add_file(struct cuvet_fs *fs, const char *path, const void *data, size_t len,
+			  unsigned mode, struct cuvet_error *err)
+{
+	return mem_add_file(fs, path, data, len, mode, true, err);
+}
+
+int cuvet_fs_mem_add_file_ref(struct cuvet_fs *fs, const char *path, const void *data, size_t len,
+			      unsigned mode, struct cuvet_error *err)
+{
+	return mem_add_file(fs, path, data, len, mode, false, err);
 }
 
 int cuvet_fs_mem_add_dir(struct cuvet_fs *fs, const char *path, unsigned mode, struct cuvet_error *err)

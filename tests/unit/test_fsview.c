@@ -860,6 +860,86 @@ static void test_probe_mem(void **state)
 	cuvet_fs_free(fs);
 }
 
+/* Copies everything under PATH in view FROM into the in-memory view TO, through the public calls. */
+static void copy_tree(struct cuvet_fs *from, struct cuvet_fs *to, const char *path)
+{
+	struct cuvet_error err = {0};
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(from, path, &d, &err) != 0)
+		fail_msg("list %s: %s", path, err.msg);
+	for (size_t i = 0; i < d.count; i++) {
+		char p[PATH_MAX], target[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/%s", strcmp(path, "/") == 0 ? "" : path, d.names[i]);
+		char *data = NULL;
+		size_t len = 0;
+		switch (cuvet_fs_type(from, p, false)) {
+		case CUVET_FS_DIR:
+			assert_int_equal(cuvet_fs_mem_add_dir(to, p, 0755, &err), 0);
+			copy_tree(from, to, p);
+			break;
+		case CUVET_FS_LINK:
+			assert_int_equal(cuvet_fs_readlink(from, p, target, sizeof(target), &err), 0);
+			assert_int_equal(cuvet_fs_mem_add_symlink(to, p, target, &err), 0);
+			break;
+		case CUVET_FS_FILE:
+			if (cuvet_fs_read(from, p, 0, &data, &len, &err) != 0)
+				fail_msg("read %s: %s", p, err.msg);
+			assert_int_equal(cuvet_fs_mem_add_file(to, p, data, len, 0644, &err), 0);
+			free(data);
+			break;
+		default:
+			assert_int_equal(cuvet_fs_mem_add_other(to, p, 0644, &err), 0);
+			break;
+		}
+	}
+	cuvet_fs_dir_release(&d);
+}
+
+static char *probe_json(struct cuvet_fs *fs)
+{
+	struct cuvet_probe_opts opts;
+	cuvet_probe_opts_init(&opts);
+	static char *env[] = {"LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib",
+			      "PATH=/opt/torch/.venv/bin:/usr/bin:/bin", "NVIDIA_VISIBLE_DEVICES=0", NULL};
+	opts.env = env;
+	opts.fs = fs;
+	opts.read_gpu_code = true;
+	struct cuvet_error err = {0};
+	struct cuvet_facts *f = cuvet_probe(&opts, &err);
+	if (!f)
+		fail_msg("probe: %s", err.msg);
+	free(f->root); /* the one fact that names the view */
+	f->root = strdup("/");
+	f->probe_seconds = 0;
+	char *json = cuvet_facts_to_json(f, true, &err);
+	assert_non_null(json);
+	cuvet_facts_free(f);
+	return json;
+}
+
+/* The H200 fixture root (built at test time), probed from its directory and from a copy in
+ * memory: the same facts, every library, link and cache entry, whichever backend read them. */
+static void test_probe_h200_mem(void **state)
+{
+	(void)state;
+	const char *root = getenv("CUVET_TEST_H200_ROOT");
+	if (!root || !*root)
+		skip();
+	struct cuvet_error err = {0};
+	struct cuvet_fs *dfs = cuvet_fs_open(root, &err);
+	assert_non_null(dfs);
+	struct cuvet_fs *mfs = cuvet_fs_mem_new(&err);
+	assert_non_null(mfs);
+	copy_tree(dfs, mfs, "/");
+	char *a = probe_json(dfs), *b = probe_json(mfs);
+	assert_non_null(strstr(a, "\"kernel_version\": \"")); /* the fixture has a driver */
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	cuvet_fs_free(mfs);
+	cuvet_fs_free(dfs);
+}
+
 #define FS_TESTS(mode)                                                                     \
 	cmocka_unit_test_prestate_setup_teardown(test_realpath, setup, teardown, &mode),   \
 	cmocka_unit_test_prestate_setup_teardown(test_read, setup, teardown, &mode),       \
@@ -880,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_mem_errors),
 		cmocka_unit_test(test_backend_ops),
 		cmocka_unit_test(test_probe_mem),
+		cmocka_unit_test(test_probe_h200_mem),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_host_root),
 	};

@@ -52,13 +52,13 @@ int main(int argc, char **argv)
 		pc.fs = cuvet_fs_open(root, NULL);
 		struct cuvet_kb *kb = cuvet_kb_load(NULL, NULL);
 		pc.kb = kb;
-		pc.live = strcmp(cuvet_fs_root(pc.fs), "") == 0;
+		pc.live = cuvet_fs_is_host_root(pc.fs);
 		b = now(); t[S_OPEN][i] = b - a; a = b;
 		const void *data = NULL;
 		size_t len = 0;
 		if (cuvet_fs_map(pc.fs, CUVET_LD_SO_CACHE, &data, &len, NULL) == 0) {
 			pc.cache = cuvet_ldcache_parse(data, len, NULL);
-			cuvet_fs_unmap(data, len);
+			cuvet_fs_unmap(pc.fs, data, len);
 		}
 		b = now(); t[S_CACHE][i] = b - a; a = b;
 		cuvet_ldconf_read(pc.fs, CUVET_LD_SO_CONF, &pc.conf, NULL);

@@ -16,30 +16,36 @@ extern "C" {
 #endif
 /* ------------------------------------------------------ filesystem view ---- */
 
-/* A read-only view of a filesystem under a root ("/" or a mounted tree). Every path is taken
- * relative to the root; symbolic links, absolute or relative, are resolved inside the root and
- * never followed outside it ("/.." stays at the root, as in a chroot); loops are reported. */
+/* A read-only view of a filesystem: a directory ("/" or a mounted tree, cuvet_fs_open), a tree
+ * built in memory (cuvet_fs_mem_new, e.g. a container image's layers merged without extracting
+ * them), or any other backend given as a table of operations (cuvet_fs_new). Every path is taken
+ * relative to the view's root; symbolic links, absolute or relative, are resolved inside the root
+ * and never followed outside it ("/.." stays at the root, as in a chroot); loops are reported
+ * (CUVET_E_LOOP). The view does that resolution itself, the same way for every backend. */
 struct cuvet_fs;
 
+/* A view of the directory ROOT (NULL or "" for "/"). */
 CUVET_API struct cuvet_fs *cuvet_fs_open(const char *root, struct cuvet_error *err);
 CUVET_API void cuvet_fs_free(struct cuvet_fs *fs);
-CUVET_API const char *cuvet_fs_root(const struct cuvet_fs *fs); /* "" for "/" */
+/* For cuvet_fs_open, the root's canonical host path ("" for "/"); for another backend its name
+ * (struct cuvet_fs_ops.name, never ""). For messages: a view need not have a host path. */
+CUVET_API const char *cuvet_fs_root(const struct cuvet_fs *fs);
+/* Whether FS is this machine's own root (cuvet_fs_open of "/"): only there do the running
+ * kernel, NVML and the process's environment describe the same system as the files. */
+CUVET_API bool cuvet_fs_is_host_root(const struct cuvet_fs *fs);
 /* Resolves every symlink in PATH (as seen inside the root). Writes the canonical in-root path
  * (starting with '/') to OUT. Fails with CUVET_E_NOTFOUND, CUVET_E_LOOP or CUVET_E_IO. */
 CUVET_API int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
 				struct cuvet_error *err);
-/* Host path for an in-root path (root prefix + resolved path), for open(2)/mmap. */
-CUVET_API int cuvet_fs_host_path(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
-				 struct cuvet_error *err);
 /* Reads a whole file (at most MAX bytes, 0 = 64 MiB) into a malloc'ed NUL-terminated buffer. */
 CUVET_API int cuvet_fs_read(struct cuvet_fs *fs, const char *path, size_t max, char **data, size_t *len,
 			    struct cuvet_error *err);
-/* Maps a file read-only (for ELF and large binaries). Unmap with cuvet_fs_unmap. */
+/* Maps a file read-only (for ELF and large binaries); an empty file gives NULL and 0. Release
+ * with cuvet_fs_unmap on the same view, before freeing the view. */
 CUVET_API int cuvet_fs_map(struct cuvet_fs *fs, const char *path, const void **data, size_t *len,
 			   struct cuvet_error *err);
-CUVET_API void cuvet_fs_unmap(const void *data, size_t len);
-/* The target text of a symlink without resolving it (readlink(2) on the in-root path, whose
- * parent directories are resolved). */
+CUVET_API void cuvet_fs_unmap(struct cuvet_fs *fs, const void *data, size_t len);
+/* The target text of a symlink without resolving it (its parent directories are resolved). */
 CUVET_API int cuvet_fs_readlink(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
 				struct cuvet_error *err);
 
@@ -55,6 +61,77 @@ struct cuvet_fs_dir {
 CUVET_API int cuvet_fs_list(struct cuvet_fs *fs, const char *path, struct cuvet_fs_dir *out,
 			    struct cuvet_error *err);
 CUVET_API void cuvet_fs_dir_release(struct cuvet_fs_dir *dir);
+
+/* --- filesystem view: backends --- */
+
+struct cuvet_fs_stat {
+	enum cuvet_fs_type type;
+	uint64_t size; /* bytes, for a regular file */
+};
+
+/* A backend's operations. Each takes the backend's IMPL and a canonical in-root PATH: absolute,
+ * without "." or ".." or empty components, and without a symbolic link before its last
+ * component. The view walks every other path itself, through lstat and readlink, which is what
+ * keeps every backend inside its root. Each operation returns 0 or an errno value: ENOENT (no
+ * such entry), ENOTDIR (a component is not a directory), EISDIR, EINVAL (readlink: not a link;
+ * read and map: not a regular file), EFBIG (read: more than MAX bytes), ENOMEM, or another
+ * (reported as an I/O error). The view writes the messages. */
+struct cuvet_fs_ops {
+	const char *name; /* what cuvet_fs_root() answers, e.g. "(memory)"; not "" */
+	/* The entry itself (a link at PATH is not followed). */
+	int (*lstat)(void *impl, const char *path, struct cuvet_fs_stat *st);
+	/* A link's target, NUL-terminated, into BUF (LEN bytes); ENAMETOOLONG when it does not fit. */
+	int (*readlink)(void *impl, const char *path, char *buf, size_t len);
+	/* A regular file's bytes, at most MAX, into a malloc'ed buffer with a NUL after them. */
+	int (*read)(void *impl, const char *path, size_t max, char **data, size_t *len);
+	/* Optional (NULL: cuvet_fs_map reads, cuvet_fs_unmap frees): a regular file's bytes, valid
+	 * until unmap (optional too) is called with them. */
+	int (*map)(void *impl, const char *path, const void **data, size_t *len);
+	void (*unmap)(void *impl, const void *data, size_t len);
+	/* Calls ADD once per name in the directory ("." and ".." left out), in any order; stops
+	 * and returns ADD's answer when it is not 0. */
+	int (*list)(void *impl, const char *path, int (*add)(void *ctx, const char *name), void *ctx);
+	/* Optional: releases IMPL, from cuvet_fs_free. */
+	void (*free)(void *impl);
+};
+
+/* A view over a backend. OPS must outlive the view; IMPL belongs to the view from this call on
+ * (OPS->free releases it, also when this call fails). */
+CUVET_API struct cuvet_fs *cuvet_fs_new(const struct cuvet_fs_ops *ops, void *impl, struct cuvet_error *err);
+
+/* The in-memory backend: an empty root directory that calls add to, like layers applied in
+ * order. Paths are taken literally (no link is followed; "." and empty components are skipped,
+ * ".." is refused) and missing parent directories are created (mode 0755); a parent that exists
+ * and is not a directory is an error (CUVET_E_INVALID). A later entry replaces an earlier one
+ * at the same path, as an upper layer does, except that a directory added over a directory
+ * keeps its contents (the layers' directories merge). The calls fail with CUVET_E_INVALID on a
+ * view that is not in memory. Mappings of its files stay valid until the path is replaced or
+ * the view freed. */
+CUVET_API struct cuvet_fs *cuvet_fs_mem_new(struct cuvet_error *err);
+/* A regular file with a copy of LEN bytes at DATA; MODE is the permission bits. */
+CUVET_API int cuvet_fs_mem_add_file(struct cuvet_fs *fs, const char *path, const void *data, size_t len,
+				    unsigned mode, struct cuvet_error *err);
+/* The same without the copy: DATA must stay valid and unchanged until the view is freed (the
+ * bytes of an uncompressed layer inside a mapped archive, for instance). */
+CUVET_API int cuvet_fs_mem_add_file_ref(struct cuvet_fs *fs, const char *path, const void *data,
+					size_t len, unsigned mode, struct cuvet_error *err);
+CUVET_API int cuvet_fs_mem_add_dir(struct cuvet_fs *fs, const char *path, unsigned mode,
+				   struct cuvet_error *err);
+CUVET_API int cuvet_fs_mem_add_symlink(struct cuvet_fs *fs, const char *path, const char *target,
+				       struct cuvet_error *err);
+/* A second name for the entry (not a directory) now at EXISTING: a file's bytes are shared. */
+CUVET_API int cuvet_fs_mem_add_hardlink(struct cuvet_fs *fs, const char *path, const char *existing,
+					struct cuvet_error *err);
+/* A device node, FIFO or socket: listed, typed CUVET_FS_OTHER, never read. */
+CUVET_API int cuvet_fs_mem_add_other(struct cuvet_fs *fs, const char *path, unsigned mode,
+				     struct cuvet_error *err);
+/* A whiteout: PATH and everything under it go (nothing to remove is not an error). */
+CUVET_API int cuvet_fs_mem_remove(struct cuvet_fs *fs, const char *path, struct cuvet_error *err);
+/* An opaque directory: PATH becomes an empty directory, hiding what lower layers put there.
+ * A layer's whiteouts and opaque markers hide only lower layers' entries, so an image reader
+ * applies them before the rest of the layer. */
+CUVET_API int cuvet_fs_mem_make_opaque(struct cuvet_fs *fs, const char *path, unsigned mode,
+				       struct cuvet_error *err);
 
 /* ------------------------------------------------------------- ld.so.cache ---- */
 

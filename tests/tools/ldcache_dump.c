@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 			cuvet_ldcache_free(c);
 		}
 	}
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(fs, data, len);
 	cuvet_fs_free(fs);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "ldcache_dump: write error\n");

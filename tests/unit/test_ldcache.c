@@ -573,7 +573,7 @@ static void test_fixture(void **state)
 	size_t len;
 	assert_int_equal(cuvet_fs_map(fs, "/etc/ld.so.cache", &data, &len, &err), 0);
 	struct cuvet_ldcache *c = cuvet_ldcache_parse(data, len, &err);
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(fs, data, len);
 	assert_non_null(c);
 	assert_int_equal(c->count, 520);
 	assert_false(c->old_format);

@@ -523,7 +523,7 @@ static struct obj_priv *load_syms(struct ctx *c, size_t i)
 	if (cuvet_fs_map(c->fs, o->path, &data, &len, NULL) < 0)
 		return NULL;
 	int r = cuvet_elf_read_symbols(data, len, &p->syms, NULL);
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(c->fs, data, len);
 	if (r < 0)
 		return NULL;
 	size_t n = 0;
@@ -1011,7 +1011,7 @@ static int read_input(struct ctx *c, const char *target, char *path, size_t path
 		cuvet_elf_info_release(info);
 		rc = -1;
 	}
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(c->fs, data, len);
 	if (rc < 0)
 		return err_set(c->err, e.code, "%s: %s", target, e.msg);
 	return 0;

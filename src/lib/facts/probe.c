@@ -39,7 +39,7 @@ static void load_cache(struct probe_ctx *pc)
 	pc->cache = cuvet_ldcache_parse(data, len, &err);
 	if (!pc->cache)
 		probe_note(pc, "%s: %s", CUVET_LD_SO_CACHE, err.msg);
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(pc->fs, data, len);
 }
 
 /* The knowledge base knows each PCI id's class (data-center, consumer, ...), which decides
@@ -87,6 +87,8 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	}
 	double t0 = now();
 	const char *root = opts->root && *opts->root ? opts->root : "/";
+	if (opts->fs && !(opts->root && *opts->root))
+		root = *cuvet_fs_root(opts->fs) ? cuvet_fs_root(opts->fs) : "/";
 	struct probe_ctx pc = {0};
 	struct cuvet_kb *own_kb = NULL;
 	pc.opts = opts;
@@ -101,10 +103,10 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	}
 	pc.fb.facts = pc.facts;
 	pc.facts->root = xstrdup(root);
-	pc.fs = cuvet_fs_open(root, err);
+	pc.fs = opts->fs ? opts->fs : cuvet_fs_open(root, err);
 	if (!pc.fs)
 		goto fail;
-	pc.live = strcmp(cuvet_fs_root(pc.fs), "") == 0;
+	pc.live = cuvet_fs_is_host_root(pc.fs);
 	pc.kb = opts->kb;
 	if (!pc.kb) {
 		pc.kb = own_kb = cuvet_kb_load(NULL, err);
@@ -136,7 +138,8 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	pc.facts->probe_seconds = now() - t0;
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
-	cuvet_fs_free(pc.fs);
+	if (pc.fs != opts->fs)
+		cuvet_fs_free(pc.fs);
 	cuvet_kb_free(own_kb);
 	probe_memo_free(&pc);
 	facts_lib_index_free(&pc);
@@ -155,7 +158,8 @@ fail:
 	ldmodel_free(pc.ldm);
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
-	cuvet_fs_free(pc.fs);
+	if (pc.fs != opts->fs)
+		cuvet_fs_free(pc.fs);
 	cuvet_facts_free(pc.facts);
 	return NULL;
 }

@@ -111,7 +111,7 @@ static int read_path(struct probe_ctx *pc, struct cuvet_lib *l)
 		return 0;
 	}
 	int rc = read_lib(pc, l, data, len);
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(pc->fs, data, len);
 	return rc;
 }
 
@@ -144,7 +144,7 @@ static void scan_file(struct walk *w, const char *path, const char *name)
 	if (cuvet_fs_map(pc->fs, real, &data, &len, NULL) < 0)
 		return;
 	if (len < 4 || memcmp(data, "\177ELF", 4) != 0) {
-		cuvet_fs_unmap(data, len);
+		cuvet_fs_unmap(pc->fs, data, len);
 		return;
 	}
 	/* A library the probe already found (a scan of a CUDA lib directory) is read in place. */
@@ -160,7 +160,7 @@ static void scan_file(struct walk *w, const char *path, const char *name)
 		info.soname = NULL;
 		cuvet_elf_info_release(&info);
 	}
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(pc->fs, data, len);
 	if (!keep) {
 		tmp.real_path = NULL;
 		facts_lib_release(&tmp);

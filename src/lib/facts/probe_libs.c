@@ -276,7 +276,7 @@ static void read_soname(struct probe_ctx *pc, struct cuvet_lib *l)
 	} else {
 		probe_note(pc, "%s: %s", l->real_path, err.msg);
 	}
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(pc->fs, data, len);
 }
 
 /* Adds the library at DIR/NAME unless its real file was already found. */

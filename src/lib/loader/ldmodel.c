@@ -173,8 +173,7 @@ static int map_file(struct ldmodel *m, const char *path, const void **data, size
 
 static void unmap_file(struct ldmodel *m, const void *data, size_t len)
 {
-	CUVET_UNUSED(m);
-	cuvet_fs_unmap(data, len);
+	cuvet_fs_unmap(m->fs, data, len);
 }
 
 /* "2.36" at S -> 2036; 0 when S does not start with MAJOR.MINOR. */

@@ -127,10 +127,10 @@ static void test_gpu_by_pci(void **state)
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x2330, &g), 0);
 	assert_string_equal(g.model, "NVIDIA H100");
 	assert_false(g.unverified);
-	/* The row is sound but this one id is marked unverified in the source. */
+	/* pci.ids (Version 2026.08.22) names 0x2336 plainly 'GH100 [H100]'. */
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x2336, &g), 0);
 	assert_string_equal(g.model, "NVIDIA H100");
-	assert_true(g.unverified);
+	assert_false(g.unverified);
 	/* The whole row is unverified (compute capability not on NVIDIA's list). */
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x2322, &g), 0);
 	assert_string_equal(g.model, "NVIDIA H800");
@@ -153,6 +153,43 @@ static void test_gpu_by_pci(void **state)
 	assert_string_equal(g.segment, "consumer");
 	assert_int_equal(g.cc_major, 12);
 
+	/* Every SKU of a row, each id as pci.ids names it (Version 2026.08.22, vendor 10de):
+	 * id, the row it belongs to, compute capability from NVIDIA's CUDA GPUs page. */
+	static const struct {
+		unsigned id;
+		const char *model;
+		int major, minor;
+	} skus[] = {
+		{0x20b0, "NVIDIA A100", 8, 0},  /* GA100 [A100 SXM4 40GB] */
+		{0x20f1, "NVIDIA A100", 8, 0},  /* GA100 [A100 PCIe 40GB] */
+		{0x20b2, "NVIDIA A100", 8, 0},  /* GA100 [A100 SXM4 80GB] */
+		{0x27b8, "NVIDIA L4", 8, 9},    /* AD104GL [L4] */
+		{0x2236, "NVIDIA A10", 8, 6},   /* GA102GL [A10] */
+		{0x2237, "NVIDIA A10", 8, 6},   /* GA102GL [A10G] */
+		{0x26b5, "NVIDIA L40", 8, 9},   /* AD102GL [L40] */
+		{0x2321, "NVIDIA H100", 9, 0},  /* GH100 [H100L 94GB], the H100 NVL */
+		{0x233b, "NVIDIA H200", 9, 0},  /* GH100 [H200 NVL] */
+		{0x1db1, "NVIDIA V100", 7, 0},  /* GV100GL [Tesla V100 SXM2 16GB] */
+		{0x1db4, "NVIDIA V100", 7, 0},  /* GV100GL [Tesla V100 PCIe 16GB] */
+		{0x102d, "Tesla K80", 3, 7},    /* GK210GL [Tesla K80] */
+		{0x2782, "GeForce RTX 4080 / 4070 Ti / 4070 / 4060 Ti / 4060 / 4050", 8, 9}, /* AD104 [GeForce RTX 4070 Ti] */
+		{0x2206, "GeForce RTX 3090 / 3090 Ti / 3080 / 3070 / 3060 (RTX 30 series)", 8, 6}, /* GA102 [GeForce RTX 3080] */
+		{0x2230, "NVIDIA RTX A6000 / A5000 / A4000 / A3000 / A2000", 8, 6}, /* GA102GL [RTX A6000] */
+		{0x27b2, "NVIDIA RTX 6000 Ada / 5000 Ada / 4500 Ada / 4000 Ada / 2000 Ada", 8, 9}, /* [RTX 4000 Ada Generation] */
+		{0x1380, "GeForce GTX 750 Ti / 750; GTX 960M / 950M; 940M / 930M / 840M / 830M", 5, 0}, /* GM107 */
+	};
+	for (size_t i = 0; i < sizeof(skus) / sizeof(skus[0]); i++) {
+		memset(&g, 0, sizeof(g));
+		assert_int_equal(cuvet_kb_gpu_by_pci(kb, skus[i].id, &g), 0);
+		assert_string_equal(g.model, skus[i].model);
+		assert_int_equal(g.cc_major, skus[i].major);
+		assert_int_equal(g.cc_minor, skus[i].minor);
+	}
+	/* pci.ids has 'GK106 [GeForce GTX 750 Ti]': a Kepler part under a Maxwell name is not put on the
+	 * Maxwell row; 0x25b6 'GA107GL [A2 / A16]' names two rows and is left out. */
+	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x11c7, &g), -1);
+	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x25b6, &g), -1);
+
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x1234, &g), -1);
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0, &g), -1);
 	assert_int_equal(cuvet_kb_gpu_by_pci(NULL, 0x2335, &g), -1);
@@ -170,9 +207,9 @@ static void test_gpu_pci_ids_unique(void **state)
 	for (unsigned id = 1; id <= 0xffff; id++)
 		if (cuvet_kb_gpu_by_pci(kb, id, &g) == 0)
 			found++;
-	/* Ids in the data: P100, T4, A100 x3, A2, L40S, H100 x3, H800, H200, B100, B200, RTX PRO 6000
-	 * Server, RTX 4000 SFF Ada x2, RTX 5090, RTX 4090 x2, RTX 3090 x2. */
-	assert_int_equal(found, 22);
+	/* Ids in the data: the items of the pci_device_ids column, counted apart from cuvet with
+	 * awk -F'\t' '!/^#/ && $1 != "segment" && $6 != "" {n += split($6, a, "; ")} END {print n}'. */
+	assert_int_equal(found, 340);
 	cuvet_kb_free(kb);
 }
 
@@ -669,11 +706,23 @@ static void test_gpu_find(void **state)
 	assert_string_equal(r[0].pci_variant, "(H100 PCIe)");
 	assert_false(r[0].gpu.unverified);
 	assert_int_equal(cuvet_kb_gpu_find(kb, "10de:2336", r, 2, &err), 1);
+	assert_false(r[0].gpu.unverified);
+	/* A GPU found by id shows its SKU, as pci.ids names it. */
+	assert_int_equal(cuvet_kb_gpu_find(kb, "0x20b0", r, 2, &err), 1);
+	assert_string_equal(r[0].gpu.model, "NVIDIA A100");
+	assert_string_equal(r[0].pci_variant, "(A100 SXM4 40GB)");
+	assert_int_equal(cuvet_kb_gpu_find(kb, "10de:2321", r, 2, &err), 1);
+	assert_string_equal(r[0].pci_variant, "(H100L 94GB)");
+	assert_int_equal(cuvet_kb_gpu_find(kb, "0x2237", r, 2, &err), 1);
+	assert_string_equal(r[0].gpu.model, "NVIDIA A10");
+	assert_string_equal(r[0].pci_variant, "(A10G)");
+	/* The H800 row is unverified (compute capability not on NVIDIA's list), whatever its id. */
+	assert_int_equal(cuvet_kb_gpu_find(kb, "0x2324", r, 2, &err), 1);
 	assert_true(r[0].gpu.unverified);
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x233510DE", r, 2, &err), 1);
 	assert_string_equal(r[0].gpu.model, "NVIDIA H200");
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x1eb8", r, 2, &err), 1);
-	assert_null(r[0].pci_variant);
+	assert_string_equal(r[0].pci_variant, "(Tesla T4)");
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x23351002", r, 2, &err), 0);
 	assert_string_equal(err.msg, "PCI id 0x23351002 is not an NVIDIA (0x10de) device");
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x1234", r, 2, &err), 0);

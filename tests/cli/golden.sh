@@ -324,6 +324,16 @@ check kb-gpu-pci-a100-40gb 0 -- "$C" kb gpu 10de:20b0
 check kb-image-trt 0 -- "$C" kb image nvcr.io/nvidia/tensorrt:23.09-py3
 check kb-tensorrt 0 -- "$C" kb tensorrt 8.6.1
 check kb-cudnn 0 -- "$C" kb cudnn 8.9.7
+# --version's knowledge-base date is data/DATE's, the file compiled in with the tables (reference: the file)
+kb_date_want=$(cat "$HERE/../../data/DATE")
+if [ "$("$C" --version | sed -n 's/^knowledge base: //p')" = "$kb_date_want" ]; then
+	echo "ok   kb-version-date"
+	pass=$((pass + 1))
+else
+	echo "FAIL kb-version-date: --version does not print data/DATE ($kb_date_want)"
+	"$C" --version
+	fail=$((fail + 1))
+fi
 check kb-cudnn-not-in-table 3 -- "$C" kb cudnn 9.1
 check kb-unknown-gpu 3 -- "$C" kb gpu "NVIDIA Imaginary 9000"
 check kb-bad-version 2 -- "$C" kb driver 535.x

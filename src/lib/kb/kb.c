@@ -825,6 +825,12 @@ int cuvet_kb_check(const struct cuvet_kb *kb, struct cuvet_error *err)
 	return 0;
 }
 
+/* The compiled-in data/DATE (embedded by kb_embed.py with the tables it dates). */
+const char *cuvet_kb_date(void)
+{
+	return kb_builtin_date;
+}
+
 const char *cuvet_kb_data_date(const struct cuvet_kb *kb)
 {
 	return kb ? kb->date : NULL;

@@ -334,7 +334,11 @@ else
 	"$C" --version
 	fail=$((fail + 1))
 fi
-check kb-cudnn-not-in-table 3 -- "$C" kb cudnn 9.1
+check kb-cudnn-9.1.0 0 -- "$C" kb cudnn 9.1.0
+check kb-cudnn-9.2.1 0 -- "$C" kb cudnn 9.2.1
+check kb-cudnn-8.9.2 0 -- "$C" kb cudnn 8.9.2
+check kb-cudnn-9.7.0 0 -- "$C" kb cudnn 9.7.0 --json
+check kb-cudnn-not-in-table 3 -- "$C" kb cudnn 9.25.0
 check kb-unknown-gpu 3 -- "$C" kb gpu "NVIDIA Imaginary 9000"
 check kb-bad-version 2 -- "$C" kb driver 535.x
 check kb-bad-question 2 -- "$C" kb frobnicate 1

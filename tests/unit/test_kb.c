@@ -801,10 +801,34 @@ static void test_releases(void **state)
 	assert_string_equal(r[0].cuda_majors, "12 11");
 	assert_int_equal(cuvet_kb_cudnn_find(kb, "7.6.5", r, 8, &err), 1);
 	assert_string_equal(r[0].release, "7.6.4 - 7.6.5");
-	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.9", r, 8, &err), 4);
-	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.10.2", r, 8, &err), 1);
-	assert_string_equal(r[0].kind, "build");
-	assert_string_equal(r[0].release, "9.10.2.21");
+	/* 8.9.0 … 8.9.7 (eight releases) and seven package builds (no 8.9.3 wheel). */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.9", r, 8, &err), 15);
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.10.2", r, 8, &err), 2);
+	assert_string_equal(r[0].kind, "release");
+	assert_string_equal(r[0].cuda_majors, "12 11");
+	assert_non_null(strstr(r[0].min_driver, ">=570.26"));
+	assert_string_equal(r[1].kind, "build");
+	assert_string_equal(r[1].release, "9.10.2.21");
+	/* The cuDNN that PyTorch 2.3/2.4 wheels ship: NVIDIA's 9.1.0 matrix (12.x and 11.x builds). */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.1.0", r, 8, &err), 2);
+	assert_string_equal(r[0].release, "9.1.0");
+	assert_string_equal(r[0].cuda_majors, "12 11");
+	assert_false(r[0].unverified);
+	assert_non_null(strstr(r[0].min_driver, "12.x >=525.60.13"));
+	assert_string_equal(r[1].release, "9.1.0.70");
+	/* Releases known from PyPI's wheels only: their names fix the CUDA majors. */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.2.1", r, 8, &err), 2);
+	assert_string_equal(r[0].cuda_majors, "12 11");
+	assert_null(r[0].min_driver);
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.11.0", r, 8, &err), 2);
+	assert_string_equal(r[0].cuda_majors, "12"); /* no nvidia-cudnn-cu11 9.11 */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.28.1", r, 8, &err), 2);
+	assert_string_equal(r[0].cuda_majors, "13"); /* only nvidia-cudnn-cu13 9.28.1.4 */
+	assert_true(r[0].unverified);
+	/* 8.9.3: named in NVIDIA's release notes, no wheel: majors carried over, unverified. */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.9.3", r, 8, &err), 1);
+	assert_true(r[0].unverified);
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.25.0", r, 8, &err), 0);
 	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.17.0", r, 8, &err), 2);
 	assert_string_equal(r[0].release, "9.17.0");
 	assert_string_equal(r[0].cuda_majors, "13 12");
@@ -888,8 +912,8 @@ static void test_corrupt_tables(void **state)
 			  "compat_package\tcuda_version\tcontradicted_below_branch\tcaveat\tsource\tr535\tr570\tr580\tr590\t"
 			  "r595\tr610\tR615",
 			  ":9: header column 12 is 'R615', expected a branch such as 'r580'");
-	expect_edit_error("cudnn-support.tsv", 10, "7.6.0\t7.6.0\t\t\t10 nine\tx\tx\tx\tx\tx\tsrc\t",
-			  ":10: column 'cuda_majors': invalid list \"10 nine\" (expected numbers joined by single spaces)");
+	expect_edit_error("cudnn-support.tsv", 16, "7.6.0\t7.6.0\t\t\t10 nine\tx\tx\tx\tx\tx\tsrc\t",
+			  ":16: column 'cuda_majors': invalid list \"10 nine\" (expected numbers joined by single spaces)");
 	expect_edit_error("ngc-tensorrt.tsv", 8,
 			  "nvcr.io/nvidia/tensorrt\t18.10-py3\t16.04\tten\t7.4.0\t5.0.0 RC\t10.0.130\t2.3.6\t3.5\t410\tsrc\t",
 			  ":8: column 'cuda': \"ten\" starts with neither a version nor \"unverified\" or \"not listed\"");

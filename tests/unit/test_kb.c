@@ -742,17 +742,38 @@ static void test_image(void **state)
 	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/tensorrt:23.09-py3", &im, &err), 0);
 	assert_string_equal(im.image, "nvcr.io/nvidia/tensorrt");
 	assert_string_equal(im.tag, "23.09-py3");
-	assert_string_equal(im.cuda, "12.2.1 [sib:triton23.09]");
-	assert_string_equal(im.cudnn, "8.9.5 [secondary:pytorch23.09 NVIDIA Megatron-LM README + copies]");
+	/* The source's cell "12.2.1 [sib:triton23.09]": the mark becomes provenance, not text. */
+	assert_string_equal(im.cuda.value, "12.2.1");
+	assert_string_equal(im.cuda.derived_from, "triton23.09");
+	assert_false(im.cuda.secondary);
+	assert_false(im.cuda.unverified);
+	/* "8.9.5 [secondary:pytorch23.09 NVIDIA Megatron-LM README + copies]" */
+	assert_string_equal(im.cudnn.value, "8.9.5");
+	assert_true(im.cudnn.secondary);
+	assert_string_equal(im.cudnn.derived_from, "pytorch23.09 NVIDIA Megatron-LM README + copies");
 	assert_string_equal(im.table, "ngc-tensorrt.tsv");
-	assert_null(im.framework);
+	assert_null(im.framework.value);
+	assert_false(im.framework.unverified);
+	/* No answer carries the source's research notes. */
+	assert_null(strstr(im.notes, "SEED"));
+	assert_null(strstr(im.notes, "file id"));
 	assert_int_equal(cuvet_kb_image(kb, "nvidia/tensorrt:23.09-py3", &im, &err), 0);
 	assert_string_equal(im.image, "nvcr.io/nvidia/tensorrt");
 	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/tritonserver:24.10-py3", &im, &err), 0);
-	assert_string_equal(im.cuda, "12.6.2");
+	assert_string_equal(im.cuda.value, "12.6.2");
+	assert_null(im.cuda.derived_from);
 	assert_string_equal(im.table, "ngc-pytorch-triton.tsv");
 	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/pytorch:23.09-py3", &im, &err), 0);
-	assert_string_equal(im.framework, "PyTorch 2.1.0a0+32f93b1 [secondary:NVIDIA Megatron-LM README]");
+	assert_string_equal(im.framework.value, "PyTorch 2.1.0a0+32f93b1");
+	assert_string_equal(im.framework.derived_from, "NVIDIA Megatron-LM README");
+	assert_true(im.framework.secondary);
+	/* "12.2.2 [unverified]"; a cell that only says "unverified" is an unknown, unverified fact. */
+	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/pytorch:23.10-py3", &im, &err), 0);
+	assert_string_equal(im.cuda.value, "12.2.2");
+	assert_true(im.cuda.unverified);
+	assert_null(im.nccl.value);
+	assert_true(im.nccl.unverified);
+	assert_null(strstr(im.source, "file id"));
 	assert_int_equal(cuvet_kb_image(kb, "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:0123", &im, &err), 0);
 	assert_string_equal(im.table, "nvidia-require-cuda-images.tsv");
 	assert_true(strncmp(im.require_cuda, "cuda>=12.4 brand=tesla,driver>=470,driver<471 ", 46) == 0);
@@ -829,6 +850,34 @@ static void test_releases(void **state)
 	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.9.3", r, 8, &err), 1);
 	assert_true(r[0].unverified);
 	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.25.0", r, 8, &err), 0);
+	/* The source's cell marks are flags, never text: "[unverified]" alone -> unknown, uncertain. */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.7.0", r, 8, &err), 2);
+	assert_true(r[0].unverified);
+	assert_null(r[0].min_driver);
+	assert_true(r[0].uncertain_min_driver);
+	assert_false(r[0].uncertain_library_files);
+	assert_int_equal(cuvet_kb_tensorrt_find(kb, "7.0.0", r, 8, &err), 1);
+	assert_string_equal(r[0].gpus, "Kepler(3.x)…Turing");
+	assert_true(r[0].uncertain_gpus);
+	assert_false(r[0].uncertain_cudnn);
+	assert_string_equal(r[0].cuda_versions, "9.0, 10.0, 10.2; NGC 20.01–20.03 pair it with CUDA 10.2.89");
+	assert_true(r[0].unverified); /* its CUDA versions are marked */
+	struct cuvet_kb_release all[128];
+	const char *majors[] = {"7", "8", "9"};
+	for (size_t m = 0; m < 3; m++) {
+		int n = cuvet_kb_cudnn_find(kb, majors[m], all, 128, &err);
+		assert_true(n > 0 && n <= 128);
+		for (int i = 0; i < n; i++) {
+			const char *cells[] = {all[i].cuda_versions, all[i].min_driver, all[i].gpus, all[i].library_files,
+					       all[i].version_encoding, all[i].notes, all[i].source};
+			for (size_t c = 0; c < sizeof(cells) / sizeof(cells[0]); c++) {
+				assert_null(cells[c] ? strstr(cells[c], "[unverified]") : NULL);
+				assert_null(cells[c] ? strstr(cells[c], "[sib") : NULL);
+				assert_null(cells[c] ? strstr(cells[c], "[secondary") : NULL);
+				assert_null(cells[c] ? strstr(cells[c], "excerpt") : NULL);
+			}
+		}
+	}
 	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.17.0", r, 8, &err), 2);
 	assert_string_equal(r[0].release, "9.17.0");
 	assert_string_equal(r[0].cuda_majors, "13 12");

@@ -255,6 +255,39 @@ static void test_dir_override(void **state)
 	tmp_remove(&d);
 }
 
+/* The source's cell marks in a table dropped in with --kb: taken off wherever they stand, several
+ * per cell, the first named container kept; brackets that are not marks stay text. */
+static void test_cell_marks(void **state)
+{
+	(void)state;
+	struct tmpdir d;
+	struct cuvet_error err = {0};
+	tmp_make(&d);
+	tmp_write(&d, "ngc-pytorch-triton.tsv",
+		  "image\ttag\tcuda\tcudnn\ttensorrt\tnccl\tframework_version\tmin_driver\tsource_url\tnotes\n"
+		  "nvcr.io/nvidia/pytorch\t99.01-py3\t12.2.1 [sib:triton99.01] [unverified]\t9.1.0 [secondary]\t"
+		  "10.0 [see notes]\t2.21 [unverified\tPyTorch 2.4 [sib:]\t[unverified]\ttest\t\n");
+	struct cuvet_kb *kb = cuvet_kb_load(d.path, &err);
+	assert_non_null(kb);
+	struct cuvet_kb_image im;
+	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/pytorch:99.01-py3", &im, &err), 0);
+	assert_string_equal(im.cuda.value, "12.2.1");
+	assert_string_equal(im.cuda.derived_from, "triton99.01");
+	assert_true(im.cuda.unverified);
+	assert_false(im.cuda.secondary);
+	assert_string_equal(im.cudnn.value, "9.1.0");
+	assert_true(im.cudnn.secondary);
+	assert_null(im.cudnn.derived_from);
+	assert_string_equal(im.tensorrt.value, "10.0 [see notes]");
+	assert_false(im.tensorrt.unverified);
+	assert_string_equal(im.nccl.value, "2.21 [unverified"); /* unterminated: text */
+	assert_string_equal(im.framework.value, "PyTorch 2.4 [sib:]");
+	assert_null(im.min_driver.value);
+	assert_true(im.min_driver.unverified);
+	cuvet_kb_free(kb);
+	tmp_remove(&d);
+}
+
 static void test_dir_errors(void **state)
 {
 	(void)state;
@@ -1017,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_driver),
 		cmocka_unit_test(test_cuda),
 		cmocka_unit_test(test_gpu_find),
+		cmocka_unit_test(test_cell_marks),
 		cmocka_unit_test(test_image),
 		cmocka_unit_test(test_releases),
 		cmocka_unit_test(test_corrupt_tables),

@@ -181,6 +181,14 @@ printf '/usr/lib/x86_64-linux-gnu/libnccl.so.2.18.5\n/usr/lib/x86_64-linux-gnu/l
 ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64-linux/lib
 check kb-library-needs-newer-driver 1 -- "$C" doctor --root "$R" --no-nvml
 check kb-cuda-majors-probed 0 -- "$C" probe --json --root "$R" --no-nvml
+# GPUs known by PCI id only (sysfs under --root, no NVML): the KB's pci.ids-derived ids give each its compute
+# capability (reference: pci.ids names 0x20b0 'GA100 [A100 SXM4 40GB]', 0x27b8 'AD104GL [L4]', 0x1db4
+# 'GV100GL [Tesla V100 PCIe 16GB]'; NVIDIA's CUDA GPUs page: A100 8.0, L4 8.9, V100 7.0).
+R=$WORK/kb-pci-ids; proc_version "$R" 535.104.05; driver_libs "$R" 535.104.05
+gpu_sysfs "$R" 0000:17:00.0 0x20b0; gpu_sysfs "$R" 0000:18:00.0 0x27b8
+check kb-pci-ids-a100-l4-arch 0 -- "$C" check --root "$R" --no-nvml 'arch>=8.0'
+gpu_sysfs "$R" 0000:19:00.0 0x1db4
+check kb-pci-ids-v100-arch 1 -- "$C" check --root "$R" --no-nvml 'arch>=8.0'
 # ---- GPU code: libraries built with nvcc, judged against an H200 (9.0) from sysfs -------------
 # The texts name PTX sizes and the PTX ISA version, which depend on the compiler: only nvcc 13.0.
 NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}

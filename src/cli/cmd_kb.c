@@ -182,11 +182,11 @@ static void print_driver(const char *ver, const struct cuvet_kb_driver *d, const
 	cuda_str(d->cuda.cuda, cuda, sizeof(cuda));
 	if (d->cuda.cuda && strcmp(d->cuda.basis, "branch") == 0)
 		snprintf(buf, sizeof(buf), "%s (what R%u drivers report)%s", cuda, d->branch,
-			 d->cuda.unverified ? " [unverified]" : "");
+			 d->cuda.unverified ? " (unverified)" : "");
 	else if (d->cuda.cuda)
 		snprintf(buf, sizeof(buf), "%s%s (newest toolkit whose minimum driver it meets: %s)%s",
 			 d->cuda.lower_bound ? "at least " : "", cuda, or_unknown(d->cuda.toolkit),
-			 d->cuda.unverified ? " [unverified]" : "");
+			 d->cuda.unverified ? " (unverified)" : "");
 	else
 		snprintf(buf, sizeof(buf), "unknown (older than every driver in the tables)");
 	field("highest CUDA (native):", buf);
@@ -305,7 +305,7 @@ static void print_cuda(const char *ver, const struct cuvet_kb_cuda *rel, int n, 
 	for (int i = 0; i < n; i++) {
 		const struct cuvet_kb_cuda *c = &rel[i];
 		printf("  %s%s%s%s\n", c->version, c->label ? ": " : "", c->label ? c->label : "",
-		       c->status ? (strcmp(c->status, "no-toolkit") == 0 ? " [no such toolkit]" : " [unverified]") : "");
+		       c->status ? (strcmp(c->status, "no-toolkit") == 0 ? " (no such toolkit)" : " (unverified)") : "");
 		driver_line("  min driver, Linux:", c->min_linux_driver, c->min_linux_driver_text);
 		driver_line("  min driver, Windows:", c->min_windows_driver, c->min_windows_driver_text);
 		driver_line("  by minor-version compat:", c->minor_compat_min_driver, c->minor_compat_text);
@@ -314,7 +314,7 @@ static void print_cuda(const char *ver, const struct cuvet_kb_cuda *rel, int n, 
 	}
 	if (have_arch) {
 		printf("  CUDA %s compiles for%s\n", a->cuda_version,
-		       a->status ? (strcmp(a->status, "no-toolkit") == 0 ? " [no such toolkit]" : " [unverified]") : "");
+		       a->status ? (strcmp(a->status, "no-toolkit") == 0 ? " (no such toolkit)" : " (unverified)") : "");
 		field("  PTX ISA:", or_unknown(a->ptx_isa));
 		if (a->driver_branch) {
 			snprintf(buf, sizeof(buf), "R%u", a->driver_branch);
@@ -382,7 +382,7 @@ static void print_gpu(const struct cuvet_kb_gpu_row *g, int n, size_t shown)
 	for (size_t i = 0; i < shown; i++) {
 		char cc[16];
 		snprintf(cc, sizeof(cc), "%d.%d", g[i].gpu.cc_major, g[i].gpu.cc_minor);
-		printf("%s%s%s\n", i ? "\n" : "", g[i].gpu.model, g[i].gpu.unverified ? " [unverified]" : "");
+		printf("%s%s%s\n", i ? "\n" : "", g[i].gpu.model, g[i].gpu.unverified ? " (unverified)" : "");
 		field("compute capability:", cc);
 		field("architecture:", g[i].gpu.architecture);
 		field("chip:", g[i].gpu.chip);

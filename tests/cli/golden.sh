@@ -329,6 +329,7 @@ check kb-cuda-12.4-json 0 -- "$C" kb cuda 12.4 --json
 check kb-gpu-l40s 0 -- "$C" kb gpu L40S
 check kb-gpu-pci 0 -- "$C" kb gpu 0x2335 --json
 check kb-gpu-pci-a100-40gb 0 -- "$C" kb gpu 10de:20b0
+check kb-gpu-unverified 0 -- "$C" kb gpu 0x2324
 check kb-image-trt 0 -- "$C" kb image nvcr.io/nvidia/tensorrt:23.09-py3
 check kb-tensorrt 0 -- "$C" kb tensorrt 8.6.1
 check kb-cudnn 0 -- "$C" kb cudnn 8.9.7

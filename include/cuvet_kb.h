@@ -170,11 +170,20 @@ CUVET_API int cuvet_kb_gpu_find(const struct cuvet_kb *kb, const char *query, st
 /* ngc-tensorrt.tsv, ngc-pytorch-triton.tsv, nvidia-require-cuda-images.tsv. Cells are the
  * source's text ("12.2.1 [sib:triton23.09]", "8.9.5 [unverified]"); NULL where the table has no
  * such column. */
+/* One fact of a container row, with what the source says of it: the marks the tables carry
+ * ("[unverified]", "[secondary:X]", "[sib:X]") are taken off VALUE and given here instead. */
+struct cuvet_kb_fact {
+	const char *value;             /* "12.2.1"; NULL when unknown (the source: empty or "unverified") */
+	bool unverified;               /* the source marks it unverified */
+	bool secondary;                /* taken from a third-party copy of the release notes */
+	const char *derived_from;      /* the sibling container it was taken from ("triton23.09") or the
+					  secondary copy named ("NVIDIA Megatron-LM README"), else NULL */
+};
 struct cuvet_kb_image {
 	const char *image;             /* "nvcr.io/nvidia/tensorrt" */
 	const char *tag;               /* "23.09-py3" */
-	const char *ubuntu, *cuda, *cudnn, *tensorrt, *cublas, *nccl, *python, *framework;
-	const char *min_driver;
+	struct cuvet_kb_fact ubuntu, cuda, cudnn, tensorrt, cublas, nccl, python, framework;
+	struct cuvet_kb_fact min_driver;
 	const char *require_cuda;      /* NVIDIA_REQUIRE_CUDA the image sets */
 	const char *source;
 	const char *notes;
@@ -190,7 +199,9 @@ struct cuvet_kb_release {
 	const char *kind;              /* "release", or "build" for a cuDNN package build number */
 	const char *release;           /* the source's name for the row: "8.6.1", "7.6.4 - 7.6.5" */
 	const char *first, *last;      /* the range it covers ("8.2" covers 8.2.x); LAST may be NULL */
-	bool unverified;
+	bool unverified;               /* the row (its CUDA versions) is unverified */
+	/* The source marks this one cell unverified (or only a secondary copy says it). */
+	bool uncertain_cudnn, uncertain_min_driver, uncertain_gpus, uncertain_library_files;
 	const char *cuda_majors;       /* "12 11" (derived) */
 	const char *cuda_versions;
 	const char *cudnn;             /* TensorRT: the cuDNN it goes with */

@@ -182,11 +182,11 @@ static void print_driver(const char *ver, const struct cuvet_kb_driver *d, const
 	cuda_str(d->cuda.cuda, cuda, sizeof(cuda));
 	if (d->cuda.cuda && strcmp(d->cuda.basis, "branch") == 0)
 		snprintf(buf, sizeof(buf), "%s (what R%u drivers report)%s", cuda, d->branch,
-			 d->cuda.unverified ? " [unverified]" : "");
+			 d->cuda.unverified ? " (unverified)" : "");
 	else if (d->cuda.cuda)
 		snprintf(buf, sizeof(buf), "%s%s (newest toolkit whose minimum driver it meets: %s)%s",
 			 d->cuda.lower_bound ? "at least " : "", cuda, or_unknown(d->cuda.toolkit),
-			 d->cuda.unverified ? " [unverified]" : "");
+			 d->cuda.unverified ? " (unverified)" : "");
 	else
 		snprintf(buf, sizeof(buf), "unknown (older than every driver in the tables)");
 	field("highest CUDA (native):", buf);
@@ -305,7 +305,7 @@ static void print_cuda(const char *ver, const struct cuvet_kb_cuda *rel, int n, 
 	for (int i = 0; i < n; i++) {
 		const struct cuvet_kb_cuda *c = &rel[i];
 		printf("  %s%s%s%s\n", c->version, c->label ? ": " : "", c->label ? c->label : "",
-		       c->status ? (strcmp(c->status, "no-toolkit") == 0 ? " [no such toolkit]" : " [unverified]") : "");
+		       c->status ? (strcmp(c->status, "no-toolkit") == 0 ? " (no such toolkit)" : " (unverified)") : "");
 		driver_line("  min driver, Linux:", c->min_linux_driver, c->min_linux_driver_text);
 		driver_line("  min driver, Windows:", c->min_windows_driver, c->min_windows_driver_text);
 		driver_line("  by minor-version compat:", c->minor_compat_min_driver, c->minor_compat_text);
@@ -314,7 +314,7 @@ static void print_cuda(const char *ver, const struct cuvet_kb_cuda *rel, int n, 
 	}
 	if (have_arch) {
 		printf("  CUDA %s compiles for%s\n", a->cuda_version,
-		       a->status ? (strcmp(a->status, "no-toolkit") == 0 ? " [no such toolkit]" : " [unverified]") : "");
+		       a->status ? (strcmp(a->status, "no-toolkit") == 0 ? " (no such toolkit)" : " (unverified)") : "");
 		field("  PTX ISA:", or_unknown(a->ptx_isa));
 		if (a->driver_branch) {
 			snprintf(buf, sizeof(buf), "R%u", a->driver_branch);
@@ -382,7 +382,7 @@ static void print_gpu(const struct cuvet_kb_gpu_row *g, int n, size_t shown)
 	for (size_t i = 0; i < shown; i++) {
 		char cc[16];
 		snprintf(cc, sizeof(cc), "%d.%d", g[i].gpu.cc_major, g[i].gpu.cc_minor);
-		printf("%s%s%s\n", i ? "\n" : "", g[i].gpu.model, g[i].gpu.unverified ? " [unverified]" : "");
+		printf("%s%s%s\n", i ? "\n" : "", g[i].gpu.model, g[i].gpu.unverified ? " (unverified)" : "");
 		field("compute capability:", cc);
 		field("architecture:", g[i].gpu.architecture);
 		field("chip:", g[i].gpu.chip);
@@ -400,38 +400,70 @@ static void print_gpu(const struct cuvet_kb_gpu_row *g, int n, size_t shown)
 
 /* ------------------------------------------------------------------- image ---- */
 
+/* A fact in plain words: "12.2.1 (taken from the triton23.09 container of the same month)". */
+static void fact_field(const char *name, const struct cuvet_kb_fact *f)
+{
+	if (!f->value && !f->unverified)
+		return;
+	printf("  %-26s %s", name, f->value ? f->value : "unknown");
+	if (f->secondary)
+		printf(" (from a third-party copy of the release notes%s%s)", f->derived_from ? ": " : "",
+		       f->derived_from ? f->derived_from : "");
+	else if (f->derived_from)
+		printf(" (taken from the %s container of the same month)", f->derived_from);
+	if (f->unverified)
+		printf(" (unverified)");
+	printf("\n");
+}
+
 static void print_image(const struct cuvet_kb_image *im)
 {
 	if (im->tag)
 		printf("%s:%s\n", im->image, im->tag);
 	else
 		printf("%s\n", im->image);
-	field("Ubuntu:", im->ubuntu);
-	field("CUDA:", im->cuda);
-	field("cuDNN:", im->cudnn);
-	field("TensorRT:", im->tensorrt);
-	field("cuBLAS:", im->cublas);
-	field("NCCL:", im->nccl);
-	field("Python:", im->python);
-	field("framework:", im->framework);
-	field("driver:", im->min_driver);
+	fact_field("Ubuntu:", &im->ubuntu);
+	fact_field("CUDA:", &im->cuda);
+	fact_field("cuDNN:", &im->cudnn);
+	fact_field("TensorRT:", &im->tensorrt);
+	fact_field("cuBLAS:", &im->cublas);
+	fact_field("NCCL:", &im->nccl);
+	fact_field("Python:", &im->python);
+	fact_field("framework:", &im->framework);
+	fact_field("driver:", &im->min_driver);
 	field("NVIDIA_REQUIRE_CUDA:", im->require_cuda);
 	field("notes:", im->notes);
 	field("source:", im->source);
 	field("table:", im->table);
 }
 
+static json_t *fact_json(const struct cuvet_kb_fact *f)
+{
+	if (!f->value && !f->unverified)
+		return json_null();
+	return json_pack("{s:o, s:b, s:b, s:o}", "value", jstr(f->value), "unverified", f->unverified, "secondary",
+			 f->secondary, "derived_from", jstr(f->derived_from));
+}
+
 static json_t *image_json(const struct cuvet_kb_image *im)
 {
 	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "image", im->image,
-			 "tag", jstr(im->tag), "ubuntu", jstr(im->ubuntu), "cuda", jstr(im->cuda), "cudnn", jstr(im->cudnn),
-			 "tensorrt", jstr(im->tensorrt), "cublas", jstr(im->cublas), "nccl", jstr(im->nccl), "python",
-			 jstr(im->python), "framework", jstr(im->framework), "min_driver", jstr(im->min_driver),
+			 "tag", jstr(im->tag), "ubuntu", fact_json(&im->ubuntu), "cuda", fact_json(&im->cuda), "cudnn",
+			 fact_json(&im->cudnn), "tensorrt", fact_json(&im->tensorrt), "cublas", fact_json(&im->cublas),
+			 "nccl", fact_json(&im->nccl), "python", fact_json(&im->python), "framework",
+			 fact_json(&im->framework), "min_driver", fact_json(&im->min_driver),
 			 "require_cuda", jstr(im->require_cuda), "notes", jstr(im->notes), "source", jstr(im->source),
 			 "table", im->table);
 }
 
 /* ------------------------------------------------------- TensorRT / cuDNN ---- */
+
+/* A cell the source marks unverified: "unknown (unverified)" when it says nothing else. */
+static void field_marked(const char *name, const char *value, bool uncertain)
+{
+	if (value || uncertain)
+		printf("  %-26s %s%s\n", name, value ? value : "unknown", uncertain ? " (unverified)" : "");
+}
 
 static void print_releases(const char *what, const char *ver, const struct cuvet_kb_release *r, size_t shown)
 {
@@ -441,13 +473,14 @@ static void print_releases(const char *what, const char *ver, const struct cuvet
 			printf("  package build %s (listed at %s)\n", r[i].release, or_unknown(r[i].source));
 			continue;
 		}
-		printf("  %s%s\n", r[i].release, r[i].unverified ? " [unverified]" : "");
+		printf("  %s%s\n", r[i].release, r[i].unverified ? " (unverified)" : "");
 		field("  CUDA majors:", r[i].cuda_majors);
 		field("  CUDA versions:", r[i].cuda_versions);
-		field("  cuDNN:", r[i].cudnn);
-		field("  min driver:", r[i].min_driver);
-		field(strcmp(what, "TensorRT") == 0 ? "  GPUs:" : "  compute capability:", r[i].gpus);
-		field("  library files:", r[i].library_files);
+		field_marked("  cuDNN:", r[i].cudnn, r[i].uncertain_cudnn);
+		field_marked("  min driver:", r[i].min_driver, r[i].uncertain_min_driver);
+		field_marked(strcmp(what, "TensorRT") == 0 ? "  GPUs:" : "  compute capability:", r[i].gpus,
+			     r[i].uncertain_gpus);
+		field_marked("  library files:", r[i].library_files, r[i].uncertain_library_files);
 		field("  version encoding:", r[i].version_encoding);
 		field("  notes:", r[i].notes);
 		field("  source:", r[i].source);
@@ -459,9 +492,12 @@ static json_t *releases_json(const struct cuvet_kb_release *r, size_t n)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kind",
-				       r[i].kind, "release", r[i].release, "first", r[i].first, "last", jstr(r[i].last),
-				       "unverified", r[i].unverified, "cuda_majors", jstr(r[i].cuda_majors), "cuda_versions",
+			arr, json_pack("{s:s, s:s, s:s, s:o, s:b, s:{s:b, s:b, s:b, s:b}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+				       "s:o, s:o}",
+				       "kind", r[i].kind, "release", r[i].release, "first", r[i].first, "last", jstr(r[i].last),
+				       "unverified", r[i].unverified, "uncertain", "cudnn", r[i].uncertain_cudnn, "min_driver",
+				       r[i].uncertain_min_driver, "gpus", r[i].uncertain_gpus, "library_files",
+				       r[i].uncertain_library_files, "cuda_majors", jstr(r[i].cuda_majors), "cuda_versions",
 				       jstr(r[i].cuda_versions), "cudnn", jstr(r[i].cudnn), "min_driver",
 				       jstr(r[i].min_driver), "gpus", jstr(r[i].gpus), "library_files",
 				       jstr(r[i].library_files), "version_encoding", jstr(r[i].version_encoding), "source",

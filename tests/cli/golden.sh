@@ -181,6 +181,14 @@ printf '/usr/lib/x86_64-linux-gnu/libnccl.so.2.18.5\n/usr/lib/x86_64-linux-gnu/l
 ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64-linux/lib
 check kb-library-needs-newer-driver 1 -- "$C" doctor --root "$R" --no-nvml
 check kb-cuda-majors-probed 0 -- "$C" probe --json --root "$R" --no-nvml
+# GPUs known by PCI id only (sysfs under --root, no NVML): the KB's pci.ids-derived ids give each its compute
+# capability (reference: pci.ids names 0x20b0 'GA100 [A100 SXM4 40GB]', 0x27b8 'AD104GL [L4]', 0x1db4
+# 'GV100GL [Tesla V100 PCIe 16GB]'; NVIDIA's CUDA GPUs page: A100 8.0, L4 8.9, V100 7.0).
+R=$WORK/kb-pci-ids; proc_version "$R" 535.104.05; driver_libs "$R" 535.104.05
+gpu_sysfs "$R" 0000:17:00.0 0x20b0; gpu_sysfs "$R" 0000:18:00.0 0x27b8
+check kb-pci-ids-a100-l4-arch 0 -- "$C" check --root "$R" --no-nvml 'arch>=8.0'
+gpu_sysfs "$R" 0000:19:00.0 0x1db4
+check kb-pci-ids-v100-arch 1 -- "$C" check --root "$R" --no-nvml 'arch>=8.0'
 # ---- GPU code: libraries built with nvcc, judged against an H200 (9.0) from sysfs -------------
 # The texts name PTX sizes and the PTX ISA version, which depend on the compiler: only nvcc 13.0.
 NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}
@@ -320,10 +328,26 @@ check kb-cuda-12.4 0 -- "$C" kb cuda 12.4
 check kb-cuda-12.4-json 0 -- "$C" kb cuda 12.4 --json
 check kb-gpu-l40s 0 -- "$C" kb gpu L40S
 check kb-gpu-pci 0 -- "$C" kb gpu 0x2335 --json
+check kb-gpu-pci-a100-40gb 0 -- "$C" kb gpu 10de:20b0
+check kb-gpu-unverified 0 -- "$C" kb gpu 0x2324
 check kb-image-trt 0 -- "$C" kb image nvcr.io/nvidia/tensorrt:23.09-py3
 check kb-tensorrt 0 -- "$C" kb tensorrt 8.6.1
 check kb-cudnn 0 -- "$C" kb cudnn 8.9.7
-check kb-cudnn-not-in-table 3 -- "$C" kb cudnn 9.1
+# --version's knowledge-base date is data/DATE's, the file compiled in with the tables (reference: the file)
+kb_date_want=$(cat "$HERE/../../data/DATE")
+if [ "$("$C" --version | sed -n 's/^knowledge base: //p')" = "$kb_date_want" ]; then
+	echo "ok   kb-version-date"
+	pass=$((pass + 1))
+else
+	echo "FAIL kb-version-date: --version does not print data/DATE ($kb_date_want)"
+	"$C" --version
+	fail=$((fail + 1))
+fi
+check kb-cudnn-9.1.0 0 -- "$C" kb cudnn 9.1.0
+check kb-cudnn-9.2.1 0 -- "$C" kb cudnn 9.2.1
+check kb-cudnn-8.9.2 0 -- "$C" kb cudnn 8.9.2
+check kb-cudnn-9.7.0 0 -- "$C" kb cudnn 9.7.0 --json
+check kb-cudnn-not-in-table 3 -- "$C" kb cudnn 9.25.0
 check kb-unknown-gpu 3 -- "$C" kb gpu "NVIDIA Imaginary 9000"
 check kb-bad-version 2 -- "$C" kb driver 535.x
 check kb-bad-question 2 -- "$C" kb frobnicate 1

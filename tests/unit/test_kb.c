@@ -127,10 +127,10 @@ static void test_gpu_by_pci(void **state)
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x2330, &g), 0);
 	assert_string_equal(g.model, "NVIDIA H100");
 	assert_false(g.unverified);
-	/* The row is sound but this one id is marked unverified in the source. */
+	/* pci.ids (Version 2026.08.22) names 0x2336 plainly 'GH100 [H100]'. */
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x2336, &g), 0);
 	assert_string_equal(g.model, "NVIDIA H100");
-	assert_true(g.unverified);
+	assert_false(g.unverified);
 	/* The whole row is unverified (compute capability not on NVIDIA's list). */
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x2322, &g), 0);
 	assert_string_equal(g.model, "NVIDIA H800");
@@ -153,6 +153,43 @@ static void test_gpu_by_pci(void **state)
 	assert_string_equal(g.segment, "consumer");
 	assert_int_equal(g.cc_major, 12);
 
+	/* Every SKU of a row, each id as pci.ids names it (Version 2026.08.22, vendor 10de):
+	 * id, the row it belongs to, compute capability from NVIDIA's CUDA GPUs page. */
+	static const struct {
+		unsigned id;
+		const char *model;
+		int major, minor;
+	} skus[] = {
+		{0x20b0, "NVIDIA A100", 8, 0},  /* GA100 [A100 SXM4 40GB] */
+		{0x20f1, "NVIDIA A100", 8, 0},  /* GA100 [A100 PCIe 40GB] */
+		{0x20b2, "NVIDIA A100", 8, 0},  /* GA100 [A100 SXM4 80GB] */
+		{0x27b8, "NVIDIA L4", 8, 9},    /* AD104GL [L4] */
+		{0x2236, "NVIDIA A10", 8, 6},   /* GA102GL [A10] */
+		{0x2237, "NVIDIA A10", 8, 6},   /* GA102GL [A10G] */
+		{0x26b5, "NVIDIA L40", 8, 9},   /* AD102GL [L40] */
+		{0x2321, "NVIDIA H100", 9, 0},  /* GH100 [H100L 94GB], the H100 NVL */
+		{0x233b, "NVIDIA H200", 9, 0},  /* GH100 [H200 NVL] */
+		{0x1db1, "NVIDIA V100", 7, 0},  /* GV100GL [Tesla V100 SXM2 16GB] */
+		{0x1db4, "NVIDIA V100", 7, 0},  /* GV100GL [Tesla V100 PCIe 16GB] */
+		{0x102d, "Tesla K80", 3, 7},    /* GK210GL [Tesla K80] */
+		{0x2782, "GeForce RTX 4080 / 4070 Ti / 4070 / 4060 Ti / 4060 / 4050", 8, 9}, /* AD104 [GeForce RTX 4070 Ti] */
+		{0x2206, "GeForce RTX 3090 / 3090 Ti / 3080 / 3070 / 3060 (RTX 30 series)", 8, 6}, /* GA102 [GeForce RTX 3080] */
+		{0x2230, "NVIDIA RTX A6000 / A5000 / A4000 / A3000 / A2000", 8, 6}, /* GA102GL [RTX A6000] */
+		{0x27b2, "NVIDIA RTX 6000 Ada / 5000 Ada / 4500 Ada / 4000 Ada / 2000 Ada", 8, 9}, /* [RTX 4000 Ada Generation] */
+		{0x1380, "GeForce GTX 750 Ti / 750; GTX 960M / 950M; 940M / 930M / 840M / 830M", 5, 0}, /* GM107 */
+	};
+	for (size_t i = 0; i < sizeof(skus) / sizeof(skus[0]); i++) {
+		memset(&g, 0, sizeof(g));
+		assert_int_equal(cuvet_kb_gpu_by_pci(kb, skus[i].id, &g), 0);
+		assert_string_equal(g.model, skus[i].model);
+		assert_int_equal(g.cc_major, skus[i].major);
+		assert_int_equal(g.cc_minor, skus[i].minor);
+	}
+	/* pci.ids has 'GK106 [GeForce GTX 750 Ti]': a Kepler part under a Maxwell name is not put on the
+	 * Maxwell row; 0x25b6 'GA107GL [A2 / A16]' names two rows and is left out. */
+	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x11c7, &g), -1);
+	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x25b6, &g), -1);
+
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0x1234, &g), -1);
 	assert_int_equal(cuvet_kb_gpu_by_pci(kb, 0, &g), -1);
 	assert_int_equal(cuvet_kb_gpu_by_pci(NULL, 0x2335, &g), -1);
@@ -170,9 +207,9 @@ static void test_gpu_pci_ids_unique(void **state)
 	for (unsigned id = 1; id <= 0xffff; id++)
 		if (cuvet_kb_gpu_by_pci(kb, id, &g) == 0)
 			found++;
-	/* Ids in the data: P100, T4, A100 x3, A2, L40S, H100 x3, H800, H200, B100, B200, RTX PRO 6000
-	 * Server, RTX 4000 SFF Ada x2, RTX 5090, RTX 4090 x2, RTX 3090 x2. */
-	assert_int_equal(found, 22);
+	/* Ids in the data: the items of the pci_device_ids column, counted apart from cuvet with
+	 * awk -F'\t' '!/^#/ && $1 != "segment" && $6 != "" {n += split($6, a, "; ")} END {print n}'. */
+	assert_int_equal(found, 340);
 	cuvet_kb_free(kb);
 }
 
@@ -214,6 +251,39 @@ static void test_dir_override(void **state)
 	kb = cuvet_kb_load(d.path, &err);
 	assert_non_null(kb);
 	assert_string_equal(cuvet_kb_data_date(kb), "2026-11-29");
+	cuvet_kb_free(kb);
+	tmp_remove(&d);
+}
+
+/* The source's cell marks in a table dropped in with --kb: taken off wherever they stand, several
+ * per cell, the first named container kept; brackets that are not marks stay text. */
+static void test_cell_marks(void **state)
+{
+	(void)state;
+	struct tmpdir d;
+	struct cuvet_error err = {0};
+	tmp_make(&d);
+	tmp_write(&d, "ngc-pytorch-triton.tsv",
+		  "image\ttag\tcuda\tcudnn\ttensorrt\tnccl\tframework_version\tmin_driver\tsource_url\tnotes\n"
+		  "nvcr.io/nvidia/pytorch\t99.01-py3\t12.2.1 [sib:triton99.01] [unverified]\t9.1.0 [secondary]\t"
+		  "10.0 [see notes]\t2.21 [unverified\tPyTorch 2.4 [sib:]\t[unverified]\ttest\t\n");
+	struct cuvet_kb *kb = cuvet_kb_load(d.path, &err);
+	assert_non_null(kb);
+	struct cuvet_kb_image im;
+	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/pytorch:99.01-py3", &im, &err), 0);
+	assert_string_equal(im.cuda.value, "12.2.1");
+	assert_string_equal(im.cuda.derived_from, "triton99.01");
+	assert_true(im.cuda.unverified);
+	assert_false(im.cuda.secondary);
+	assert_string_equal(im.cudnn.value, "9.1.0");
+	assert_true(im.cudnn.secondary);
+	assert_null(im.cudnn.derived_from);
+	assert_string_equal(im.tensorrt.value, "10.0 [see notes]");
+	assert_false(im.tensorrt.unverified);
+	assert_string_equal(im.nccl.value, "2.21 [unverified"); /* unterminated: text */
+	assert_string_equal(im.framework.value, "PyTorch 2.4 [sib:]");
+	assert_null(im.min_driver.value);
+	assert_true(im.min_driver.unverified);
 	cuvet_kb_free(kb);
 	tmp_remove(&d);
 }
@@ -669,11 +739,23 @@ static void test_gpu_find(void **state)
 	assert_string_equal(r[0].pci_variant, "(H100 PCIe)");
 	assert_false(r[0].gpu.unverified);
 	assert_int_equal(cuvet_kb_gpu_find(kb, "10de:2336", r, 2, &err), 1);
+	assert_false(r[0].gpu.unverified);
+	/* A GPU found by id shows its SKU, as pci.ids names it. */
+	assert_int_equal(cuvet_kb_gpu_find(kb, "0x20b0", r, 2, &err), 1);
+	assert_string_equal(r[0].gpu.model, "NVIDIA A100");
+	assert_string_equal(r[0].pci_variant, "(A100 SXM4 40GB)");
+	assert_int_equal(cuvet_kb_gpu_find(kb, "10de:2321", r, 2, &err), 1);
+	assert_string_equal(r[0].pci_variant, "(H100L 94GB)");
+	assert_int_equal(cuvet_kb_gpu_find(kb, "0x2237", r, 2, &err), 1);
+	assert_string_equal(r[0].gpu.model, "NVIDIA A10");
+	assert_string_equal(r[0].pci_variant, "(A10G)");
+	/* The H800 row is unverified (compute capability not on NVIDIA's list), whatever its id. */
+	assert_int_equal(cuvet_kb_gpu_find(kb, "0x2324", r, 2, &err), 1);
 	assert_true(r[0].gpu.unverified);
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x233510DE", r, 2, &err), 1);
 	assert_string_equal(r[0].gpu.model, "NVIDIA H200");
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x1eb8", r, 2, &err), 1);
-	assert_null(r[0].pci_variant);
+	assert_string_equal(r[0].pci_variant, "(Tesla T4)");
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x23351002", r, 2, &err), 0);
 	assert_string_equal(err.msg, "PCI id 0x23351002 is not an NVIDIA (0x10de) device");
 	assert_int_equal(cuvet_kb_gpu_find(kb, "0x1234", r, 2, &err), 0);
@@ -693,17 +775,38 @@ static void test_image(void **state)
 	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/tensorrt:23.09-py3", &im, &err), 0);
 	assert_string_equal(im.image, "nvcr.io/nvidia/tensorrt");
 	assert_string_equal(im.tag, "23.09-py3");
-	assert_string_equal(im.cuda, "12.2.1 [sib:triton23.09]");
-	assert_string_equal(im.cudnn, "8.9.5 [secondary:pytorch23.09 NVIDIA Megatron-LM README + copies]");
+	/* The source's cell "12.2.1 [sib:triton23.09]": the mark becomes provenance, not text. */
+	assert_string_equal(im.cuda.value, "12.2.1");
+	assert_string_equal(im.cuda.derived_from, "triton23.09");
+	assert_false(im.cuda.secondary);
+	assert_false(im.cuda.unverified);
+	/* "8.9.5 [secondary:pytorch23.09 NVIDIA Megatron-LM README + copies]" */
+	assert_string_equal(im.cudnn.value, "8.9.5");
+	assert_true(im.cudnn.secondary);
+	assert_string_equal(im.cudnn.derived_from, "pytorch23.09 NVIDIA Megatron-LM README + copies");
 	assert_string_equal(im.table, "ngc-tensorrt.tsv");
-	assert_null(im.framework);
+	assert_null(im.framework.value);
+	assert_false(im.framework.unverified);
+	/* No answer carries the source's research notes. */
+	assert_null(strstr(im.notes, "SEED"));
+	assert_null(strstr(im.notes, "file id"));
 	assert_int_equal(cuvet_kb_image(kb, "nvidia/tensorrt:23.09-py3", &im, &err), 0);
 	assert_string_equal(im.image, "nvcr.io/nvidia/tensorrt");
 	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/tritonserver:24.10-py3", &im, &err), 0);
-	assert_string_equal(im.cuda, "12.6.2");
+	assert_string_equal(im.cuda.value, "12.6.2");
+	assert_null(im.cuda.derived_from);
 	assert_string_equal(im.table, "ngc-pytorch-triton.tsv");
 	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/pytorch:23.09-py3", &im, &err), 0);
-	assert_string_equal(im.framework, "PyTorch 2.1.0a0+32f93b1 [secondary:NVIDIA Megatron-LM README]");
+	assert_string_equal(im.framework.value, "PyTorch 2.1.0a0+32f93b1");
+	assert_string_equal(im.framework.derived_from, "NVIDIA Megatron-LM README");
+	assert_true(im.framework.secondary);
+	/* "12.2.2 [unverified]"; a cell that only says "unverified" is an unknown, unverified fact. */
+	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/pytorch:23.10-py3", &im, &err), 0);
+	assert_string_equal(im.cuda.value, "12.2.2");
+	assert_true(im.cuda.unverified);
+	assert_null(im.nccl.value);
+	assert_true(im.nccl.unverified);
+	assert_null(strstr(im.source, "file id"));
 	assert_int_equal(cuvet_kb_image(kb, "docker.io/nvidia/cuda:12.4.1-base-ubuntu22.04@sha256:0123", &im, &err), 0);
 	assert_string_equal(im.table, "nvidia-require-cuda-images.tsv");
 	assert_true(strncmp(im.require_cuda, "cuda>=12.4 brand=tesla,driver>=470,driver<471 ", 46) == 0);
@@ -752,10 +855,62 @@ static void test_releases(void **state)
 	assert_string_equal(r[0].cuda_majors, "12 11");
 	assert_int_equal(cuvet_kb_cudnn_find(kb, "7.6.5", r, 8, &err), 1);
 	assert_string_equal(r[0].release, "7.6.4 - 7.6.5");
-	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.9", r, 8, &err), 4);
-	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.10.2", r, 8, &err), 1);
-	assert_string_equal(r[0].kind, "build");
-	assert_string_equal(r[0].release, "9.10.2.21");
+	/* 8.9.0 … 8.9.7 (eight releases) and seven package builds (no 8.9.3 wheel). */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.9", r, 8, &err), 15);
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.10.2", r, 8, &err), 2);
+	assert_string_equal(r[0].kind, "release");
+	assert_string_equal(r[0].cuda_majors, "12 11");
+	assert_non_null(strstr(r[0].min_driver, ">=570.26"));
+	assert_string_equal(r[1].kind, "build");
+	assert_string_equal(r[1].release, "9.10.2.21");
+	/* The cuDNN that PyTorch 2.3/2.4 wheels ship: NVIDIA's 9.1.0 matrix (12.x and 11.x builds). */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.1.0", r, 8, &err), 2);
+	assert_string_equal(r[0].release, "9.1.0");
+	assert_string_equal(r[0].cuda_majors, "12 11");
+	assert_false(r[0].unverified);
+	assert_non_null(strstr(r[0].min_driver, "12.x >=525.60.13"));
+	assert_string_equal(r[1].release, "9.1.0.70");
+	/* Releases known from PyPI's wheels only: their names fix the CUDA majors. */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.2.1", r, 8, &err), 2);
+	assert_string_equal(r[0].cuda_majors, "12 11");
+	assert_null(r[0].min_driver);
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.11.0", r, 8, &err), 2);
+	assert_string_equal(r[0].cuda_majors, "12"); /* no nvidia-cudnn-cu11 9.11 */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.28.1", r, 8, &err), 2);
+	assert_string_equal(r[0].cuda_majors, "13"); /* only nvidia-cudnn-cu13 9.28.1.4 */
+	assert_true(r[0].unverified);
+	/* 8.9.3: named in NVIDIA's release notes, no wheel: majors carried over, unverified. */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.9.3", r, 8, &err), 1);
+	assert_true(r[0].unverified);
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.25.0", r, 8, &err), 0);
+	/* The source's cell marks are flags, never text: "[unverified]" alone -> unknown, uncertain. */
+	assert_int_equal(cuvet_kb_cudnn_find(kb, "8.7.0", r, 8, &err), 2);
+	assert_true(r[0].unverified);
+	assert_null(r[0].min_driver);
+	assert_true(r[0].uncertain_min_driver);
+	assert_false(r[0].uncertain_library_files);
+	assert_int_equal(cuvet_kb_tensorrt_find(kb, "7.0.0", r, 8, &err), 1);
+	assert_string_equal(r[0].gpus, "Kepler(3.x)…Turing");
+	assert_true(r[0].uncertain_gpus);
+	assert_false(r[0].uncertain_cudnn);
+	assert_string_equal(r[0].cuda_versions, "9.0, 10.0, 10.2; NGC 20.01–20.03 pair it with CUDA 10.2.89");
+	assert_true(r[0].unverified); /* its CUDA versions are marked */
+	struct cuvet_kb_release all[128];
+	const char *majors[] = {"7", "8", "9"};
+	for (size_t m = 0; m < 3; m++) {
+		int n = cuvet_kb_cudnn_find(kb, majors[m], all, 128, &err);
+		assert_true(n > 0 && n <= 128);
+		for (int i = 0; i < n; i++) {
+			const char *cells[] = {all[i].cuda_versions, all[i].min_driver, all[i].gpus, all[i].library_files,
+					       all[i].version_encoding, all[i].notes, all[i].source};
+			for (size_t c = 0; c < sizeof(cells) / sizeof(cells[0]); c++) {
+				assert_null(cells[c] ? strstr(cells[c], "[unverified]") : NULL);
+				assert_null(cells[c] ? strstr(cells[c], "[sib") : NULL);
+				assert_null(cells[c] ? strstr(cells[c], "[secondary") : NULL);
+				assert_null(cells[c] ? strstr(cells[c], "excerpt") : NULL);
+			}
+		}
+	}
 	assert_int_equal(cuvet_kb_cudnn_find(kb, "9.17.0", r, 8, &err), 2);
 	assert_string_equal(r[0].release, "9.17.0");
 	assert_string_equal(r[0].cuda_majors, "13 12");
@@ -839,8 +994,8 @@ static void test_corrupt_tables(void **state)
 			  "compat_package\tcuda_version\tcontradicted_below_branch\tcaveat\tsource\tr535\tr570\tr580\tr590\t"
 			  "r595\tr610\tR615",
 			  ":9: header column 12 is 'R615', expected a branch such as 'r580'");
-	expect_edit_error("cudnn-support.tsv", 10, "7.6.0\t7.6.0\t\t\t10 nine\tx\tx\tx\tx\tx\tsrc\t",
-			  ":10: column 'cuda_majors': invalid list \"10 nine\" (expected numbers joined by single spaces)");
+	expect_edit_error("cudnn-support.tsv", 16, "7.6.0\t7.6.0\t\t\t10 nine\tx\tx\tx\tx\tx\tsrc\t",
+			  ":16: column 'cuda_majors': invalid list \"10 nine\" (expected numbers joined by single spaces)");
 	expect_edit_error("ngc-tensorrt.tsv", 8,
 			  "nvcr.io/nvidia/tensorrt\t18.10-py3\t16.04\tten\t7.4.0\t5.0.0 RC\t10.0.130\t2.3.6\t3.5\t410\tsrc\t",
 			  ":8: column 'cuda': \"ten\" starts with neither a version nor \"unverified\" or \"not listed\"");
@@ -895,6 +1050,7 @@ int main(void)
 		cmocka_unit_test(test_driver),
 		cmocka_unit_test(test_cuda),
 		cmocka_unit_test(test_gpu_find),
+		cmocka_unit_test(test_cell_marks),
 		cmocka_unit_test(test_image),
 		cmocka_unit_test(test_releases),
 		cmocka_unit_test(test_corrupt_tables),

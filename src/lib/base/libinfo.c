@@ -10,8 +10,3 @@ const char *cuvet_build_flags(void)
 {
 	return CUVET_BUILD_FLAGS;
 }
-
-const char *cuvet_kb_date(void)
-{
-	return CUVET_KB_DATE;
-}

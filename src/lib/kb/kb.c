@@ -100,11 +100,11 @@ static const struct kb_col cudnn_cols[] = {
 	{"cudnn_last", KB_VERSION, 0, NULL},
 	{"status", KB_ENUM, 0, "unverified"},
 	{"cuda_majors", KB_INT_LIST, 0, NULL},
-	{"cuda_versions", KB_TEXT, 0, NULL},
-	{"min_driver_linux", KB_TEXT, 0, NULL},
-	{"compute_capability", KB_TEXT, 0, NULL},
-	{"library_files_sonames", KB_TEXT, 0, NULL},
-	{"version_encoding", KB_TEXT, 0, NULL},
+	{"cuda_versions", KB_TEXT, KB_F_MARKS, NULL},
+	{"min_driver_linux", KB_TEXT, KB_F_MARKS, NULL},
+	{"compute_capability", KB_TEXT, KB_F_MARKS, NULL},
+	{"library_files_sonames", KB_TEXT, KB_F_MARKS, NULL},
+	{"version_encoding", KB_TEXT, KB_F_MARKS, NULL},
 	{"source_url", KB_TEXT, KB_F_REQUIRED, NULL},
 	{"notes", KB_TEXT, 0, NULL},
 };
@@ -123,9 +123,9 @@ static const struct kb_col tensorrt_cols[] = {
 	{"tensorrt_last", KB_VERSION, 0, NULL},
 	{"status", KB_ENUM, 0, "unverified"},
 	{"cuda_majors", KB_INT_LIST, 0, NULL},
-	{"cuda_versions", KB_TEXT, 0, NULL},
-	{"cudnn", KB_TEXT, 0, NULL},
-	{"gpus", KB_TEXT, 0, NULL},
+	{"cuda_versions", KB_TEXT, KB_F_MARKS, NULL},
+	{"cudnn", KB_TEXT, KB_F_MARKS, NULL},
+	{"gpus", KB_TEXT, KB_F_MARKS, NULL},
 	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
 };
 _Static_assert(CUVET_ARRAY_LEN(tensorrt_cols) == TR_NCOLS, "tensorrt columns");
@@ -133,14 +133,14 @@ _Static_assert(CUVET_ARRAY_LEN(tensorrt_cols) == TR_NCOLS, "tensorrt columns");
 static const struct kb_col ngc_trt_cols[] = {
 	{"image", KB_TEXT, KB_F_REQUIRED, NULL},
 	{"tag", KB_TEXT, KB_F_REQUIRED, NULL},
-	{"ubuntu", KB_LEADING_VERSION, 0, NULL},
-	{"cuda", KB_LEADING_VERSION, 0, NULL},
-	{"cudnn", KB_LEADING_VERSION, 0, NULL},
-	{"tensorrt", KB_LEADING_VERSION, 0, NULL},
-	{"cublas", KB_LEADING_VERSION, 0, NULL},
-	{"nccl", KB_LEADING_VERSION, 0, NULL},
-	{"python", KB_LEADING_VERSION, 0, NULL},
-	{"min_driver", KB_TEXT, 0, NULL},
+	{"ubuntu", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"cuda", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"cudnn", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"tensorrt", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"cublas", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"nccl", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"python", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"min_driver", KB_TEXT, KB_F_MARKS, NULL},
 	{"source_url", KB_TEXT, KB_F_REQUIRED, NULL},
 	{"notes", KB_TEXT, 0, NULL},
 };
@@ -149,12 +149,12 @@ _Static_assert(CUVET_ARRAY_LEN(ngc_trt_cols) == NT_NCOLS, "ngc tensorrt columns"
 static const struct kb_col ngc_other_cols[] = {
 	{"image", KB_TEXT, KB_F_REQUIRED, NULL},
 	{"tag", KB_TEXT, KB_F_REQUIRED, NULL},
-	{"cuda", KB_LEADING_VERSION, 0, NULL},
-	{"cudnn", KB_LEADING_VERSION, 0, NULL},
-	{"tensorrt", KB_LEADING_VERSION, 0, NULL},
-	{"nccl", KB_LEADING_VERSION, 0, NULL},
-	{"framework_version", KB_TEXT, 0, NULL},
-	{"min_driver", KB_TEXT, 0, NULL},
+	{"cuda", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"cudnn", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"tensorrt", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"nccl", KB_LEADING_VERSION, KB_F_MARKS, NULL},
+	{"framework_version", KB_TEXT, KB_F_MARKS, NULL},
+	{"min_driver", KB_TEXT, KB_F_MARKS, NULL},
 	{"source_url", KB_TEXT, KB_F_REQUIRED, NULL},
 	{"notes", KB_TEXT, 0, NULL},
 };
@@ -400,9 +400,63 @@ static bool enum_allows(const char *values, const char *cell)
 	}
 }
 
+/* Which mark "[TEXT]" is: 1 unverified, 2 secondary, 3 sibling container, 0 none (then the brackets
+ * are the source's words and stay). */
+static int mark_kind(const char *text, size_t n)
+{
+	if (n == 10 && strncmp(text, "unverified", 10) == 0)
+		return 1;
+	if (n >= 9 && strncmp(text, "secondary", 9) == 0 && (n == 9 || text[9] == ':' || text[9] == '.'))
+		return 2;
+	if (n > 4 && strncmp(text, "sib:", 4) == 0)
+		return 3;
+	return 0;
+}
+
+/* Takes the marks off CELL in place (with the blank before each) and records them in M. The
+ * derived-from name is kept in the room the marks leave after the cell's new end. */
+static void take_marks(char *cell, struct kb_marks *m)
+{
+	size_t len = strlen(cell);
+	char from[128] = "";
+	char *w = cell;
+	const char *p = cell;
+	while (*p) {
+		const char *close = *p == '[' ? strchr(p, ']') : NULL;
+		int kind = close ? mark_kind(p + 1, (size_t)(close - p - 1)) : 0;
+		if (!kind) {
+			*w++ = *p++;
+			continue;
+		}
+		if (kind == 1)
+			m->unverified = true;
+		if (kind == 2)
+			m->secondary = true;
+		const char *colon = memchr(p + 1, ':', (size_t)(close - p - 1));
+		if (colon && !from[0]) {
+			const char *f = colon + 1;
+			while (*f == ' ')
+				f++;
+			if (f < close)
+				snprintf(from, sizeof(from), "%.*s", (int)(close - f), f);
+		}
+		while (w > cell && w[-1] == ' ')
+			w--;
+		p = close + 1;
+	}
+	*w = '\0';
+	size_t flen = strlen(from);
+	if (flen && (size_t)(w - cell) + flen + 2 <= len + 1) {
+		memcpy(w + 1, from, flen + 1);
+		m->derived_from = w + 1;
+	}
+}
+
 static int check_cell(struct kb_table *t, size_t row, size_t c, struct cuvet_error *err)
 {
 	const struct kb_col *col = &t->schema->cols[c];
+	if (col->flags & KB_F_MARKS)
+		take_marks(t->cells[row * t->ncols + c], &t->marks[row * t->schema->ncols + c]);
 	const char *cell = kb_cell(t, row, c);
 	unsigned line = t->lineno[row];
 	if (!*cell) {
@@ -503,6 +557,7 @@ void kb_table_release(struct kb_table *t)
 	free(t->cells);
 	free(t->lineno);
 	free(t->ver);
+	free(t->marks);
 	free(t->comments);
 	free_pci(t);
 	free(t->owned_text);
@@ -517,6 +572,7 @@ static void table_reset_parse(struct kb_table *t)
 	free(t->cells);
 	free(t->lineno);
 	free(t->ver);
+	free(t->marks);
 	free(t->comments);
 	free_pci(t);
 	t->buf = NULL;
@@ -524,6 +580,7 @@ static void table_reset_parse(struct kb_table *t)
 	t->cells = NULL;
 	t->lineno = NULL;
 	t->ver = NULL;
+	t->marks = NULL;
 	t->comments = NULL;
 	t->pci = NULL;
 	t->nrows = t->ncols = t->ncomments = t->npci = t->pci_cap = 0;
@@ -576,7 +633,8 @@ static int table_parse(struct kb_table *t, struct cuvet_error *err)
 			t->header = calloc(n, sizeof(*t->header));
 			t->cells = calloc(maxlines * n, sizeof(*t->cells));
 			t->ver = calloc(maxlines * s->ncols, sizeof(*t->ver));
-			if (!t->header || !t->cells || !t->ver)
+			t->marks = calloc(maxlines * s->ncols, sizeof(*t->marks));
+			if (!t->header || !t->cells || !t->ver || !t->marks)
 				goto nomem;
 			split_tabs(cur, t->header, n);
 			t->ncols = n;
@@ -823,6 +881,12 @@ int cuvet_kb_check(const struct cuvet_kb *kb, struct cuvet_error *err)
 		if (!kb_table(kb, (enum kb_table_id)i, err))
 			return -1;
 	return 0;
+}
+
+/* The compiled-in data/DATE (embedded by kb_embed.py with the tables it dates). */
+const char *cuvet_kb_date(void)
+{
+	return kb_builtin_date;
 }
 
 const char *cuvet_kb_data_date(const struct cuvet_kb *kb)

@@ -12,5 +12,7 @@ struct kb_builtin_file {
 
 extern const struct kb_builtin_file kb_builtin_files[];
 extern const size_t kb_builtin_nfiles;
+/* data/DATE's date, checked at build time to be a bare YYYY-MM-DD. */
+extern const char kb_builtin_date[];
 
 #endif

@@ -5,8 +5,13 @@ Run by meson at build time: kb_embed.py OUTPUT.c FILE... . Each file becomes a b
 terminating NUL that is not counted in its length) named by its base name, so kb.c can find a
 table by the same name it would read from a --kb directory. The output depends only on the
 files' names and bytes, in the order given, so builds are reproducible.
+
+The file named DATE also becomes the string kb_builtin_date ("YYYY-MM-DD"), which cuvet_kb_date()
+and --version report: the date printed is the date of the data compiled in, never a second copy
+kept elsewhere. A DATE that is not a bare date fails the build.
 """
 import os
+import re
 import sys
 
 
@@ -22,10 +27,17 @@ def main(argv):
         "",
     ]
     entries = []
+    date = None
     for i, path in enumerate(inputs):
         with open(path, "rb") as f:
             data = f.read()
         name = os.path.basename(path)
+        if name == "DATE":
+            m = re.fullmatch(rb"(\d{4}-\d{2}-\d{2})\r?\n?", data)
+            if not m:
+                sys.stderr.write("kb_embed.py: %s: expected one line YYYY-MM-DD\n" % path)
+                return 1
+            date = m.group(1).decode("ascii")
         lines.append("/* %s, %d bytes */" % (name, len(data)))
         lines.append("static const unsigned char kb_file_%d[] = {" % i)
         body = data + b"\0"
@@ -39,6 +51,10 @@ def main(argv):
     lines.extend(entries)
     lines.append("};")
     lines.append("const size_t kb_builtin_nfiles = %d;" % len(inputs))
+    if date is None:
+        sys.stderr.write("kb_embed.py: no DATE among the inputs\n")
+        return 1
+    lines.append('const char kb_builtin_date[] = "%s";' % date)
     text = "\n".join(lines) + "\n"
     tmp = out_path + ".tmp"
     with open(tmp, "w") as f:

@@ -16,6 +16,26 @@ static const char *nz(const struct kb_table *t, size_t row, size_t col)
 	return *c ? c : NULL;
 }
 
+/* A container-table cell as a fact: its text without the source's marks, and the marks. A cell
+ * that only says "unverified" is an unknown, unverified fact. */
+static struct cuvet_kb_fact fact(const struct kb_table *t, size_t row, size_t col)
+{
+	const struct kb_marks *m = kb_marks(t, row, col);
+	struct cuvet_kb_fact f = {nz(t, row, col), m->unverified, m->secondary, m->derived_from};
+	if (f.value && strcmp(f.value, "unverified") == 0) {
+		f.value = NULL;
+		f.unverified = true;
+	}
+	return f;
+}
+
+/* Whether the source put "[unverified]" or "[secondary]" on the cell. */
+static bool marked_uncertain(const struct kb_table *t, size_t row, size_t col)
+{
+	const struct kb_marks *m = kb_marks(t, row, col);
+	return m->unverified || m->secondary;
+}
+
 static bool has_word(const char *s, const char *word)
 {
 	return s && strstr(s, word) != NULL;
@@ -730,14 +750,14 @@ int cuvet_kb_image(const struct cuvet_kb *kb, const char *ref, struct cuvet_kb_i
 			continue;
 		out->image = img;
 		out->tag = tag;
-		out->ubuntu = nz(nt, r, NT_UBUNTU);
-		out->cuda = nz(nt, r, NT_CUDA);
-		out->cudnn = nz(nt, r, NT_CUDNN);
-		out->tensorrt = nz(nt, r, NT_TENSORRT);
-		out->cublas = nz(nt, r, NT_CUBLAS);
-		out->nccl = nz(nt, r, NT_NCCL);
-		out->python = nz(nt, r, NT_PYTHON);
-		out->min_driver = nz(nt, r, NT_DRIVER);
+		out->ubuntu = fact(nt, r, NT_UBUNTU);
+		out->cuda = fact(nt, r, NT_CUDA);
+		out->cudnn = fact(nt, r, NT_CUDNN);
+		out->tensorrt = fact(nt, r, NT_TENSORRT);
+		out->cublas = fact(nt, r, NT_CUBLAS);
+		out->nccl = fact(nt, r, NT_NCCL);
+		out->python = fact(nt, r, NT_PYTHON);
+		out->min_driver = fact(nt, r, NT_DRIVER);
 		out->source = nz(nt, r, NT_SOURCE);
 		out->notes = nz(nt, r, NT_NOTES);
 		out->table = nt->schema->file;
@@ -749,12 +769,12 @@ int cuvet_kb_image(const struct cuvet_kb *kb, const char *ref, struct cuvet_kb_i
 			continue;
 		out->image = img;
 		out->tag = tag;
-		out->cuda = nz(np, r, NP_CUDA);
-		out->cudnn = nz(np, r, NP_CUDNN);
-		out->tensorrt = nz(np, r, NP_TENSORRT);
-		out->nccl = nz(np, r, NP_NCCL);
-		out->framework = nz(np, r, NP_FRAMEWORK);
-		out->min_driver = nz(np, r, NP_DRIVER);
+		out->cuda = fact(np, r, NP_CUDA);
+		out->cudnn = fact(np, r, NP_CUDNN);
+		out->tensorrt = fact(np, r, NP_TENSORRT);
+		out->nccl = fact(np, r, NP_NCCL);
+		out->framework = fact(np, r, NP_FRAMEWORK);
+		out->min_driver = fact(np, r, NP_DRIVER);
 		out->source = nz(np, r, NP_SOURCE);
 		out->notes = nz(np, r, NP_NOTES);
 		out->table = np->schema->file;
@@ -828,7 +848,9 @@ int cuvet_kb_tensorrt_find(const struct cuvet_kb *kb, const char *version, struc
 		o->release = kb_cell(t, r, TR_RELEASE);
 		o->first = kb_cell(t, r, TR_FIRST);
 		o->last = nz(t, r, TR_LAST);
-		o->unverified = strcmp(kb_cell(t, r, TR_STATUS), "unverified") == 0;
+		o->unverified = strcmp(kb_cell(t, r, TR_STATUS), "unverified") == 0 || marked_uncertain(t, r, TR_CUDA);
+		o->uncertain_cudnn = marked_uncertain(t, r, TR_CUDNN);
+		o->uncertain_gpus = marked_uncertain(t, r, TR_GPUS);
 		o->cuda_majors = nz(t, r, TR_MAJORS);
 		o->cuda_versions = nz(t, r, TR_CUDA);
 		o->cudnn = nz(t, r, TR_CUDNN);
@@ -879,7 +901,10 @@ int cuvet_kb_cudnn_find(const struct cuvet_kb *kb, const char *version, struct c
 		o->release = kb_cell(t, r, CD_RELEASE);
 		o->first = kb_cell(t, r, CD_FIRST);
 		o->last = nz(t, r, CD_LAST);
-		o->unverified = strcmp(kb_cell(t, r, CD_STATUS), "unverified") == 0;
+		o->unverified = strcmp(kb_cell(t, r, CD_STATUS), "unverified") == 0 || marked_uncertain(t, r, CD_CUDA);
+		o->uncertain_min_driver = marked_uncertain(t, r, CD_DRIVER);
+		o->uncertain_gpus = marked_uncertain(t, r, CD_CC);
+		o->uncertain_library_files = marked_uncertain(t, r, CD_FILES);
 		o->cuda_majors = nz(t, r, CD_MAJORS);
 		o->cuda_versions = nz(t, r, CD_CUDA);
 		o->min_driver = nz(t, r, CD_DRIVER);

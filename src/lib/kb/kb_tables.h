@@ -37,6 +37,10 @@ enum kb_kind {
 			       unknown ("unverified", "not listed") */
 };
 #define KB_F_REQUIRED 1u
+/* The cell may carry the source's marks, "[unverified]", "[secondary]", "[secondary:X]" and "[sib:X]"
+ * (a fact taken from the same month's sibling container X): they are taken off the text when the
+ * table is parsed and kept as struct kb_marks, so no answer quotes them. */
+#define KB_F_MARKS 2u
 
 struct kb_col {
 	const char *name;
@@ -55,6 +59,13 @@ struct kb_schema {
 };
 
 extern const struct kb_schema kb_schemas[KB_NTABLES];
+
+/* The marks a KB_F_MARKS cell carried. */
+struct kb_marks {
+	bool unverified;          /* "[unverified]" */
+	bool secondary;           /* "[secondary]", "[secondary:X]": a third-party copy of the source */
+	const char *derived_from; /* X of "[sib:X]" or "[secondary:X]" (the first one), or NULL */
+};
 
 struct kb_pci_item {
 	uint16_t id;
@@ -78,6 +89,7 @@ struct kb_table {
 	char **cells;             /* nrows * ncols */
 	unsigned *lineno;         /* file line of each row */
 	struct cuvet_version *ver; /* nrows * schema->ncols; parsed KB_VERSION/KB_CC cells */
+	struct kb_marks *marks;   /* nrows * schema->ncols; the marks taken off KB_F_MARKS cells */
 	size_t ncomments;
 	char **comments;          /* '#' lines, without "# " */
 	struct kb_pci_item *pci;  /* KB_PCI_LIST items, in file order */
@@ -93,6 +105,12 @@ static inline const char *kb_cell(const struct kb_table *t, size_t row, size_t c
 static inline const struct cuvet_version *kb_ver(const struct kb_table *t, size_t row, size_t col)
 {
 	return &t->ver[row * t->schema->ncols + col];
+}
+
+/* The marks the source put on a cell (all false/NULL for a cell without KB_F_MARKS). */
+static inline const struct kb_marks *kb_marks(const struct kb_table *t, size_t row, size_t col)
+{
+	return &t->marks[row * t->schema->ncols + col];
 }
 
 /* The table, parsed on first use. NULL (with ERR filled) if it does not parse. */

@@ -130,7 +130,7 @@ static void test_infer_kb(void **state)
 	(void)state;
 	static const struct infer_case cases[] = {
 		{{"tensorrt", "libnvinfer.so.9", "/opt/trt/lib/libnvinfer.so.9", NULL, "libnvinfer.so.9", "9.2.0.5", "file-name",
-		  NULL}, 12, "kb:tensorrt-support.tsv 9.0\u20139.3 [unverified]"},
+		  NULL}, 12, "kb:tensorrt-support.tsv 9.0\u20139.3 (unverified)"},
 		{{"tensorrt", "libnvinfer.so.5", "/opt/trt/lib/libnvinfer.so.5", NULL, "libnvinfer.so.5", "5.0.2", "file-name",
 		  NULL}, 10, "kb:tensorrt-support.tsv 5.0.x"},
 		/* two builds (CUDA 11.8 and 12.0) */

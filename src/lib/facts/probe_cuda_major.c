@@ -184,7 +184,7 @@ int cuda_major_infer(const struct cuda_major_in *in, const struct cuvet_kb *kb, 
 		if (n > 0 && !strstr(rel[0].release, "pkg") && (m = kb_single_major(rel[0].cuda_majors)) > 0) {
 			*major = m;
 			*source = xasprintf("kb:%s %s%s", cudnn ? "cudnn-support.tsv" : "tensorrt-support.tsv",
-					    rel[0].release, rel[0].unverified ? " [unverified]" : "");
+					    rel[0].release, rel[0].unverified ? " (unverified)" : "");
 			goto out;
 		}
 	}

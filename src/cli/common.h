@@ -21,6 +21,7 @@ enum {
 	{"no-nvml", 0, NULL, OPT_NO_NVML, "do not ask NVML; GPU facts come from /sys and /proc"},                  \
 	{"timeout", 0, "SECONDS", OPT_TIMEOUT, "deadline for NVML (default 5)"},                                  \
 	{"nvml-lib", 0, "PATH", OPT_NVML_LIB, "load NVML from PATH (default libnvidia-ml.so.1)"},                  \
+	{"no-load", 0, NULL, OPT_NO_LOAD, "load no host library (libcuda for cuDriverGetVersion); NVML too is off with --no-nvml"}, \
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},                              \
 	{"help", 'h', NULL, OPT_HELP, "show this help"}
 
@@ -43,6 +44,15 @@ void host_opts_release(struct host_opts *o);
 /* Reads KEY=VALUE lines into a NULL-terminated array. */
 char **env_file_read(const char *path, struct cuvet_error *err);
 void env_free(char **env);
+
+enum cli_path_kind {
+	CLI_PATH_DIR,     /* a directory */
+	CLI_PATH_FILE,    /* anything readable that is not a directory (a pipe, /dev/stdin) */
+	CLI_PATH_REGULAR, /* a regular file */
+};
+/* Checks the path an option names; prints "cuvet CMD: OPTION PATH: why" and returns EXIT_INPUT
+ * when it is missing or of the wrong kind, else EXIT_OK. */
+int cli_check_path(const char *cmd, const char *option, const char *path, enum cli_path_kind kind);
 
 void print_facts_text(FILE *out, const struct cuvet_facts *f);
 /* "from NVML", "inferred from the driver version ..." for facts->driver.cuda_driver_source. */

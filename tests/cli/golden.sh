@@ -399,5 +399,32 @@ multi_case multi-check-subset-uuid 1 "$TWO" "" "j['verdict']=='FAIL' and j['visi
 multi_case multi-check-cuda-visible 0 "$TWO" "CUDA_VISIBLE_DEVICES=0" "j['verdict']=='PASS' and j['visible_gpus']==1" -- check 'arch>=8.0'
 multi_case multi-doctor-lost 1 "$TWO" "" "any(x['id']=='gpu-lost' for x in j['findings'])" -- doctor
 
+# ---- paths that options name: missing or of the wrong kind is an input error naming them (exit 4)
+check input-root-missing 4 -- "$C" probe --root "$WORK/no-such-root" --no-nvml
+check input-root-not-dir 4 -- "$C" doctor --root "$WORK/bad.env" --no-nvml
+check input-env-file-dir 4 -- "$C" probe --env-file "$WORK/empty" --no-nvml
+check input-facts-dir 4 -- "$C" check --facts "$WORK/empty" 'cuda>=12'
+check input-facts-missing 4 -- "$C" doctor --facts "$WORK/no-such-facts.json"
+check input-scan-missing 4 -- "$C" doctor --root "$WORK/empty" --no-nvml --scan /nonexistent
+check input-scan-not-dir 4 -- "$C" doctor --root "$WORK/shadow" --no-nvml --scan /opt/app/lib/libcudart.so.12
+check input-nvml-lib-missing 4 -- "$C" probe --nvml-lib "$WORK/no-such-dir/libnvidia-ml.so.1"
+check input-kb-not-dir 4 -- "$C" check --facts "$CF" --kb "$WORK/bad.env" 'cuda>=12'
+# ---- option syntax: an argument given to an option that takes none, an ambiguous prefix (exit 2)
+check usage-json-with-value 2 -- "$C" probe --json=true
+check usage-quiet-with-value 2 -- "$C" doctor --quiet=yes
+check usage-ambiguous-option 2 -- "$C" doctor --no
+check usage-missing-argument 2 -- "$C" check --kb
+# ---- --env-file in Docker's format (docker/cli opts/file.go): leading whitespace trimmed, '#'
+# comments and empty lines skipped, values kept as written, a UTF-8 BOM dropped, and a name alone
+# taking its value from cuvet's own environment (NVIDIA_DRIVER_CAPABILITIES, set below) or left out
+# when that has none (NVIDIA_VISIBLE_DEVICES, unset).
+printf '\357\273\277# a comment\n\n   CUDA_VISIBLE_DEVICES=0\nNVIDIA_DRIVER_CAPABILITIES\nNVIDIA_VISIBLE_DEVICES\n\tLD_LIBRARY_PATH=/opt/a b:/opt/c  \nNVIDIA_REQUIRE_CUDA="cuda>=12"\n' >"$WORK/docker.env"
+check env-file-docker-rules 0 -- env NVIDIA_DRIVER_CAPABILITIES=compute,utility "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/docker.env"
+check env-file-name-unset 0 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/docker.env"
+printf 'CUDA_VISIBLE_DEVICES =0\n' >"$WORK/space-name.env"
+check input-env-file-name-space 4 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/space-name.env"
+printf '# only a value\n=0\n' >"$WORK/no-name.env"
+check input-env-file-no-name 4 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/no-name.env"
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

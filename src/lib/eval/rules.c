@@ -170,6 +170,13 @@ static void rule_nvml(struct rules *r)
 		return;
 	const char *why = d->nvml_error ? d->nvml_error : "unknown error";
 	switch (s) {
+	case -4: /* the library the invocation named (--nvml-lib) cannot be loaded or is not NVML */
+		add(r, "nvml-missing", CUVET_SEV_WARNING, "driver", fmt("The NVML library given cannot be used"),
+		    fmt("%s. This is about the library cuvet was told to load, not a fault of the GPU or the driver; "
+			"without NVML, GPU facts come from /sys and /proc and the driver's CUDA version is inferred.", why),
+		    fmt("Give --nvml-lib the driver's libnvidia-ml.so.1 (ldconfig -p | grep libnvidia-ml), or leave "
+			"--nvml-lib and CUVET_NVML_LIBRARY unset so the loader finds it."));
+		return;
 	case -2:
 		add(r, "nvml-hung", CUVET_SEV_ERROR, "driver", fmt("NVML did not answer in time"),
 		    fmt("%s. A GPU that has fallen off the bus or a wedged driver makes NVML (and nvidia-smi) hang.", why),

@@ -17,11 +17,11 @@ enum {
 #define CLI_HOST_OPTS                                                                                              \
 	{"json", 0, NULL, OPT_JSON, "print JSON instead of text"},                                                 \
 	{"root", 0, "DIR", OPT_ROOT, "read the filesystem under DIR (a container rootfs, a fixture) instead of /"}, \
-	{"env-file", 0, "FILE", OPT_ENV_FILE, "take the environment from FILE (KEY=VALUE lines) instead of this process's"}, \
+	{"env-file", 0, "FILE", OPT_ENV_FILE, "take the environment from FILE (Docker's --env-file rules; a NAME alone takes cuvet's own value) instead of this process's"}, \
 	{"no-nvml", 0, NULL, OPT_NO_NVML, "do not ask NVML; GPU facts come from /sys and /proc"},                  \
 	{"timeout", 0, "SECONDS", OPT_TIMEOUT, "deadline for NVML (default 5)"},                                  \
 	{"nvml-lib", 0, "PATH", OPT_NVML_LIB, "load NVML from PATH (default libnvidia-ml.so.1)"},                  \
-	{"no-load", 0, NULL, OPT_NO_LOAD, "load no host library (libcuda for cuDriverGetVersion); NVML too is off with --no-nvml"}, \
+	{"no-load", 0, NULL, OPT_NO_LOAD, "load no host library for a version call: no libcuda cuDriverGetVersion (NVML: see --no-nvml)"}, \
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},                              \
 	{"help", 'h', NULL, OPT_HELP, "show this help"}
 

@@ -423,5 +423,72 @@ multi_case multi-check-subset-uuid 1 "$TWO" "" "j['verdict']=='FAIL' and j['visi
 multi_case multi-check-cuda-visible 0 "$TWO" "CUDA_VISIBLE_DEVICES=0" "j['verdict']=='PASS' and j['visible_gpus']==1" -- check 'arch>=8.0'
 multi_case multi-doctor-lost 1 "$TWO" "" "any(x['id']=='gpu-lost' for x in j['findings'])" -- doctor
 
+# ---- paths that options name: missing or of the wrong kind is an input error naming them (exit 4)
+check input-root-missing 4 -- "$C" probe --root "$WORK/no-such-root" --no-nvml
+check input-root-not-dir 4 -- "$C" doctor --root "$WORK/bad.env" --no-nvml
+check input-env-file-dir 4 -- "$C" probe --env-file "$WORK/empty" --no-nvml
+check input-facts-dir 4 -- "$C" check --facts "$WORK/empty" 'cuda>=12'
+check input-facts-missing 4 -- "$C" doctor --facts "$WORK/no-such-facts.json"
+check input-scan-missing 4 -- "$C" doctor --root "$WORK/empty" --no-nvml --scan /nonexistent
+check input-scan-not-dir 4 -- "$C" doctor --root "$WORK/shadow" --no-nvml --scan /opt/app/lib/libcudart.so.12
+check input-nvml-lib-missing 4 -- "$C" probe --nvml-lib "$WORK/no-such-dir/libnvidia-ml.so.1"
+check input-kb-not-dir 4 -- "$C" check --facts "$CF" --kb "$WORK/bad.env" 'cuda>=12'
+# ---- option syntax: an argument given to an option that takes none, an ambiguous prefix (exit 2)
+check usage-json-with-value 2 -- "$C" probe --json=true
+check usage-quiet-with-value 2 -- "$C" doctor --quiet=yes
+check usage-ambiguous-option 2 -- "$C" doctor --no
+check usage-missing-argument 2 -- "$C" check --kb
+# ---- --env-file in Docker's format (docker/cli opts/file.go): leading whitespace trimmed, '#'
+# comments and empty lines skipped, values kept as written, a UTF-8 BOM dropped, and a name alone
+# taking its value from cuvet's own environment (NVIDIA_DRIVER_CAPABILITIES, set below) or left out
+# when that has none (NVIDIA_VISIBLE_DEVICES, unset).
+printf '\357\273\277# a comment\n\n   CUDA_VISIBLE_DEVICES=0\nNVIDIA_DRIVER_CAPABILITIES\nNVIDIA_VISIBLE_DEVICES\n\tLD_LIBRARY_PATH=/opt/a b:/opt/c  \nNVIDIA_REQUIRE_CUDA="cuda>=12"\n' >"$WORK/docker.env"
+check env-file-docker-rules 0 -- env NVIDIA_DRIVER_CAPABILITIES=compute,utility "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/docker.env"
+check env-file-name-unset 0 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/docker.env"
+printf 'CUDA_VISIBLE_DEVICES =0\n' >"$WORK/space-name.env"
+check input-env-file-name-space 4 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/space-name.env"
+printf '# only a value\n=0\n' >"$WORK/no-name.env"
+check input-env-file-no-name 4 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/no-name.env"
+
+# ---- --no-load and a bad --nvml-lib, through the NVML and libcuda test doubles --------------
+# json_case NAME EXPECTED_EXIT "ENV..." EXPECT(python over the JSON j) -- ARGS...
+json_case() {
+	local name=$1 want=$2 extra=$3 expect=$4
+	shift 5
+	local out rc
+	out=$(env -i PATH=/usr/bin:/bin CUVET_TODAY=2026-11-29 $extra "$C" "$@" 2>"$WORK/stderr")
+	rc=$?
+	if [ "$rc" = "$want" ] && printf '%s' "$out" | python3 -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($expect) else 1)"; then
+		echo "ok   $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: exit $rc (want $want), expected $expect"
+		printf '%s\n' "$out" | head -30
+		cat "$WORK/stderr"
+		fail=$((fail + 1))
+	fi
+}
+# NVML answers but cannot say the driver's CUDA, so the probe asks libcuda's cuDriverGetVersion
+# (the double says 12.4) ...
+LC="CUVET_FAKE_NVML_MODE=init_ok_no_cuda CUVET_CUDA_LIBRARY=$FAKE_CUDA CUVET_FAKE_CUDA_VERSION=12040"
+json_case load-libcuda 0 "$LC" "j['driver']['cuda_source']=='libcuda' and j['driver']['cuda']=='12.4'" -- \
+	probe --json --nvml-lib "$FAKE_NVML" --timeout 2
+# ... but not with --no-load, in probe, doctor and check alike: the probe leaves the driver's CUDA
+# unknown and check infers it from NVML's driver version (580.159.04 -> 13.0) through the knowledge
+# base. NVML is still asked (--no-nvml governs it).
+json_case no-load-probe 0 "$LC" "j['driver']['cuda_source'] is None and j['driver']['cuda'] is None and j['driver']['nvml_status']==0 and len(j['gpus'])==1" -- \
+	probe --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load
+json_case no-load-check 0 "$LC" "j['cuda_source']=='kb, inferred from driver 580.159.04' and j['cuda']=='13.0' and j['verdict']=='PASS'" -- \
+	check --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load 'arch>=8.0'
+json_case no-load-doctor 1 "CUVET_FAKE_NVML_MODE=rm_mismatch CUVET_CUDA_LIBRARY=$FAKE_CUDA CUVET_FAKE_CUDA_VERSION=12040" \
+	"j['facts']['driver']['cuda_source']!='libcuda' and any(x['id']=='driver-version-mismatch' for x in j['findings'])" -- \
+	doctor --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load
+# A library that is not NVML given as --nvml-lib: the invocation's problem, named as such (nvml_status
+# -4, finding nvml-missing naming the path), never nvml-failed with advice to check dmesg for Xid.
+json_case nvml-lib-not-nvml 0 "" "j['driver']['nvml_status']==-4 and j['driver']['nvml_error']=='the NVML library given ($FAKE_CUDA) is not NVML: it has neither nvmlInit_v2 nor nvmlInit'" -- \
+	probe --json --nvml-lib "$FAKE_CUDA" --timeout 2
+json_case nvml-lib-not-nvml-doctor 1 "" "[x['id'] for x in j['findings'] if x['id'].startswith('nvml')]==['nvml-missing'] and '$FAKE_CUDA' in [x for x in j['findings'] if x['id']=='nvml-missing'][0]['cause'] and 'Xid' not in json.dumps(j['findings'])" -- \
+	doctor --json --nvml-lib "$FAKE_CUDA" --timeout 2
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

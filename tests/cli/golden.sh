@@ -473,10 +473,10 @@ json_case() {
 LC="CUVET_FAKE_NVML_MODE=init_ok_no_cuda CUVET_CUDA_LIBRARY=$FAKE_CUDA CUVET_FAKE_CUDA_VERSION=12040"
 json_case load-libcuda 0 "$LC" "j['driver']['cuda_source']=='libcuda' and j['driver']['cuda']=='12.4'" -- \
 	probe --json --nvml-lib "$FAKE_NVML" --timeout 2
-# ... but not with --no-load, in probe, doctor and check alike: the probe leaves the driver's CUDA
-# unknown and check infers it from NVML's driver version (580.159.04 -> 13.0) through the knowledge
-# base. NVML is still asked (--no-nvml governs it).
-json_case no-load-probe 0 "$LC" "j['driver']['cuda_source'] is None and j['driver']['cuda'] is None and j['driver']['nvml_status']==0 and len(j['gpus'])==1" -- \
+# ... but not with --no-load, in probe, doctor and check alike: probe and check both infer the
+# driver's CUDA from NVML's driver version (580.159.04 -> 13.0) through the knowledge base, the
+# one rule for the driver in effect. NVML is still asked (--no-nvml governs it).
+json_case no-load-probe 0 "$LC" "j['driver']['cuda_source']=='inferred' and j['driver']['cuda']=='13.0' and j['driver']['nvml_status']==0 and len(j['gpus'])==1" -- \
 	probe --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load
 json_case no-load-check 0 "$LC" "j['cuda_source']=='kb, inferred from driver 580.159.04' and j['cuda']=='13.0' and j['verdict']=='PASS'" -- \
 	check --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load 'arch>=8.0'

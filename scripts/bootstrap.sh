@@ -92,7 +92,16 @@ if [ "$(cat "$tools/installed" 2>/dev/null)" != "$want" ]; then
 fi
 nvcc=$(find "$tools/venv" -path '*/nvidia/cu13/bin/nvcc' -type f 2>/dev/null | head -n 1)
 cuobjdump=$(find "$tools/venv" -path '*/nvidia/cu*/bin/cuobjdump' -type f 2>/dev/null | head -n 1)
-[ -n "$nvcc" ] && export NVCC=$nvcc && echo "nvcc: $NVCC"
+if [ -n "$nvcc" ]; then
+	# nvcc.profile links from lib64/ (as in /usr/local/cuda); the wheels install lib/
+	cu=$(dirname "$(dirname "$nvcc")")
+	[ -e "$cu/lib64" ] || ln -s lib "$cu/lib64"
+	# For the cuobjdump comparison (tests/arch/diff_cuobjdump.sh). Not as NVCC: the golden
+	# gpu-code cases (tests/cli/golden.sh) record sizes that depend on where nvcc is installed
+	# (nvlink writes its -L paths into the device-link cubin), so they use /usr/local/cuda's.
+	export CUVET_PYPI_NVCC=$nvcc
+	echo "nvcc: $nvcc"
+fi
 [ -n "$cuobjdump" ] && export CUOBJDUMP=$cuobjdump && echo "cuobjdump: $CUOBJDUMP"
 
 status=0 build_failed=0

@@ -136,7 +136,8 @@ run_build build-clang --suite unit --suite cli
 
 # One closing line for CI over the three builds (tests/README.md): each meson test that passed
 # or failed; skipped are the meson tests that skipped (exit 77) and the cases skipped inside
-# a test that passed, as it reports them ("CUVET-SKIP N reason" lines, cmocka's "[  SKIPPED ]").
+# a test that passed, as it reports them ("CUVET-SKIP N reason" lines, cmocka's "[  SKIPPED ] N
+# test(s)" summary), on stdout or stderr.
 # A build without a test log or with no test counts as a failure: CI must not pass on nothing.
 python3 - build build-asan build-clang <<'PY' || status=1
 import json, os, re, sys
@@ -158,7 +159,8 @@ for build in sys.argv[1:]:
     for line in lines:
         t = json.loads(line)
         r = t.get('result')
-        n = cases_skipped(t.get('stdout') or '')
+        # (cmocka writes its summary to stderr, which meson keeps apart)
+        n = cases_skipped((t.get('stdout') or '') + '\n' + (t.get('stderr') or ''))
         if r in ('OK', 'EXPECTEDFAIL'):
             passed += 1
             skipped += n

@@ -113,6 +113,6 @@ if command -v objcopy >/dev/null 2>&1 && objcopy --rename-section .nv_fatbin=.ld
   3 of 6 entries compressed" arch --deep libdeep.so
 	rm -f libdeep.so
 else
-	echo "skip: objcopy not available for the --deep case"
+	echo "CUVET-SKIP 2 libdeep.so: objcopy not available for the --deep cases"
 fi
 exit $fail

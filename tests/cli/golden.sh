@@ -14,6 +14,15 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 pass=0 fail=0 skip=0
 
+# skip_cases MARKER REASON: count the cases of the block opened by the line holding MARKER (up to
+# its `else`) as skipped, and say so in the form the closing line counts (tests/README.md).
+skip_cases() {
+	local n
+	n=$(awk -v m="$1" 'index($0, m) { on = 1; next } on && /^else/ { exit } on && /^[ \t]*check / { n++ } END { print n + 0 }' "$0")
+	echo "CUVET-SKIP $n $2"
+	skip=$((skip + n))
+}
+
 normalise() {
 	# the temporary directory, and the probe's duration in JSON
 	# and $PLATFORM, which depends on this CPU ("haswell" under glibc < 2.37)
@@ -85,7 +94,7 @@ ldconfig_root() { # ROOT DIR...
 C="$CUVET"
 
 # ---- the H200 host captured in shared/fixtures ------------------------------------------
-if [ -d "$SHARED/fixtures/h200-host" ]; then
+if [ -d "$SHARED/fixtures/h200-host" ]; then # cases:h200
 	H=$WORK/h200
 	python3 "$HERE/../fixtures/mkroot.py" --merged-usr "$SHARED/fixtures/h200-host" "$H" "$CC"
 	ENVF=$SHARED/fixtures/h200-host/env.txt
@@ -104,8 +113,7 @@ if [ -d "$SHARED/fixtures/h200-host" ]; then
 	check check-h200-assume-pass 0 -- "$C" check --facts "$WORK/h200-facts.json" --assume-unknown=pass 'brand=nvidia'
 	check h200-why-cudnn 0 -- "$C" why --root "$H" --env-file "$ENVF" --with-dlopen libcudnn.so.9 libcuda.so.1
 else
-	echo "skip h200-*: $SHARED/fixtures/h200-host not found"
-	skip=$((skip + 1))
+	skip_cases '# cases:h200' "h200-*: $SHARED/fixtures/h200-host not found"
 fi
 
 # ---- hand-built roots, one per finding -------------------------------------------------
@@ -192,7 +200,7 @@ check kb-pci-ids-v100-arch 1 -- "$C" check --root "$R" --no-nvml 'arch>=8.0'
 # ---- GPU code: libraries built with nvcc, judged against an H200 (9.0) from sysfs -------------
 # The texts name PTX sizes and the PTX ISA version, which depend on the compiler: only nvcc 13.0.
 NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}
-if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; then
+if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; then # cases:gpu-code
 	printf '__global__ void cuvet_k(float *x) { x[threadIdx.x] = 1.0f; }\nvoid cuvet_launch(float *x) { cuvet_k<<<1, 32>>>(x); }\n' >"$WORK/k.cu"
 	nvlib() { # PATH SONAME GENCODE...
 		local out=$1 so=$2
@@ -216,8 +224,7 @@ if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; t
 	env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml --gpu-code >"$WORK/gpucode-facts.json"
 	check gpu-code-doctor-facts 1 -- "$C" doctor --facts "$WORK/gpucode-facts.json"
 else
-	echo "skip gpu-code-*: no nvcc 13.0 at $NVCC"
-	skip=$((skip + 1))
+	skip_cases '# cases:gpu-code' "gpu-code-*: no nvcc 13.0 at $NVCC (set NVCC)"
 fi
 # ---- cuvet why: a hand-built root with no libc of its own (-nostdlib objects) ----------
 nlib() { # PATH SONAME [LDFLAGS...]: a shared object that needs no libc

@@ -2,11 +2,11 @@
 # (src/cli/cmd_*.c option tables); tests/install/test_install.sh checks they stay equal.
 
 _cuvet_commands="doctor probe check kb arch why version help"
-_cuvet_probe_opts="--json --root --env-file --no-nvml --timeout --nvml-lib --quiet -q --help -h"
+_cuvet_probe_opts="--json --root --env-file --no-nvml --no-load --timeout --nvml-lib --quiet -q --help -h"
 
 _cuvet_opts() { # COMMAND
 	case $1 in
-	doctor) echo "--facts --scan $_cuvet_probe_opts" ;;
+	doctor) echo "--facts --scan --kb $_cuvet_probe_opts" ;;
 	probe) echo "--gpu-code $_cuvet_probe_opts" ;;
 	check) echo "--env --facts --visible-devices --assume-unknown --kb $_cuvet_probe_opts" ;;
 	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --quiet -q --help -h" ;;

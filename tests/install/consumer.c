@@ -14,6 +14,8 @@ int main(int argc, char **argv)
 	struct cuvet_probe_opts opts;
 	struct cuvet_facts *facts = NULL;
 	struct cuvet_check *check = NULL;
+	struct cuvet_ctx *ctx = NULL;
+	struct cuvet_host *host = NULL;
 	int status = 4;
 
 	if (argc != 3) {
@@ -34,16 +36,21 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < facts->ngpus; i++)
 		printf("gpu %d %s %d.%d\n", facts->gpus[i].index, facts->gpus[i].name ? facts->gpus[i].name : "?",
 		       facts->gpus[i].cc_major, facts->gpus[i].cc_minor);
-	check = cuvet_check_new(&err);
+	/* one context (the knowledge base, loaded once) and the host view the check reads */
+	ctx = cuvet_ctx_new(NULL, &err);
+	host = ctx ? cuvet_host_new(ctx, facts, NULL, &err) : NULL;
+	check = host ? cuvet_check_new(&err) : NULL;
 	if (!check || cuvet_check_add(check, "argv", argv[2], false, &err) != 0 ||
-	    cuvet_check_eval(check, facts, NULL, &err) != 0) {
+	    cuvet_check_eval(check, host, NULL, &err) != 0) {
 		fprintf(stderr, "consumer: check: %s\n", err.msg);
 		goto out;
 	}
 	printf("check %s: %s\n", argv[2], cuvet_verdict_name(check->verdict));
-	status = check->verdict == CUVET_PASS ? 0 : 1;
+	status = cuvet_verdict_exit(check->verdict);
 out:
 	cuvet_check_free(check);
+	cuvet_host_free(host);
+	cuvet_ctx_free(ctx);
 	cuvet_facts_free(facts);
 	return status;
 }

@@ -29,7 +29,11 @@ rm -rf build-intel
 meson setup build-intel -Dstatic_deps=true -Dc_link_args="-Wl,-rpath,$LIB" >"$OUT/setup.log" 2>&1 ||
 	{ tail -30 "$OUT/setup.log"; exit 1; }
 ninja -C build-intel >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
-meson test -C build-intel --num-processes 8 --print-errorlogs >"$OUT/test.log" 2>&1
+# every test but 'install', whose pkg-config consumer needs the Debian -dev packages installed
+# for real (it runs in CI and here on the development machine)
+tests=$(meson test -C build-intel --list 2>/dev/null | sed -n 's/^cuvet:[a-z]* \/ //p; s/^[a-z]* - cuvet:\(.*\)$/\1/p' | grep -vx install)
+# shellcheck disable=SC2086
+meson test -C build-intel --num-processes 8 --print-errorlogs $tests >"$OUT/test.log" 2>&1
 rc=$?
 grep -E '^ *[0-9]+/[0-9]+ ' "$OUT/test.log"
 grep -E '^(Ok|Fail|Skipped|Timeout):' "$OUT/test.log"

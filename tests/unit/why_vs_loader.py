@@ -148,10 +148,11 @@ def cpu_facts():
 
 
 def glibc_platform():
-    """$PLATFORM as glibc sets it: before 2.37, "haswell" (or "xeon_phi") only on Intel CPUs
-    (sysdeps/x86/cpu-features.c, under arch_kind_intel); else the kernel's AT_PLATFORM."""
+    """$PLATFORM as glibc sets it: "haswell" (or "xeon_phi") only on Intel CPUs
+    (sysdeps/x86/cpu-features.c, under arch_kind_intel, in 2.36 as in 2.39); else the kernel's
+    AT_PLATFORM."""
     vendor, fl = cpu_facts()
-    if glibc_version() < (2, 37) and vendor == "GenuineIntel":
+    if vendor == "GenuineIntel":
         if {"avx512cd", "avx512er", "avx512pf"} <= fl:
             return "xeon_phi"
         # /proc/cpuinfo calls LZCNT "abm"

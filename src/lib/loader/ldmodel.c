@@ -25,9 +25,10 @@
  *   tls/x86_64, tls, x86_64/x86_64, x86_64, x86_64; on a Haswell-class Intel CPU
  *   tls/haswell/x86_64, tls/haswell, tls/x86_64, tls, haswell/x86_64, haswell, x86_64.
  *   (glibc 2.36 elf/dl-hwcaps.c _dl_important_hwcaps, sysdeps/x86/dl-hwcap.h HWCAP_IMPORTANT.)
- * - $PLATFORM: glibc < 2.37 replaced the kernel's "x86_64" with "haswell" (or "xeon_phi") only on
- *   Intel CPUs (sysdeps/x86/cpu-features.c, inside `kind == arch_kind_intel`); from 2.37 it is
- *   the kernel's AT_PLATFORM, "x86_64".
+ * - $PLATFORM: glibc replaces the kernel's AT_PLATFORM "x86_64" with "haswell" (or "xeon_phi") on
+ *   Intel CPUs only (sysdeps/x86/cpu-features.c, inside `kind == arch_kind_intel`), in 2.36 and
+ *   still in 2.39 (seen on the GPU machine: Xeon, Ubuntu glibc 2.39, $ORIGIN/../$PLATFORM not
+ *   found in ../x86_64); 2.37 removed only the legacy subdirectories.
  * - Relative and empty search-path elements (the process's working directory) are skipped; a
  *   relative name with '/' is taken relative to the root's "/".
  */
@@ -272,10 +273,9 @@ static void setup_hwcaps(struct ldmodel *m)
 	bool x64 = o->machine == LDMODEL_EM_X86_64 && o->elf_class == 2;
 	struct ldmodel_cpu cpu;
 	ldmodel_cpu_read(&cpu);
-	bool old = m->glibc && m->glibc < 2037;
 	const char *plat = o->machine == LDMODEL_EM_X86_64 ? "x86_64" : o->machine == LDMODEL_EM_AARCH64 ? "aarch64" :
 			   o->machine == LDMODEL_EM_386 ? "i686" : "unknown";
-	if (x64 && old && cpu.intel)
+	if (x64 && cpu.intel)
 		plat = cpu.xeon_phi ? "xeon_phi" : cpu.haswell ? "haswell" : plat;
 	m->platform = xstrdup(plat);
 	if (!m->platform)
@@ -290,8 +290,8 @@ static void setup_hwcaps(struct ldmodel *m)
 		if (cpu.isa_level >= 2)
 			push_str(m, &m->hwcaps, &m->nhwcaps, "x86-64-v2");
 	}
-	if (!old)
-		return;
+	if (!m->glibc || m->glibc >= 2037)
+		return; /* 2.37 removed the legacy subdirectories */
 	/* the hwcap strings in bit order (HWCAP_IMPORTANT on x86-64: x86_64, avx512_1; avx512_1 is set
 	 * only on Intel), the platform, "tls" */
 	m->legacy_str[m->nlegacy_str++] = "x86_64";

@@ -89,10 +89,154 @@ static void why_not_found(void **state)
 	rmdir(root);
 }
 
+static struct cuvet_kb *kb;
+
+static int kb_setup(void **state)
+{
+	(void)state;
+	kb = cuvet_kb_load(NULL, NULL);
+	return kb ? 0 : -1;
+}
+
+static int kb_teardown(void **state)
+{
+	(void)state;
+	cuvet_kb_free(kb);
+	return 0;
+}
+
+/* The envelope every answer shares, and its "result". */
+static json_t *kb_result(json_t *doc, const char *kind, const char *arg)
+{
+	assert_string_equal(sget(doc, "schema"), "cuvet.kb/1");
+	assert_string_equal(sget(doc, "kb_date"), cuvet_kb_data_date(kb));
+	assert_true(json_is_null(json_object_get(doc, "kb_dir")));
+	json_t *q = json_object_get(doc, "query");
+	assert_string_equal(sget(q, "kind"), kind);
+	assert_string_equal(sget(q, "arg"), arg);
+	json_t *r = json_object_get(doc, "result");
+	assert_non_null(r);
+	return r;
+}
+
+/* R535 is an LTSB branch reporting CUDA 12.2 (driver-branch-cuda.tsv); its end of life is judged
+ * against the date given, not the clock. */
+static void kb_driver(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_kb_driver *d = calloc(1, sizeof(*d));
+	assert_non_null(d);
+	assert_int_equal(cuvet_kb_driver(kb, "535.104.05", d, &err), 0);
+	char *s = cuvet_kb_driver_to_json(kb, "535.104.05", d, "2020-01-01", false, &err);
+	json_t *doc = parse(s);
+	json_t *r = kb_result(doc, "driver", "535.104.05");
+	assert_string_equal(sget(r, "driver"), "535.104.05");
+	assert_int_equal(json_integer_value(json_object_get(r, "branch")), 535);
+	assert_true(json_is_true(json_object_get(r, "branch_known")));
+	json_t *bi = json_object_get(r, "branch_info");
+	assert_string_equal(sget(bi, "max_cuda"), "12.2");
+	assert_string_equal(sget(bi, "type"), "ltsb");
+	assert_string_equal(sget(bi, "today"), "2020-01-01");
+	assert_true(json_is_false(json_object_get(bi, "ended")));
+	assert_string_equal(sget(json_object_get(r, "cuda"), "version"), "12.2");
+	assert_int_equal(json_array_size(json_object_get(r, "architectures")), d->narch);
+	json_decref(doc);
+	free(s);
+	assert_null(cuvet_kb_driver_to_json(kb, "535.104.05", NULL, "2020-01-01", false, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	free(d);
+}
+
+static void kb_cuda_gpu_image(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_kb_cuda rel[16];
+	struct cuvet_kb_cuda_arch a;
+	int n = cuvet_kb_cuda_releases(kb, "12.4", rel, 16, &err);
+	assert_true(n >= 2);
+	assert_int_equal(cuvet_kb_cuda_arch(kb, "12.4", &a, &err), 0);
+	char *s = cuvet_kb_cuda_to_json(kb, "12.4", rel, (size_t)n, &a, true, &err);
+	json_t *doc = parse(s);
+	json_t *r = kb_result(doc, "cuda", "12.4");
+	json_t *rs = json_object_get(r, "releases");
+	assert_int_equal(json_array_size(rs), (size_t)n);
+	assert_string_equal(sget(json_array_get(rs, 0), "version"), "12.4.1");
+	assert_string_equal(sget(json_array_get(rs, 0), "min_linux_driver"), "550.54.15");
+	assert_string_equal(sget(json_object_get(r, "arch"), "ptx_isa"), "8.4");
+	json_decref(doc);
+	free(s);
+	/* no arch row: "arch" is null */
+	s = cuvet_kb_cuda_to_json(kb, "12.4", rel, 1, NULL, false, &err);
+	doc = parse(s);
+	assert_true(json_is_null(json_object_get(kb_result(doc, "cuda", "12.4"), "arch")));
+	json_decref(doc);
+	free(s);
+
+	struct cuvet_kb_gpu_row g[4];
+	n = cuvet_kb_gpu_find(kb, "0x2335", g, 4, &err);
+	assert_true(n >= 1);
+	s = cuvet_kb_gpu_to_json(kb, "0x2335", g, 1, false, &err);
+	doc = parse(s);
+	json_t *g0 = json_array_get(kb_result(doc, "gpu", "0x2335"), 0);
+	assert_string_equal(sget(g0, "model"), g[0].gpu.model);
+	assert_string_equal(sget(g0, "compute_capability"), "9.0");
+	json_decref(doc);
+	free(s);
+
+	struct cuvet_kb_image im;
+	assert_int_equal(cuvet_kb_image(kb, "nvcr.io/nvidia/tensorrt:23.09-py3", &im, &err), 0);
+	s = cuvet_kb_image_to_json(kb, "nvcr.io/nvidia/tensorrt:23.09-py3", &im, false, &err);
+	doc = parse(s);
+	r = kb_result(doc, "image", "nvcr.io/nvidia/tensorrt:23.09-py3");
+	assert_string_equal(sget(r, "tag"), "23.09-py3");
+	assert_string_equal(sget(json_object_get(r, "tensorrt"), "value"), im.tensorrt.value);
+	json_decref(doc);
+	free(s);
+}
+
+static void kb_releases_files(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_kb_release r[8];
+	int n = cuvet_kb_tensorrt_find(kb, "8.6.1", r, 8, &err);
+	assert_true(n >= 1);
+	char *s = cuvet_kb_tensorrt_to_json(kb, "8.6.1", r, (size_t)n, false, &err);
+	json_t *doc = parse(s);
+	json_t *a = kb_result(doc, "tensorrt", "8.6.1");
+	assert_int_equal(json_array_size(a), (size_t)n);
+	assert_string_equal(sget(json_array_get(a, 0), "release"), r[0].release);
+	json_decref(doc);
+	free(s);
+	n = cuvet_kb_cudnn_find(kb, "9.7.0", r, 8, &err);
+	assert_true(n >= 1);
+	s = cuvet_kb_cudnn_to_json(kb, "9.7.0", r, (size_t)n, false, &err);
+	doc = parse(s);
+	a = kb_result(doc, "cudnn", "9.7.0");
+	assert_true(json_is_boolean(json_object_get(json_object_get(json_array_get(a, 0), "uncertain"), "gpus")));
+	json_decref(doc);
+	free(s);
+
+	s = cuvet_kb_files_to_json(kb, false, &err);
+	doc = parse(s);
+	a = kb_result(doc, "files", "");
+	assert_int_equal(json_array_size(a), cuvet_kb_file_count());
+	json_t *last = json_array_get(a, cuvet_kb_file_count() - 1);
+	assert_string_equal(sget(last, "file"), "DATE");
+	assert_string_equal(sget(last, "origin"), "built-in");
+	json_decref(doc);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(why_not_found),
+		cmocka_unit_test(kb_driver),
+		cmocka_unit_test(kb_cuda_gpu_image),
+		cmocka_unit_test(kb_releases_files),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

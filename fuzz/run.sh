@@ -6,7 +6,7 @@
 set -u
 secs=$1 src=$2 work=$3 shared=${4:-} build=${5:-}
 if ! command -v clang >/dev/null; then
-	echo "clang not installed: fuzzers skipped"
+	echo "CUVET-SKIP 5 clang not installed: fuzzers skipped"
 	exit 77
 fi
 mkdir -p "$work"
@@ -96,6 +96,6 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
 	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
 else
-	echo "skip req, facts: no build directory with the generated knowledge base"
+	echo "CUVET-SKIP 2 req, facts: no build directory with the generated knowledge base"
 fi
 exit $status

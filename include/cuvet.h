@@ -119,8 +119,13 @@ struct cuvet_driver {
 	char *nvml_driver_version;  /* nvmlSystemGetDriverVersion */
 	char *nvml_version;         /* nvmlSystemGetNVMLVersion */
 	int cuda_driver_version;    /* 13000; 0 when unknown */
-	char *cuda_driver_source;   /* "nvml", "libcuda" or "kb" (inferred from the driver version) */
-	int nvml_status;            /* 0 ok; an nvmlReturn_t; -1 not tried; -2 timeout; -3 crashed */
+	char *cuda_driver_source;   /* "nvml" (nvmlSystemGetCudaDriverVersion), "libcuda" (cuDriverGetVersion),
+	                               "inferred" (from the driver version by the knowledge base) or
+	                               "inferred-lower-bound" (at least that: the driver is newer than the
+	                               knowledge base's rows); NULL when unknown */
+	int nvml_status;            /* 0 ok; an nvmlReturn_t; -1 not tried; -2 timeout; -3 crashed;
+	                               -4 the library named by --nvml-lib / $CUVET_NVML_LIBRARY cannot be
+	                               loaded or is not NVML */
 	char *nvml_error;           /* text for a failed NVML, e.g. "Driver/library version mismatch" */
 };
 

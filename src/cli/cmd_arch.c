@@ -14,7 +14,7 @@ enum { OPT_LIST = OPT_COMMON_LAST, OPT_GPU, OPT_ALL, OPT_DEEP };
 
 static const struct cli_opt arch_opts[] = {
 	{"list", 'l', NULL, OPT_LIST, "one line per entry, named as cuobjdump -lelf -lptx names them"},
-	{"gpu", 'g', "CC", OPT_GPU, "can each file run on compute capability CC (9.0, 90, sm_90)? exit 1 if not"},
+	{"gpu", 'g', "CC", OPT_GPU, "can each file run on compute capability CC (9.0, 90, sm_90)? exit 1 if any cannot (a file without GPU code cannot)"},
 	{"all", 'a', NULL, OPT_ALL, "also count __nv_relfatbin (unlinked -rdc code) when .nv_fatbin exists"},
 	{"deep", 0, NULL, OPT_DEEP, "also find fatbins kept in other data sections (cuFFT keeps its kernels there); counted separately"},
 	{"json", 0, NULL, OPT_JSON, "machine-readable output (schema cuvet.arch/1)"},
@@ -404,7 +404,7 @@ static void print_gpu(const char *path, const struct cuvet_fatbin *fb, const boo
 {
 	char name[32];
 	if (!selected_count(fb, sel, -1)) {
-		printf("%s: no GPU code, nothing to run on %d.%d\n", path, o->gpu_major, o->gpu_minor);
+		printf("%s: cannot run on %d.%d: it has no GPU code\n", path, o->gpu_major, o->gpu_minor);
 		return;
 	}
 	if (pick.how == CUVET_RUN_SASS) {
@@ -512,7 +512,7 @@ static json_t *json_file(const char *path, const struct cuvet_fatbin *fb, const 
 		snprintf(cc, sizeof(cc), "%d.%d", o->gpu_major, o->gpu_minor);
 		json_object_set_new(g, "cc", json_string(cc));
 		bool no_code = selected_count(fb, sel, -1) == 0;
-		json_object_set_new(g, "runs", no_code ? json_null() : json_boolean(pick.how != CUVET_RUN_NO));
+		json_object_set_new(g, "runs", json_boolean(pick.how != CUVET_RUN_NO));
 		json_object_set_new(g, "how", json_string(no_code ? "no-gpu-code" : pick.how == CUVET_RUN_SASS ? "sass" :
 							  pick.how == CUVET_RUN_PTX_JIT ? "ptx-jit" : "none"));
 		if (pick.entry) {
@@ -612,7 +612,8 @@ static int arch_run(int argc, char **argv)
 		struct run_pick pick = {CUVET_RUN_NO, NULL};
 		if (o.have_gpu) {
 			pick = pick_run(fb, sel, o.gpu_major, o.gpu_minor);
-			if (pick.how == CUVET_RUN_NO && selected_count(fb, sel, -1))
+			/* A file with no GPU code has nothing that runs on the GPU: it cannot run there. */
+			if (pick.how == CUVET_RUN_NO)
 				cannot_run = true;
 		}
 		if (files) {

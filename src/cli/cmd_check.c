@@ -259,6 +259,10 @@ static int check_run(int argc, char **argv)
 		return code;
 	if ((code = host_opts_finish(&o.host)) != EXIT_OK)
 		return code;
+	if (o.kb_dir && (code = cli_check_path("check", "--kb", o.kb_dir, CLI_PATH_DIR)) != EXIT_OK) {
+		host_opts_release(&o.host);
+		return code;
+	}
 	struct cuvet_error err = {0};
 	struct cuvet_ctx *ctx = NULL;
 	struct cuvet_host *host = NULL;

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common.h"
 
@@ -56,7 +57,30 @@ void env_free(char **env)
 	free(env);
 }
 
-/* Docker's --env-file rules: one KEY=VALUE per line, '#' comments, no quote processing. */
+static int env_push(char ***env, size_t *n, size_t *cap, char *entry)
+{
+	if (!entry)
+		return -1;
+	if (*n + 1 >= *cap) {
+		char **p = realloc(*env, *cap * 2 * sizeof(char *));
+		if (!p) {
+			free(entry);
+			return -1;
+		}
+		*env = p;
+		*cap *= 2;
+	}
+	(*env)[(*n)++] = entry;
+	(*env)[*n] = NULL;
+	return 0;
+}
+
+/* Docker's --env-file rules (docker/cli opts/file.go, parseKeyValueFile): a UTF-8 byte-order mark
+ * before the first line is dropped; leading whitespace is trimmed; empty lines and lines starting
+ * with '#' are skipped; the name is what precedes the first '=' and must be non-empty and free of
+ * spaces and tabs; the value after '=' is kept as is (no trimming, no quote processing). A line
+ * with a name only takes its value from cuvet's own environment (docker run's, in Docker) and is
+ * left out when that has no such variable. */
 char **env_file_read(const char *path, struct cuvet_error *err)
 {
 	FILE *fp = fopen(path, "r");
@@ -70,40 +94,89 @@ char **env_file_read(const char *path, struct cuvet_error *err)
 	size_t lcap = 0;
 	ssize_t len;
 	unsigned lineno = 0;
+	if (!env)
+		seterr(err, CUVET_E_NOMEM, "out of memory reading %s", path);
 	while (env && (len = getline(&line, &lcap, fp)) >= 0) {
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		/* bufio.Scanner's lines: "\n" or "\r\n" ends one */
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		char *s = line;
-		while (*s == ' ' || *s == '\t')
+		if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+			s += 3;
+		if (strlen(s) != (size_t)(len - (s - line))) {
+			seterr(err, CUVET_E_INVALID, "%s:%u: a NUL byte in the line", path, lineno);
+			goto bad;
+		}
+		/* Go's unicode.IsSpace for ASCII: tab, newline, vertical tab, form feed, CR, space */
+		while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
 			s++;
 		if (*s == '\0' || *s == '#')
 			continue;
-		if (strncmp(s, "export ", 7) == 0)
-			s += 7;
-		char *eq = strchr(s, '=');
-		if (!eq || eq == s) {
-			seterr(err, CUVET_E_INVALID, "%s:%u: expected KEY=VALUE", path, lineno);
-			env_free(env);
-			env = NULL;
-			break;
+		size_t klen = strcspn(s, "=");
+		if (klen == 0) {
+			seterr(err, CUVET_E_INVALID, "%s:%u: no variable name before '='", path, lineno);
+			goto bad;
 		}
-		if (n + 1 >= cap) {
-			char **p = realloc(env, cap * 2 * sizeof(char *));
-			if (!p) {
-				env_free(env);
-				env = NULL;
-				break;
-			}
-			env = p;
-			cap *= 2;
+		if (strcspn(s, " \t") < klen) {
+			seterr(err, CUVET_E_INVALID, "%s:%u: variable name '%.*s' contains whitespace", path, lineno,
+			       (int)klen, s);
+			goto bad;
 		}
-		env[n++] = strdup(s);
-		env[n] = NULL;
+		if (s[klen] == '=') {
+			if (env_push(&env, &n, &cap, strdup(s)) < 0)
+				goto oom;
+			continue;
+		}
+		/* a name alone: the value from cuvet's own environment, or nothing */
+		const char *v = getenv(s);
+		if (!v)
+			continue;
+		size_t need = klen + strlen(v) + 2;
+		char *e = malloc(need);
+		if (e)
+			snprintf(e, need, "%s=%s", s, v);
+		if (env_push(&env, &n, &cap, e) < 0)
+			goto oom;
+	}
+	if (env && ferror(fp)) {
+		seterr(err, CUVET_E_IO, "error reading %s: %s", path, strerror(errno));
+		goto bad;
 	}
 	free(line);
 	fclose(fp);
 	return env;
+oom:
+	seterr(err, CUVET_E_NOMEM, "out of memory reading %s", path);
+bad:
+	env_free(env);
+	free(line);
+	fclose(fp);
+	return NULL;
+}
+
+int cli_check_path(const char *cmd, const char *option, const char *path, enum cli_path_kind kind)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		cli_error(cmd, "%s %s: %s", option, path, strerror(errno));
+		return EXIT_INPUT;
+	}
+	if (kind == CLI_PATH_DIR && !S_ISDIR(st.st_mode)) {
+		cli_error(cmd, "%s %s: not a directory", option, path);
+		return EXIT_INPUT;
+	}
+	if (kind == CLI_PATH_FILE && S_ISDIR(st.st_mode)) {
+		cli_error(cmd, "%s %s: is a directory, not a file", option, path);
+		return EXIT_INPUT;
+	}
+	if (kind == CLI_PATH_REGULAR && !S_ISREG(st.st_mode)) {
+		cli_error(cmd, "%s %s: %s", option, path, S_ISDIR(st.st_mode) ? "is a directory, not a file" : "not a regular file");
+		return EXIT_INPUT;
+	}
+	return EXIT_OK;
 }
 
 int host_opts_finish(struct host_opts *o)
@@ -112,6 +185,38 @@ int host_opts_finish(struct host_opts *o)
 	if (o->facts_file && o->probe_option) {
 		cli_error(o->cmd, "%s has no effect with --facts (the facts were probed elsewhere)", o->probe_option);
 		return EXIT_USAGE;
+	}
+	/* Every path an option names is checked before anything runs: a typo must not read as an
+	 * empty root, an empty environment or a directory with nothing in it (exit 4, naming it). */
+	int rc;
+	if (o->probe.root && (rc = cli_check_path(o->cmd, "--root", o->probe.root, CLI_PATH_DIR)) != EXIT_OK)
+		return rc;
+	if (o->facts_file && strcmp(o->facts_file, "-") != 0 &&
+	    (rc = cli_check_path(o->cmd, "--facts", o->facts_file, CLI_PATH_FILE)) != EXIT_OK)
+		return rc;
+	if (o->env_file && (rc = cli_check_path(o->cmd, "--env-file", o->env_file, CLI_PATH_FILE)) != EXIT_OK)
+		return rc;
+	/* A name without '/' is looked up by dlopen's search; a path must be a library file. */
+	if (o->probe.nvml_library && strchr(o->probe.nvml_library, '/') &&
+	    (rc = cli_check_path(o->cmd, "--nvml-lib", o->probe.nvml_library, CLI_PATH_REGULAR)) != EXIT_OK)
+		return rc;
+	if (o->probe.scan_dirs) {
+		struct cuvet_error ferr = {0};
+		struct cuvet_fs *fs = cuvet_fs_open(o->probe.root ? o->probe.root : "/", &ferr);
+		if (!fs) {
+			cli_error(o->cmd, "%s", ferr.msg[0] ? ferr.msg : "out of memory");
+			return EXIT_INPUT;
+		}
+		for (const char *const *d = o->probe.scan_dirs; *d; d++) {
+			enum cuvet_fs_type t = cuvet_fs_type(fs, *d, true);
+			if (t != CUVET_FS_DIR) {
+				cli_error(o->cmd, "--scan %s: %s%s%s", *d, t == CUVET_FS_NONE ? "no such directory" : "not a directory",
+					  o->probe.root ? " under " : "", o->probe.root ? o->probe.root : "");
+				cuvet_fs_free(fs);
+				return EXIT_INPUT;
+			}
+		}
+		cuvet_fs_free(fs);
 	}
 	if (o->env_file) {
 		struct cuvet_error err = {0};

@@ -17,10 +17,11 @@ enum {
 #define CLI_HOST_OPTS                                                                                              \
 	{"json", 0, NULL, OPT_JSON, "print JSON instead of text"},                                                 \
 	{"root", 0, "DIR", OPT_ROOT, "read the filesystem under DIR (a container rootfs, a fixture) instead of /"}, \
-	{"env-file", 0, "FILE", OPT_ENV_FILE, "take the environment from FILE (KEY=VALUE lines) instead of this process's"}, \
+	{"env-file", 0, "FILE", OPT_ENV_FILE, "take the environment from FILE (Docker's --env-file rules; a NAME alone takes cuvet's own value) instead of this process's"}, \
 	{"no-nvml", 0, NULL, OPT_NO_NVML, "do not ask NVML; GPU facts come from /sys and /proc"},                  \
 	{"timeout", 0, "SECONDS", OPT_TIMEOUT, "deadline for NVML (default 5)"},                                  \
 	{"nvml-lib", 0, "PATH", OPT_NVML_LIB, "load NVML from PATH (default libnvidia-ml.so.1)"},                  \
+	{"no-load", 0, NULL, OPT_NO_LOAD, "load no host library for a version call: no libcuda cuDriverGetVersion (NVML: see --no-nvml)"}, \
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},                              \
 	{"help", 'h', NULL, OPT_HELP, "show this help"}
 
@@ -43,6 +44,15 @@ void host_opts_release(struct host_opts *o);
 /* Reads KEY=VALUE lines into a NULL-terminated array. */
 char **env_file_read(const char *path, struct cuvet_error *err);
 void env_free(char **env);
+
+enum cli_path_kind {
+	CLI_PATH_DIR,     /* a directory */
+	CLI_PATH_FILE,    /* anything readable that is not a directory (a pipe, /dev/stdin) */
+	CLI_PATH_REGULAR, /* a regular file */
+};
+/* Checks the path an option names; prints "cuvet CMD: OPTION PATH: why" and returns EXIT_INPUT
+ * when it is missing or of the wrong kind, else EXIT_OK. */
+int cli_check_path(const char *cmd, const char *option, const char *path, enum cli_path_kind kind);
 
 void print_facts_text(FILE *out, const struct cuvet_facts *f);
 /* "from NVML", "inferred from the driver version ..." for facts->driver.cuda_driver_source. */

@@ -81,6 +81,41 @@ void cli_usage(const struct cli_command *cmd, FILE *out)
 	fprintf(out, "\nExit status: 0 ok, 1 problems found, 2 usage error, 3 undetermined, 4 input or I/O error.\n");
 }
 
+/* Long options carry LONG_BASE + their table index as getopt_long's val, so that an error about
+ * a long option (an argument given to one that takes none, a missing argument) names it exactly:
+ * getopt_long reports such errors through optopt, which for a long option holds its val. */
+#define LONG_BASE 0x10000
+
+/* The message for getopt_long's '?': an unknown or ambiguous long option, a long option that
+ * takes no argument given "=VALUE", or an unknown short option. */
+static void parse_error(const struct cli_command *cmd, const char *arg, int bad)
+{
+	const struct cli_opt *opts = cmd->opts;
+	if (bad >= LONG_BASE) {
+		cli_error(cmd->name, "option '--%s' doesn't allow an argument (see 'cuvet %s --help')",
+			  opts[bad - LONG_BASE].name, cmd->name);
+		return;
+	}
+	if (bad > 0 && bad < 128 && bad != '?') {
+		cli_error(cmd->name, "unknown option '-%c' (see 'cuvet %s --help')", bad, cmd->name);
+		return;
+	}
+	if (arg && strncmp(arg, "--", 2) == 0) {
+		const char *name = arg + 2;
+		size_t n = strcspn(name, "=");
+		size_t matches = 0;
+		for (const struct cli_opt *o = opts; o->name; o++)
+			matches += strncmp(o->name, name, n) == 0;
+		if (matches > 1) {
+			cli_error(cmd->name, "option '--%.*s' is ambiguous (see 'cuvet %s --help')", (int)n, name, cmd->name);
+			return;
+		}
+		cli_error(cmd->name, "unknown option '--%.*s' (see 'cuvet %s --help')", (int)n, name, cmd->name);
+		return;
+	}
+	cli_error(cmd->name, "unknown option '%s' (see 'cuvet %s --help')", arg ? arg : "?", cmd->name);
+}
+
 int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 	      int (*handler)(int id, const char *arg, void *ctx), void *ctx, int *exit_code)
 {
@@ -89,8 +124,7 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 	size_t n = 0, s = 0;
 	sopts[s++] = ':';
 	for (const struct cli_opt *o = cmd->opts; o->name && n < 63; o++, n++) {
-		lopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
-					   o->short_name ? o->short_name : o->id};
+		lopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL, LONG_BASE + (int)n};
 		if (o->short_name && s + 3 < sizeof(sopts)) {
 			sopts[s++] = (char)o->short_name;
 			if (o->arg)
@@ -104,23 +138,26 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 	int c;
 	while ((c = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		if (c == '?') {
-			if (optopt)
-				cli_error(cmd->name, "unknown option '-%c' (see 'cuvet %s --help')", optopt, cmd->name);
-			else
-				cli_error(cmd->name, "unknown option '%s' (see 'cuvet %s --help')", argv[optind - 1],
-					  cmd->name);
+			parse_error(cmd, optind > 0 && optind <= argc ? argv[optind - 1] : NULL, optopt);
 			*exit_code = EXIT_USAGE;
 			return -1;
 		}
 		if (c == ':') {
-			cli_error(cmd->name, "option '%s' needs an argument", argv[optind - 1]);
+			if (optopt >= LONG_BASE)
+				cli_error(cmd->name, "option '--%s' needs an argument", cmd->opts[optopt - LONG_BASE].name);
+			else
+				cli_error(cmd->name, "option '-%c' needs an argument", optopt);
 			*exit_code = EXIT_USAGE;
 			return -1;
 		}
-		int id = c;
-		for (const struct cli_opt *o = cmd->opts; o->name; o++)
-			if (o->short_name && o->short_name == c)
-				id = o->id;
+		int id = 0;
+		if (c >= LONG_BASE && (size_t)(c - LONG_BASE) < n) {
+			id = cmd->opts[c - LONG_BASE].id;
+		} else {
+			for (const struct cli_opt *o = cmd->opts; o->name; o++)
+				if (o->short_name && o->short_name == c)
+					id = o->id;
+		}
 		if (id == OPT_HELP) {
 			cli_usage(cmd, stdout);
 			*exit_code = cli_finish(EXIT_OK);

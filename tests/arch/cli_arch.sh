@@ -46,8 +46,13 @@ check 0 "libfatbin_host.so: runs on 8.6 through PTX JIT from compute_80 (needs a
 	arch --gpu sm_86 libfatbin_host.so
 check 1 "libfatbin_host.so: cannot run on 7.5: it has sm_90a, compute_80" arch --gpu 75 libfatbin_host.so
 check 1 "" arch -q --gpu 7.5 libfatbin_host.so
-check 0 "libfatbin_host.so: runs on 10.0 through PTX JIT from compute_80 (needs a driver that knows PTX ISA 9.0)
-libfoo.so.1: no GPU code, nothing to run on 10.0" arch --gpu 100 libfatbin_host.so libfoo.so.1
+# A file without GPU code has nothing that runs on the GPU: exit 1, as --help says, also when
+# another file runs.
+check 1 "libfatbin_host.so: runs on 10.0 through PTX JIT from compute_80 (needs a driver that knows PTX ISA 9.0)
+libfoo.so.1: cannot run on 10.0: it has no GPU code" arch --gpu 100 libfatbin_host.so libfoo.so.1
+check 1 "libfoo.so.1: cannot run on 9.0: it has no GPU code" arch --gpu 9.0 libfoo.so.1
+check 0 "libfatbin_host.so: runs on 9.0: SASS sm_90a
+libfatbin_host.so: runs on 9.0: SASS sm_90a" arch --gpu 9.0 libfatbin_host.so libfatbin_host.so
 check 0 "libfoo.so.1: no GPU code" arch libfoo.so.1
 check 0 "" arch --list libfoo.so.1
 check 4 "cuvet arch: nonexistent: No such file or directory
@@ -108,6 +113,6 @@ if command -v objcopy >/dev/null 2>&1 && objcopy --rename-section .nv_fatbin=.ld
   3 of 6 entries compressed" arch --deep libdeep.so
 	rm -f libdeep.so
 else
-	echo "skip: objcopy not available for the --deep case"
+	echo "CUVET-SKIP 2 libdeep.so: objcopy not available for the --deep cases"
 fi
 exit $fail

@@ -5,8 +5,8 @@
 # line for line (same entries, same order, same cuobjdump-style names).
 #
 # Usage: diff_cuobjdump.sh CUVET SRCDIR WORKDIR
-# Environment: NVCC, CUOBJDUMP (else found in PATH, /usr/local/cuda/bin or a pip
-# nvidia-cuda-cuobjdump wheel); CUVET_DIFF_ALL_LIBS=1 checks every library in the CUDA lib64
+# Environment: NVCC (else CUVET_PYPI_NVCC, the nvcc scripts/bootstrap.sh installs from PyPI),
+# CUOBJDUMP (else found in PATH, /usr/local/cuda/bin or a pip nvidia-cuda-cuobjdump wheel); CUVET_DIFF_ALL_LIBS=1 checks every library in the CUDA lib64
 # directory instead of a small sample (slow: cuobjdump needs seconds per large library).
 # Exit 77 (skipped) when nvcc or cuobjdump is missing.
 set -u
@@ -28,9 +28,9 @@ for d in dirs:
 PY
 	fi
 }
-nvcc=$(find_tool nvcc "${NVCC:-}")
+nvcc=$(find_tool nvcc "${NVCC:-${CUVET_PYPI_NVCC:-}}")
 cuobjdump=$(find_tool cuobjdump "${CUOBJDUMP:-}")
-if [ -z "$nvcc" ] || [ ! -x "$nvcc" ]; then echo "SKIP: nvcc not found (set NVCC)"; exit 77; fi
+if [ -z "$nvcc" ] || [ ! -x "$nvcc" ]; then echo "SKIP: nvcc not found (set NVCC, or run scripts/bootstrap.sh test)"; exit 77; fi
 if [ -z "$cuobjdump" ] || [ ! -x "$cuobjdump" ]; then
 	echo "SKIP: cuobjdump not found (set CUOBJDUMP, or pip install nvidia-cuda-cuobjdump)"; exit 77
 fi
@@ -80,6 +80,8 @@ files="$work/fx/multi.o $work/fx/blackwell.fatbin $work/fx/kern_rdc_g.o $work/fx
 $work/fx/app_rdc $work/fx/libkern.so.1 $work/fx/app $work/fx/k90a.cubin $work/fx/k100f.cubin $work/fx/k89.cubin
 $work/fx/libkern.a"
 libdir=$(dirname "$(dirname "$nvcc")")/lib64
+# (nvcc from PyPI keeps its libraries in lib/, beside bin/)
+[ -d "$libdir" ] || libdir=$(dirname "$(dirname "$nvcc")")/lib
 if [ "${CUVET_DIFF_ALL_LIBS:-0}" = 1 ]; then
 	libs=$(ls "$libdir"/*.so* 2>/dev/null)
 else

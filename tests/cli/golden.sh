@@ -14,6 +14,15 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 pass=0 fail=0 skip=0
 
+# skip_cases MARKER REASON: count the cases of the block opened by the line holding MARKER (up to
+# its `else`) as skipped, and say so in the form the closing line counts (tests/README.md).
+skip_cases() {
+	local n
+	n=$(awk -v m="$1" 'index($0, m) { on = 1; next } on && /^else/ { exit } on && /^[ \t]*check / { n++ } END { print n + 0 }' "$0")
+	echo "CUVET-SKIP $n $2"
+	skip=$((skip + n))
+}
+
 normalise() {
 	# the temporary directory, and the probe's duration in JSON
 	# and $PLATFORM, which depends on this CPU ("haswell" under glibc < 2.37)
@@ -85,7 +94,7 @@ ldconfig_root() { # ROOT DIR...
 C="$CUVET"
 
 # ---- the H200 host captured in shared/fixtures ------------------------------------------
-if [ -d "$SHARED/fixtures/h200-host" ]; then
+if [ -d "$SHARED/fixtures/h200-host" ]; then # cases:h200
 	H=$WORK/h200
 	python3 "$HERE/../fixtures/mkroot.py" --merged-usr "$SHARED/fixtures/h200-host" "$H" "$CC"
 	ENVF=$SHARED/fixtures/h200-host/env.txt
@@ -104,8 +113,7 @@ if [ -d "$SHARED/fixtures/h200-host" ]; then
 	check check-h200-assume-pass 0 -- "$C" check --facts "$WORK/h200-facts.json" --assume-unknown=pass 'brand=nvidia'
 	check h200-why-cudnn 0 -- "$C" why --root "$H" --env-file "$ENVF" --with-dlopen libcudnn.so.9 libcuda.so.1
 else
-	echo "skip h200-*: $SHARED/fixtures/h200-host not found"
-	skip=$((skip + 1))
+	skip_cases '# cases:h200' "h200-*: $SHARED/fixtures/h200-host not found"
 fi
 
 # ---- hand-built roots, one per finding -------------------------------------------------
@@ -192,7 +200,7 @@ check kb-pci-ids-v100-arch 1 -- "$C" check --root "$R" --no-nvml 'arch>=8.0'
 # ---- GPU code: libraries built with nvcc, judged against an H200 (9.0) from sysfs -------------
 # The texts name PTX sizes and the PTX ISA version, which depend on the compiler: only nvcc 13.0.
 NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}
-if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; then
+if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; then # cases:gpu-code
 	printf '__global__ void cuvet_k(float *x) { x[threadIdx.x] = 1.0f; }\nvoid cuvet_launch(float *x) { cuvet_k<<<1, 32>>>(x); }\n' >"$WORK/k.cu"
 	nvlib() { # PATH SONAME GENCODE...
 		local out=$1 so=$2
@@ -216,8 +224,7 @@ if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; t
 	env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml --gpu-code >"$WORK/gpucode-facts.json"
 	check gpu-code-doctor-facts 1 -- "$C" doctor --facts "$WORK/gpucode-facts.json"
 else
-	echo "skip gpu-code-*: no nvcc 13.0 at $NVCC"
-	skip=$((skip + 1))
+	skip_cases '# cases:gpu-code' "gpu-code-*: no nvcc 13.0 at $NVCC (set NVCC)"
 fi
 # ---- cuvet why: a hand-built root with no libc of its own (-nostdlib objects) ----------
 nlib() { # PATH SONAME [LDFLAGS...]: a shared object that needs no libc
@@ -422,6 +429,73 @@ multi_case multi-check-subset-index 0 "$TWO" "" "j['verdict']=='PASS' and j['vis
 multi_case multi-check-subset-uuid 1 "$TWO" "" "j['verdict']=='FAIL' and j['visible_gpus']==1" -- check --visible-devices GPU-bbbbbbbb-0000-0000-0000-000000000000 'arch>=8.0'
 multi_case multi-check-cuda-visible 0 "$TWO" "CUDA_VISIBLE_DEVICES=0" "j['verdict']=='PASS' and j['visible_gpus']==1" -- check 'arch>=8.0'
 multi_case multi-doctor-lost 1 "$TWO" "" "any(x['id']=='gpu-lost' for x in j['findings'])" -- doctor
+
+# ---- paths that options name: missing or of the wrong kind is an input error naming them (exit 4)
+check input-root-missing 4 -- "$C" probe --root "$WORK/no-such-root" --no-nvml
+check input-root-not-dir 4 -- "$C" doctor --root "$WORK/bad.env" --no-nvml
+check input-env-file-dir 4 -- "$C" probe --env-file "$WORK/empty" --no-nvml
+check input-facts-dir 4 -- "$C" check --facts "$WORK/empty" 'cuda>=12'
+check input-facts-missing 4 -- "$C" doctor --facts "$WORK/no-such-facts.json"
+check input-scan-missing 4 -- "$C" doctor --root "$WORK/empty" --no-nvml --scan /nonexistent
+check input-scan-not-dir 4 -- "$C" doctor --root "$WORK/shadow" --no-nvml --scan /opt/app/lib/libcudart.so.12
+check input-nvml-lib-missing 4 -- "$C" probe --nvml-lib "$WORK/no-such-dir/libnvidia-ml.so.1"
+check input-kb-not-dir 4 -- "$C" check --facts "$CF" --kb "$WORK/bad.env" 'cuda>=12'
+# ---- option syntax: an argument given to an option that takes none, an ambiguous prefix (exit 2)
+check usage-json-with-value 2 -- "$C" probe --json=true
+check usage-quiet-with-value 2 -- "$C" doctor --quiet=yes
+check usage-ambiguous-option 2 -- "$C" doctor --no
+check usage-missing-argument 2 -- "$C" check --kb
+# ---- --env-file in Docker's format (docker/cli opts/file.go): leading whitespace trimmed, '#'
+# comments and empty lines skipped, values kept as written, a UTF-8 BOM dropped, and a name alone
+# taking its value from cuvet's own environment (NVIDIA_DRIVER_CAPABILITIES, set below) or left out
+# when that has none (NVIDIA_VISIBLE_DEVICES, unset).
+printf '\357\273\277# a comment\n\n   CUDA_VISIBLE_DEVICES=0\nNVIDIA_DRIVER_CAPABILITIES\nNVIDIA_VISIBLE_DEVICES\n\tLD_LIBRARY_PATH=/opt/a b:/opt/c  \nNVIDIA_REQUIRE_CUDA="cuda>=12"\n' >"$WORK/docker.env"
+check env-file-docker-rules 0 -- env NVIDIA_DRIVER_CAPABILITIES=compute,utility "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/docker.env"
+check env-file-name-unset 0 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/docker.env"
+printf 'CUDA_VISIBLE_DEVICES =0\n' >"$WORK/space-name.env"
+check input-env-file-name-space 4 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/space-name.env"
+printf '# only a value\n=0\n' >"$WORK/no-name.env"
+check input-env-file-no-name 4 -- "$C" probe --root "$WORK/empty" --no-nvml --env-file "$WORK/no-name.env"
+
+# ---- --no-load and a bad --nvml-lib, through the NVML and libcuda test doubles --------------
+# json_case NAME EXPECTED_EXIT "ENV..." EXPECT(python over the JSON j) -- ARGS...
+json_case() {
+	local name=$1 want=$2 extra=$3 expect=$4
+	shift 5
+	local out rc
+	out=$(env -i PATH=/usr/bin:/bin CUVET_TODAY=2026-11-29 $extra "$C" "$@" 2>"$WORK/stderr")
+	rc=$?
+	if [ "$rc" = "$want" ] && printf '%s' "$out" | python3 -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($expect) else 1)"; then
+		echo "ok   $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: exit $rc (want $want), expected $expect"
+		printf '%s\n' "$out" | head -30
+		cat "$WORK/stderr"
+		fail=$((fail + 1))
+	fi
+}
+# NVML answers but cannot say the driver's CUDA, so the probe asks libcuda's cuDriverGetVersion
+# (the double says 12.4) ...
+LC="CUVET_FAKE_NVML_MODE=init_ok_no_cuda CUVET_CUDA_LIBRARY=$FAKE_CUDA CUVET_FAKE_CUDA_VERSION=12040"
+json_case load-libcuda 0 "$LC" "j['driver']['cuda_source']=='libcuda' and j['driver']['cuda']=='12.4'" -- \
+	probe --json --nvml-lib "$FAKE_NVML" --timeout 2
+# ... but not with --no-load, in probe, doctor and check alike: probe and check both infer the
+# driver's CUDA from NVML's driver version (580.159.04 -> 13.0) through the knowledge base, the
+# one rule for the driver in effect. NVML is still asked (--no-nvml governs it).
+json_case no-load-probe 0 "$LC" "j['driver']['cuda_source']=='inferred' and j['driver']['cuda']=='13.0' and j['driver']['nvml_status']==0 and len(j['gpus'])==1" -- \
+	probe --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load
+json_case no-load-check 0 "$LC" "j['cuda_source']=='kb, inferred from driver 580.159.04' and j['cuda']=='13.0' and j['verdict']=='PASS'" -- \
+	check --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load 'arch>=8.0'
+json_case no-load-doctor 1 "CUVET_FAKE_NVML_MODE=rm_mismatch CUVET_CUDA_LIBRARY=$FAKE_CUDA CUVET_FAKE_CUDA_VERSION=12040" \
+	"j['facts']['driver']['cuda_source']!='libcuda' and any(x['id']=='driver-version-mismatch' for x in j['findings'])" -- \
+	doctor --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load
+# A library that is not NVML given as --nvml-lib: the invocation's problem, named as such (nvml_status
+# -4, finding nvml-missing naming the path), never nvml-failed with advice to check dmesg for Xid.
+json_case nvml-lib-not-nvml 0 "" "j['driver']['nvml_status']==-4 and j['driver']['nvml_error']=='the NVML library given ($FAKE_CUDA) is not NVML: it has neither nvmlInit_v2 nor nvmlInit'" -- \
+	probe --json --nvml-lib "$FAKE_CUDA" --timeout 2
+json_case nvml-lib-not-nvml-doctor 1 "" "[x['id'] for x in j['findings'] if x['id'].startswith('nvml')]==['nvml-missing'] and '$FAKE_CUDA' in [x for x in j['findings'] if x['id']=='nvml-missing'][0]['cause'] and 'Xid' not in json.dumps(j['findings'])" -- \
+	doctor --json --nvml-lib "$FAKE_CUDA" --timeout 2
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

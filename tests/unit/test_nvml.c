@@ -62,6 +62,7 @@ static void run_setup(struct run *r, const char *mode, const char *gpus, const c
 	set_or_unset("CUVET_FAKE_NVML_MODE", mode);
 	set_or_unset("CUVET_FAKE_NVML_GPUS", gpus);
 	r->opts.use_nvml = true;
+	r->opts.load_libs = true;
 	r->opts.timeout = timeout;
 	r->opts.nvml_library = nvml_lib ? nvml_lib : fake_nvml_path();
 	r->opts.cuda_library = cuda_lib ? cuda_lib : fake_cuda_path();
@@ -326,6 +327,22 @@ static void test_init_errors(void **state)
 	assert_no_children();
 }
 
+/* load_libs off (--no-load): NVML is still asked, libcuda is not loaded for cuDriverGetVersion. */
+static void test_no_load(void **state)
+{
+	(void)state;
+	struct run r;
+	setenv("CUVET_FAKE_CUDA_VERSION", "12040", 1);
+	run_setup(&r, "rm_mismatch", NULL, NULL, NULL, 0);
+	r.opts.load_libs = false;
+	assert_int_equal(probe_nvml(&r.pc, &r.err), 0);
+	assert_int_equal(r.facts->driver.nvml_status, 18);
+	assert_int_equal(r.facts->driver.cuda_driver_version, 0);
+	assert_null(r.facts->driver.cuda_driver_source);
+	run_release(&r);
+	unsetenv("CUVET_FAKE_CUDA_VERSION");
+}
+
 /* NVML fails, libcuda still tells which CUDA the driver supports. */
 static void test_init_error_libcuda_fallback(void **state)
 {
@@ -398,10 +415,11 @@ static void test_library_not_found(void **state)
 	setenv("CUVET_FAKE_CUDA_VERSION", "12040", 1);
 	run_probe(&r, "ok", NULL, "/nonexistent/libnvidia-ml.so.1", NULL, 0);
 	assert_int_equal(r.rc, 0);
-	assert_int_equal(r.facts->driver.nvml_status, 12);
+	/* a library the caller named: its own status (-4), naming it, never a GPU fault */
+	assert_int_equal(r.facts->driver.nvml_status, -4);
 	assert_string_equal(r.facts->driver.nvml_error,
-			    "/nonexistent/libnvidia-ml.so.1 not found: /nonexistent/libnvidia-ml.so.1: "
-			    "cannot open shared object file: No such file or directory");
+			    "the NVML library given (/nonexistent/libnvidia-ml.so.1) cannot be loaded: "
+			    "/nonexistent/libnvidia-ml.so.1: cannot open shared object file: No such file or directory");
 	assert_int_equal(r.facts->driver.cuda_driver_version, 12040);
 	assert_string_equal(r.facts->driver.cuda_driver_source, "libcuda");
 	assert_int_equal(r.facts->ngpus, 0);
@@ -410,9 +428,9 @@ static void test_library_not_found(void **state)
 
 	/* a library that is not NVML at all */
 	run_probe(&r, "ok", NULL, fake_cuda_path(), "/nonexistent/libcuda.so.1", 0);
-	assert_int_equal(r.facts->driver.nvml_status, 13);
+	assert_int_equal(r.facts->driver.nvml_status, -4);
 	char want[1024];
-	snprintf(want, sizeof(want), "NVML_ERROR_FUNCTION_NOT_FOUND: %s has neither nvmlInit_v2 nor nvmlInit",
+	snprintf(want, sizeof(want), "the NVML library given (%s) is not NVML: it has neither nvmlInit_v2 nor nvmlInit",
 		 fake_cuda_path());
 	assert_string_equal(r.facts->driver.nvml_error, want);
 	run_release(&r);
@@ -434,7 +452,7 @@ static void test_library_from_env(void **state)
 	setenv("CUVET_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);
 	assert_int_equal(probe_nvml(&r.pc, &r.err), 0);
 	unsetenv("CUVET_NVML_LIBRARY");
-	assert_int_equal(r.facts->driver.nvml_status, 12); /* NVML_ERROR_LIBRARY_NOT_FOUND */
+	assert_int_equal(r.facts->driver.nvml_status, -4); /* the library named cannot be loaded */
 	assert_int_equal(r.facts->ngpus, 0);
 	run_release(&r);
 
@@ -585,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_sigchld_ignored),
 		cmocka_unit_test(test_not_asked),
+		cmocka_unit_test(test_no_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

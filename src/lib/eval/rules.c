@@ -138,6 +138,13 @@ static void rule_nvml(struct rules *r)
 		return;
 	const char *why = d->nvml_error ? d->nvml_error : "unknown error";
 	switch (s) {
+	case -4: /* the library the invocation named (--nvml-lib) cannot be loaded or is not NVML */
+		add(r, "nvml-missing", CUVET_SEV_WARNING, "driver", fmt("The NVML library given cannot be used"),
+		    fmt("%s. This is about the library cuvet was told to load, not a fault of the GPU or the driver; "
+			"without NVML, GPU facts come from /sys and /proc and the driver's CUDA version is inferred.", why),
+		    fmt("Give --nvml-lib the driver's libnvidia-ml.so.1 (ldconfig -p | grep libnvidia-ml), or leave "
+			"--nvml-lib and CUVET_NVML_LIBRARY unset so the loader finds it."));
+		return;
 	case -2:
 		add(r, "nvml-hung", CUVET_SEV_ERROR, "driver", fmt("NVML did not answer in time"),
 		    fmt("%s. A GPU that has fallen off the bus or a wedged driver makes NVML (and nvidia-smi) hang.", why),
@@ -183,16 +190,6 @@ static void rule_gpus(struct rules *r)
 		    fmt("Drain the node, check dmesg for Xid 79/48/119, reset the GPU (nvidia-smi -r -i %d) or reboot; "
 			"replace the board if it recurs.", g->index));
 	}
-}
-
-static const struct cuvet_lib *find_pick(const struct cuvet_facts *f, const char *soname, bool cache)
-{
-	for (size_t i = 0; i < f->nlibs; i++) {
-		const struct cuvet_lib *l = &f->libs[i];
-		if (l->soname && strcmp(l->soname, soname) == 0 && (cache ? l->cache_pick : l->default_pick))
-			return l;
-	}
-	return NULL;
 }
 
 static void rule_stub(struct rules *r)
@@ -289,38 +286,144 @@ static const char *where(const struct cuvet_lib *l)
 	return "system";
 }
 
+/* The libraries grouped by a string key (SONAME, family) in one sort, so that the rules below
+ * find every copy of a SONAME without a scan of all libraries per library: a host with tens of
+ * thousands of library files (many conda/pip environments) or a 20000-entry LD_LIBRARY_PATH must
+ * not take seconds. order[] holds the indices of the libraries that have the key, sorted by
+ * (key, index); pos[i] is library i's place in order[] (SIZE_MAX without a key); end[p] is one past
+ * the last place of p's group and start[p] its first. */
+struct lib_groups {
+	size_t *order, *pos, *start, *end;
+	size_t n;
+};
+
+struct lib_key {
+	const char *key;
+	size_t index;
+};
+
+static int lib_key_cmp(const void *x, const void *y)
+{
+	const struct lib_key *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+static void lib_groups_release(struct lib_groups *g)
+{
+	free(g->order);
+	free(g->pos);
+	free(g->start);
+	free(g->end);
+	memset(g, 0, sizeof(*g));
+}
+
+/* BY_FAMILY: the key is the family, else the SONAME. Returns -1 when out of memory. */
+static int lib_groups_build(const struct cuvet_facts *f, bool by_family, struct lib_groups *g)
+{
+	size_t n = f->nlibs ? f->nlibs : 1;
+	memset(g, 0, sizeof(*g));
+	struct lib_key *keys = calloc(n, sizeof(*keys));
+	g->order = calloc(n, sizeof(size_t));
+	g->pos = calloc(n, sizeof(size_t));
+	g->start = calloc(n, sizeof(size_t));
+	g->end = calloc(n, sizeof(size_t));
+	if (!keys || !g->order || !g->pos || !g->start || !g->end) {
+		free(keys);
+		lib_groups_release(g);
+		return -1;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const char *k = by_family ? f->libs[i].family : f->libs[i].soname;
+		g->pos[i] = SIZE_MAX;
+		if (k)
+			keys[m++] = (struct lib_key){k, i};
+	}
+	qsort(keys, m, sizeof(*keys), lib_key_cmp);
+	for (size_t p = 0; p < m;) {
+		size_t q = p + 1;
+		while (q < m && strcmp(keys[q].key, keys[p].key) == 0)
+			q++;
+		for (size_t k = p; k < q; k++) {
+			g->order[k] = keys[k].index;
+			g->pos[keys[k].index] = k;
+			g->start[k] = p;
+			g->end[k] = q;
+		}
+		p = q;
+	}
+	g->n = m;
+	free(keys);
+	return 0;
+}
+
+/* find_pick() over a SONAME group: the first copy (in facts order) the loader picks. */
+static const struct cuvet_lib *group_pick(const struct cuvet_facts *f, const struct lib_groups *g, size_t i,
+					  bool cache)
+{
+	size_t p = g->pos[i];
+	if (p == SIZE_MAX)
+		return NULL;
+	for (size_t q = g->start[p]; q < g->end[p]; q++) {
+		const struct cuvet_lib *l = &f->libs[g->order[q]];
+		if (cache ? l->cache_pick : l->default_pick)
+			return l;
+	}
+	return NULL;
+}
+
 /* Two copies of one library with conflicting versions: a plain dlopen gets one, a pip-installed
  * framework (PyTorch, JAX, TensorFlow) gets the wheel's copy through its RPATH, and a process that
  * ends up with both crashes or fails in odd ways. One finding per SONAME's family. */
 static void rule_duplicates(struct rules *r)
 {
 	const struct cuvet_facts *f = r->f;
-	bool *done = calloc(f->nlibs ? f->nlibs : 1, sizeof(bool));
-	if (!done) {
+	struct lib_groups so, fam;
+	if (lib_groups_build(f, false, &so) < 0) {
 		r->oom = true;
 		return;
 	}
+	if (lib_groups_build(f, true, &fam) < 0) {
+		lib_groups_release(&so);
+		r->oom = true;
+		return;
+	}
+	/* family_done[start of the family's group]: a finding was made for the family, so no later
+	 * library of it repeats it. no_conflict[start of a SONAME's group]: the version of a copy that
+	 * conflicts with no later copy; a later copy with the same version cannot either (its later
+	 * copies are a subset), which keeps many identical copies linear. */
+	bool *family_done = calloc(f->nlibs ? f->nlibs : 1, sizeof(bool));
+	const char **no_conflict = calloc(f->nlibs ? f->nlibs : 1, sizeof(char *));
+	if (!family_done || !no_conflict) {
+		r->oom = true;
+		goto out;
+	}
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *a = &f->libs[i];
-		if (done[i] || a->stub || a->compat || !a->soname || !a->version)
+		if (a->stub || a->compat || !a->soname || !a->version || fam.pos[i] == SIZE_MAX ||
+		    family_done[fam.start[fam.pos[i]]])
+			continue;
+		size_t p = so.pos[i], g0 = so.start[p], gend = so.end[p];
+		if (no_conflict[g0] && strcmp(no_conflict[g0], a->version) == 0)
 			continue;
 		/* Report the family once, through its first SONAME that has conflicting copies. */
-		size_t conflicts = 0;
-		for (size_t j = i + 1; j < f->nlibs; j++) {
-			const struct cuvet_lib *b = &f->libs[j];
-			if (!b->stub && !b->compat && b->soname && strcmp(a->soname, b->soname) == 0 &&
-			    versions_conflict(a->version, b->version))
-				conflicts++;
+		bool conflicts = false;
+		for (size_t q = p + 1; q < gend && !conflicts; q++) {
+			const struct cuvet_lib *b = &f->libs[so.order[q]];
+			conflicts = !b->stub && !b->compat && versions_conflict(a->version, b->version);
 		}
-		if (!conflicts)
+		if (!conflicts) {
+			no_conflict[g0] = a->version;
 			continue;
+		}
 		struct sbuf cause;
 		sbuf_init(&cause);
-		const struct cuvet_lib *pick = find_pick(f, a->soname, false), *pip = NULL;
+		const struct cuvet_lib *pick = group_pick(f, &so, i, false), *pip = NULL;
 		size_t ncopies = 0;
-		for (size_t j = i; j < f->nlibs; j++) {
-			const struct cuvet_lib *b = &f->libs[j];
-			if (b->stub || b->compat || !b->soname || strcmp(a->soname, b->soname) != 0)
+		for (size_t q = p; q < gend; q++) {
+			const struct cuvet_lib *b = &f->libs[so.order[q]];
+			if (b->stub || b->compat)
 				continue;
 			ncopies++;
 			if (strcmp(b->found_via, "pip") == 0 && !pip)
@@ -329,10 +432,8 @@ static void rule_duplicates(struct rules *r)
 				  b->version ? b->version : "?", b->path, where(b), b->version_source ? b->version_source : "?",
 				  b->default_pick ? " <- a plain dlopen picks this one" : "");
 		}
-		/* Mark every library of the family so the sub-libraries do not repeat the finding. */
-		for (size_t j = i; j < f->nlibs; j++)
-			if (strcmp(f->libs[j].family, a->family) == 0)
-				done[j] = true;
+		/* Mark the family so its sub-libraries do not repeat the finding. */
+		family_done[fam.start[fam.pos[i]]] = true;
 		sbuf_addf(&cause, ". ");
 		if (pip)
 			sbuf_addf(&cause, "Frameworks installed with pip (PyTorch, JAX, TensorFlow) load %s through their "
@@ -347,17 +448,26 @@ static void rule_duplicates(struct rules *r)
 			"program loads only the one it was built for (no LD_LIBRARY_PATH pointing at the other copy).",
 			a->family));
 	}
-	free(done);
+out:
+	free(family_done);
+	free(no_conflict);
+	lib_groups_release(&so);
+	lib_groups_release(&fam);
 }
 
 static void rule_ld_library_path(struct rules *r)
 {
 	const struct cuvet_facts *f = r->f;
+	struct lib_groups so;
+	if (lib_groups_build(f, false, &so) < 0) {
+		r->oom = true;
+		return;
+	}
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
 		if (!l->default_pick || !l->soname || strcmp(l->found_via, "LD_LIBRARY_PATH") != 0)
 			continue;
-		const struct cuvet_lib *c = find_pick(f, l->soname, true);
+		const struct cuvet_lib *c = group_pick(f, &so, i, true);
 		if (!c || c == l || strcmp(c->real_path, l->real_path) == 0)
 			continue;
 		bool differs = versions_conflict(l->version, c->version);
@@ -369,6 +479,7 @@ static void rule_ld_library_path(struct rules *r)
 		    fmt("Remove the directory of %s from LD_LIBRARY_PATH, or set it only for the one program that needs it.",
 			l->path));
 	}
+	lib_groups_release(&so);
 }
 
 void rules_driver(struct rules *r)

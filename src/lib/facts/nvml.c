@@ -23,6 +23,13 @@
  *
  * Keys that NVML could not answer are left out, so they stay unknown in the facts.
  *
+ * libcuda (cuDriverGetVersion, when NVML cannot say the driver's CUDA) is loaded only when the
+ * options allow loading host libraries (cuvet_probe_opts.load_libs; --no-load turns it off).
+ *
+ * A library named by the caller (--nvml-lib, $CUVET_NVML_LIBRARY) that cannot be loaded, or is
+ * not NVML (no nvmlInit), is a problem of that invocation, not of the GPU or the driver: it is
+ * reported as nvml_status CUVET_NVML_NOT_LOADABLE (-4), naming the path, never as an nvmlReturn_t.
+ *
  * fork() without exec: the child runs only this file's code, dlopen and NVML. In a
  * multi-threaded caller (the exporter) a lock held by another thread at fork time could
  * block the child's dlopen or malloc; the deadline turns that into a timeout, not a hang.
@@ -140,6 +147,10 @@ static const char *const nvml_brands[] = {
 	"nvidia", "geforcertx", "titanrtx",
 };
 
+/* nvml_status (include/cuvet.h) beside nvmlReturn_t: -1 not asked, -2 timed out, -3 crashed or
+ * malformed answer, -4 the library the caller named cannot be loaded or is not NVML. */
+#define CUVET_NVML_NOT_LOADABLE (-4)
+
 #define NVML_DEFAULT_LIBRARY "libnvidia-ml.so.1"
 #define CUDA_DEFAULT_LIBRARY "libcuda.so.1"
 #define NVML_REPLY_MAX (1u << 20)  /* far above 64 GPUs' worth of lines */
@@ -226,6 +237,8 @@ static void *child_sym(void *lib, const char *name, const char *fallback)
  * even when the kernel module is not loaded, so it still answers when NVML cannot. */
 static void child_libcuda(struct child_out *o, const char *cuda_lib)
 {
+	if (!cuda_lib)
+		return; /* --no-load: no host library but NVML itself */
 	void *lib = dlopen(cuda_lib, RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
 		return;
@@ -667,13 +680,41 @@ static const char *nvml_error_name(long code, const char **text)
 	return NULL;
 }
 
+/* The NVML library to load, and whether the caller named it (options or $CUVET_NVML_LIBRARY of
+ * cuvet's own environment, never the probed one) rather than leaving it to the default. */
+static const char *nvml_library_name(const struct cuvet_probe_opts *opts, bool *named)
+{
+	const char *nvml_lib = opts->nvml_library;
+	if (!nvml_lib || !*nvml_lib)
+		nvml_lib = getenv("CUVET_NVML_LIBRARY");
+	*named = nvml_lib && *nvml_lib;
+	return *named ? nvml_lib : NVML_DEFAULT_LIBRARY;
+}
+
 /* Moves the parsed answer into the facts. Returns -1 only when out of memory. */
 static int reply_apply(struct probe_ctx *pc, struct nvml_reply *r)
 {
 	struct cuvet_driver *d = &pc->facts->driver;
 
 	d->nvml_status = (int)r->status;
-	if (r->status != NVML_SUCCESS) {
+	bool named = false;
+	const char *lib = nvml_library_name(pc->opts, &named);
+	/* The child sends a detail only when NVML itself could not be asked: dlopen failed
+	 * (LIBRARY_NOT_FOUND) or the library has no nvmlInit (FUNCTION_NOT_FOUND). */
+	if (named && r->detail &&
+	    (r->status == NVML_ERROR_LIBRARY_NOT_FOUND || r->status == NVML_ERROR_FUNCTION_NOT_FOUND)) {
+		d->nvml_status = CUVET_NVML_NOT_LOADABLE;
+		if (r->status == NVML_ERROR_LIBRARY_NOT_FOUND) {
+			const char *why = strstr(r->detail, " not found: ");
+			d->nvml_error = xasprintf("the NVML library given (%s) cannot be loaded: %s", lib,
+						  why ? why + strlen(" not found: ") : r->detail);
+		} else {
+			d->nvml_error = xasprintf("the NVML library given (%s) is not NVML: it has neither nvmlInit_v2 "
+						  "nor nvmlInit", lib);
+		}
+		if (!d->nvml_error)
+			return -1;
+	} else if (r->status != NVML_SUCCESS) {
 		const char *text = NULL;
 		const char *name = nvml_error_name(r->status, &text);
 		if (r->detail)
@@ -788,16 +829,16 @@ int probe_nvml_start(struct probe_ctx *pc, struct cuvet_error *err)
 		return 0;
 	}
 
-	const char *nvml_lib = opts->nvml_library;
-	if (!nvml_lib || !*nvml_lib)
-		nvml_lib = getenv("CUVET_NVML_LIBRARY"); /* cuvet's own environment, never the probed one */
-	if (!nvml_lib || !*nvml_lib)
-		nvml_lib = NVML_DEFAULT_LIBRARY;
-	const char *cuda_lib = opts->cuda_library;
-	if (!cuda_lib || !*cuda_lib)
-		cuda_lib = getenv("CUVET_CUDA_LIBRARY");
-	if (!cuda_lib || !*cuda_lib)
-		cuda_lib = CUDA_DEFAULT_LIBRARY;
+	bool named;
+	const char *nvml_lib = nvml_library_name(opts, &named);
+	const char *cuda_lib = NULL; /* NULL: libcuda is not loaded (--no-load) */
+	if (opts->load_libs) {
+		cuda_lib = opts->cuda_library;
+		if (!cuda_lib || !*cuda_lib)
+			cuda_lib = getenv("CUVET_CUDA_LIBRARY");
+		if (!cuda_lib || !*cuda_lib)
+			cuda_lib = CUDA_DEFAULT_LIBRARY;
+	}
 	double timeout = opts->timeout > 0 ? opts->timeout : 5.0;
 
 	int fds[2];

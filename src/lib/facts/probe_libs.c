@@ -195,17 +195,54 @@ struct scan {
 	size_t nsite, site_cap;
 	char **dirs_seen;
 	size_t ndirs, dirs_cap;
+	size_t *dir_slots;        /* hash table over dirs_seen: index + 1, 0 for an empty slot */
+	size_t nslots;            /* a power of two, at least twice ndirs */
 	char *dist_site;          /* the site-packages whose dist-info names are in dist */
 	struct cuvet_fs_dir dist;
 };
 
+static size_t dir_hash(const char *str)
+{
+	size_t h = 14695981039346656037u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return h;
+}
+
+/* The slot of REAL in the hash table: where it is, or the empty one where it would go. */
+static size_t *dir_slot(const struct scan *s, const char *real)
+{
+	size_t mask = s->nslots - 1;
+	for (size_t k = dir_hash(real) & mask;; k = (k + 1) & mask)
+		if (!s->dir_slots[k] || strcmp(s->dirs_seen[s->dir_slots[k] - 1], real) == 0)
+			return &s->dir_slots[k];
+}
+
+/* Each directory is scanned once, however often LD_LIBRARY_PATH and the other sources name it:
+ * a hash set, since an LD_LIBRARY_PATH of 20000 entries made a list search quadratic. Out of
+ * memory, a directory counts as not seen (scanned again), as before. */
 static bool seen_dir(struct scan *s, const char *real)
 {
-	for (size_t i = 0; i < s->ndirs; i++)
-		if (strcmp(s->dirs_seen[i], real) == 0)
-			return true;
-	if (xgrow(&s->dirs_seen, &s->dirs_cap, s->ndirs, sizeof(char *)) == 0)
-		s->dirs_seen[s->ndirs++] = xstrdup(real);
+	if (s->nslots && *dir_slot(s, real))
+		return true;
+	if ((s->ndirs + 1) * 2 > s->nslots) {
+		size_t n = s->nslots ? s->nslots * 2 : 64;
+		size_t *slots = calloc(n, sizeof(size_t));
+		if (!slots)
+			return false;
+		free(s->dir_slots);
+		s->dir_slots = slots;
+		s->nslots = n;
+		for (size_t i = 0; i < s->ndirs; i++)
+			*dir_slot(s, s->dirs_seen[i]) = i + 1;
+	}
+	char *copy = xstrdup(real);
+	if (!copy || xgrow(&s->dirs_seen, &s->dirs_cap, s->ndirs, sizeof(char *)) < 0) {
+		free(copy);
+		return false;
+	}
+	s->dirs_seen[s->ndirs++] = copy;
+	*dir_slot(s, copy) = s->ndirs;
 	return false;
 }
 
@@ -699,6 +736,7 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 	for (size_t i = 0; i < s.ndirs; i++)
 		free(s.dirs_seen[i]);
 	free(s.dirs_seen);
+	free(s.dir_slots);
 	free(s.dist_site);
 	cuvet_fs_dir_release(&s.dist);
 	return rc;

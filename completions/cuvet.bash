@@ -1,0 +1,61 @@
+# bash completion for cuvet(1). The option lists are those of `cuvet COMMAND --help`
+# (src/cli/cmd_*.c option tables); tests/install/test_install.sh checks they stay equal.
+
+_cuvet_commands="doctor probe check kb arch why version help"
+_cuvet_probe_opts="--json --root --env-file --no-nvml --no-load --timeout --nvml-lib --quiet -q --help -h"
+
+_cuvet_opts() { # COMMAND
+	case $1 in
+	doctor) echo "--facts --scan --kb $_cuvet_probe_opts" ;;
+	probe) echo "--gpu-code $_cuvet_probe_opts" ;;
+	check) echo "--env --facts --visible-devices --assume-unknown --kb $_cuvet_probe_opts" ;;
+	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --quiet -q --help -h" ;;
+	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
+	kb) echo "--json --kb --quiet -q --help -h" ;;
+	version | help) echo "--help -h" ;;
+	esac
+}
+
+_cuvet() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=
+	[ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD - 1]}
+	COMPREPLY=()
+	if [ "$COMP_CWORD" -le 1 ]; then
+		mapfile -t COMPREPLY < <(compgen -W "$_cuvet_commands --help --version" -- "$cur")
+		return 0
+	fi
+	local cmd=${COMP_WORDS[1]}
+	# the argument of an option
+	case $prev in
+	--root | --scan | --kb) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
+	--facts | --env-file | --nvml-lib) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--assume-unknown) mapfile -t COMPREPLY < <(compgen -W "fail pass" -- "$cur"); return 0 ;;
+	--visible-devices) mapfile -t COMPREPLY < <(compgen -W "all none" -- "$cur"); return 0 ;;
+	--timeout | --gpu | -g | --ld-library-path) return 0 ;;
+	esac
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$(_cuvet_opts "$cmd")" -- "$cur")
+		return 0
+	fi
+	case $cmd in
+	help)
+		[ "$COMP_CWORD" -eq 2 ] && mapfile -t COMPREPLY < <(compgen -W "$_cuvet_commands" -- "$cur")
+		;;
+	kb)
+		# the first word after kb's options is the question
+		local i w n=0
+		for ((i = 2; i < COMP_CWORD; i++)); do
+			w=${COMP_WORDS[i]}
+			case $w in
+			--kb) i=$((i + 1)) ;;
+			-*) ;;
+			*) n=$((n + 1)) ;;
+			esac
+		done
+		[ "$n" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "driver cuda gpu image tensorrt cudnn files show" -- "$cur")
+		;;
+	arch | why) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+	esac
+	return 0
+}
+complete -o filenames -F _cuvet cuvet

@@ -15,6 +15,7 @@
 #include "cuvet.h"
 #include "cuvet_kb.h"
 #include "cuvet_readers.h"
+#include "fatbin_blob.h"
 
 static json_t *parse(const char *s)
 {
@@ -230,6 +231,95 @@ static void kb_releases_files(void **state)
 	free(s);
 }
 
+/* The blob holds compute_80 (PTX ISA 9.0, zstd) and sm_90a: one report for text and JSON. */
+static void arch_report(void **state)
+{
+	(void)state;
+	static const unsigned char blob[] = {CUVET_TEST_FATBIN_BLOB};
+	struct cuvet_error err = {0};
+	struct cuvet_fatbin *fb = cuvet_fatbin_parse(blob, sizeof(blob), &err);
+	assert_non_null(fb);
+	struct cuvet_arch_opts o = {.have_gpu = true, .gpu_major = 9, .gpu_minor = 0, .entries = true};
+	struct cuvet_arch_report *r = cuvet_arch_report_new(fb, &o, &err);
+	assert_non_null(r);
+	assert_int_equal(r->nselected, 2);
+	assert_int_equal(r->nsass, 1);
+	assert_int_equal(r->nptx, 1);
+	assert_int_equal(r->nltoir, 0);
+	assert_int_equal(r->ncompressed, 1);
+	assert_int_equal(r->nfatbins, 1);
+	assert_int_equal(r->ntargets, 2);
+	assert_string_equal(r->targets[0].name, "sm_90a"); /* SASS before PTX */
+	assert_string_equal(r->targets[1].name, "compute_80");
+	assert_int_equal(r->targets[1].isa_major, 9);
+	assert_int_equal(r->run, CUVET_RUN_SASS);
+	assert_ptr_equal(r->run_entry, &fb->entries[1]);
+
+	struct cuvet_arch_file files[] = {{.path = "blob.fatbin", .report = r}, {.path = "gone", .error = "No such file"}};
+	char *s = cuvet_arch_report_to_json(files, 2, false, &err);
+	json_t *doc = parse(s);
+	assert_string_equal(sget(doc, "schema"), "cuvet.arch/1");
+	json_t *f0 = json_array_get(json_object_get(doc, "files"), 0);
+	assert_string_equal(sget(f0, "path"), "blob.fatbin");
+	assert_string_equal(sget(f0, "source"), "fatbin");
+	assert_int_equal(json_integer_value(json_object_get(f0, "sass")), 1);
+	json_t *t1 = json_array_get(json_object_get(f0, "targets"), 1);
+	assert_string_equal(sget(t1, "kind"), "ptx");
+	assert_string_equal(sget(t1, "ptx_isa"), "9.0");
+	assert_int_equal(json_integer_value(json_object_get(t1, "compressed")), 1);
+	json_t *e0 = json_array_get(json_object_get(f0, "entries"), 0);
+	assert_string_equal(sget(e0, "compression"), "zstd");
+	assert_string_equal(sget(e0, "options"), "-O3");
+	json_t *g = json_object_get(f0, "gpu");
+	assert_string_equal(sget(g, "cc"), "9.0");
+	assert_true(json_is_true(json_object_get(g, "runs")));
+	assert_string_equal(sget(g, "how"), "sass");
+	assert_string_equal(sget(g, "target"), "sm_90a");
+	json_t *f1 = json_array_get(json_object_get(doc, "files"), 1);
+	assert_string_equal(sget(f1, "error"), "No such file");
+	assert_null(json_object_get(f1, "targets"));
+	json_decref(doc);
+	free(s);
+	cuvet_arch_report_free(r);
+
+	/* 8.6: sm_90a does not run there, compute_80 is JIT-compiled */
+	o = (struct cuvet_arch_opts){.have_gpu = true, .gpu_major = 8, .gpu_minor = 6};
+	r = cuvet_arch_report_new(fb, &o, &err);
+	assert_non_null(r);
+	assert_int_equal(r->run, CUVET_RUN_PTX_JIT);
+	assert_ptr_equal(r->run_entry, &fb->entries[0]);
+	files[0].report = r;
+	s = cuvet_arch_report_to_json(files, 1, true, &err);
+	doc = parse(s);
+	f0 = json_array_get(json_object_get(doc, "files"), 0);
+	assert_string_equal(sget(json_object_get(f0, "gpu"), "how"), "ptx-jit");
+	assert_null(json_object_get(f0, "entries")); /* not asked for */
+	json_decref(doc);
+	free(s);
+	cuvet_arch_report_free(r);
+
+	/* 7.5: nothing runs; without a GPU there is no "gpu" member */
+	o = (struct cuvet_arch_opts){.have_gpu = true, .gpu_major = 7, .gpu_minor = 5};
+	r = cuvet_arch_report_new(fb, &o, &err);
+	assert_int_equal(r->run, CUVET_RUN_NO);
+	assert_null(r->run_entry);
+	cuvet_arch_report_free(r);
+	r = cuvet_arch_report_new(fb, NULL, &err);
+	files[0].report = r;
+	s = cuvet_arch_report_to_json(files, 1, false, &err);
+	doc = parse(s);
+	assert_null(json_object_get(json_array_get(json_object_get(doc, "files"), 0), "gpu"));
+	json_decref(doc);
+	free(s);
+	cuvet_arch_report_free(r);
+
+	struct cuvet_arch_file bad = {.path = "x"};
+	assert_null(cuvet_arch_report_to_json(&bad, 1, false, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	assert_null(cuvet_arch_report_new(NULL, &o, &err));
+	cuvet_fatbin_free(fb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +327,7 @@ int main(void)
 		cmocka_unit_test(kb_driver),
 		cmocka_unit_test(kb_cuda_gpu_image),
 		cmocka_unit_test(kb_releases_files),
+		cmocka_unit_test(arch_report),
 	};
 	return cmocka_run_group_tests(tests, kb_setup, kb_teardown);
 }

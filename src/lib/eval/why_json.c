@@ -165,6 +165,6 @@ char *cuvet_why_to_json(const struct cuvet_why *const *results, size_t n, bool p
 	char *s = ok ? json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	if (!s)
-		err_set(err, CUVET_E_NOMEM, "out of memory");
+		err_set(err, CUVET_E_NOMEM, "cannot render the results: out of memory, or a name that is not UTF-8");
 	return s;
 }

@@ -608,6 +608,13 @@ CUVET_API struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts,
 CUVET_API void cuvet_why_free(struct cuvet_why *why);
 /* Largest severity among the problems, or -1 when there are none. */
 CUVET_API int cuvet_why_worst(const struct cuvet_why *why);
+/* The rule that found object OBJECT in words ("ld.so.cache", "rpath of libfoo.so", ...), written
+ * into BUF (always terminated; "" for an index out of range). */
+CUVET_API void cuvet_why_rule_text(const struct cuvet_why *why, size_t object, char *buf, size_t len);
+/* The results as one cuvet.why/1 document {"schema", "results": [...]}, indented when PRETTY.
+ * Returns a malloc'ed string, or NULL (CUVET_E_NOMEM, CUVET_E_INVALID for a NULL result). */
+CUVET_API char *cuvet_why_to_json(const struct cuvet_why *const *results, size_t n, bool pretty,
+				  struct cuvet_error *err);
 
 /* ----------------------------------------------------------------- library ---- */
 

@@ -232,6 +232,35 @@ struct cuvet_kb_dlopen_dep {
 CUVET_API int cuvet_kb_dlopen_deps(const struct cuvet_kb *kb, const char *requester, struct cuvet_kb_dlopen_dep *out,
 				   size_t max, struct cuvet_error *err);
 
+/* ---- answers as JSON (src/lib/kb/kb_json.c) ---- */
+
+/* Each renders one answer as a cuvet.kb/1 document: {"schema", "kb_date", "kb_dir" (null for the
+ * built-in copy), "query": {"kind", "arg"}, "result"}, indented when PRETTY. The answer is what
+ * the query above returned for ARG (the question as asked). Returns a malloc'ed string, or NULL
+ * with CUVET_E_NOMEM (or CUVET_E_INVALID for missing arguments). */
+/* "result": the driver, its branch row (EOL judged against TODAY, "YYYY-MM-DD"), CUDA, compat. */
+CUVET_API char *cuvet_kb_driver_to_json(const struct cuvet_kb *kb, const char *driver_version,
+					const struct cuvet_kb_driver *d, const char *today, bool pretty,
+					struct cuvet_error *err);
+/* "result": {"releases": [...], "arch": {...} or null}; ARCH NULL when the table has no row. */
+CUVET_API char *cuvet_kb_cuda_to_json(const struct cuvet_kb *kb, const char *version, const struct cuvet_kb_cuda *releases,
+				      size_t n, const struct cuvet_kb_cuda_arch *arch, bool pretty,
+				      struct cuvet_error *err);
+/* "result": the N rows, best match first. */
+CUVET_API char *cuvet_kb_gpu_to_json(const struct cuvet_kb *kb, const char *query, const struct cuvet_kb_gpu_row *rows,
+				     size_t n, bool pretty, struct cuvet_error *err);
+CUVET_API char *cuvet_kb_image_to_json(const struct cuvet_kb *kb, const char *ref, const struct cuvet_kb_image *im,
+				       bool pretty, struct cuvet_error *err);
+CUVET_API char *cuvet_kb_tensorrt_to_json(const struct cuvet_kb *kb, const char *version,
+					  const struct cuvet_kb_release *rows, size_t n, bool pretty,
+					  struct cuvet_error *err);
+CUVET_API char *cuvet_kb_cudnn_to_json(const struct cuvet_kb *kb, const char *version,
+				       const struct cuvet_kb_release *rows, size_t n, bool pretty,
+				       struct cuvet_error *err);
+/* "result": every file of the knowledge base with its origin and size; query {"files", ""}. Fails
+ * like cuvet_kb_file_text when a file cannot be read. */
+CUVET_API char *cuvet_kb_files_to_json(const struct cuvet_kb *kb, bool pretty, struct cuvet_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -327,6 +327,55 @@ enum cuvet_fatbin_run {
  * LTO-IR never runs by itself. */
 CUVET_API enum cuvet_fatbin_run cuvet_fatbin_entry_runs_on(const struct cuvet_fatbin_entry *e, int major,
 							    int minor);
+/* ---- what a file's GPU code is and where it runs ("cuvet arch"; src/lib/eval/arch.c) ---- */
+
+struct cuvet_arch_opts {
+	bool all;                  /* also count __nv_relfatbin when .nv_fatbin exists (cuobjdump and the
+	                              runtime use only .nv_fatbin then; archive members are judged alone) */
+	bool have_gpu;             /* decide whether the code runs on GPU_MAJOR.GPU_MINOR */
+	int gpu_major, gpu_minor;
+	bool entries;              /* JSON: list every selected entry too */
+};
+/* One distinct target among the selected entries, with how many entries carry it. */
+struct cuvet_arch_target {
+	int kind;                  /* enum cuvet_fatbin_kind */
+	unsigned sm;
+	char variant;              /* 0, 'a', 'f' */
+	char name[32];             /* cuvet_fatbin_target_name: "sm_90a", "compute_80" */
+	size_t count;
+	size_t compressed;         /* entries of it stored compressed */
+	unsigned isa_major, isa_minor; /* the highest version among them (PTX: the PTX ISA) */
+};
+struct cuvet_arch_report {
+	const struct cuvet_fatbin *fatbin; /* borrowed: must outlive the report */
+	struct cuvet_arch_opts opts;
+	bool *selected;            /* per fatbin entry: counted (see opts.all) */
+	size_t nselected, nsass, nptx, nltoir; /* selected entries: all, and of each kind */
+	size_t nother;             /* selected entries of other kinds */
+	size_t ncompressed;
+	size_t nfatbins;           /* containers with selected entries (0 for a bare cubin or PTX file) */
+	size_t nfatbins_deep;      /* of them found in other data sections (cuvet_fatbin_parse_deep) */
+	size_t ntargets;
+	struct cuvet_arch_target *targets; /* SASS, PTX, LTO-IR, other; by sm, then plain, f, a */
+	/* with opts.have_gpu: what the CUDA runtime would load there: the best SASS (highest
+	 * compatible target), else the PTX with the highest compatible target to JIT */
+	enum cuvet_fatbin_run run; /* CUVET_RUN_NO also when there is no GPU code at all */
+	const struct cuvet_fatbin_entry *run_entry; /* into fatbin->entries, or NULL */
+};
+CUVET_API struct cuvet_arch_report *cuvet_arch_report_new(const struct cuvet_fatbin *fb,
+							  const struct cuvet_arch_opts *opts, struct cuvet_error *err);
+CUVET_API void cuvet_arch_report_free(struct cuvet_arch_report *r);
+/* One file of a cuvet.arch/1 document: its report, or the error that kept it from being read. */
+struct cuvet_arch_file {
+	const char *path;
+	const struct cuvet_arch_report *report; /* NULL when ERROR says why there is none */
+	const char *error;
+};
+/* {"schema": "cuvet.arch/1", "files": [...]}, indented when PRETTY. Returns a malloc'ed string, or
+ * NULL (CUVET_E_NOMEM; CUVET_E_INVALID for a file with neither report nor error). */
+CUVET_API char *cuvet_arch_report_to_json(const struct cuvet_arch_file *files, size_t n, bool pretty,
+					  struct cuvet_error *err);
+
 /* ---- the loader model ("cuvet why", the probe's pick; src/lib/loader/ldmodel.c) ---- */
 
 /* The first PT_INTERP path of an ELF image into OUT. Returns 1 when there is one, 0 when

@@ -1,7 +1,6 @@
 /* cuvet arch FILE...: which SASS / PTX targets a binary carries, and whether it can run on a GPU. */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -88,39 +87,6 @@ static int arch_handler(int id, const char *arg, void *ctx)
 	default:
 		return -1;
 	}
-}
-
-/* cuobjdump reports only the executable fatbin (.nv_fatbin) of an ELF file when it has one, else
- * the relocatable one (__nv_relfatbin, -rdc objects); at run time too only .nv_fatbin is loaded.
- * In an archive each member is judged alone. --all keeps both. Returns a per-entry mask. */
-static bool *select_entries(const struct cuvet_fatbin *fb, bool all)
-{
-	bool *sel = calloc(fb->nentries ? fb->nentries : 1, sizeof(*sel));
-	size_t groups = fb->nmembers ? fb->nmembers : 1;
-	bool *has_exec = calloc(groups, sizeof(*has_exec));
-	if (!sel || !has_exec) {
-		free(sel);
-		free(has_exec);
-		return NULL;
-	}
-	for (size_t i = 0; i < fb->ncontainers; i++) {
-		const struct cuvet_fatbin_container *c = &fb->containers[i];
-		if (c->section && strcmp(c->section, ".nv_fatbin") == 0 && c->nentries && c->member < groups)
-			has_exec[c->member] = true;
-	}
-	for (size_t i = 0; i < fb->ncontainers; i++) {
-		const struct cuvet_fatbin_container *c = &fb->containers[i];
-		bool keep = all || !c->section || c->member >= groups || !has_exec[c->member] ||
-			    strcmp(c->section, ".nv_fatbin") == 0 || strcmp(c->section, "other sections") == 0;
-		for (size_t j = c->first_entry; keep && j < c->first_entry + c->nentries && j < fb->nentries; j++)
-			sel[j] = true;
-	}
-	/* Bare cubins and PTX files have an entry but no container. */
-	if (!fb->ncontainers)
-		for (size_t j = 0; j < fb->nentries; j++)
-			sel[j] = true;
-	free(has_exec);
-	return sel;
 }
 
 /* The name stem cuobjdump uses: the base name without its last extension. */
@@ -223,149 +189,24 @@ static void print_list(const char *path, const struct cuvet_fatbin *fb, const bo
 	free(stem);
 }
 
-/* Distinct targets of one kind, with counts and (PTX) the ISA versions seen. */
-struct target_count {
-	int kind;
-	unsigned sm;
-	char variant;
-	size_t count;
-	unsigned isa_major, isa_minor; /* highest PTX ISA version among the entries */
-	size_t compressed;
-};
-
-static int variant_rank(char v)
+static void print_summary(const char *path, const struct cuvet_arch_report *r)
 {
-	return v == 0 ? 0 : v == 'f' ? 1 : 2;
-}
-
-/* SASS, then PTX, then LTO-IR, then anything else. */
-static int kind_rank(int kind)
-{
-	return kind == CUVET_FATBIN_ELF ? 0 : kind == CUVET_FATBIN_PTX ? 1 : kind == CUVET_FATBIN_LTOIR ? 2 : 3 + kind;
-}
-
-static int target_cmp(const void *a, const void *b)
-{
-	const struct target_count *x = a, *y = b;
-	if (x->kind != y->kind)
-		return kind_rank(x->kind) - kind_rank(y->kind);
-	if (x->sm != y->sm)
-		return x->sm < y->sm ? -1 : 1;
-	return variant_rank(x->variant) - variant_rank(y->variant);
-}
-
-static struct target_count *count_targets(const struct cuvet_fatbin *fb, const bool *sel, size_t *n)
-{
-	struct target_count *t = calloc(fb->nentries ? fb->nentries : 1, sizeof(*t));
-	if (!t)
-		return NULL;
-	*n = 0;
-	for (size_t i = 0; i < fb->nentries; i++) {
-		if (!sel[i])
-			continue;
-		const struct cuvet_fatbin_entry *e = &fb->entries[i];
-		size_t j;
-		for (j = 0; j < *n; j++)
-			if (t[j].kind == e->kind && t[j].sm == e->sm && t[j].variant == e->variant)
-				break;
-		if (j == *n) {
-			t[j].kind = e->kind;
-			t[j].sm = e->sm;
-			t[j].variant = e->variant;
-			(*n)++;
-		}
-		t[j].count++;
-		if (e->compression != CUVET_FATBIN_UNCOMPRESSED)
-			t[j].compressed++;
-		if (e->version_major > t[j].isa_major ||
-		    (e->version_major == t[j].isa_major && e->version_minor > t[j].isa_minor)) {
-			t[j].isa_major = e->version_major;
-			t[j].isa_minor = e->version_minor;
-		}
-	}
-	qsort(t, *n, sizeof(*t), target_cmp);
-	return t;
-}
-
-static void target_name(const struct target_count *t, char *buf, size_t len)
-{
-	struct cuvet_fatbin_entry e = {.kind = t->kind, .sm = t->sm, .variant = t->variant};
-	cuvet_fatbin_target_name(&e, buf, len);
-}
-
-/* What the CUDA runtime would load on MAJOR.MINOR: the best SASS (highest compatible target),
- * else the PTX with the highest compatible target to JIT. */
-struct run_pick {
-	enum cuvet_fatbin_run how;
-	const struct cuvet_fatbin_entry *entry;
-};
-
-static struct run_pick pick_run(const struct cuvet_fatbin *fb, const bool *sel, int major, int minor)
-{
-	struct run_pick best = {CUVET_RUN_NO, NULL};
-	for (size_t i = 0; i < fb->nentries; i++) {
-		if (!sel[i])
-			continue;
-		const struct cuvet_fatbin_entry *e = &fb->entries[i];
-		enum cuvet_fatbin_run how = cuvet_fatbin_entry_runs_on(e, major, minor);
-		if (how == CUVET_RUN_NO)
-			continue;
-		bool better = !best.entry || (how == CUVET_RUN_SASS && best.how != CUVET_RUN_SASS) ||
-			      (how == best.how && (e->sm > best.entry->sm ||
-						   (e->sm == best.entry->sm &&
-						    variant_rank(e->variant) > variant_rank(best.entry->variant))));
-		if (better) {
-			best.how = how;
-			best.entry = e;
-		}
-	}
-	return best;
-}
-
-static size_t selected_count(const struct cuvet_fatbin *fb, const bool *sel, int kind)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < fb->nentries; i++)
-		if (sel[i] && (kind < 0 || fb->entries[i].kind == kind))
-			n++;
-	return n;
-}
-
-static void print_summary(const char *path, const struct cuvet_fatbin *fb, const bool *sel)
-{
-	size_t nt = 0;
-	struct target_count *t = count_targets(fb, sel, &nt);
-	size_t total = selected_count(fb, sel, -1);
-	if (!total) {
+	const struct cuvet_fatbin *fb = r->fatbin;
+	if (!r->nselected) {
 		printf("%s: no GPU code\n", path);
-		free(t);
 		return;
 	}
-	size_t nsass = selected_count(fb, sel, CUVET_FATBIN_ELF), nptx = selected_count(fb, sel, CUVET_FATBIN_PTX);
-	size_t nlto = selected_count(fb, sel, CUVET_FATBIN_LTOIR);
-	printf("%s: %zu SASS, %zu PTX", path, nsass, nptx);
-	if (nlto)
-		printf(", %zu LTO-IR", nlto);
-	if (total > nsass + nptx + nlto)
-		printf(", %zu other", total - nsass - nptx - nlto);
+	printf("%s: %zu SASS, %zu PTX", path, r->nsass, r->nptx);
+	if (r->nltoir)
+		printf(", %zu LTO-IR", r->nltoir);
+	if (r->nother)
+		printf(", %zu other", r->nother);
 	if (fb->source == CUVET_FATBIN_SRC_CUBIN || fb->source == CUVET_FATBIN_SRC_PTX) {
 		printf(fb->source == CUVET_FATBIN_SRC_CUBIN ? " (bare cubin)" : " (PTX file)");
 	} else {
-		size_t nc = 0;
-		for (size_t i = 0; i < fb->ncontainers; i++) {
-			const struct cuvet_fatbin_container *c = &fb->containers[i];
-			if (c->nentries && sel[c->first_entry])
-				nc++;
-		}
-		size_t deep = 0;
-		for (size_t i = 0; i < fb->ncontainers; i++) {
-			const struct cuvet_fatbin_container *c = &fb->containers[i];
-			if (c->section && strcmp(c->section, "other sections") == 0 && c->nentries && sel[c->first_entry])
-				deep++;
-		}
-		printf(" in %zu fatbin%s", nc, nc == 1 ? "" : "s");
-		if (deep)
-			printf(" (%zu of them in other sections)", deep);
+		printf(" in %zu fatbin%s", r->nfatbins, r->nfatbins == 1 ? "" : "s");
+		if (r->nfatbins_deep)
+			printf(" (%zu of them in other sections)", r->nfatbins_deep);
 		if (fb->source == CUVET_FATBIN_SRC_ARCHIVE)
 			printf(" (archive of %zu object%s)", fb->nmembers, fb->nmembers == 1 ? "" : "s");
 	}
@@ -374,154 +215,49 @@ static void print_summary(const char *path, const struct cuvet_fatbin *fb, const
 	static const char *labels[] = {"SASS", "PTX", "LTO-IR"};
 	for (size_t k = 0; k < 3; k++) {
 		bool first = true;
-		for (size_t i = 0; i < nt; i++) {
-			if (t[i].kind != kinds[k])
+		for (size_t i = 0; i < r->ntargets; i++) {
+			const struct cuvet_arch_target *t = &r->targets[i];
+			if (t->kind != kinds[k])
 				continue;
-			char name[32];
-			target_name(&t[i], name, sizeof(name));
 			if (first)
 				printf("  %-7s", labels[k]);
-			printf("%s%s", first ? "" : ", ", name);
-			if (t[i].count > 1)
-				printf(" x%zu", t[i].count);
+			printf("%s%s", first ? "" : ", ", t->name);
+			if (t->count > 1)
+				printf(" x%zu", t->count);
 			if (kinds[k] == CUVET_FATBIN_PTX)
-				printf(" (ISA %u.%u)", t[i].isa_major, t[i].isa_minor);
+				printf(" (ISA %u.%u)", t->isa_major, t->isa_minor);
 			first = false;
 		}
 		if (!first)
 			printf("\n");
 	}
-	size_t comp = 0;
-	for (size_t i = 0; i < nt; i++)
-		comp += t[i].compressed;
-	if (comp)
-		printf("  %zu of %zu entries compressed\n", comp, total);
-	free(t);
+	if (r->ncompressed)
+		printf("  %zu of %zu entries compressed\n", r->ncompressed, r->nselected);
 }
 
-static void print_gpu(const char *path, const struct cuvet_fatbin *fb, const bool *sel, const struct arch_opts *o,
-		      struct run_pick pick)
+static void print_gpu(const char *path, const struct cuvet_arch_report *r)
 {
 	char name[32];
-	if (!selected_count(fb, sel, -1)) {
-		printf("%s: cannot run on %d.%d: it has no GPU code\n", path, o->gpu_major, o->gpu_minor);
+	int major = r->opts.gpu_major, minor = r->opts.gpu_minor;
+	if (!r->nselected) {
+		printf("%s: cannot run on %d.%d: it has no GPU code\n", path, major, minor);
 		return;
 	}
-	if (pick.how == CUVET_RUN_SASS) {
-		cuvet_fatbin_target_name(pick.entry, name, sizeof(name));
-		printf("%s: runs on %d.%d: SASS %s\n", path, o->gpu_major, o->gpu_minor, name);
+	if (r->run == CUVET_RUN_SASS) {
+		cuvet_fatbin_target_name(r->run_entry, name, sizeof(name));
+		printf("%s: runs on %d.%d: SASS %s\n", path, major, minor, name);
 		return;
 	}
-	if (pick.how == CUVET_RUN_PTX_JIT) {
-		cuvet_fatbin_target_name(pick.entry, name, sizeof(name));
+	if (r->run == CUVET_RUN_PTX_JIT) {
+		cuvet_fatbin_target_name(r->run_entry, name, sizeof(name));
 		printf("%s: runs on %d.%d through PTX JIT from %s (needs a driver that knows PTX ISA %u.%u)\n", path,
-		       o->gpu_major, o->gpu_minor, name, pick.entry->version_major, pick.entry->version_minor);
+		       major, minor, name, r->run_entry->version_major, r->run_entry->version_minor);
 		return;
 	}
-	size_t nt = 0;
-	struct target_count *t = count_targets(fb, sel, &nt);
-	printf("%s: cannot run on %d.%d: it has", path, o->gpu_major, o->gpu_minor);
-	for (size_t i = 0; t && i < nt; i++) {
-		target_name(&t[i], name, sizeof(name));
-		printf("%s %s", i ? "," : "", name);
-	}
+	printf("%s: cannot run on %d.%d: it has", path, major, minor);
+	for (size_t i = 0; i < r->ntargets; i++)
+		printf("%s %s", i ? "," : "", r->targets[i].name);
 	printf("\n");
-	free(t);
-}
-
-static const char *source_name(enum cuvet_fatbin_source s)
-{
-	switch (s) {
-	case CUVET_FATBIN_SRC_HOST: return "host-elf";
-	case CUVET_FATBIN_SRC_FATBIN: return "fatbin";
-	case CUVET_FATBIN_SRC_CUBIN: return "cubin";
-	case CUVET_FATBIN_SRC_PTX: return "ptx";
-	case CUVET_FATBIN_SRC_ARCHIVE: return "archive";
-	}
-	return "unknown";
-}
-
-static const char *compression_name(enum cuvet_fatbin_compression c)
-{
-	return c == CUVET_FATBIN_LZ4 ? "lz4" : c == CUVET_FATBIN_ZSTD ? "zstd" : NULL;
-}
-
-static json_t *json_file(const char *path, const struct cuvet_fatbin *fb, const bool *sel,
-			 const struct arch_opts *o, struct run_pick pick)
-{
-	json_t *f = json_object();
-	json_object_set_new(f, "path", json_string(path));
-	json_object_set_new(f, "source", json_string(source_name(fb->source)));
-	json_object_set_new(f, "sass", json_integer((json_int_t)selected_count(fb, sel, CUVET_FATBIN_ELF)));
-	json_object_set_new(f, "ptx", json_integer((json_int_t)selected_count(fb, sel, CUVET_FATBIN_PTX)));
-	json_object_set_new(f, "ltoir", json_integer((json_int_t)selected_count(fb, sel, CUVET_FATBIN_LTOIR)));
-	size_t nt = 0;
-	struct target_count *t = count_targets(fb, sel, &nt);
-	json_t *targets = json_array();
-	for (size_t i = 0; t && i < nt; i++) {
-		char name[32], isa[16];
-		target_name(&t[i], name, sizeof(name));
-		json_t *j = json_object();
-		json_object_set_new(j, "target", json_string(name));
-		json_object_set_new(j, "kind", json_string(t[i].kind == CUVET_FATBIN_ELF ? "sass" :
-							   t[i].kind == CUVET_FATBIN_PTX ? "ptx" :
-							   t[i].kind == CUVET_FATBIN_LTOIR ? "ltoir" : "other"));
-		json_object_set_new(j, "sm", json_integer(t[i].sm));
-		json_object_set_new(j, "variant", t[i].variant ? json_stringn(&t[i].variant, 1) : json_null());
-		json_object_set_new(j, "count", json_integer((json_int_t)t[i].count));
-		json_object_set_new(j, "compressed", json_integer((json_int_t)t[i].compressed));
-		if (t[i].kind == CUVET_FATBIN_PTX) {
-			snprintf(isa, sizeof(isa), "%u.%u", t[i].isa_major, t[i].isa_minor);
-			json_object_set_new(j, "ptx_isa", json_string(isa));
-		}
-		json_array_append_new(targets, j);
-	}
-	free(t);
-	json_object_set_new(f, "targets", targets);
-	if (o->list) {
-		json_t *entries = json_array();
-		for (size_t i = 0; i < fb->nentries; i++) {
-			if (!sel[i])
-				continue;
-			const struct cuvet_fatbin_entry *e = &fb->entries[i];
-			char name[32], ver[24];
-			cuvet_fatbin_target_name(e, name, sizeof(name));
-			snprintf(ver, sizeof(ver), "%u.%u", e->version_major, e->version_minor);
-			const char *comp = compression_name(e->compression);
-			const char *sec = fb->ncontainers ? fb->containers[e->container].section : NULL;
-			json_t *j = json_object();
-			json_object_set_new(j, "target", json_string(name));
-			json_object_set_new(j, "version", json_string(ver));
-			json_object_set_new(j, "is64", json_boolean(e->is64));
-			json_object_set_new(j, "debug", json_boolean(e->debug));
-			json_object_set_new(j, "compression", comp ? json_string(comp) : json_null());
-			json_object_set_new(j, "offset", json_integer((json_int_t)e->offset));
-			json_object_set_new(j, "size", json_integer((json_int_t)e->payload_size));
-			json_object_set_new(j, "section", sec ? json_string(sec) : json_null());
-			json_object_set_new(j, "member", fb->nmembers ? json_string(fb->members[fb->containers[e->container].member])
-								      : json_null());
-			json_object_set_new(j, "identifier", e->identifier ? json_string(e->identifier) : json_null());
-			json_object_set_new(j, "options", e->options ? json_string(e->options) : json_null());
-			json_array_append_new(entries, j);
-		}
-		json_object_set_new(f, "entries", entries);
-	}
-	if (o->have_gpu) {
-		json_t *g = json_object();
-		char cc[16], name[32];
-		snprintf(cc, sizeof(cc), "%d.%d", o->gpu_major, o->gpu_minor);
-		json_object_set_new(g, "cc", json_string(cc));
-		bool no_code = selected_count(fb, sel, -1) == 0;
-		json_object_set_new(g, "runs", json_boolean(pick.how != CUVET_RUN_NO));
-		json_object_set_new(g, "how", json_string(no_code ? "no-gpu-code" : pick.how == CUVET_RUN_SASS ? "sass" :
-							  pick.how == CUVET_RUN_PTX_JIT ? "ptx-jit" : "none"));
-		if (pick.entry) {
-			cuvet_fatbin_target_name(pick.entry, name, sizeof(name));
-			json_object_set_new(g, "target", json_string(name));
-		}
-		json_object_set_new(f, "gpu", g);
-	}
-	return f;
 }
 
 static int map_file(const char *path, const void **data, size_t *len)
@@ -570,75 +306,87 @@ static int arch_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	bool input_error = false, cannot_run = false;
-	json_t *files = o.json ? json_array() : NULL;
+	struct cuvet_arch_opts ao = {.all = o.all, .have_gpu = o.have_gpu, .gpu_major = o.gpu_major,
+				     .gpu_minor = o.gpu_minor, .entries = o.list};
+	/* with --json every file's report (or error) is kept for one document at the end */
+	size_t nfiles = 0, cap = o.json ? (size_t)(argc - first) : 0;
+	struct cuvet_arch_file *files = cap ? calloc(cap, sizeof(*files)) : NULL;
+	struct cuvet_fatbin **fbs = cap ? calloc(cap, sizeof(*fbs)) : NULL;
+	struct cuvet_arch_report **reps = cap ? calloc(cap, sizeof(*reps)) : NULL;
+	char (*errors)[sizeof(((struct cuvet_error *)0)->msg)] = cap ? calloc(cap, sizeof(*errors)) : NULL;
+	if (cap && (!files || !fbs || !reps || !errors)) {
+		free(files);
+		free(fbs);
+		free(reps);
+		free(errors);
+		cli_error("arch", "out of memory");
+		return EXIT_INPUT;
+	}
 	for (int i = first; i < argc; i++) {
 		const char *path = argv[i];
 		const void *data = NULL;
 		size_t len = 0;
-		if (map_file(path, &data, &len) < 0) {
-			const char *msg = strerror(errno);
-			cli_error("arch", "%s: %s", path, msg);
-			input_error = true;
-			if (files) {
-				json_t *f = json_object();
-				json_object_set_new(f, "path", json_string(path));
-				json_object_set_new(f, "error", json_string(msg));
-				json_array_append_new(files, f);
-			}
-			continue;
-		}
 		struct cuvet_error err = {0};
-		struct cuvet_fatbin *fb = o.deep ? cuvet_fatbin_parse_deep(data, len, &err) : cuvet_fatbin_parse(data, len, &err);
-		if (data)
-			munmap((void *)(uintptr_t)data, len);
-		if (!fb) {
+		struct cuvet_fatbin *fb = NULL;
+		if (map_file(path, &data, &len) < 0) {
+			snprintf(err.msg, sizeof(err.msg), "%s", strerror(errno));
+		} else {
+			fb = o.deep ? cuvet_fatbin_parse_deep(data, len, &err) : cuvet_fatbin_parse(data, len, &err);
+			if (data)
+				munmap((void *)(uintptr_t)data, len);
+		}
+		struct cuvet_arch_report *r = fb ? cuvet_arch_report_new(fb, &ao, &err) : NULL;
+		if (!r) {
 			cli_error("arch", "%s: %s", path, err.msg);
 			input_error = true;
+			cuvet_fatbin_free(fb);
 			if (files) {
-				json_t *f = json_object();
-				json_object_set_new(f, "path", json_string(path));
-				json_object_set_new(f, "error", json_string(err.msg));
-				json_array_append_new(files, f);
+				memcpy(errors[nfiles], err.msg, sizeof(err.msg));
+				files[nfiles] = (struct cuvet_arch_file){.path = path, .error = errors[nfiles]};
+				nfiles++;
 			}
 			continue;
 		}
-		bool *sel = select_entries(fb, o.all);
-		if (!sel) {
-			cli_error("arch", "out of memory");
-			cuvet_fatbin_free(fb);
-			input_error = true;
+		/* A file with no GPU code has nothing that runs on the GPU: it cannot run there. */
+		if (o.have_gpu && r->run == CUVET_RUN_NO)
+			cannot_run = true;
+		if (files) {
+			fbs[nfiles] = fb;
+			reps[nfiles] = r;
+			files[nfiles] = (struct cuvet_arch_file){.path = path, .report = r};
+			nfiles++;
 			continue;
 		}
-		struct run_pick pick = {CUVET_RUN_NO, NULL};
-		if (o.have_gpu) {
-			pick = pick_run(fb, sel, o.gpu_major, o.gpu_minor);
-			/* A file with no GPU code has nothing that runs on the GPU: it cannot run there. */
-			if (pick.how == CUVET_RUN_NO)
-				cannot_run = true;
-		}
-		if (files) {
-			json_array_append_new(files, json_file(path, fb, sel, &o, pick));
-		} else if (!o.quiet) {
+		if (!o.quiet) {
 			if (o.list)
-				print_list(path, fb, sel);
+				print_list(path, fb, r->selected);
 			else if (o.have_gpu)
-				print_gpu(path, fb, sel, &o, pick);
+				print_gpu(path, r);
 			else
-				print_summary(path, fb, sel);
+				print_summary(path, r);
 		}
-		free(sel);
+		cuvet_arch_report_free(r);
 		cuvet_fatbin_free(fb);
 	}
-	if (files) {
-		json_t *root = json_object();
-		json_object_set_new(root, "schema", json_string("cuvet.arch/1"));
-		json_object_set_new(root, "files", files);
-		if (!o.quiet) {
-			json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			fputc('\n', stdout);
+	if (files && !o.quiet) {
+		struct cuvet_error err = {0};
+		char *doc = cuvet_arch_report_to_json(files, nfiles, true, &err);
+		if (doc) {
+			puts(doc);
+			free(doc);
+		} else {
+			cli_error("arch", "%s", err.msg);
+			input_error = true;
 		}
-		json_decref(root);
 	}
+	for (size_t k = 0; k < nfiles; k++) {
+		cuvet_arch_report_free(reps[k]);
+		cuvet_fatbin_free(fbs[k]);
+	}
+	free(files);
+	free(fbs);
+	free(reps);
+	free(errors);
 	return cli_finish(input_error ? EXIT_INPUT : cannot_run ? EXIT_PROBLEMS : EXIT_OK);
 }
 

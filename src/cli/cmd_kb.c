@@ -6,8 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 
 enum { OPT_KB = OPT_COMMON_LAST + 1 };
@@ -94,45 +92,19 @@ static bool str_is_ge(const char *text, const char *version)
 
 /* ------------------------------------------------------------- JSON output ---- */
 
-static json_t *jstr(const char *s)
+/* Prints a document the library rendered (NULL: ERR says why). */
+static int emit_json(char *doc, const struct cuvet_error *err)
 {
-	return s ? json_string(s) : json_null();
-}
-
-static int emit_json(const char *kind, const char *arg, const struct cuvet_kb *kb, json_t *result)
-{
-	json_t *root = json_pack("{s:s, s:s, s:o, s:{s:s, s:s}, s:o}", "schema", "cuvet.kb/1", "kb_date",
-				 cuvet_kb_data_date(kb), "kb_dir", jstr(cuvet_kb_dir(kb)), "query", "kind", kind,
-				 "arg", arg, "result", result ? result : json_null());
-	if (!root) {
-		cli_error("kb", "out of memory");
+	if (!doc) {
+		cli_error("kb", "%s", err->msg);
 		return EXIT_INPUT;
 	}
-	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!text) {
-		cli_error("kb", "out of memory");
-		return EXIT_INPUT;
-	}
-	puts(text);
-	free(text);
+	puts(doc);
+	free(doc);
 	return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------ driver ---- */
-
-static json_t *branch_json(const struct cuvet_kb_branch *b, const char *now)
-{
-	int ended = cuvet_kb_branch_ended(b, now);
-	return json_pack("{s:i, s:o, s:o, s:b, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o}",
-			 "branch", (int)b->branch, "max_cuda", jstr(b->max_cuda), "max_cuda_text", jstr(b->max_cuda_text),
-			 "max_cuda_uncertain", b->uncertain_max_cuda, "evidence", jstr(b->evidence), "type", jstr(b->type),
-			 "type_text", jstr(b->type_text), "type_uncertain", b->uncertain_type, "end_of_life",
-			 jstr(b->end_of_life), "end_of_life_text", jstr(b->end_of_life_text), "ended",
-			 ended < 0 ? json_null() : json_boolean(ended), "end_of_life_uncertain", b->uncertain_end_of_life,
-			 "last_for_architectures", jstr(b->last_for), "notes", jstr(b->notes), "sources", jstr(b->sources),
-			 "today", json_string(now));
-}
 
 static const char *type_words(const char *type)
 {
@@ -248,38 +220,6 @@ static void print_driver(const char *ver, const struct cuvet_kb_driver *d, const
 	}
 }
 
-static json_t *driver_json(const struct cuvet_kb_driver *d, const char *ver, const char *now)
-{
-	char cuda[32];
-	cuda_str(d->cuda.cuda, cuda, sizeof(cuda));
-	json_t *minor = json_array(), *compat = json_array(), *arch = json_array();
-	for (size_t i = 0; i < d->nminor; i++)
-		json_array_append_new(minor, json_pack("{s:i, s:s, s:b}", "major", (int)d->minor[i].major, "min_driver",
-						       d->minor[i].min_driver, "met", d->minor[i].met));
-	for (size_t i = 0; i < d->ncompat; i++)
-		json_array_append_new(compat, json_pack("{s:s, s:s, s:b, s:o, s:o}", "package", d->compat[i].package,
-							"cuda_version", d->compat[i].cuda_version, "contradicted",
-							d->compat[i].contradicted, "caveat", jstr(d->compat[i].caveat),
-							"source", jstr(d->compat[i].source)));
-	for (size_t i = 0; i < d->narch; i++) {
-		const struct cuvet_kb_arch_support *a = &d->arch[i];
-		char first[16], last[16];
-		snprintf(first, sizeof(first), "R%u", a->first_branch);
-		snprintf(last, sizeof(last), "R%u", a->last_branch);
-		json_array_append_new(arch, json_pack("{s:s, s:b, s:o, s:o}", "architecture", a->architecture, "supported",
-						      a->supported, "first_branch",
-						      a->first_branch ? json_string(first) : json_null(), "last_branch",
-						      a->last_branch ? json_string(last) : json_null()));
-	}
-	return json_pack("{s:s, s:i, s:b, s:o, s:{s:o, s:o, s:b, s:b, s:o}, s:o, s:b, s:o, s:o}", "driver", ver,
-			 "branch", (int)d->branch, "branch_known", d->branch_known, "branch_info",
-			 d->branch_known ? branch_json(&d->info, now) : json_null(), "cuda", "version",
-			 d->cuda.cuda ? json_string(cuda) : json_null(), "basis", jstr(d->cuda.basis), "lower_bound",
-			 d->cuda.lower_bound, "unverified", d->cuda.unverified, "toolkit", jstr(d->cuda.toolkit),
-			 "minor_version_compat", minor, "forward_compat_known", d->compat_known, "forward_compat", compat,
-			 "architectures", arch);
-}
-
 /* -------------------------------------------------------------------- CUDA ---- */
 
 /* ">= 550.54.15", with the source's words when they say more than that. */
@@ -330,52 +270,7 @@ static void print_cuda(const char *ver, const struct cuvet_kb_cuda *rel, int n, 
 	}
 }
 
-static json_t *cuda_json(const struct cuvet_kb_cuda *rel, int n, const struct cuvet_kb_cuda_arch *a, bool have_arch)
-{
-	json_t *arr = json_array();
-	for (int i = 0; i < n; i++) {
-		const struct cuvet_kb_cuda *c = &rel[i];
-		json_array_append_new(
-			arr, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "version", c->version,
-				       "status", jstr(c->status), "label", jstr(c->label), "min_linux_driver",
-				       jstr(c->min_linux_driver), "min_linux_driver_text", jstr(c->min_linux_driver_text),
-				       "min_windows_driver", jstr(c->min_windows_driver), "min_windows_driver_text",
-				       jstr(c->min_windows_driver_text), "minor_compat_min_driver",
-				       jstr(c->minor_compat_min_driver), "minor_compat_text", jstr(c->minor_compat_text),
-				       "caveat", jstr(c->caveat), "source", jstr(c->source)));
-	}
-	json_t *arch = json_null();
-	if (have_arch) {
-		char br[16];
-		snprintf(br, sizeof(br), "R%u", a->driver_branch);
-		arch = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "cuda_version",
-				 a->cuda_version, "status", jstr(a->status), "ptx_isa", jstr(a->ptx_isa), "driver_branch",
-				 a->driver_branch ? json_string(br) : json_null(), "lowest_sm", jstr(a->lowest_sm),
-				 "highest_sm", jstr(a->highest_sm), "new_sass_ccs", jstr(a->new_sass_ccs), "new_targets",
-				 jstr(a->new_targets), "removed_targets", jstr(a->removed_targets), "caveat",
-				 jstr(a->caveat), "source", jstr(a->source));
-	}
-	return json_pack("{s:o, s:o}", "releases", arr, "arch", arch);
-}
-
 /* --------------------------------------------------------------------- GPU ---- */
-
-static json_t *gpu_json(const struct cuvet_kb_gpu_row *g, int n)
-{
-	json_t *arr = json_array();
-	for (int i = 0; i < n; i++) {
-		char cc[16];
-		snprintf(cc, sizeof(cc), "%d.%d", g[i].gpu.cc_major, g[i].gpu.cc_minor);
-		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model",
-				       g[i].gpu.model, "segment", g[i].gpu.segment, "compute_capability", cc,
-				       "architecture", jstr(g[i].gpu.architecture), "chip", jstr(g[i].gpu.chip),
-				       "unverified", g[i].gpu.unverified, "pci_device_ids", jstr(g[i].pci_device_ids),
-				       "pci_variant", jstr(g[i].pci_variant), "caveat", jstr(g[i].caveat), "pci_ids_note",
-				       jstr(g[i].pci_ids_note), "note", jstr(g[i].note), "source", jstr(g[i].gpu.source)));
-	}
-	return arr;
-}
 
 static void print_gpu(const struct cuvet_kb_gpu_row *g, int n, size_t shown)
 {
@@ -437,25 +332,6 @@ static void print_image(const struct cuvet_kb_image *im)
 	field("table:", im->table);
 }
 
-static json_t *fact_json(const struct cuvet_kb_fact *f)
-{
-	if (!f->value && !f->unverified)
-		return json_null();
-	return json_pack("{s:o, s:b, s:b, s:o}", "value", jstr(f->value), "unverified", f->unverified, "secondary",
-			 f->secondary, "derived_from", jstr(f->derived_from));
-}
-
-static json_t *image_json(const struct cuvet_kb_image *im)
-{
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "image", im->image,
-			 "tag", jstr(im->tag), "ubuntu", fact_json(&im->ubuntu), "cuda", fact_json(&im->cuda), "cudnn",
-			 fact_json(&im->cudnn), "tensorrt", fact_json(&im->tensorrt), "cublas", fact_json(&im->cublas),
-			 "nccl", fact_json(&im->nccl), "python", fact_json(&im->python), "framework",
-			 fact_json(&im->framework), "min_driver", fact_json(&im->min_driver),
-			 "require_cuda", jstr(im->require_cuda), "notes", jstr(im->notes), "source", jstr(im->source),
-			 "table", im->table);
-}
-
 /* ------------------------------------------------------- TensorRT / cuDNN ---- */
 
 /* A cell the source marks unverified: "unknown (unverified)" when it says nothing else. */
@@ -487,47 +363,32 @@ static void print_releases(const char *what, const char *ver, const struct cuvet
 	}
 }
 
-static json_t *releases_json(const struct cuvet_kb_release *r, size_t n)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:s, s:o, s:b, s:{s:b, s:b, s:b, s:b}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-				       "s:o, s:o}",
-				       "kind", r[i].kind, "release", r[i].release, "first", r[i].first, "last", jstr(r[i].last),
-				       "unverified", r[i].unverified, "uncertain", "cudnn", r[i].uncertain_cudnn, "min_driver",
-				       r[i].uncertain_min_driver, "gpus", r[i].uncertain_gpus, "library_files",
-				       r[i].uncertain_library_files, "cuda_majors", jstr(r[i].cuda_majors), "cuda_versions",
-				       jstr(r[i].cuda_versions), "cudnn", jstr(r[i].cudnn), "min_driver",
-				       jstr(r[i].min_driver), "gpus", jstr(r[i].gpus), "library_files",
-				       jstr(r[i].library_files), "version_encoding", jstr(r[i].version_encoding), "source",
-				       jstr(r[i].source), "notes", jstr(r[i].notes)));
-	return arr;
-}
-
 /* ------------------------------------------------------------------- files ---- */
 
 static int kb_files(const struct cuvet_kb *kb, const struct kb_cli *o)
 {
 	struct cuvet_error err = {0};
-	json_t *arr = o->json ? json_array() : NULL;
-	if (!o->json && !o->quiet)
+	if (o->json) {
+		char *doc = cuvet_kb_files_to_json(kb, true, &err);
+		if (doc && o->quiet) {
+			free(doc);
+			return EXIT_OK;
+		}
+		return emit_json(doc, &err);
+	}
+	if (!o->quiet)
 		printf("knowledge base of %s\n", cuvet_kb_data_date(kb));
 	for (size_t i = 0; i < cuvet_kb_file_count(); i++) {
 		const char *name = cuvet_kb_file_name(i), *text = NULL, *origin = NULL;
 		size_t len = 0;
 		if (cuvet_kb_file_text(kb, name, &text, &len, &origin, &err) != 0) {
-			json_decref(arr);
 			cli_error("kb", "%s", err.msg);
 			return EXIT_INPUT;
 		}
-		if (arr)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:I}", "file", name, "origin", origin, "bytes",
-							     (json_int_t)len));
-		else if (!o->quiet)
+		if (!o->quiet)
 			printf("  %-32s %7zu bytes  %s\n", name, len, origin);
 	}
-	return arr ? emit_json("files", "", kb, arr) : EXIT_OK;
+	return EXIT_OK;
 }
 
 /* --------------------------------------------------------------------- run ---- */
@@ -544,7 +405,8 @@ static int run_query(const struct cuvet_kb *kb, const struct kb_cli *o, const ch
 	struct cuvet_error err = {0};
 	char now[32];
 	today(now, sizeof(now));
-	json_t *result = NULL;
+	char *doc = NULL; /* the JSON answer, with --json */
+	bool json = o->json && !o->quiet;
 
 	if (strcmp(kind, "driver") == 0) {
 		struct cuvet_kb_driver *d = calloc(1, sizeof(*d));
@@ -563,8 +425,8 @@ static int run_query(const struct cuvet_kb *kb, const struct kb_cli *o, const ch
 				 "knowledge base", arg);
 			return not_found(o, &err);
 		}
-		if (o->json)
-			result = driver_json(d, arg, now);
+		if (json)
+			doc = cuvet_kb_driver_to_json(kb, arg, d, now, true, &err);
 		else if (!o->quiet)
 			print_driver(arg, d, now);
 		free(d);
@@ -582,8 +444,8 @@ static int run_query(const struct cuvet_kb *kb, const struct kb_cli *o, const ch
 			return not_found(o, &err);
 		if (n > 16)
 			n = 16;
-		if (o->json)
-			result = cuda_json(rel, n, &a, have_arch);
+		if (json)
+			doc = cuvet_kb_cuda_to_json(kb, arg, rel, (size_t)n, have_arch ? &a : NULL, true, &err);
 		else if (!o->quiet)
 			print_cuda(arg, rel, n, &a, have_arch);
 	} else if (strcmp(kind, "gpu") == 0) {
@@ -592,16 +454,16 @@ static int run_query(const struct cuvet_kb *kb, const struct kb_cli *o, const ch
 		if (n <= 0)
 			return not_found(o, &err);
 		size_t shown = n > 16 ? 16 : (size_t)n;
-		if (o->json)
-			result = gpu_json(g, (int)shown);
+		if (json)
+			doc = cuvet_kb_gpu_to_json(kb, arg, g, shown, true, &err);
 		else if (!o->quiet)
 			print_gpu(g, n, shown);
 	} else if (strcmp(kind, "image") == 0) {
 		struct cuvet_kb_image im;
 		if (cuvet_kb_image(kb, arg, &im, &err) != 0)
 			return not_found(o, &err);
-		if (o->json)
-			result = image_json(&im);
+		if (json)
+			doc = cuvet_kb_image_to_json(kb, arg, &im, true, &err);
 		else if (!o->quiet)
 			print_image(&im);
 	} else if (strcmp(kind, "tensorrt") == 0 || strcmp(kind, "cudnn") == 0) {
@@ -611,8 +473,9 @@ static int run_query(const struct cuvet_kb *kb, const struct kb_cli *o, const ch
 		if (n <= 0)
 			return not_found(o, &err);
 		size_t shown = n > 32 ? 32 : (size_t)n;
-		if (o->json)
-			result = releases_json(r, shown);
+		if (json)
+			doc = trt ? cuvet_kb_tensorrt_to_json(kb, arg, r, shown, true, &err)
+				  : cuvet_kb_cudnn_to_json(kb, arg, r, shown, true, &err);
 		else if (!o->quiet)
 			print_releases(trt ? "TensorRT" : "cuDNN", arg, r, shown);
 	} else if (strcmp(kind, "show") == 0) {
@@ -627,16 +490,10 @@ static int run_query(const struct cuvet_kb *kb, const struct kb_cli *o, const ch
 		cli_error("kb", "unknown question '%s' (see 'cuvet kb --help')", kind);
 		return EXIT_USAGE;
 	}
-	if (o->json && !o->quiet) {
-		if (!result) {
-			cli_error("kb", "out of memory");
-			return EXIT_INPUT;
-		}
-		int rc = emit_json(kind, arg, kb, result);
+	if (json) {
+		int rc = emit_json(doc, &err);
 		if (rc != EXIT_OK)
 			return rc;
-	} else {
-		json_decref(result);
 	}
 	return cli_finish(EXIT_OK);
 }

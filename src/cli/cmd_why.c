@@ -1,7 +1,6 @@
 /* cuvet why FILE|SONAME...: the dependency tree as glibc's loader would resolve it, without
  * executing anything; then the problems (missing, unsearched copies, other majors, symbol
  * versions, several copies). */
-#include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +38,6 @@ static int why_handle(int id, const char *arg, void *ctx)
 	}
 }
 
-static void rule_text(const struct cuvet_why *w, const struct cuvet_why_object *o, char *buf, size_t len)
-{
-	if (o->rule == CUVET_WHY_RPATH_PARENT && o->rule_from != CUVET_WHY_NONE) {
-		const char *n = w->objects[o->rule_from].name;
-		const char *b = strrchr(n, '/');
-		snprintf(buf, len, "rpath of %s", b ? b + 1 : n);
-	} else {
-		snprintf(buf, len, "%s", cuvet_why_rule_name(o->rule));
-	}
-}
-
 static void print_line(FILE *out, const struct cuvet_why *w, size_t depth, const char *name, size_t idx, bool dlopen,
 		       bool listed, bool above)
 {
@@ -64,7 +52,7 @@ static void print_line(FILE *out, const struct cuvet_why *w, size_t depth, const
 		return;
 	}
 	char rule[160];
-	rule_text(w, o, rule, sizeof(rule));
+	cuvet_why_rule_text(w, idx, rule, sizeof(rule));
 	fprintf(out, " => %s [%s%s]", o->path, rule, dlopen ? ", dlopen" : "");
 	if (o->version)
 		fprintf(out, " %s", o->version);
@@ -147,79 +135,6 @@ static void print_problems(FILE *out, const struct cuvet_why *w, bool color)
 	}
 }
 
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *why_json(const struct cuvet_why *w)
-{
-	json_t *r = json_object();
-	json_object_set_new(r, "target", json_string(w->target));
-	json_t *ld = json_object();
-	json_object_set_new(ld, "lib", jstr(w->lib));
-	json_object_set_new(ld, "platform", jstr(w->platform));
-	json_t *dd = json_array();
-	for (size_t i = 0; i < w->ndefault_dirs; i++)
-		json_array_append_new(dd, json_string(w->default_dirs[i]));
-	json_object_set_new(ld, "default_dirs", dd);
-	json_object_set_new(r, "loader", ld);
-	json_t *objs = json_array();
-	for (size_t i = 0; i < w->nobjects; i++) {
-		const struct cuvet_why_object *o = &w->objects[i];
-		json_t *j = json_object();
-		char rule[160];
-		rule_text(w, o, rule, sizeof(rule));
-		json_object_set_new(j, "name", json_string(o->name));
-		json_object_set_new(j, "path", jstr(o->path));
-		json_object_set_new(j, "real_path", jstr(o->real_path));
-		json_object_set_new(j, "soname", jstr(o->soname));
-		json_object_set_new(j, "rule", json_string(cuvet_why_rule_name(o->rule)));
-		json_object_set_new(j, "rule_text", json_string(rule));
-		json_object_set_new(j, "rule_from",
-				    o->rule_from == CUVET_WHY_NONE ? json_null() : json_integer((json_int_t)o->rule_from));
-		json_object_set_new(j, "search_dir", jstr(o->search_dir));
-		json_object_set_new(j, "loader", o->loader == CUVET_WHY_NONE ? json_null() : json_integer((json_int_t)o->loader));
-		json_object_set_new(j, "depth", json_integer((json_int_t)o->depth));
-		json_object_set_new(j, "dlopen", json_boolean(o->dlopen));
-		json_object_set_new(j, "family", jstr(o->family));
-		json_object_set_new(j, "version", jstr(o->version));
-		json_object_set_new(j, "version_source", jstr(o->version_source));
-		json_object_set_new(j, "error", jstr(o->error));
-		json_t *ne = json_array();
-		for (size_t k = 0; k < o->nneeded; k++) {
-			json_t *e = json_object();
-			json_object_set_new(e, "name", json_string(o->needed[k].name));
-			json_object_set_new(e, "object", json_integer((json_int_t)o->needed[k].object));
-			json_object_set_new(e, "dlopen", json_boolean(o->needed[k].dlopen));
-			if (o->needed[k].source)
-				json_object_set_new(e, "source", json_string(o->needed[k].source));
-			json_array_append_new(ne, e);
-		}
-		json_object_set_new(j, "needed", ne);
-		if (o->nsearched) {
-			json_t *s = json_array();
-			for (size_t k = 0; k < o->nsearched; k++)
-				json_array_append_new(s, json_string(o->searched[k]));
-			json_object_set_new(j, "searched", s);
-		}
-		json_array_append_new(objs, j);
-	}
-	json_object_set_new(r, "objects", objs);
-	json_t *ps = json_array();
-	for (size_t i = 0; i < w->nproblems; i++) {
-		const struct cuvet_why_problem *p = &w->problems[i];
-		json_t *j = json_object();
-		json_object_set_new(j, "id", json_string(p->id));
-		json_object_set_new(j, "severity", json_string(cuvet_severity_name(p->severity)));
-		json_object_set_new(j, "object", json_integer((json_int_t)p->object));
-		json_object_set_new(j, "message", json_string(p->message));
-		json_array_append_new(ps, j);
-	}
-	json_object_set_new(r, "problems", ps);
-	return r;
-}
-
 extern char **environ;
 
 /* The library copies on the root, to explain problems: one probe without NVML, seeing the
@@ -300,7 +215,14 @@ static int why_run(int argc, char **argv)
 	w.why.env = w.host.env;
 	struct cuvet_facts *facts = NULL;
 	bool probed = !w.why.explain;
-	json_t *results = w.host.json ? json_array() : NULL;
+	/* with --json the results are kept and rendered as one document at the end */
+	struct cuvet_why **results = NULL;
+	size_t nresults = 0;
+	if (w.host.json && !(results = calloc((size_t)(argc - first), sizeof(*results)))) {
+		cli_error("why", "out of memory");
+		host_opts_release(&w.host);
+		return EXIT_INPUT;
+	}
 	code = EXIT_OK;
 	for (int i = first; i < argc; i++) {
 		struct cuvet_error err = {0};
@@ -337,8 +259,10 @@ static int why_run(int argc, char **argv)
 		if (code == EXIT_OK)
 			code = cuvet_severity_exit(cuvet_why_worst(r));
 		if (results) {
-			json_array_append_new(results, why_json(r));
-		} else if (!w.host.quiet) {
+			results[nresults++] = r;
+			continue;
+		}
+		if (!w.host.quiet) {
 			if (i > first)
 				fputc('\n', stdout);
 			print_tree(stdout, r);
@@ -347,20 +271,20 @@ static int why_run(int argc, char **argv)
 		cuvet_why_free(r);
 	}
 	if (results) {
-		json_t *doc = json_object();
-		json_object_set_new(doc, "schema", json_string("cuvet.why/1"));
-		json_object_set_new(doc, "results", results);
 		if (!w.host.quiet) {
-			char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			struct cuvet_error err = {0};
+			char *s = cuvet_why_to_json((const struct cuvet_why *const *)results, nresults, true, &err);
 			if (s) {
 				puts(s);
 				free(s);
 			} else {
-				cli_error("why", "out of memory");
+				cli_error("why", "%s", err.msg);
 				code = EXIT_INPUT;
 			}
 		}
-		json_decref(doc);
+		for (size_t k = 0; k < nresults; k++)
+			cuvet_why_free(results[k]);
+		free(results);
 	}
 	cuvet_facts_free(facts);
 	host_opts_release(&w.host);

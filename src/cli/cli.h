@@ -47,6 +47,10 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv,
 void cli_usage(const struct cli_command *cmd, FILE *out);
 /* Prints "cuvet CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The context of a command: the knowledge base (built-in, or --kb DIR) and the date
+ * (CUVET_TODAY or today). NULL after printing the error. */
+struct cuvet_ctx *cli_ctx_new(const char *cmd, const char *kb_dir);
+
 /* Flushes stdout and reports a write error; returns EXIT_INPUT on failure, else CODE. */
 int cli_finish(int code);
 bool cli_color(FILE *f);

@@ -63,19 +63,6 @@ static const char *or_unknown(const char *s)
 	return s ? s : "unknown";
 }
 
-static void today(char *buf, size_t len)
-{
-	const char *env = getenv("CUVET_TODAY");
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return;
-	}
-	time_t now = time(NULL);
-	struct tm tm;
-	if (!gmtime_r(&now, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
-		snprintf(buf, len, "%s", "");
-}
-
 static void cuda_str(int v, char *buf, size_t len)
 {
 	if (v > 0)
@@ -400,11 +387,11 @@ static int not_found(const struct kb_cli *o, const struct cuvet_error *err)
 	return err->code == CUVET_E_NOTFOUND ? EXIT_UNDETERMINED : err->code == CUVET_E_INVALID ? EXIT_USAGE : EXIT_INPUT;
 }
 
-static int run_query(const struct cuvet_kb *kb, const struct kb_cli *o, const char *kind, const char *arg)
+static int run_query(const struct cuvet_ctx *ctx, const struct kb_cli *o, const char *kind, const char *arg)
 {
+	const struct cuvet_kb *kb = cuvet_ctx_kb(ctx);
 	struct cuvet_error err = {0};
-	char now[32];
-	today(now, sizeof(now));
+	const char *now = cuvet_ctx_today(ctx) ? cuvet_ctx_today(ctx) : "";
 	char *doc = NULL; /* the JSON answer, with --json */
 	bool json = o->json && !o->quiet;
 
@@ -524,13 +511,10 @@ static int cmd_kb_run(int argc, char **argv)
 		cli_error("kb", "expected a question and its argument, e.g. 'cuvet kb driver 535.104.05' (see 'cuvet kb --help')");
 		return EXIT_USAGE;
 	}
-	struct cuvet_error err = {0};
-	struct cuvet_kb *kb = cuvet_kb_load(o.dir, &err);
-	if (!kb) {
-		cli_error("kb", "%s", err.msg);
+	struct cuvet_ctx *ctx = cli_ctx_new("kb", o.dir);
+	if (!ctx)
 		return EXIT_INPUT;
-	}
-	int rc = files ? kb_files(kb, &o) : run_query(kb, &o, operands[0], operands[1]);
-	cuvet_kb_free(kb);
+	int rc = files ? kb_files(cuvet_ctx_kb(ctx), &o) : run_query(ctx, &o, operands[0], operands[1]);
+	cuvet_ctx_free(ctx);
 	return rc == EXIT_OK ? cli_finish(rc) : rc;
 }

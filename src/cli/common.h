@@ -57,9 +57,6 @@ int cli_check_path(const char *cmd, const char *option, const char *path, enum c
 void print_facts_text(FILE *out, const struct cuvet_facts *f);
 /* "from NVML", "inferred from the driver version ..." for facts->driver.cuda_driver_source. */
 const char *cuda_source_text(const char *source);
-/* The context of a command: the knowledge base (built-in, or --kb DIR) and the date
- * (CUVET_TODAY or today). NULL after printing the error. */
-struct cuvet_ctx *cli_ctx_new(const char *cmd, const char *kb_dir);
 /* Reads a cuvet.facts/1 JSON file ("-" for standard input). */
 struct cuvet_facts *facts_read_file(const char *path, struct cuvet_error *err);
 

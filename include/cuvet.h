@@ -272,15 +272,15 @@ enum cuvet_lib_run {
 	CUVET_LIB_RUN_UNKNOWN,        /* the copy's CUDA major or the driver's CUDA is unknown */
 	CUVET_LIB_RUN_NATIVE,         /* built for an older or the same CUDA */
 	CUVET_LIB_RUN_MINOR_COMPAT,   /* same major, newer minor: minor-version compatibility (SASS needed) */
-	CUVET_LIB_RUN_FORWARD_COMPAT, /* newer major: only with a cuda-compat package (data-center GPUs) */
-	CUVET_LIB_RUN_NO,             /* newer major, and forward compatibility cannot help here */
+	CUVET_LIB_RUN_FORWARD_COMPAT, /* newer major: through the forward-compat libcuda in effect */
+	CUVET_LIB_RUN_NO,             /* newer major, and no forward compatibility in effect covers it */
 };
 CUVET_API const char *cuvet_lib_run_name(enum cuvet_lib_run r); /* "natively", ... */
 
 struct cuvet_host_lib {
 	const struct cuvet_lib *lib;   /* facts->libs[i] */
-	bool checked;                  /* a cudart, cuBLAS, cuDNN, TensorRT or NCCL copy (not a stub or compat
-	                                  libcuda): RUN and MAJOR_MISMATCH are meaningful */
+	bool checked;                  /* a CUDA library copy (not the driver's libcuda or NVML, not a
+	                                  stub or a compat copy): RUN and MAJOR_MISMATCH are meaningful */
 	enum cuvet_lib_run run;
 	bool major_mismatch;           /* cuDNN/TensorRT a process loads, built for another CUDA major than
 	                                  the cudart it loads */
@@ -316,7 +316,9 @@ struct cuvet_host {
 	const struct cuvet_gpu *consumer; /* a visible consumer (GeForce/TITAN) GPU, or NULL */
 	/* libraries */
 	struct cuvet_host_lib *libs;   /* one per facts->libs[i] */
-	int runtime_major;             /* CUDA major of the cudart a process loads; 0 unknown */
+	const struct cuvet_lib *runtime; /* the cudart a process loads; NULL when none, or ambiguous */
+	bool runtime_ambiguous;        /* cudarts of two majors are each a plain dlopen's pick */
+	int runtime_major;             /* runtime's CUDA major; 0 unknown */
 };
 
 struct cuvet_host_opts {
@@ -325,6 +327,8 @@ struct cuvet_host_opts {
 	const char *visible_devices;   /* instead of the environment: GPUs as NVIDIA_VISIBLE_DEVICES names
 	                                  them; an entry naming no GPU is an error (CUVET_E_INVALID) */
 };
+/* With neither ENV nor VISIBLE_DEVICES (or OPTS NULL) the GPUs are those the facts mark visible.
+ * CTX and FACTS are required (CUVET_E_INVALID). */
 CUVET_API struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuvet_facts *facts,
 					     const struct cuvet_host_opts *opts, struct cuvet_error *err);
 CUVET_API void cuvet_host_free(struct cuvet_host *host);
@@ -351,7 +355,6 @@ struct cuvet_findings {
 	size_t dropped;             /* findings left out by cuvet_doctor_opts.max_findings */
 };
 
-/* Runs every diagnosis over FACTS. */
 /* The diagnoses come in rule sets: "driver" (driver presence and versions, NVML, lost GPUs),
  * "libraries" (stubs, forward-compat libcuda, duplicate copies, LD_LIBRARY_PATH), "knowledge-base"
  * (what the tables say about the driver, its branch, the GPUs and the libraries' CUDA majors) and
@@ -363,8 +366,8 @@ struct cuvet_doctor_opts {
 CUVET_API void cuvet_doctor_opts_init(struct cuvet_doctor_opts *opts);
 /* The rule sets' names, NULL-terminated. */
 CUVET_API const char *const *cuvet_doctor_rule_sets(void);
-/* Runs the diagnoses over the host view; OPTS may be NULL. An unknown rule-set name is
- * CUVET_E_INVALID. */
+/* Runs the diagnoses over the host view; OPTS may be NULL. The findings come errors first, then
+ * warnings, then notes, each in rule order. An unknown rule-set name is CUVET_E_INVALID. */
 CUVET_API struct cuvet_findings *cuvet_doctor(const struct cuvet_host *host, const struct cuvet_doctor_opts *opts,
 					       struct cuvet_error *err);
 CUVET_API void cuvet_findings_free(struct cuvet_findings *f);

@@ -84,7 +84,7 @@ static bool same_directory(const struct cuvet_check_lib *x, const struct cuvet_c
 
 /* One line per (family, CUDA major, how it runs), then each copy that cannot run or does not
  * match the runtime beside it, with what to do. */
-static void print_libraries(FILE *out, const struct cuvet_check *c, bool color)
+static void print_libraries(FILE *out, const struct cuvet_host *h, const struct cuvet_check *c, bool color)
 {
 	if (!c->nlibs)
 		return;
@@ -124,14 +124,16 @@ static void print_libraries(FILE *out, const struct cuvet_check *c, bool color)
 	for (size_t i = 0; i < c->nlibs; i++) {
 		const struct cuvet_check_lib *l = &c->libs[i];
 		if (l->run == CUVET_LIB_RUN_NO)
-			fprintf(out, "  FAIL    %s (%s) is built for CUDA %d, which this driver (CUDA %d.%d) cannot run on these "
-				     "GPUs: upgrade the driver to a branch of CUDA %d (cuvet kb cuda %d.0)\n",
+			fprintf(out, "  FAIL    %s (%s) is built for CUDA %d, which this driver (CUDA %d.%d) cannot run: upgrade "
+				     "the driver to a branch of CUDA %d (cuvet kb cuda %d.0)%s\n",
 				l->name, l->path, l->cuda_major, c->cuda / 1000, (c->cuda % 1000) / 10, l->cuda_major,
-				l->cuda_major);
+				l->cuda_major,
+				h->all_datacenter ? ", or on these data-center GPUs install the cuda-compat package of that CUDA"
+						  : "");
 		else if (l->run == CUVET_LIB_RUN_FORWARD_COMPAT)
-			fprintf(out, "  note    %s (%s) is built for CUDA %d: on this data-center GPU it runs only with the "
-				     "cuda-compat package of CUDA %d (or a newer driver)\n",
-				l->name, l->path, l->cuda_major, l->cuda_major);
+			fprintf(out, "  note    %s (%s) is built for CUDA %d: it runs through the forward-compat libcuda %s "
+				     "in effect\n",
+				l->name, l->path, l->cuda_major, h->compat_version ? h->compat_version : "");
 		if (l->major_mismatch)
 			fprintf(out, "  FAIL    %s (%s) is built for CUDA %d, but the cudart a program loads is of another "
 				     "CUDA major: install the %s build for the runtime's CUDA major\n",
@@ -237,7 +239,7 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 		if (hidden)
 			fprintf(out, "  (%zu other group%s not needed)\n", hidden, hidden == 1 ? "" : "s");
 	}
-	print_libraries(out, c, color);
+	print_libraries(out, h, c, color);
 	for (size_t i = 0; i < c->nnotes; i++)
 		fprintf(out, "\nnote: %s\n", c->notes[i]);
 	fprintf(out, "\nVerdict: %s%s%s", vcolor(c->verdict, color), cuvet_verdict_name(c->verdict), off);

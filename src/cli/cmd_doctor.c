@@ -103,30 +103,6 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 	}
 }
 
-/* Stable order: errors first, then warnings, then notes, each in rule order. A counting sort by
- * severity (a handful of values), linear in the number of findings: an insertion sort made 20000
- * LD_LIBRARY_PATH findings quadratic. Returns -1 when out of memory. */
-static int sort_findings(struct cuvet_findings *fs)
-{
-	if (fs->count < 2)
-		return 0;
-	struct cuvet_finding *sorted = malloc(fs->count * sizeof(*sorted));
-	if (!sorted)
-		return -1;
-	size_t n = 0;
-	for (int sev = CUVET_SEV_ERROR; sev >= 0; sev--)
-		for (size_t i = 0; i < fs->count; i++)
-			if ((int)fs->items[i].severity == sev)
-				sorted[n++] = fs->items[i];
-	/* severities outside the enum's range keep their place after the known ones */
-	for (size_t i = 0; i < fs->count; i++)
-		if ((int)fs->items[i].severity < 0 || (int)fs->items[i].severity > CUVET_SEV_ERROR)
-			sorted[n++] = fs->items[i];
-	memcpy(fs->items, sorted, fs->count * sizeof(*sorted));
-	free(sorted);
-	return 0;
-}
-
 static int doctor_run(int argc, char **argv)
 {
 	struct doctor_opts d = {0};
@@ -176,19 +152,8 @@ static int doctor_run(int argc, char **argv)
 		free(d.scan);
 		return EXIT_INPUT;
 	}
-	if (sort_findings(fs) < 0) {
-		cli_error("doctor", "out of memory");
-		cuvet_findings_free(fs);
-		cuvet_facts_free(f);
-		host_opts_release(op);
-		free(d.scan);
-		return EXIT_INPUT;
-	}
-	int worst = -1;
-	for (size_t i = 0; i < fs->count; i++)
-		if ((int)fs->items[i].severity > worst)
-			worst = (int)fs->items[i].severity;
-	code = cuvet_severity_exit(worst);
+	/* the library orders them, errors first */
+	code = cuvet_severity_exit(fs->count ? (int)fs->items[0].severity : -1);
 	if (!op->quiet) {
 		if (op->json) {
 			char *s = cuvet_findings_to_json(f, fs, true, &err);

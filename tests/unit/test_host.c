@@ -145,11 +145,13 @@ static void test_nvml_cuda(void **state)
 	cuvet_host_free(h);
 }
 
-/* Visibility comes from the workload's environment, or from a list given instead of it. */
+/* Visibility: the facts' own answer (the probe's, under the probed environment), the workload's
+ * environment, or a list given instead of it. */
 static void test_visibility(void **state)
 {
 	(void)state;
 	struct cuvet_gpu gpus[] = {gpu(0, "GPU-aaaa", "datacenter", "nvidia"), gpu(1, "GPU-bbbb", "consumer", "geforce")};
+	gpus[0].visible = false; /* as probed under CUDA_VISIBLE_DEVICES=1 */
 	struct cuvet_kv env[] = {{(char *)"CUDA_VISIBLE_DEVICES", (char *)"1"}};
 	struct cuvet_facts f;
 	memset(&f, 0, sizeof(f));
@@ -196,12 +198,24 @@ static void test_visibility(void **state)
 	assert_int_equal(h->nvisible, 1);
 	assert_ptr_equal(h->visible[0], &gpus[1]);
 	cuvet_host_free(h);
+
+	/* facts without GPUs: a typed list still names GPUs that are not there */
+	struct cuvet_facts empty;
+	memset(&empty, 0, sizeof(empty));
+	typed.visible_devices = "7";
+	assert_null(cuvet_host_new(ctx, &empty, &typed, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	typed.visible_devices = "none";
+	h = cuvet_host_new(ctx, &empty, &typed, &err);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 0);
+	cuvet_host_free(h);
 }
 
 /* How the driver (CUDA 12.2) runs each copy: an older or equal major natively, a cudart of a
- * newer 12.x minor by minor-version compatibility, a CUDA 13 copy only through forward
- * compatibility on data-center GPUs and not at all on a GeForce; cuDNN of another major than
- * the cudart a process loads is a mismatch. */
+ * newer 12.x minor by minor-version compatibility, a CUDA 13 copy not at all unless a compat
+ * libcuda of CUDA 13 is in effect; cuDNN of another major than the cudart a process loads is a
+ * mismatch. */
 static void test_lib_run(void **state)
 {
 	(void)state;
@@ -214,7 +228,6 @@ static void test_lib_run(void **state)
 		lib("nvrtc", "libnvrtc.so.12", "/f/libnvrtc.so.12", "12.4.127", 12, true, false),
 	};
 	struct cuvet_gpu dc[] = {gpu(0, "GPU-a", "datacenter", "nvidia")};
-	struct cuvet_gpu gf[] = {gpu(0, "GPU-g", "consumer", "geforce")};
 	struct cuvet_facts f;
 	memset(&f, 0, sizeof(f));
 	f.driver.present = f.driver.module_loaded = true;
@@ -230,34 +243,88 @@ static void test_lib_run(void **state)
 	assert_int_equal(h->runtime_major, 12);
 	assert_int_equal(h->libs[0].run, CUVET_LIB_RUN_MINOR_COMPAT);
 	assert_int_equal(h->libs[1].run, CUVET_LIB_RUN_NATIVE);
-	assert_int_equal(h->libs[2].run, CUVET_LIB_RUN_FORWARD_COMPAT);
-	assert_int_equal(h->libs[3].run, CUVET_LIB_RUN_FORWARD_COMPAT);
+	assert_int_equal(h->libs[2].run, CUVET_LIB_RUN_NO); /* no compat libcuda in effect */
+	assert_int_equal(h->libs[3].run, CUVET_LIB_RUN_NO);
 	assert_true(h->libs[3].major_mismatch);  /* cuDNN for 13 beside the cudart 12 a process loads */
 	assert_false(h->libs[4].major_mismatch); /* not loaded */
-	assert_false(h->libs[5].checked);        /* NVRTC is not judged against the driver here */
+	assert_true(h->libs[5].checked);         /* NVRTC runs on the driver too */
+	assert_int_equal(h->libs[5].run, CUVET_LIB_RUN_NATIVE);
+	assert_ptr_equal(h->runtime, &libs[0]);
 	cuvet_host_free(h);
 
-	f.gpus = gf;
+	/* a cuda-compat 13.0 libcuda (580.65.06) picked on this data-center GPU: CUDA 13 copies run */
+	struct cuvet_lib with_compat[7];
+	memcpy(with_compat, libs, sizeof(libs));
+	with_compat[6] = lib("cuda", "libcuda.so.1", "/usr/local/cuda-13.0/compat/libcuda.so.580.65.06", "580.65.06", 0,
+			     true, true);
+	f.libs = with_compat;
+	f.nlibs = 7;
 	h = cuvet_host_new(ctx, &f, NULL, NULL);
 	assert_non_null(h);
-	assert_int_equal(h->libs[2].run, CUVET_LIB_RUN_NO);
+	assert_true(h->forward_compat);
+	assert_int_equal(h->cuda_effective, 13000);
+	assert_int_equal(h->libs[2].run, CUVET_LIB_RUN_FORWARD_COMPAT);
+	assert_false(h->libs[6].checked); /* the driver's own library */
 	cuvet_host_free(h);
+
+	/* two cudarts of different majors, each its own SONAME's pick: no single runtime */
+	f.libs = libs;
+	f.nlibs = sizeof(libs) / sizeof(libs[0]);
+	libs[1].default_pick = true;
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_true(h->runtime_ambiguous);
+	assert_null(h->runtime);
+	assert_false(h->libs[3].major_mismatch);
+	cuvet_host_free(h);
+	libs[1].default_pick = false;
 
 }
 
-/* The registry: sets by name, an unknown name refused, the limit keeps errors first. */
+/* The registry: sets by name, an unknown name refused; findings come errors first whatever the
+ * rule order, and the limit keeps the most severe. Driver 470 (CUDA 11.4) with two cudart 12
+ * copies: the libraries set warns of the duplicate before the knowledge-base set finds that
+ * the driver cannot run them (an error). */
 static void test_doctor_sets(void **state)
 {
 	(void)state;
+	struct cuvet_lib libs[] = {
+		lib("cudart", "libcudart.so.12", "/a/libcudart.so.12", "12.4.127", 12, true, false),
+		lib("cudart", "libcudart.so.12", "/b/libcudart.so.12", "12.2.140", 12, false, false),
+	};
+	libs[0].version_source = libs[1].version_source = (char *)"file-name";
+	libs[0].cuda_major_source = libs[1].cuda_major_source = (char *)"soname:libcudart.so.12";
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-t4", "datacenter", "tesla")};
+	gpus[0].cc_major = 7;
+	gpus[0].cc_minor = 5;
 	struct cuvet_facts f;
-	memset(&f, 0, sizeof(f)); /* no driver, no GPU: no-driver (error) */
+	memset(&f, 0, sizeof(f));
 	f.root = (char *)"/";
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"470.256.02";
+	f.driver.cuda_driver_version = 11040;
+	f.driver.cuda_driver_source = (char *)"nvml";
+	f.driver.nvml_status = 0;
+	f.libs = libs;
+	f.nlibs = 2;
+	f.gpus = gpus;
+	f.ngpus = 1;
 	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, NULL);
 	assert_non_null(h);
 	struct cuvet_findings *all = cuvet_doctor(h, NULL, NULL);
 	assert_non_null(all);
-	assert_true(all->count >= 1);
-	assert_string_equal(all->items[0].id, "no-driver");
+	assert_true(all->count >= 2);
+	size_t dup = all->count, lib = all->count;
+	for (size_t i = 0; i < all->count; i++) {
+		if (strcmp(all->items[i].id, "duplicate-library") == 0)
+			dup = i;
+		if (strcmp(all->items[i].id, "library-needs-newer-driver") == 0)
+			lib = i;
+		if (i)
+			assert_true(all->items[i - 1].severity >= all->items[i].severity);
+	}
+	assert_true(lib < dup && dup < all->count);
+	assert_int_equal(all->items[lib].severity, CUVET_SEV_ERROR);
 
 	const char *libs_only[] = {"libraries", NULL};
 	struct cuvet_doctor_opts o;
@@ -265,8 +332,8 @@ static void test_doctor_sets(void **state)
 	o.rule_sets = libs_only;
 	struct cuvet_findings *some = cuvet_doctor(h, &o, NULL);
 	assert_non_null(some);
-	for (size_t i = 0; i < some->count; i++)
-		assert_string_not_equal(some->items[i].id, "no-driver");
+	assert_int_equal(some->count, 1);
+	assert_string_equal(some->items[0].id, "duplicate-library");
 	cuvet_findings_free(some);
 
 	const char *bad[] = {"drivers", NULL};
@@ -280,6 +347,7 @@ static void test_doctor_sets(void **state)
 	struct cuvet_findings *one = cuvet_doctor(h, &o, NULL);
 	assert_non_null(one);
 	assert_int_equal(one->count, 1);
+	assert_string_equal(one->items[0].id, all->items[0].id);
 	assert_int_equal(one->items[0].severity, CUVET_SEV_ERROR);
 	assert_int_equal(one->dropped, all->count - 1);
 	cuvet_findings_free(one);

@@ -45,6 +45,9 @@ bool str_ends(const char *s, const char *suffix);
 char *str_trim(char *s);                       /* in place, returns s moved past leading space */
 void str_lower(char *s);
 
+/* Value of KEY in a NULL-terminated KEY=VALUE environment, or NULL. */
+const char *env_get(char *const *env, const char *key);
+
 /* Growable string buffer. */
 struct sbuf {
 	char *data;

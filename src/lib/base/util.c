@@ -272,3 +272,12 @@ int cuvet_severity_exit(int worst_severity)
 {
 	return worst_severity == CUVET_SEV_ERROR ? CUVET_EXIT_PROBLEMS : CUVET_EXIT_OK;
 }
+
+const char *env_get(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (char *const *e = env; e && *e; e++)
+		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}

@@ -45,24 +45,30 @@ static void finding_release(struct cuvet_finding *x)
 	free(x->fix);
 }
 
-/* Keeps the first MAX findings, errors before warnings before infos (stable within a
- * severity), and counts the rest as dropped. */
-static void limit(struct cuvet_findings *out, size_t max)
+/* Orders the findings errors first, then warnings, then notes, each in rule order (a stable
+ * bucket pass, linear in the count), and keeps the first MAX (0: all), counting the rest as
+ * dropped. -1 when out of memory. */
+static int order_and_limit(struct cuvet_findings *out, size_t max)
 {
-	if (!max || out->count <= max)
-		return;
-	size_t kept = 0;
+	if (out->count < 2 && (!max || out->count <= max))
+		return 0;
+	struct cuvet_finding *sorted = malloc(out->count * sizeof(*sorted));
+	if (!sorted)
+		return -1;
+	size_t n = 0;
 	for (int sev = CUVET_SEV_ERROR; sev >= CUVET_SEV_INFO; sev--)
-		for (size_t i = kept; i < out->count; i++)
-			if ((int)out->items[i].severity == sev) {
-				struct cuvet_finding t = out->items[i];
-				memmove(&out->items[kept + 1], &out->items[kept], (i - kept) * sizeof(t));
-				out->items[kept++] = t;
-			}
-	for (size_t i = max; i < out->count; i++)
-		finding_release(&out->items[i]);
-	out->dropped = out->count - max;
-	out->count = max;
+		for (size_t i = 0; i < out->count; i++)
+			if ((int)out->items[i].severity == sev)
+				sorted[n++] = out->items[i];
+	free(out->items);
+	out->items = sorted;
+	if (max && out->count > max) {
+		for (size_t i = max; i < out->count; i++)
+			finding_release(&out->items[i]);
+		out->dropped = out->count - max;
+		out->count = max;
+	}
+	return 0;
 }
 
 struct cuvet_findings *cuvet_doctor(const struct cuvet_host *host, const struct cuvet_doctor_opts *opts,
@@ -91,6 +97,10 @@ struct cuvet_findings *cuvet_doctor(const struct cuvet_host *host, const struct 
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	limit(r.out, opts ? opts->max_findings : 0);
+	if (order_and_limit(r.out, opts ? opts->max_findings : 0) < 0) {
+		cuvet_findings_free(r.out);
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+		return NULL;
+	}
 	return r.out;
 }

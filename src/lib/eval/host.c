@@ -81,15 +81,6 @@ const char *cuvet_ctx_today(const struct cuvet_ctx *ctx)
 
 /* ------------------------------------------------------------- host view ---- */
 
-static const char *env_lookup(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	for (char *const *e = env; e && *e; e++)
-		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
-
 static bool gpu_is_consumer(const struct cuvet_gpu *g)
 {
 	if (g->segment)
@@ -112,7 +103,7 @@ static void host_driver(struct cuvet_host *h)
 	const struct cuvet_driver *d = &f->driver;
 	const struct cuvet_kb *kb = cuvet_ctx_kb(h->ctx);
 
-	h->driver = facts_driver_version(d, &h->driver_source);
+	h->driver = facts_driver_version(f, &h->driver_source);
 	if (h->driver) {
 		unsigned long b;
 		char major[16];
@@ -131,7 +122,7 @@ static void host_driver(struct cuvet_host *h)
 		if (l->default_pick && l->family && strcmp(l->family, "cuda") == 0 && !l->stub)
 			h->libcuda = l;
 	}
-	h->compat_picked = h->libcuda ? h->libcuda->compat : facts_path_is_compat(d->libcuda_path);
+	h->compat_picked = facts_libcuda_is_compat(f);
 	const char *compat_version = h->libcuda && h->libcuda->compat ? h->libcuda->version
 				     : h->compat_picked			   ? d->libcuda_version
 									   : NULL;
@@ -171,28 +162,28 @@ static void host_driver(struct cuvet_host *h)
 static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, struct cuvet_error *err)
 {
 	const struct cuvet_facts *f = h->facts;
-	if (!f->ngpus)
-		return 0;
+	if (!f->ngpus) {
+		/* a list typed by a user names GPUs these facts do not have */
+		bool none = true;
+		return o && o->visible_devices ? facts_gpu_visibility(NULL, 0, o->visible_devices, NULL, false, true, &none, err)
+					       : 0;
+	}
 	bool *sel = calloc(f->ngpus, sizeof(*sel));
 	h->visible = calloc(f->ngpus, sizeof(*h->visible));
 	if (!sel || !h->visible) {
 		free(sel);
 		return err_set(err, CUVET_E_NOMEM, "out of memory");
 	}
-	int rc;
+	int rc = 0;
 	if (o && o->visible_devices) {
 		rc = facts_gpu_visibility(f->gpus, f->ngpus, o->visible_devices, NULL, false, true, sel, err);
+	} else if (o && o->env) {
+		rc = facts_gpu_visibility(f->gpus, f->ngpus, env_get(o->env, "NVIDIA_VISIBLE_DEVICES"),
+					  env_get(o->env, "CUDA_VISIBLE_DEVICES"), f->container != NULL, false, sel, err);
 	} else {
-		char *const *env = o ? o->env : NULL;
-		const char *nv, *cv;
-		if (env) {
-			nv = env_lookup(env, "NVIDIA_VISIBLE_DEVICES");
-			cv = env_lookup(env, "CUDA_VISIBLE_DEVICES");
-		} else {
-			nv = cuvet_facts_env(f, "NVIDIA_VISIBLE_DEVICES");
-			cv = cuvet_facts_env(f, "CUDA_VISIBLE_DEVICES");
-		}
-		rc = facts_gpu_visibility(f->gpus, f->ngpus, nv, cv, f->container != NULL, false, sel, err);
+		/* the facts' own answer: the probe asked the same function under the probed environment */
+		for (size_t i = 0; i < f->ngpus; i++)
+			sel[i] = f->gpus[i].visible;
 	}
 	if (rc < 0) {
 		free(sel);
@@ -215,13 +206,10 @@ static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, stru
 	return 0;
 }
 
+/* Every CUDA library runs on the driver; the driver's own (libcuda, NVML) are the driver. */
 static bool runs_on_driver_family(const char *family)
 {
-	static const char *const fams[] = {"cudart", "cublas", "cudnn", "tensorrt", "nccl"};
-	for (size_t i = 0; family && i < CUVET_ARRAY_LEN(fams); i++)
-		if (strcmp(family, fams[i]) == 0)
-			return true;
-	return false;
+	return family && strcmp(family, "cuda") != 0 && strcmp(family, "nvml") != 0;
 }
 
 /* How the driver runs a copy built for CUDA MAJOR (SPEC §5): older or same major natively (a
@@ -242,9 +230,12 @@ static enum cuvet_lib_run lib_run(const struct cuvet_host *h, const struct cuvet
 			return CUVET_LIB_RUN_MINOR_COMPAT;
 		return CUVET_LIB_RUN_NATIVE;
 	}
+	/* a newer major: only through a compat libcuda in effect that covers it */
+	if (h->forward_compat && l->cuda_major <= h->cuda_effective / 1000)
+		return CUVET_LIB_RUN_FORWARD_COMPAT;
 	if (h->cuda_lower_bound)
 		return CUVET_LIB_RUN_UNKNOWN; /* the driver may support more than the bound says */
-	return h->all_datacenter ? CUVET_LIB_RUN_FORWARD_COMPAT : CUVET_LIB_RUN_NO;
+	return CUVET_LIB_RUN_NO;
 }
 
 static int host_libs(struct cuvet_host *h, struct cuvet_error *err)
@@ -255,11 +246,20 @@ static int host_libs(struct cuvet_host *h, struct cuvet_error *err)
 	h->libs = calloc(f->nlibs, sizeof(*h->libs));
 	if (!h->libs)
 		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	/* The CUDA runtime a process loads: the cudart a plain dlopen picks. Two of different majors
+	 * (libcudart.so.12 and .13, each its own SONAME) leave it to the program: ambiguous. */
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
-		if (l->family && strcmp(l->family, "cudart") == 0 && l->default_pick && l->cuda_major > 0)
-			h->runtime_major = l->cuda_major;
+		if (!l->family || strcmp(l->family, "cudart") != 0 || !l->default_pick || l->cuda_major <= 0 || l->stub)
+			continue;
+		if (!h->runtime)
+			h->runtime = l;
+		else if (h->runtime->cuda_major != l->cuda_major)
+			h->runtime_ambiguous = true;
 	}
+	if (h->runtime_ambiguous)
+		h->runtime = NULL;
+	h->runtime_major = h->runtime ? h->runtime->cuda_major : 0;
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
 		struct cuvet_host_lib *hl = &h->libs[i];
@@ -276,6 +276,10 @@ static int host_libs(struct cuvet_host *h, struct cuvet_error *err)
 struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuvet_facts *facts,
 				  const struct cuvet_host_opts *opts, struct cuvet_error *err)
 {
+	if (!ctx || !facts) {
+		err_set(err, CUVET_E_INVALID, "a host view needs a context and facts");
+		return NULL;
+	}
 	struct cuvet_host *h = calloc(1, sizeof(*h));
 	if (!h) {
 		err_set(err, CUVET_E_NOMEM, "out of memory");

@@ -218,16 +218,11 @@ static void rule_compat(struct rules *r)
 	const struct cuvet_gpu *consumer = r->h->consumer;
 	for (size_t i = 0; i < f->ntoolkits; i++) {
 		const struct cuvet_toolkit *t = &f->toolkits[i];
-		if (!t->compat_libcuda_version)
+		if (!t->compat_libcuda_version || !t->compat_dir)
 			continue;
-		/* Is a compat libcuda what the loader picks? */
-		bool picked = false;
-		for (size_t j = 0; j < f->nlibs; j++) {
-			const struct cuvet_lib *l = &f->libs[j];
-			if (l->compat && l->default_pick && l->family && strcmp(l->family, "cuda") == 0 &&
-			    str_starts(l->real_path, t->compat_dir))
-				picked = true;
-		}
+		/* Is this compat libcuda the one a process loads? */
+		const struct cuvet_lib *lc = r->h->libcuda;
+		bool picked = r->h->compat_picked && lc && lc->real_path && str_starts(lc->real_path, t->compat_dir);
 		/* The package that installed it: from dpkg when known, else named after the toolkit
 		 * directory as NVIDIA's packages are (cuda-13.0 -> cuda-compat-13-0). */
 		char compat_pkg[128] = "";
@@ -238,7 +233,7 @@ static void rule_compat(struct rules *r)
 				snprintf(compat_pkg, sizeof(compat_pkg), "apt-get remove %s", l->version_source + 5);
 		}
 		if (!compat_pkg[0]) {
-			const char *base = strrchr(t->path, '/');
+			const char *base = t->path ? strrchr(t->path, '/') : NULL;
 			snprintf(compat_pkg, sizeof(compat_pkg), "apt-get remove cuda-compat-%s", base && str_starts(base, "/cuda-") ? base + 6 : "X.Y");
 			for (char *p = compat_pkg; *p; p++)
 				if (*p == '.')

@@ -183,7 +183,7 @@ static void check_lib_gpu(struct rules *r, const struct cuvet_kb *kb, const stru
 	size_text(sz, sizeof(sz), jit->uncompressed_bytes);
 	struct ptx_need need;
 	ptx_need(kb, jit->ptx_isa_major, jit->ptx_isa_minor, &need);
-	int drv = f->driver.cuda_driver_version;
+	int drv = r->h->cuda_effective; /* the CUDA whose PTX JIT a process gets (a compat libcuda's in effect) */
 	bool too_old = need.toolkit[0] && drv > 0 && drv < need.cuda;
 	struct sbuf why;
 	sbuf_init(&why);

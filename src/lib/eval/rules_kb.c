@@ -176,15 +176,10 @@ static void rule_driver_cannot_run(struct kbr *r)
 	const struct cuvet_facts *f = r->f;
 	if (!r->drv || r->drv_cuda <= 0)
 		return;
-	int have = r->drv_cuda / 1000;
-	int minor = (r->drv_cuda % 1000) / 10;
+	const struct cuvet_host *h = r->h;
 	/* Forward compatibility in effect lifts the limit to the compat libcuda's CUDA. */
-	const struct cuvet_driver *d = &f->driver;
-	if (compat_in_effect(r)) {
-		struct cuvet_kb_driver_cuda c;
-		if (cuvet_kb_driver_cuda(r->kb, d->libcuda_version, &c, NULL) == 0 && c.cuda / 1000 > have)
-			have = c.cuda / 1000;
-	}
+	int have = (h->forward_compat ? h->cuda_effective : h->cuda) / 1000;
+	int minor = (r->drv_cuda % 1000) / 10;
 	for (int major = have + 1; major < 100; major++) {
 		size_t n = 0;
 		bool certain = false;
@@ -193,7 +188,11 @@ static void rule_driver_cannot_run(struct kbr *r)
 		sbuf_init(&names);
 		for (size_t i = 0; i < f->nlibs; i++) {
 			const struct cuvet_lib *l = &f->libs[i];
-			if (!runtime_lib(l) || l->cuda_major != major)
+			const struct cuvet_host_lib *hl = &h->libs[i];
+			/* the host view's verdict: cannot run, or (a driver CUDA known only as a lower
+			 * bound) may not run, said as uncertain */
+			if (!hl->checked || l->cuda_major != major ||
+			    !(hl->run == CUVET_LIB_RUN_NO || (hl->run == CUVET_LIB_RUN_UNKNOWN && h->cuda_lower_bound)))
 				continue;
 			if (n < 4)
 				sbuf_addf(&names, "%s%s (%s, CUDA %d from %s)", n ? "; " : "", l->path, l->found_via, major,
@@ -253,7 +252,9 @@ static void rule_minor_compat(struct kbr *r)
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
 		struct cuvet_version v;
-		if (!runtime_lib(l) || strcmp(l->family, "cudart") != 0 || l->cuda_major != dmaj || !l->version ||
+		/* the host view says it runs by minor-version compatibility; a version read from the
+		 * SONAME alone ("13") says too little to name */
+		if (r->h->libs[i].run != CUVET_LIB_RUN_MINOR_COMPAT || !l->version ||
 		    !l->version_source || strcmp(l->version_source, "soname") == 0 ||
 		    cuvet_version_parse(l->version, &v, NULL) < 0 || v.nparts < 2 || (int)v.part[0] != dmaj ||
 		    (int)v.part[1] <= dmin)
@@ -282,19 +283,13 @@ static void rule_minor_compat(struct kbr *r)
 static void rule_major_mismatch(struct kbr *r)
 {
 	const struct cuvet_facts *f = r->f;
-	const struct cuvet_lib *rt = NULL;
-	for (size_t i = 0; i < f->nlibs && !rt; i++) {
-		const struct cuvet_lib *l = &f->libs[i];
-		if (runtime_lib(l) && l->default_pick && strcmp(l->family, "cudart") == 0 && l->soname &&
-		    str_starts(l->soname, "libcudart.so"))
-			rt = l;
-	}
+	const struct cuvet_lib *rt = r->h->runtime;
 	if (!rt)
 		return;
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
 		bool cudnn = strcmp(l->family, "cudnn") == 0, trt = strcmp(l->family, "tensorrt") == 0;
-		if (!runtime_lib(l) || !l->default_pick || (!cudnn && !trt) || l->cuda_major == rt->cuda_major)
+		if (!r->h->libs[i].major_mismatch)
 			continue;
 		/* one finding per library, through its main file */
 		if (!str_starts(l->name, cudnn ? "libcudnn.so" : "libnvinfer.so"))
@@ -498,14 +493,8 @@ static void rule_major_drops_gpu(struct kbr *r)
 
 static void rule_forward_compat(struct kbr *r)
 {
-	const struct cuvet_facts *f = r->f;
-	const struct cuvet_lib *c = NULL;
-	for (size_t i = 0; i < f->nlibs && !c; i++) {
-		const struct cuvet_lib *l = &f->libs[i];
-		if (l->compat && l->default_pick && strcmp(l->family, "cuda") == 0 && l->version)
-			c = l;
-	}
-	if (!c || !r->drv || vcmp(c->version, r->drv) <= 0 || r->h->consumer)
+	const struct cuvet_lib *c = r->h->forward_compat ? r->h->libcuda : NULL;
+	if (!c || !c->version || r->h->consumer)
 		return; /* older compat libcuda, or a consumer GPU: said by compat-older-than-driver / compat-unsupported-gpu */
 	/* The package: from dpkg when known, else the CUDA its branch reports (cuda-compat-12-4 for 550.x). */
 	char pkg[64] = "";

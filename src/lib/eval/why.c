@@ -88,15 +88,6 @@ void cuvet_why_opts_init(struct cuvet_why_opts *opts)
 	opts->hwcaps = true;
 }
 
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	for (char *const *e = env; e && *e; e++)
-		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
-
 static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');

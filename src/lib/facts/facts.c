@@ -163,11 +163,7 @@ int facts_add_env(struct facts_builder *b, const char *key, const char *value)
 
 const char *probe_getenv(const struct probe_ctx *pc, const char *key)
 {
-	size_t n = strlen(key);
-	for (char *const *e = pc->env; e && *e; e++)
-		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
+	return env_get(pc->env, key);
 }
 
 
@@ -359,8 +355,20 @@ bool facts_path_is_compat(const char *path)
 	return path && strstr(path, "/compat/") != NULL;
 }
 
-const char *facts_driver_version(const struct cuvet_driver *d, const char **source)
+bool facts_libcuda_is_compat(const struct cuvet_facts *f)
 {
+	/* the copy a plain dlopen picks, judged by its real path; else the driver's path as found */
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (l->default_pick && !l->stub && l->family && strcmp(l->family, "cuda") == 0)
+			return l->compat || facts_path_is_compat(l->real_path);
+	}
+	return facts_path_is_compat(f->driver.libcuda_path);
+}
+
+const char *facts_driver_version(const struct cuvet_facts *f, const char **source)
+{
+	const struct cuvet_driver *d = &f->driver;
 	const char *v = NULL, *src = NULL;
 	if (d->kernel_version) {
 		v = d->kernel_version;
@@ -368,7 +376,7 @@ const char *facts_driver_version(const struct cuvet_driver *d, const char **sour
 	} else if (d->nvml_driver_version) {
 		v = d->nvml_driver_version;
 		src = "nvml";
-	} else if (d->libcuda_version && !facts_path_is_compat(d->libcuda_path)) {
+	} else if (d->libcuda_version && !facts_libcuda_is_compat(f)) {
 		v = d->libcuda_version;
 		src = "libcuda";
 	}

@@ -30,10 +30,13 @@ void facts_toolkit_release(struct cuvet_toolkit *t);
  * /usr/local/cuda-X.Y/compat, and images copy that directory as is. */
 bool facts_path_is_compat(const char *path);
 
+/* The libcuda.so.1 a process loads is a forward-compat copy (by the picked copy's real path). */
+bool facts_libcuda_is_compat(const struct cuvet_facts *f);
+
 /* The driver version in effect: the kernel module's, else NVML's, else the user-space libcuda's
  * (never a forward-compat libcuda's: its version is the compat package's, not the driver's).
  * *SOURCE (when not NULL) gets "kernel-module", "nvml" or "libcuda". NULL when none is known. */
-const char *facts_driver_version(const struct cuvet_driver *d, const char **source);
+const char *facts_driver_version(const struct cuvet_facts *f, const char **source);
 
 /* Which of GPUS (N of them, in index order) a workload sees, from NVIDIA_VISIBLE_DEVICES and
  * CUDA_VISIBLE_DEVICES (NULL: unset); IN_CONTAINER says the facts were read inside a container

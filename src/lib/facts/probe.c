@@ -67,7 +67,7 @@ static void classify_gpus(struct probe_ctx *pc)
 static void infer_cuda(struct probe_ctx *pc)
 {
 	struct cuvet_driver *d = &pc->facts->driver;
-	const char *v = facts_driver_version(d, NULL);
+	const char *v = facts_driver_version(pc->facts, NULL);
 	if (d->cuda_driver_version > 0 || !v)
 		return;
 	struct cuvet_kb_driver_cuda k;

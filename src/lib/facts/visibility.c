@@ -311,10 +311,10 @@ out:
 int facts_gpu_visibility(const struct cuvet_gpu *gpus, size_t n, const char *nvidia_visible,
 			 const char *cuda_visible, bool in_container, bool strict, bool *sel, struct cuvet_error *err)
 {
-	if (!n)
+	if (!n && !strict)
 		return 0;
-	struct gpu_set set = {n, calloc(n, sizeof(*set.g))};
-	bool *in_order = calloc(n, sizeof(*in_order));
+	struct gpu_set set = {n, calloc(n ? n : 1, sizeof(*set.g))};
+	bool *in_order = calloc(n ? n : 1, sizeof(*in_order));
 	if (!set.g || !in_order) {
 		free(set.g);
 		free(in_order);

@@ -69,10 +69,14 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 					 d->kernel_flavour ? d->kernel_flavour : "?");
 			else
 				snprintf(detail, sizeof(detail), "%s", d->present ? "kernel module not loaded" : "none");
-			if (d->cuda_driver_version > 0) {
+			if (h->cuda > 0) {
+				/* the host view's: a compat libcuda's answer is not the driver's CUDA */
 				size_t n = strlen(detail);
-				snprintf(detail + n, sizeof(detail) - n, ", CUDA %d.%d (%s)", d->cuda_driver_version / 1000,
-					 (d->cuda_driver_version % 1000) / 10, cuda_source_text(d->cuda_driver_source));
+				snprintf(detail + n, sizeof(detail) - n, ", CUDA %d.%d (%s)", h->cuda / 1000, (h->cuda % 1000) / 10,
+					 strcmp(h->cuda_source, "kb") == 0 ? cuda_source_text(h->cuda_lower_bound ? "inferred-lower-bound"
+														   : "inferred")
+					 : strcmp(h->cuda_source, "facts") == 0 ? "from the facts"
+										: cuda_source_text(d->cuda_driver_source));
 			}
 		} else if (li == 1) {
 			size_t vis = h->nvisible;

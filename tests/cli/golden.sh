@@ -502,5 +502,23 @@ json_case nvml-lib-not-nvml 0 "" "j['driver']['nvml_status']==-4 and j['driver']
 json_case nvml-lib-not-nvml-doctor findings "" "[x['id'] for x in j['findings'] if x['id'].startswith('nvml')]==['nvml-missing'] and '$FAKE_CUDA' in [x for x in j['findings'] if x['id']=='nvml-missing'][0]['cause'] and 'Xid' not in json.dumps(j['findings'])" -- \
 	doctor --json --nvml-lib "$FAKE_CUDA" --timeout 2
 
+# ---- one host view: check and doctor read the same derived facts (tests/cli/host-facts/) -----
+HF=$HERE/host-facts
+# a CUDA 13 runtime on driver 535 with no compat libcuda in effect: check FAILs, doctor errs, alike
+check host-cuda13-on-535-check 1 -- "$C" check --facts "$HF/cuda13-on-535.json" 'cuda>=12.0'
+check host-cuda13-on-535-doctor 1 -- "$C" doctor --facts "$HF/cuda13-on-535.json"
+# two cudart SONAMEs of different majors each picked: no single runtime to mismatch cuDNN against
+check host-two-runtimes-check 0 -- "$C" check --facts "$HF/two-runtimes.json" 'cuda>=12.0'
+check host-two-runtimes-doctor 0 -- "$C" doctor --facts "$HF/two-runtimes.json"
+# libcuda.so.1 in a library directory resolving into cuda-12.8/compat: its version is not the driver's
+check host-compat-symlink-check 3 -- "$C" check --facts "$HF/compat-libcuda-symlink.json" 'driver>=560'
+# the facts' own visibility (GPU 1 hidden when probed) counts when no environment is given
+check host-one-gpu-hidden-check 3 -- "$C" check --facts "$HF/one-gpu-hidden.json" 'brand=nvidia'
+# a compat libcuda answered cuDriverGetVersion: doctor and check both show the driver's own CUDA
+check host-compat-answered-doctor 0 -- "$C" doctor --facts "$HF/compat-libcuda-answered.json"
+check host-compat-answered-check 0 -- "$C" check --facts "$HF/compat-libcuda-answered.json" 'cuda>=12.0'
+# a toolkit with a compat libcuda but no path (hand-written facts): a finding, not a crash
+check host-toolkit-without-path-doctor 0 -- "$C" doctor --facts "$HF/toolkit-without-path.json"
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -1157,9 +1157,14 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const st
 			c->cuda_source = xasprintf("kb, inferred from driver %s%s%s", h->driver,
 						   h->cuda_lower_bound ? ", a lower bound" : "",
 						   h->cuda_unverified ? ", unverified" : "");
+			const char *src = h->facts->driver.cuda_driver_source;
+			bool compat_answered = h->compat_picked && src && strcmp(src, "libcuda") == 0;
 			add_note(c, xasprintf("the driver's CUDA %s is inferred from driver %s through the knowledge "
-					      "base (neither NVML nor libcuda answered)",
-					      x.cuda_text, h->driver));
+					      "base (%s)",
+					      x.cuda_text, h->driver,
+					      compat_answered ? "the libcuda that answered is a forward-compat copy, whose CUDA is "
+								"not the driver's"
+							      : "neither NVML nor libcuda answered"));
 		} else {
 			c->cuda_source = xstrdup(h->cuda_source);
 		}

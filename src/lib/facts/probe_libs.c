@@ -633,40 +633,71 @@ static int loader_pick(struct scan *s, const char *so, bool no_llp, char *real, 
 	return 0;
 }
 
-/* default_pick and cache_pick, asked once per SONAME. */
+struct soname_ref {
+	const char *so;             /* the copy's own SONAME string (stays valid when f->libs grows) */
+	size_t i;
+};
+
+static int soname_ref_cmp(const void *a, const void *b)
+{
+	const struct soname_ref *x = a, *y = b;
+	int c = strcmp(x->so, y->so);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static void mark_pick(struct cuvet_lib *l, const char *dflt, const char *cache)
+{
+	if (!l->real_path)
+		return;
+	l->default_pick |= dflt[0] && strcmp(dflt, l->real_path) == 0;
+	l->cache_pick |= cache[0] && strcmp(cache, l->real_path) == 0;
+}
+
+/* default_pick and cache_pick, asked once per SONAME: the copies sorted by SONAME, one search
+ * per group (a search may add the copy it finds where the scan did not look). */
 static int mark_default_picks(struct scan *s, struct cuvet_error *err)
 {
 	struct cuvet_facts *f = s->pc->facts;
-	size_t n0 = f->nlibs;
-	for (size_t i = 0; i < n0; i++) {
-		const char *so = f->libs[i].soname;
-		bool asked = false;
-		for (size_t j = 0; so && j < i && !asked; j++)
-			asked = f->libs[j].soname && strcmp(f->libs[j].soname, so) == 0;
-		if (!so || asked)
-			continue;
+	size_t n0 = f->nlibs, n = 0;
+	struct soname_ref *refs = malloc((n0 ? n0 : 1) * sizeof(*refs));
+	if (!refs)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n0; i++)
+		if (f->libs[i].soname)
+			refs[n++] = (struct soname_ref){f->libs[i].soname, i};
+	qsort(refs, n, sizeof(*refs), soname_ref_cmp);
+	int rc = 0;
+	for (size_t g = 0; g < n && rc == 0;) {
+		const char *so = refs[g].so;
+		size_t end = g + 1;
+		while (end < n && strcmp(refs[end].so, so) == 0)
+			end++;
 		char dflt[PATH_MAX], cache[PATH_MAX];
 		enum cuvet_why_rule rule;
-		if (loader_pick(s, so, false, dflt, sizeof(dflt), &rule, err) < 0)
-			return -1;
+		size_t before = f->nlibs;
+		if (loader_pick(s, so, false, dflt, sizeof(dflt), &rule, err) < 0) {
+			rc = -1;
+			break;
+		}
 		/* without LD_LIBRARY_PATH the cache alone picks what the whole search picked from it */
 		const char *llp = ldmodel_llp(s->pc->ldm);
 		if (llp && *llp) {
-			if (loader_pick(s, so, true, cache, sizeof(cache), &rule, err) < 0)
-				return -1;
+			if (loader_pick(s, so, true, cache, sizeof(cache), &rule, err) < 0) {
+				rc = -1;
+				break;
+			}
 		} else {
 			snprintf(cache, sizeof(cache), "%s", rule == CUVET_WHY_CACHE ? dflt : "");
 		}
-		/* f->libs may have grown: SO is the copy's own string, still valid */
-		for (size_t k = 0; k < f->nlibs; k++) {
-			struct cuvet_lib *l = &f->libs[k];
-			if (!l->soname || !l->real_path || strcmp(l->soname, so) != 0)
-				continue;
-			l->default_pick |= dflt[0] && strcmp(dflt, l->real_path) == 0;
-			l->cache_pick |= cache[0] && strcmp(cache, l->real_path) == 0;
-		}
+		for (size_t k = g; k < end; k++)
+			mark_pick(&f->libs[refs[k].i], dflt, cache);
+		for (size_t k = before; k < f->nlibs; k++)
+			if (f->libs[k].soname && strcmp(f->libs[k].soname, so) == 0)
+				mark_pick(&f->libs[k], dflt, cache);
+		g = end;
 	}
-	return 0;
+	free(refs);
+	return rc;
 }
 
 /* ------------------------------------------------------- CUDA majors ---- */

@@ -383,20 +383,8 @@ CUVET_API struct cuvet_kb *cuvet_kb_load(const char *dir, struct cuvet_error *er
 CUVET_API void cuvet_kb_free(struct cuvet_kb *kb);
 CUVET_API const char *cuvet_kb_data_date(const struct cuvet_kb *kb);
 
-struct cuvet_kb_gpu {
-	const char *model;         /* "NVIDIA H200" */
-	const char *segment;       /* "datacenter", "workstation", "consumer", "embedded" */
-	int cc_major, cc_minor;
-	const char *architecture;  /* "Hopper" */
-	const char *chip;          /* "GH100" */
-	const char *source;
-	bool unverified;           /* the row is marked unverified in the data */
-};
-/* Looks up a GPU by its PCI device id (0x2335; the vendor is NVIDIA's 0x10de). Returns 0 and
- * fills OUT (pointers into KB), or -1 when the id is not in the table. */
-CUVET_API int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cuvet_kb_gpu *out);
 
-/* ---- requirements: the NVIDIA_REQUIRE grammar and `cuvet check` (module require; src/lib/require.c) ---- */
+/* ---- requirements: the NVIDIA_REQUIRE grammar and `cuvet check` (src/lib/eval/require.c) ---- */
 
 /* A requirement is a NVIDIA_REQUIRE_* expression (SPEC §6.1): groups separated by white space are
  * OR-ed, clauses separated by commas inside a group are AND-ed, a clause is `key op value`.
@@ -465,7 +453,7 @@ struct cuvet_check {
 	/* after cuvet_check_eval: */
 	enum cuvet_verdict verdict;
 	enum cuvet_verdict runtime;
-	size_t nvisible;            /* GPUs counted (gpu->visible) */
+	size_t nvisible;            /* GPUs counted: the host view's visible GPUs */
 	char *driver;               /* the driver version compared (kernel module, else NVML, else libcuda) */
 	int cuda;                   /* the driver's CUDA used (NVIDIA encoding), 0 unknown */
 	char *cuda_source;          /* "nvml", "libcuda", "kb (inferred from driver 580.159.04)" */

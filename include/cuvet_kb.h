@@ -11,7 +11,20 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-/* ---- knowledge base: loading and queries (module kb; src/lib/kb.c) ---- */
+struct cuvet_kb_gpu {
+	const char *model;         /* "NVIDIA H200" */
+	const char *segment;       /* "datacenter", "workstation", "consumer", "embedded" */
+	int cc_major, cc_minor;
+	const char *architecture;  /* "Hopper" */
+	const char *chip;          /* "GH100" */
+	const char *source;
+	bool unverified;           /* the row is marked unverified in the data */
+};
+/* Looks up a GPU by its PCI device id (0x2335; the vendor is NVIDIA's 0x10de). Returns 0 and
+ * fills OUT (pointers into KB), or -1 when the id is not in the table. */
+CUVET_API int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cuvet_kb_gpu *out);
+
+/* ---- knowledge base: loading and queries (src/lib/kb/kb.c, kb_query.c) ---- */
 
 /* Parses every table now (the built-in ones are otherwise parsed on first use; a --kb
  * directory is always checked by cuvet_kb_load). Fails with the first table's error, which

@@ -169,7 +169,11 @@ static struct cuvet_facts *why_probe(const struct why_cli *w)
 	} else {
 		po.env = w->host.env;
 	}
-	struct cuvet_facts *f = cuvet_probe(&po, NULL);
+	struct cuvet_error err = {0};
+	struct cuvet_facts *f = cuvet_probe(&po, &err);
+	if (!f)
+		cli_error("why", "note: the library copies that explain problems could not be listed: %s",
+			  err.msg[0] ? err.msg : "out of memory");
 	free(mine);
 	free(env);
 	return f;
@@ -213,6 +217,15 @@ static int why_run(int argc, char **argv)
 		return code;
 	w.why.root = w.host.probe.root;
 	w.why.env = w.host.env;
+	/* the knowledge base (the dlopen table, library families), loaded once for the probe and
+	 * every resolution */
+	struct cuvet_ctx *ctx = cli_ctx_new("why", NULL);
+	if (!ctx) {
+		host_opts_release(&w.host);
+		return EXIT_INPUT;
+	}
+	w.why.kb = cuvet_ctx_kb(ctx);
+	w.host.probe.kb = cuvet_ctx_kb(ctx);
 	struct cuvet_facts *facts = NULL;
 	bool probed = !w.why.explain;
 	/* with --json the results are kept and rendered as one document at the end */
@@ -220,6 +233,7 @@ static int why_run(int argc, char **argv)
 	size_t nresults = 0;
 	if (w.host.json && !(results = calloc((size_t)(argc - first), sizeof(*results)))) {
 		cli_error("why", "out of memory");
+		cuvet_ctx_free(ctx);
 		host_opts_release(&w.host);
 		return EXIT_INPUT;
 	}
@@ -287,6 +301,7 @@ static int why_run(int argc, char **argv)
 		free(results);
 	}
 	cuvet_facts_free(facts);
+	cuvet_ctx_free(ctx);
 	host_opts_release(&w.host);
 	return cli_finish(code);
 }

@@ -930,18 +930,6 @@ static int copy_layout(struct ctx *c)
 	return 0;
 }
 
-/* The standard PT_INTERP of each ABI (the System V psABI supplements). */
-static const char *native_interp(int machine, int cls)
-{
-	if (machine == LDMODEL_EM_X86_64)
-		return cls == 2 ? "/lib64/ld-linux-x86-64.so.2" : "/libx32/ld-linux-x32.so.2";
-	if (machine == LDMODEL_EM_AARCH64)
-		return "/lib/ld-linux-aarch64.so.1";
-	if (machine == LDMODEL_EM_386)
-		return "/lib/ld-linux.so.2";
-	return "";
-}
-
 /* The interpreter is mapped before any DT_NEEDED, so a DT_NEEDED of its SONAME is satisfied. */
 static int add_interp(struct ctx *c, const char *interp, size_t loader, bool implicit)
 {
@@ -1052,7 +1040,7 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 #endif
 		c.elf_class = 2;
 		c.byte_order = 1;
-		snprintf(interp, sizeof(interp), "%s", native_interp(c.machine, c.elf_class));
+		snprintf(interp, sizeof(interp), "%s", ldmodel_native_interp(c.machine, c.elf_class));
 	}
 	struct ldmodel_opts mo;
 	ldmodel_opts_init(&mo, c.machine);
@@ -1088,7 +1076,7 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 		/* a library given as input: the interpreter of whatever program loads it */
 		bool implicit = !interp[0];
 		if (implicit)
-			snprintf(interp, sizeof(interp), "%s", native_interp(c.machine, c.elf_class));
+			snprintf(interp, sizeof(interp), "%s", ldmodel_native_interp(c.machine, c.elf_class));
 		if (interp[0] && add_interp(&c, interp, i, implicit) < 0)
 			goto oom;
 		map_deps(&c, 0);

@@ -421,10 +421,10 @@ struct cuvet_facts *cuvet_facts_from_json(const char *text, size_t len, struct c
 				err_set(err, CUVET_E_INVALID, "facts JSON: libraries[%zu] needs family, name and path", i);
 			r.failed = true;
 		}
-		if (!l->real_path)
-			l->real_path = xstrdup(l->path ? l->path : "");
-		if (!l->found_via) /* every copy was found somewhere; rules compare this field */
-			l->found_via = xstrdup("unknown");
+		if (!l->real_path && !(l->real_path = xstrdup(l->path ? l->path : "")))
+			fb.oom = true;
+		if (!l->found_via && !(l->found_via = xstrdup("unknown"))) /* rules compare this field */
+			fb.oom = true;
 	}
 	json_array_foreach(json_object_get(root, "toolkits"), i, v) {
 		struct cuvet_toolkit *t = facts_add_toolkit(&fb);

@@ -46,20 +46,9 @@ static void load_cache(struct probe_ctx *pc)
  * forward-compatibility support, and the compute capability when NVML could not say. */
 static void classify_gpus(struct probe_ctx *pc)
 {
-	for (size_t i = 0; i < pc->facts->ngpus; i++) {
-		struct cuvet_gpu *g = &pc->facts->gpus[i];
-		struct cuvet_kb_gpu k;
-		if (!g->pci_device_id || cuvet_kb_gpu_by_pci(pc->kb, g->pci_device_id >> 16, &k) < 0)
-			continue;
-		if (!g->segment)
-			g->segment = xstrdup(k.segment);
-		if (g->cc_major < 0 && k.cc_major >= 0) {
-			g->cc_major = k.cc_major;
-			g->cc_minor = k.cc_minor;
-			free(g->cc_source);
-			g->cc_source = xstrdup("kb");
-		}
-	}
+	for (size_t i = 0; i < pc->facts->ngpus; i++)
+		if (probe_gpu_from_kb(pc, &pc->facts->gpus[i]) < 0)
+			pc->fb.oom = true;
 }
 
 /* Without an answer from NVML or libcuda, the driver's version still tells the highest CUDA
@@ -75,7 +64,8 @@ static void infer_cuda(struct probe_ctx *pc)
 		return;
 	d->cuda_driver_version = k.cuda;
 	free(d->cuda_driver_source);
-	d->cuda_driver_source = xstrdup(k.lower_bound ? "inferred-lower-bound" : "inferred");
+	if (!(d->cuda_driver_source = xstrdup(k.lower_bound ? "inferred-lower-bound" : "inferred")))
+		pc->fb.oom = true;
 }
 
 struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuvet_error *err)
@@ -129,12 +119,11 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	    probe_toolkits(&pc, err) < 0 || probe_nvml_collect(&pc, err) < 0 || probe_gpus(&pc, err) < 0)
 		goto fail;
 	infer_cuda(&pc);
+	classify_gpus(&pc);
 	if (pc.fb.oom) {
 		err_set(err, CUVET_E_NOMEM, "out of memory while probing");
 		goto fail;
 	}
-
-	classify_gpus(&pc);
 	pc.facts->probe_seconds = now() - t0;
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);

@@ -38,6 +38,10 @@ void facts_lib_index_free(struct probe_ctx *pc);
  * when out of memory (ERR filled). */
 struct ldmodel *probe_ldmodel(struct probe_ctx *pc, struct cuvet_error *err);
 
+/* Name, class (data-center, consumer, ...) and compute capability of G from the knowledge
+ * base's PCI-id table, for what NVML or sysfs left unknown. -1 when out of memory. */
+int probe_gpu_from_kb(struct probe_ctx *pc, struct cuvet_gpu *g);
+
 /* Environment lookup in ctx->env. */
 const char *probe_getenv(const struct probe_ctx *pc, const char *key);
 

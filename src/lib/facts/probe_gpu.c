@@ -108,17 +108,19 @@ static int proc_info_read(struct cuvet_fs *fs, const char *name, struct proc_inf
 
 /* Name and compute capability from the knowledge base's PCI-id table, for what the driver
  * did not say. */
-static int gpu_from_kb(struct probe_ctx *pc, struct cuvet_gpu *g, unsigned device_id)
+int probe_gpu_from_kb(struct probe_ctx *pc, struct cuvet_gpu *g)
 {
 	struct cuvet_kb_gpu kg;
-	const struct cuvet_kb *kb = pc->kb;
-	if (cuvet_kb_gpu_by_pci(kb, device_id, &kg) < 0)
+	if (!g->pci_device_id || cuvet_kb_gpu_by_pci(pc->kb, g->pci_device_id >> 16, &kg) < 0)
 		return 0;
 	if (!g->name && kg.model && !(g->name = strdup(kg.model)))
 		return -1;
-	if (kg.cc_major >= 0 && kg.cc_minor >= 0) {
+	if (!g->segment && kg.segment && !(g->segment = strdup(kg.segment)))
+		return -1;
+	if (g->cc_major < 0 && kg.cc_major >= 0 && kg.cc_minor >= 0) {
 		g->cc_major = kg.cc_major;
 		g->cc_minor = kg.cc_minor;
+		free(g->cc_source);
 		if (!(g->cc_source = strdup("kb")))
 			return -1;
 	}
@@ -185,7 +187,7 @@ static int gpus_from_sysfs(struct probe_ctx *pc, struct cuvet_error *err)
 			goto oom;
 		gpu_take_proc(g, &pi);
 		proc_info_release(&pi);
-		if (gpu_from_kb(pc, g, (unsigned)devid) < 0)
+		if (probe_gpu_from_kb(pc, g) < 0)
 			goto oom;
 	}
 	rc = 0;

@@ -154,8 +154,7 @@ static const char *triplet_of(int machine, int cls)
 	return NULL;
 }
 
-/* The standard PT_INTERP of each ABI (the System V psABI supplements). */
-static const char *native_interp(int machine, int cls)
+const char *ldmodel_native_interp(int machine, int cls)
 {
 	if (machine == LDMODEL_EM_X86_64)
 		return cls == 2 ? "/lib64/ld-linux-x86-64.so.2" : "/libx32/ld-linux-x32.so.2";
@@ -166,7 +165,7 @@ static const char *native_interp(int machine, int cls)
 	return "";
 }
 
-/* The one place this module maps a file (the fs interface's unmap signature is changing). */
+/* The one place this module maps a file. */
 static int map_file(struct ldmodel *m, const char *path, const void **data, size_t *len, struct cuvet_error *e)
 {
 	return cuvet_fs_map(m->fs, path, data, len, e);
@@ -232,7 +231,7 @@ static unsigned root_glibc(struct ldmodel *m)
 static void setup_layout(struct ldmodel *m)
 {
 	const struct ldmodel_opts *o = &m->opts;
-	const char *interp = o->interp && *o->interp ? o->interp : native_interp(o->machine, o->elf_class);
+	const char *interp = o->interp && *o->interp ? o->interp : ldmodel_native_interp(o->machine, o->elf_class);
 	const char *trip = triplet_of(o->machine, o->elf_class);
 	bool debian = false;
 	char real[PATH_MAX], p[PATH_MAX];

@@ -36,6 +36,8 @@ void ldmodel_free(struct ldmodel *m);
 /* What the model decided about the root and the CPU. */
 const char *ldmodel_lib(const struct ldmodel *m);            /* $LIB: "lib/x86_64-linux-gnu", "lib64" */
 const char *ldmodel_platform(const struct ldmodel *m);       /* $PLATFORM: "x86_64", "haswell" */
+/* The standard PT_INTERP of an ABI (the System V psABI supplements); "" when not known. */
+const char *ldmodel_native_interp(int machine, int elf_class);
 const char *const *ldmodel_default_dirs(const struct ldmodel *m, size_t *n);
 const char *const *ldmodel_hwcaps(const struct ldmodel *m, size_t *n);       /* "x86-64-v3", best first */
 const char *const *ldmodel_legacy_subdirs(const struct ldmodel *m, size_t *n); /* "tls/x86_64", ..., in order */

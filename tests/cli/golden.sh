@@ -27,8 +27,12 @@ normalise() {
 	# the temporary directory, and the probe's duration in JSON
 	# and $PLATFORM, which depends on this CPU ("haswell" under glibc < 2.37)
 	sed -e "s#$WORK#@WORK@#g" -e "s#$HERE#@HERE@#g" -e 's#"probe_seconds": [0-9.e+-]*#"probe_seconds": 0#' \
-		-e 's#"platform": "[a-z0-9_]*"#"platform": "@PLATFORM@"#'
+		-e 's#"platform": "[a-z0-9_]*"#"platform": "@PLATFORM@"#' \
+		-e "s#\"glibc_version\": \"${HOST_GLIBC:-none}\"#\"glibc_version\": \"@HOST-GLIBC@\"#"
 }
+# A root made here with this machine's ldconfig carries this glibc's version in its cache: those
+# cases set HOST_GLIBC (the captured H200 root keeps its own 2.39).
+HOST_GLIBC=
 
 # check NAME EXPECTED_EXIT -- ARGS...: compare stdout + exit with golden/NAME.out
 check() {
@@ -188,7 +192,9 @@ printf 'Package: libnccl2\nStatus: install ok installed\nArchitecture: amd64\nVe
 printf '/usr/lib/x86_64-linux-gnu/libnccl.so.2.18.5\n/usr/lib/x86_64-linux-gnu/libnccl.so.2\n' >"$R/var/lib/dpkg/info/libnccl2.list"
 ldconfig_root "$R" /usr/lib/x86_64-linux-gnu /usr/local/cuda-12.2/targets/x86_64-linux/lib
 check kb-library-needs-newer-driver 1 -- "$C" doctor --root "$R" --no-nvml
+HOST_GLIBC=$(ldd --version 2>/dev/null | sed -n '1s/.* \([0-9][0-9.]*\)$/\1/p')
 check kb-cuda-majors-probed 0 -- "$C" probe --json --root "$R" --no-nvml
+HOST_GLIBC=
 # GPUs known by PCI id only (sysfs under --root, no NVML): the KB's pci.ids-derived ids give each its compute
 # capability (reference: pci.ids names 0x20b0 'GA100 [A100 SXM4 40GB]', 0x27b8 'AD104GL [L4]', 0x1db4
 # 'GV100GL [Tesla V100 PCIe 16GB]'; NVIDIA's CUDA GPUs page: A100 8.0, L4 8.9, V100 7.0).
@@ -219,7 +225,9 @@ if [ -x "$NVCC" ] && "$NVCC" --version 2>/dev/null | grep -q 'release 13\.0,'; t
 	ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
 	check gpu-code-doctor 1 -- "$C" doctor --root "$R" --no-nvml
 	check gpu-code-doctor-scan 1 -- "$C" doctor --root "$R" --no-nvml --scan /opt/app
+	HOST_GLIBC=$(ldd --version 2>/dev/null | sed -n '1s/.* \([0-9][0-9.]*\)$/\1/p')
 	check gpu-code-probe 0 -- "$C" probe --json --root "$R" --no-nvml --gpu-code
+	HOST_GLIBC=
 	# The same judgement from the facts file: the targets survive the JSON round trip.
 	env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml --gpu-code >"$WORK/gpucode-facts.json"
 	check gpu-code-doctor-facts 1 -- "$C" doctor --facts "$WORK/gpucode-facts.json"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/internal.h"
+#include "internal.h"
 
 /* cuobjdump reports only the executable fatbin (.nv_fatbin) of an ELF file when it has one, else
  * the relocatable one (__nv_relfatbin, -rdc objects); at run time too only .nv_fatbin is loaded.

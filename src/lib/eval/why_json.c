@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/internal.h"
+#include "internal.h"
 
 void cuvet_why_rule_text(const struct cuvet_why *w, size_t object, char *buf, size_t len)
 {

@@ -412,14 +412,9 @@ nvml_case hang hang "" "d['nvml_status']==-2"
 nvml_case crash crash "" "d['nvml_status']==-3"
 
 # Several GPUs through the NVML double (issue: several GPUs): a requirement one GPU meets and the
-# other does not, then visible-device subsets by index and by UUID, as check and probe see them.
-multi_case() { # NAME EXPECTED_EXIT GPUS EXTRA_ENV -- ARGS... ; then a python check of the JSON
-	local name=$1 want=$2 gpus=$3 extra=$4 expect=$5
-	shift 6
-	local out rc
-	out=$(env -i PATH=/usr/bin:/bin CUVET_FAKE_NVML_MODE=ok CUVET_FAKE_NVML_GPUS="$gpus" $extra \
-		"$C" "$@" --json --nvml-lib "$FAKE_NVML" --timeout 2 2>"$WORK/stderr")
-	rc=$?
+# judge_json NAME WANT EXPECT OUT RC: the exit status and a Python condition over the JSON j.
+judge_json() {
+	local name=$1 want=$2 expect=$3 out=$4 rc=$5
 	if [ "$rc" = "$want" ] && printf '%s' "$out" | python3 -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($expect) else 1)"; then
 		echo "ok   $name"
 		pass=$((pass + 1))
@@ -429,6 +424,16 @@ multi_case() { # NAME EXPECTED_EXIT GPUS EXTRA_ENV -- ARGS... ; then a python ch
 		cat "$WORK/stderr"
 		fail=$((fail + 1))
 	fi
+}
+# other does not, then visible-device subsets by index and by UUID, as check and probe see them.
+multi_case() { # NAME EXPECTED_EXIT GPUS EXTRA_ENV -- ARGS... ; then a python check of the JSON
+	local name=$1 want=$2 gpus=$3 extra=$4 expect=$5
+	shift 6
+	local out rc
+	out=$(env -i PATH=/usr/bin:/bin CUVET_FAKE_NVML_MODE=ok CUVET_FAKE_NVML_GPUS="$gpus" $extra \
+		"$C" "$@" --json --nvml-lib "$FAKE_NVML" --timeout 2 2>"$WORK/stderr")
+	rc=$?
+	judge_json "$name" "$want" "$expect" "$out" "$rc"
 }
 TWO="NVIDIA H100 80GB HBM3,9.0,nvidia,81559,pci=0x2330,uuid=GPU-aaaaaaaa-0000-0000-0000-000000000000;Tesla T4,7.5,tesla,15360,pci=0x1eb8,mig=1,uuid=GPU-bbbbbbbb-0000-0000-0000-000000000000;NVIDIA H100 80GB HBM3,9.0,nvidia,81559,pci=0x2330,lost"
 multi_case multi-probe 0 "$TWO" "" "[g['compute_capability'] for g in j['gpus']]==['9.0','7.5',None] and j['gpus'][1]['mig_mode'] is True and j['gpus'][2]['lost'] is True" -- probe
@@ -478,15 +483,7 @@ json_case() {
 	if [ "$want" = findings ]; then
 		want=$(printf '%s' "$out" | python3 -c "import json,sys; j=json.load(sys.stdin); print(1 if any(x['severity']=='error' for x in j['findings']) else 0)" 2>/dev/null)
 	fi
-	if [ "$rc" = "$want" ] && printf '%s' "$out" | python3 -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($expect) else 1)"; then
-		echo "ok   $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $name: exit $rc (want $want), expected $expect"
-		printf '%s\n' "$out" | head -30
-		cat "$WORK/stderr"
-		fail=$((fail + 1))
-	fi
+	judge_json "$name" "$want" "$expect" "$out" "$rc"
 }
 # NVML answers but cannot say the driver's CUDA, so the probe asks libcuda's cuDriverGetVersion
 # (the double says 12.4) ...

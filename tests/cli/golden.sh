@@ -411,7 +411,6 @@ nvml_case rm-mismatch rm_mismatch "" \
 nvml_case hang hang "" "d['nvml_status']==-2"
 nvml_case crash crash "" "d['nvml_status']==-3"
 
-# Several GPUs through the NVML double (issue: several GPUs): a requirement one GPU meets and the
 # judge_json NAME WANT EXPECT OUT RC: the exit status and a Python condition over the JSON j.
 judge_json() {
 	local name=$1 want=$2 expect=$3 out=$4 rc=$5
@@ -425,6 +424,8 @@ judge_json() {
 		fail=$((fail + 1))
 	fi
 }
+
+# Several GPUs through the NVML double (issue: several GPUs): a requirement one GPU meets and the
 # other does not, then visible-device subsets by index and by UUID, as check and probe see them.
 multi_case() { # NAME EXPECTED_EXIT GPUS EXTRA_ENV -- ARGS... ; then a python check of the JSON
 	local name=$1 want=$2 gpus=$3 extra=$4 expect=$5

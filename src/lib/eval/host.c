@@ -157,11 +157,27 @@ static void host_driver(struct cuvet_host *h)
 	} else if (h->compat_picked) {
 		h->compat_version = compat_version;
 	}
+	/* A compat libcuda older than the kernel module refuses to run (803). */
+	h->compat_stale = h->compat_picked && h->compat_version && h->driver && cmp_version(h->compat_version, h->driver) == -1;
+}
+
+/* After the GPUs are known: a compat libcuda (other than the driver's own version) on a consumer
+ * GPU is refused (804). */
+static void host_compat_gpu(struct cuvet_host *h)
+{
+	h->compat_unsupported = h->compat_picked && h->consumer &&
+				!(h->compat_version && h->driver && cmp_version(h->compat_version, h->driver) == 0);
 }
 
 static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, struct cuvet_error *err)
 {
 	const struct cuvet_facts *f = h->facts;
+	const char *nvd = NULL;
+	if (!(o && o->visible_devices)) {
+		char *const *env = o ? o->env : NULL;
+		nvd = env ? env_get(env, "NVIDIA_VISIBLE_DEVICES") : cuvet_facts_env(f, "NVIDIA_VISIBLE_DEVICES");
+		h->cuda_visible_devices = env ? env_get(env, "CUDA_VISIBLE_DEVICES") : cuvet_facts_env(f, "CUDA_VISIBLE_DEVICES");
+	}
 	if (!f->ngpus) {
 		/* a list typed by a user names GPUs these facts do not have */
 		bool none = true;
@@ -178,8 +194,8 @@ static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, stru
 	if (o && o->visible_devices) {
 		rc = facts_gpu_visibility(f->gpus, f->ngpus, o->visible_devices, NULL, false, true, sel, err);
 	} else if (o && o->env) {
-		rc = facts_gpu_visibility(f->gpus, f->ngpus, env_get(o->env, "NVIDIA_VISIBLE_DEVICES"),
-					  env_get(o->env, "CUDA_VISIBLE_DEVICES"), f->container != NULL, false, sel, err);
+		rc = facts_gpu_visibility(f->gpus, f->ngpus, nvd, h->cuda_visible_devices, f->container != NULL, false,
+					  sel, err);
 	} else {
 		/* the facts' own answer: the probe asked the same function under the probed environment */
 		for (size_t i = 0; i < f->ngpus; i++)
@@ -202,8 +218,15 @@ static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, stru
 	}
 	if (!h->nvisible)
 		h->all_datacenter = false;
+	/* None left: is it CUDA_VISIBLE_DEVICES that hides them (NVIDIA_VISIBLE_DEVICES alone leaves
+	 * some)? That is almost always a mistake (an index from another node, "-1", an empty value). */
+	if (!h->nvisible && h->cuda_visible_devices && !(o && o->visible_devices)) {
+		rc = facts_gpu_visibility(f->gpus, f->ngpus, nvd, NULL, f->container != NULL, false, sel, err);
+		for (size_t i = 0; rc == 0 && i < f->ngpus && !h->gpus_hidden; i++)
+			h->gpus_hidden = sel[i];
+	}
 	free(sel);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Every CUDA library runs on the driver; the driver's own (libcuda, NVML) are the driver. */
@@ -292,6 +315,7 @@ struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuve
 		cuvet_host_free(h);
 		return NULL;
 	}
+	host_compat_gpu(h);
 	return h;
 }
 

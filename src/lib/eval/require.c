@@ -1164,20 +1164,23 @@ static int check_workload(struct cuvet_check *c, const struct eval_ctx *x)
 	const struct cuvet_host *h = x->h;
 	workload_release(c);
 	c->workload_verdict = CUVET_PASS;
-	const char *lc = h->libcuda ? h->libcuda->path : "the forward-compat libcuda";
-	const char *via = h->libcuda && h->libcuda->found_via ? h->libcuda->found_via : "the loader's search path";
+	const char *lc = h->libcuda && h->libcuda->path ? h->libcuda->path : "the forward-compat libcuda";
+	const char *slash = strrchr(lc, '/');
+	int dirlen = slash && slash > lc ? (int)(slash - lc) : (int)strlen(lc);
+	char own[32] = "";
+	if (h->cuda > 0)
+		snprintf(own, sizeof(own), " (CUDA %d.%d)", h->cuda / 1000, (h->cuda % 1000) / 10);
 	if (h->compat_stale &&
 	    workload_add(c, "compat-older-than-driver",
 			 xasprintf("the workload loads forward-compat libcuda %s, older than the driver %s: CUDA error 803",
 				   h->compat_version, h->driver),
-			 xasprintf("%s (found through %s) is a cuda-compat libcuda %s; the kernel module is %s. A compat "
-				   "libcuda older than the driver is refused: the first CUDA call fails with error 803, \"system "
-				   "has unsupported display driver / cuda driver combination\".",
-				   lc, via, h->compat_version, h->driver),
-			 xasprintf("Take the compat directory of %s out of %s (or remove its cuda-compat package): the "
-				   "driver's own libcuda.so.1 (CUDA %d.%d) is the one to load.",
-				   lc, strcmp(via, "LD_LIBRARY_PATH") == 0 ? "LD_LIBRARY_PATH" : "the loader's search path",
-				   h->cuda / 1000, (h->cuda % 1000) / 10)) < 0)
+			 xasprintf("The libcuda.so.1 a program loads is %s, a cuda-compat libcuda %s; the kernel module is %s. "
+				   "A compat libcuda older than the driver is refused: the first CUDA call fails with error 803, "
+				   "\"system has unsupported display driver / cuda driver combination\".",
+				   lc, h->compat_version, h->driver),
+			 xasprintf("Take %.*s out of LD_LIBRARY_PATH and ld.so.conf (or remove its cuda-compat package): the "
+				   "driver's own libcuda.so.1%s is the one to load.",
+				   dirlen, lc, own)) < 0)
 		return -1;
 	if (h->compat_unsupported && h->consumer &&
 	    workload_add(c, "compat-unsupported-gpu",
@@ -1187,9 +1190,9 @@ static int check_workload(struct cuvet_check *c, const struct eval_ctx *x)
 				   "and Jetson; on GPU %d a program that loads %s fails with error 804, \"forward compatibility "
 				   "was attempted on non supported HW\".",
 				   h->consumer->index, lc),
-			 xasprintf("Take the compat directory of %s out of the loader's search path; to run a newer CUDA on "
-				   "this GPU, upgrade the driver.",
-				   lc)) < 0)
+			 xasprintf("Take %.*s out of LD_LIBRARY_PATH and ld.so.conf; to run a newer CUDA on this GPU, upgrade "
+				   "the driver.",
+				   dirlen, lc)) < 0)
 		return -1;
 	if (h->gpus_hidden &&
 	    workload_add(c, "no-visible-gpu",

@@ -545,6 +545,9 @@ check workload-compat-present-check 0 -- "$C" check --root "$R" --env-file "$WOR
 "$C" probe --json --root "$R" --env-file "$WORK/stale-compat.env" --no-nvml >"$WORK/stale-compat.json"
 check workload-compat-stale-facts-check 1 -- "$C" check --facts "$WORK/stale-compat.json" --env-file "$WORK/require-13.env"
 check workload-compat-stale-facts-doctor 1 -- "$C" doctor --facts "$WORK/stale-compat.json"
+# A cuda-compat 12.4 libcuda first on LD_LIBRARY_PATH of a GeForce RTX 4090 (root built above):
+# error 804; check FAILs as doctor's compat-consumer-gpu case errs.
+check workload-compat-consumer-check 1 -- "$C" check --root "$WORK/compat-geforce" --env-file "$WORK/compat-geforce.env" --no-nvml 'cuda>=12.0'
 
 # CUDA_VISIBLE_DEVICES=7 on a one-GPU host: PyTorch says "No CUDA GPUs are available". The facts
 # were probed without it; the workload's environment comes from --env-file.

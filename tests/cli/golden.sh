@@ -541,10 +541,18 @@ check workload-compat-stale-check-json 1 -- "$C" check --json --root "$R" --env-
 check workload-compat-stale-doctor 1 -- "$C" doctor --root "$R" --env-file "$WORK/stale-compat.env" --no-nvml
 # without the compat directory on LD_LIBRARY_PATH the same host passes
 check workload-compat-present-check 0 -- "$C" check --root "$R" --env-file "$WORK/require-13.env" --no-nvml
-# the same from facts probed there (library picks are the facts'), the requirement from an env file
+# From facts: the facts probed with the compat directory on LD_LIBRARY_PATH FAIL as they are...
 "$C" probe --json --root "$R" --env-file "$WORK/stale-compat.env" --no-nvml >"$WORK/stale-compat.json"
-check workload-compat-stale-facts-check 1 -- "$C" check --facts "$WORK/stale-compat.json" --env-file "$WORK/require-13.env"
+check workload-compat-stale-facts-check 1 -- "$C" check --facts "$WORK/stale-compat.json"
 check workload-compat-stale-facts-doctor 1 -- "$C" doctor --facts "$WORK/stale-compat.json"
+# ... and pass for a workload whose environment (--env-file) has no LD_LIBRARY_PATH: its loader
+# takes the driver's libcuda.so.1 that /etc/ld.so.cache names
+check workload-compat-facts-env-clean-check 0 -- "$C" check --facts "$WORK/stale-compat.json" --env-file "$WORK/require-13.env"
+# facts probed without LD_LIBRARY_PATH, the workload's env file putting the compat directory first:
+# the libcuda the workload's loader picks is the compat copy the facts list (803), check and doctor alike
+env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml >"$WORK/compat-present.json"
+check workload-compat-facts-env-stale-check 1 -- "$C" check --facts "$WORK/compat-present.json" --env-file "$WORK/stale-compat.env"
+check workload-compat-facts-env-stale-doctor 1 -- "$C" doctor --facts "$WORK/compat-present.json" --env-file "$WORK/stale-compat.env"
 # A cuda-compat 12.4 libcuda first on LD_LIBRARY_PATH of a GeForce RTX 4090 (root built above):
 # error 804; check FAILs as doctor's compat-consumer-gpu case errs.
 check workload-compat-consumer-check 1 -- "$C" check --root "$WORK/compat-geforce" --env-file "$WORK/compat-geforce.env" --no-nvml 'cuda>=12.0'

@@ -444,6 +444,79 @@ static void test_compat_stale_unsupported(void **state)
 	cuvet_host_free(h);
 }
 
+/* The workload's environment (an env file with facts from elsewhere) has its own LD_LIBRARY_PATH:
+ * the libcuda.so.1 its loader picks is the first copy the facts list in those directories, else
+ * the copy the cache names — not the pick made under the probed environment. */
+static void test_workload_libcuda(void **state)
+{
+	(void)state;
+	struct cuvet_lib libs[] = {
+		lib("cuda", "libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "580.159.04", 0, true, false),
+		lib("cuda", "libcuda.so.1", "/usr/local/cuda-13.0/compat/libcuda.so.1", "580.95.05", 0, false, true),
+	};
+	libs[0].cache_pick = true;
+	libs[1].real_path = (char *)"/usr/local/cuda-13.0/compat/libcuda.so.580.95.05";
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-a", "datacenter", "nvidia")};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"580.159.04";
+	f.driver.libcuda_path = libs[0].path;
+	f.driver.libcuda_version = libs[0].version;
+	f.libs = libs;
+	f.nlibs = 2;
+	f.gpus = gpus;
+	f.ngpus = 1;
+	/* probed without LD_LIBRARY_PATH; the workload puts the compat directory first (a trailing '/') */
+	char *stale[] = {(char *)"LD_LIBRARY_PATH=/opt/none:/usr/local/cuda-13.0/compat/", NULL};
+	struct cuvet_host_opts o = {.env = stale};
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[1]);
+	assert_true(h->compat_picked);
+	assert_true(h->compat_stale);
+	judge(h, CUVET_FAIL, "compat-older-than-driver", "libraries");
+	cuvet_host_free(h);
+
+	/* a directory holding no libcuda: the cache's copy */
+	char *other[] = {(char *)"LD_LIBRARY_PATH=/opt/app/lib", NULL};
+	o.env = other;
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[0]);
+	assert_false(h->compat_picked);
+	assert_false(h->compat_stale);
+	cuvet_host_free(h);
+
+	/* probed with the compat directory on LD_LIBRARY_PATH, the workload without it */
+	struct cuvet_kv env[] = {{(char *)"LD_LIBRARY_PATH", (char *)"/usr/local/cuda-13.0/compat"}};
+	f.env = env;
+	f.nenv = 1;
+	libs[0].default_pick = false;
+	libs[1].default_pick = true;
+	h = cuvet_host_new(ctx, &f, NULL, NULL); /* the facts as probed */
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[1]);
+	assert_true(h->compat_stale);
+	cuvet_host_free(h);
+	char *clean[] = {(char *)"NVIDIA_REQUIRE_CUDA=cuda>=13.0", NULL};
+	o.env = clean;
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[0]);
+	assert_false(h->compat_stale);
+	judge(h, CUVET_PASS, NULL, "libraries");
+	cuvet_host_free(h);
+	/* the same LD_LIBRARY_PATH as probed: the facts' pick stands */
+	char *same[] = {(char *)"LD_LIBRARY_PATH=/usr/local/cuda-13.0/compat", NULL};
+	o.env = same;
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[1]);
+	assert_true(h->compat_stale);
+	cuvet_host_free(h);
+}
+
 /* The facts have GPUs; CUDA_VISIBLE_DEVICES leaving none is a mistake (gpus_hidden), while
  * NVIDIA_VISIBLE_DEVICES=none or a typed --visible-devices none asks for no GPU on purpose. */
 static void test_gpus_hidden(void **state)
@@ -686,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_visibility),
 		cmocka_unit_test(test_lib_run),
 		cmocka_unit_test(test_compat_stale_unsupported),
+		cmocka_unit_test(test_workload_libcuda),
 		cmocka_unit_test(test_gpus_hidden),
 		cmocka_unit_test(test_shadows_once),
 		cmocka_unit_test(test_doctor_sets),

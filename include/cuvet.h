@@ -309,11 +309,22 @@ struct cuvet_host {
 	bool forward_compat;           /* ... and newer than the driver: forward compatibility in effect */
 	int cuda_effective;            /* CUDA a process can use: the compat libcuda's with forward
 	                                  compatibility in effect, else CUDA */
+	bool compat_stale;             /* that libcuda is a forward-compat copy older than the driver:
+	                                  every CUDA call fails with error 803 ("unsupported display
+	                                  driver / cuda driver combination") */
+	bool compat_unsupported;       /* that libcuda is a forward-compat copy of another version than the
+	                                  driver, and a visible GPU is a consumer one: error 804 */
 	/* the GPUs the workload sees */
 	size_t nvisible;
 	const struct cuvet_gpu **visible;
 	bool all_datacenter;           /* there are visible GPUs and all are data-center GPUs */
 	const struct cuvet_gpu *consumer; /* a visible consumer (GeForce/TITAN) GPU, or NULL */
+	const char *cuda_visible_devices; /* the workload's CUDA_VISIBLE_DEVICES, NULL when unset */
+	bool gpus_hidden;              /* the facts have GPUs, NVIDIA_VISIBLE_DEVICES leaves some, but
+	                                  CUDA_VISIBLE_DEVICES leaves none: CUDA says "no CUDA-capable device
+	                                  is detected" (PyTorch: "No CUDA GPUs are available"). GPUs that
+	                                  NVIDIA_VISIBLE_DEVICES=none or --visible-devices leave out were left
+	                                  out on purpose and do not count. */
 	/* libraries */
 	struct cuvet_host_lib *libs;   /* one per facts->libs[i] */
 	const struct cuvet_lib *runtime; /* the cudart a process loads; NULL when none, or ambiguous */
@@ -444,6 +455,16 @@ struct cuvet_check_lib {
 	                               dlopen picks */
 };
 
+/* A problem the workload itself will hit on this host, whatever its requirements say (the host
+ * view's compat_stale, compat_unsupported, gpus_hidden). ID is doctor's rule id for the same
+ * condition: "compat-older-than-driver", "compat-unsupported-gpu", "no-visible-gpu". */
+struct cuvet_check_problem {
+	const char *id;             /* static */
+	char *summary;
+	char *cause;
+	char *fix;
+};
+
 struct cuvet_check {
 	bool disabled;              /* NVIDIA_DISABLE_REQUIRE is true: the environment's requirements are not
 	                               checked (those added with cuvet_check_add still are) */
@@ -466,6 +487,14 @@ struct cuvet_check {
 	size_t nlibs;
 	struct cuvet_check_lib *libs;
 	enum cuvet_verdict libs_verdict;
+	/* after cuvet_check_eval: what the workload will hit before any requirement matters — the
+	 * libcuda its loader picks is a forward-compat copy older than the kernel module (CUDA error
+	 * 803) or one on a consumer GPU (804); the facts have GPUs but CUDA_VISIBLE_DEVICES leaves it
+	 * none ("no CUDA-capable device is detected"). FAIL when there is one; AND-ed into verdict (it
+	 * does not change what nvidia-container-cli decides). */
+	size_t nworkload;
+	struct cuvet_check_problem *workload;
+	enum cuvet_verdict workload_verdict;
 };
 
 struct cuvet_check_opts {

@@ -141,6 +141,22 @@ static void print_libraries(FILE *out, const struct cuvet_host *h, const struct 
 	}
 }
 
+/* What the workload will hit whatever it requires; nothing is printed when there is nothing. */
+static void print_workload(FILE *out, const struct cuvet_check *c, bool color)
+{
+	if (!c->nworkload)
+		return;
+	const char *off = color ? "\033[0m" : "";
+	fprintf(out, "\nWorkload: %s%s%s   (what a CUDA program started here will hit)\n",
+		vcolor(c->workload_verdict, color), cuvet_verdict_name(c->workload_verdict), off);
+	for (size_t i = 0; i < c->nworkload; i++) {
+		const struct cuvet_check_problem *p = &c->workload[i];
+		fprintf(out, "  %sFAIL%s    [%s] %s\n", vcolor(CUVET_FAIL, color), off, p->id, p->summary);
+		fprintf(out, "          cause: %s\n", p->cause);
+		fprintf(out, "          fix:   %s\n", p->fix);
+	}
+}
+
 static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet_check *c, const char *where,
 		       bool color)
 {
@@ -240,6 +256,7 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 			fprintf(out, "  (%zu other group%s not needed)\n", hidden, hidden == 1 ? "" : "s");
 	}
 	print_libraries(out, h, c, color);
+	print_workload(out, c, color);
 	for (size_t i = 0; i < c->nnotes; i++)
 		fprintf(out, "\nnote: %s\n", c->notes[i]);
 	fprintf(out, "\nVerdict: %s%s%s", vcolor(c->verdict, color), cuvet_verdict_name(c->verdict), off);

@@ -44,8 +44,19 @@ static int doctor_handle(int id, const char *arg, void *ctx)
 static const char *const layers[] = {"driver", "gpu", "libraries", "environment"};
 static const char *const layer_titles[] = {"Driver", "GPUs", "Libraries", "Environment"};
 
+/* The workload's LD_LIBRARY_PATH: the env file's when one is given, else the facts'. */
+static const char *workload_llp(const struct cuvet_facts *f, char *const *env)
+{
+	if (!env)
+		return cuvet_facts_env(f, "LD_LIBRARY_PATH");
+	for (size_t i = 0; env[i]; i++)
+		if (strncmp(env[i], "LD_LIBRARY_PATH=", 16) == 0)
+			return env[i] + 16;
+	return NULL;
+}
+
 static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet_findings *fs, const char *facts_file,
-		       bool color)
+		       char *const *env, bool color)
 {
 	const struct cuvet_facts *f = h->facts;
 	const char *red = color ? "\033[31m" : "", *yel = color ? "\033[33m" : "", *grn = color ? "\033[32m" : "",
@@ -88,7 +99,7 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 		} else if (li == 2) {
 			snprintf(detail, sizeof(detail), "%zu NVIDIA library file%s", f->nlibs, f->nlibs == 1 ? "" : "s");
 		} else {
-			const char *llp = cuvet_facts_env(f, "LD_LIBRARY_PATH");
+			const char *llp = workload_llp(f, env);
 			snprintf(detail, sizeof(detail), "LD_LIBRARY_PATH %s", llp && *llp ? "set" : "not set");
 		}
 		fprintf(out, "  %-12s %s%-4s%s  %s\n", layer_titles[li], c, v, off, detail);
@@ -169,7 +180,7 @@ static int doctor_run(int argc, char **argv)
 				code = EXIT_INPUT;
 			}
 		} else {
-			print_text(stdout, host, fs, op->facts_file, cli_color(stdout));
+			print_text(stdout, host, fs, op->facts_file, op->env, cli_color(stdout));
 		}
 	}
 	cuvet_findings_free(fs);

@@ -526,5 +526,74 @@ check host-compat-answered-check 0 -- "$C" check --facts "$HF/compat-libcuda-ans
 # a toolkit with a compat libcuda but no path (hand-written facts): a finding, not a crash
 check host-toolkit-without-path-doctor 0 -- "$C" doctor --facts "$HF/toolkit-without-path.json"
 
+# ---- the workload, not only the runtime's strings: check and doctor say what a CUDA program
+# started here will hit (803 from a stale compat libcuda, no GPU left by CUDA_VISIBLE_DEVICES) -----
+# A forward-compat libcuda 580.95.05 (cuda-compat-13-0) first on LD_LIBRARY_PATH, kernel module
+# 580.159.04 on an H200: PyTorch fails with error 803. The image's requirement holds; check FAILs.
+R=$WORK/stale-compat; gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.159.04; driver_libs "$R" 580.159.04
+mklib "$R/usr/local/cuda-13.0/compat/libcuda.so.580.95.05" libcuda.so.1
+ln -s libcuda.so.580.95.05 "$R/usr/local/cuda-13.0/compat/libcuda.so.1"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+printf 'LD_LIBRARY_PATH=/usr/local/cuda-13.0/compat\nNVIDIA_REQUIRE_CUDA=cuda>=13.0\n' >"$WORK/stale-compat.env"
+printf 'NVIDIA_REQUIRE_CUDA=cuda>=13.0\n' >"$WORK/require-13.env"
+check workload-compat-stale-check 1 -- "$C" check --root "$R" --env-file "$WORK/stale-compat.env" --no-nvml
+check workload-compat-stale-check-json 1 -- "$C" check --json --root "$R" --env-file "$WORK/stale-compat.env" --no-nvml
+check workload-compat-stale-doctor 1 -- "$C" doctor --root "$R" --env-file "$WORK/stale-compat.env" --no-nvml
+# without the compat directory on LD_LIBRARY_PATH the same host passes
+check workload-compat-present-check 0 -- "$C" check --root "$R" --env-file "$WORK/require-13.env" --no-nvml
+# From facts: the facts probed with the compat directory on LD_LIBRARY_PATH FAIL as they are...
+"$C" probe --json --root "$R" --env-file "$WORK/stale-compat.env" --no-nvml >"$WORK/stale-compat.json"
+check workload-compat-stale-facts-check 1 -- "$C" check --facts "$WORK/stale-compat.json"
+check workload-compat-stale-facts-doctor 1 -- "$C" doctor --facts "$WORK/stale-compat.json"
+# ... and pass for a workload whose environment (--env-file) has no LD_LIBRARY_PATH: its loader
+# takes the driver's libcuda.so.1 that /etc/ld.so.cache names
+check workload-compat-facts-env-clean-check 0 -- "$C" check --facts "$WORK/stale-compat.json" --env-file "$WORK/require-13.env"
+# facts probed without LD_LIBRARY_PATH, the workload's env file putting the compat directory first:
+# the libcuda the workload's loader picks is the compat copy the facts list (803), check and doctor alike
+env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml >"$WORK/compat-present.json"
+check workload-compat-facts-env-stale-check 1 -- "$C" check --facts "$WORK/compat-present.json" --env-file "$WORK/stale-compat.env"
+check workload-compat-facts-env-stale-doctor 1 -- "$C" doctor --facts "$WORK/compat-present.json" --env-file "$WORK/stale-compat.env"
+# A cuda-compat 12.4 libcuda first on LD_LIBRARY_PATH of a GeForce RTX 4090 (root built above):
+# error 804; check FAILs as doctor's compat-consumer-gpu case errs.
+check workload-compat-consumer-check 1 -- "$C" check --root "$WORK/compat-geforce" --env-file "$WORK/compat-geforce.env" --no-nvml 'cuda>=12.0'
+
+# CUDA_VISIBLE_DEVICES=7 on a one-GPU host: PyTorch says "No CUDA GPUs are available". The facts
+# were probed without it; the workload's environment comes from --env-file.
+R=$WORK/one-gpu; gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.159.04; driver_libs "$R" 580.159.04
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+env -i PATH=/usr/bin:/bin "$C" probe --json --root "$R" --no-nvml >"$WORK/one-gpu.json"
+printf 'CUDA_VISIBLE_DEVICES=7\nNVIDIA_REQUIRE_CUDA=cuda>=13.0\n' >"$WORK/cvd7.env"
+printf 'NVIDIA_VISIBLE_DEVICES=none\nCUDA_VISIBLE_DEVICES=7\n' >"$WORK/nvd-none.env"
+check workload-cvd7-facts-check 1 -- "$C" check --facts "$WORK/one-gpu.json" --env-file "$WORK/cvd7.env"
+check workload-cvd7-facts-doctor 1 -- "$C" doctor --facts "$WORK/one-gpu.json" --env-file "$WORK/cvd7.env"
+check workload-cvd7-root-check 1 -- "$C" check --root "$R" --env-file "$WORK/cvd7.env" --no-nvml 'driver>=580'
+# NVIDIA_VISIBLE_DEVICES=none asks for no GPU on purpose: neither check nor doctor complains
+check workload-nvd-none-facts-check 0 -- "$C" check --facts "$WORK/one-gpu.json" --env-file "$WORK/nvd-none.env"
+check workload-nvd-none-facts-doctor 0 -- "$C" doctor --facts "$WORK/one-gpu.json" --env-file "$WORK/nvd-none.env"
+# the facts alone (no env file): the GPU is visible, nothing to say
+check workload-one-gpu-facts-check 0 -- "$C" check --facts "$WORK/one-gpu.json" 'cuda>=13.0'
+
+# Thirteen CUDA libraries in /opt/app/lib, each the same release as the toolkit's copy the cache
+# names: one note, not thirteen; one of another version: one warning naming it.
+R=$WORK/shadow-same; gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.159.04; driver_libs "$R" 580.159.04
+TL=/usr/local/cuda-13.0/targets/x86_64-linux/lib
+for so in libcudart.so.13:13.0.96 libcublas.so.13:13.1.0.3 libcublasLt.so.13:13.1.0.3 libcufft.so.12:12.0.0.61 \
+	libcurand.so.10:10.4.0.35 libcusparse.so.12:12.6.3.3 libcusolver.so.12:12.0.4.66 libnvrtc.so.13:13.0.88 \
+	libnvJitLink.so.13:13.0.88 libcupti.so.13:13.0.85 libcufftw.so.12:12.0.0.61 \
+	libcusolverMg.so.12:12.0.4.66 libnvrtc-builtins.so.13.0:13.0.88; do
+	name=${so%%:*} ver=${so#*:} base=${name%%.so*}
+	for d in "$R$TL" "$R/opt/app/lib"; do
+		mklib "$d/$base.so.$ver" "$name"
+		ln -sf "$base.so.$ver" "$d/$name"
+	done
+done
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu "$TL"
+echo "LD_LIBRARY_PATH=/opt/app/lib" >"$WORK/shadow-same.env"
+check workload-shadow-same-doctor 0 -- "$C" doctor --root "$R" --env-file "$WORK/shadow-same.env" --no-nvml
+rm "$R/opt/app/lib/libcurand.so.10" "$R/opt/app/lib/libcurand.so.10.4.0.35"
+mklib "$R/opt/app/lib/libcurand.so.10.3.10.19" libcurand.so.10
+ln -s libcurand.so.10.3.10.19 "$R/opt/app/lib/libcurand.so.10"
+check workload-shadow-one-differs-doctor 0 -- "$C" doctor --root "$R" --env-file "$WORK/shadow-same.env" --no-nvml
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,6 +282,376 @@ static void test_lib_run(void **state)
 
 }
 
+static const struct cuvet_finding *finding(const struct cuvet_findings *fs, const char *id, size_t *count)
+{
+	const struct cuvet_finding *first = NULL;
+	*count = 0;
+	for (size_t i = 0; i < fs->count; i++)
+		if (strcmp(fs->items[i].id, id) == 0) {
+			if (!first)
+				first = &fs->items[i];
+			(*count)++;
+		}
+	return first;
+}
+
+/* check and doctor over one host view: the check's workload problem ids (in order) and whether
+ * doctor finds ID at error severity. */
+static void judge(const struct cuvet_host *h, enum cuvet_verdict want, const char *want_id, const char *doctor_set)
+{
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_non_null(c);
+	assert_int_equal(cuvet_check_eval(c, h, NULL, &err), 0);
+	assert_int_equal(c->workload_verdict, want);
+	assert_int_equal(c->verdict == CUVET_FAIL, want == CUVET_FAIL);
+	if (want_id) {
+		assert_int_equal(c->nworkload, 1);
+		assert_string_equal(c->workload[0].id, want_id);
+	} else {
+		assert_int_equal(c->nworkload, 0);
+	}
+	const char *sets[] = {doctor_set, NULL};
+	struct cuvet_doctor_opts o;
+	cuvet_doctor_opts_init(&o);
+	o.rule_sets = sets;
+	struct cuvet_findings *fs = cuvet_doctor(h, &o, &err);
+	assert_non_null(fs);
+	if (want_id) {
+		size_t n;
+		const struct cuvet_finding *x = finding(fs, want_id, &n);
+		assert_non_null(x);
+		assert_int_equal(n, 1);
+		assert_int_equal(x->severity, CUVET_SEV_ERROR);
+	}
+	/* and none of the other two conditions (nor this one when none is wanted) at error severity */
+	static const char *const ids[] = {"compat-older-than-driver", "compat-unsupported-gpu", "no-visible-gpu"};
+	for (size_t k = 0; k < 3; k++) {
+		if (want_id && strcmp(ids[k], want_id) == 0)
+			continue;
+		for (size_t i = 0; i < fs->count; i++)
+			if (strcmp(fs->items[i].id, ids[k]) == 0)
+				assert_int_not_equal(fs->items[i].severity, CUVET_SEV_ERROR);
+	}
+	cuvet_findings_free(fs);
+	cuvet_check_free(c);
+}
+
+/* The libcuda a process loads against the kernel module: a compat copy older than the driver is
+ * error 803 (compat_stale), one of another version on a consumer GPU error 804
+ * (compat_unsupported); check and doctor both read these fields. */
+static void test_compat_stale_unsupported(void **state)
+{
+	(void)state;
+	struct cuvet_lib libs[] = {
+		lib("cuda", "libcuda.so.1", "/usr/local/cuda-13.0/compat/libcuda.so.580.95.05", "580.95.05", 0, true, true),
+		lib("cuda", "libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.580.159.04", "580.159.04", 0, false, false),
+	};
+	libs[0].found_via = (char *)"LD_LIBRARY_PATH";
+	struct cuvet_toolkit tk;
+	memset(&tk, 0, sizeof(tk));
+	tk.path = (char *)"/usr/local/cuda-13.0";
+	tk.compat_dir = (char *)"/usr/local/cuda-13.0/compat";
+	tk.compat_libcuda_version = (char *)"580.95.05";
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-a", "datacenter", "nvidia")};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"580.159.04";
+	f.driver.libcuda_path = libs[0].path;
+	f.driver.libcuda_version = libs[0].version;
+	f.libs = libs;
+	f.nlibs = 2;
+	f.gpus = gpus;
+	f.ngpus = 1;
+	f.toolkits = &tk;
+	f.ntoolkits = 1;
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_true(h->compat_picked);
+	assert_string_equal(h->compat_version, "580.95.05");
+	assert_false(h->forward_compat);
+	assert_true(h->compat_stale);
+	assert_false(h->compat_unsupported);
+	judge(h, CUVET_FAIL, "compat-older-than-driver", "libraries");
+	cuvet_host_free(h);
+
+	/* the same copy outside any toolkit's compat directory: doctor still says it, from the view */
+	f.ntoolkits = 0;
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_true(h->compat_stale);
+	judge(h, CUVET_FAIL, "compat-older-than-driver", "libraries");
+	cuvet_host_free(h);
+	f.ntoolkits = 1;
+
+	/* not picked (the driver's own libcuda is): nothing the workload hits */
+	libs[0].default_pick = false;
+	libs[1].default_pick = true;
+	f.driver.libcuda_path = libs[1].path;
+	f.driver.libcuda_version = libs[1].version;
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_false(h->compat_picked);
+	assert_false(h->compat_stale);
+	judge(h, CUVET_PASS, NULL, "libraries");
+	cuvet_host_free(h);
+
+	/* a newer compat copy (forward compatibility) on a GeForce: 804, not 803 */
+	struct cuvet_lib newer[] = {
+		lib("cuda", "libcuda.so.1", "/usr/local/cuda-12.4/compat/libcuda.so.550.54.15", "550.54.15", 0, true, true),
+	};
+	struct cuvet_gpu geforce[] = {gpu(0, "GPU-g", "consumer", "geforce")};
+	f.driver.kernel_version = (char *)"535.104.05";
+	f.driver.libcuda_path = newer[0].path;
+	f.driver.libcuda_version = newer[0].version;
+	f.libs = newer;
+	f.nlibs = 1;
+	f.gpus = geforce;
+	tk.path = (char *)"/usr/local/cuda-12.4";
+	tk.compat_dir = (char *)"/usr/local/cuda-12.4/compat";
+	tk.compat_libcuda_version = (char *)"550.54.15";
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_true(h->forward_compat);
+	assert_false(h->compat_stale);
+	assert_true(h->compat_unsupported);
+	judge(h, CUVET_FAIL, "compat-unsupported-gpu", "libraries");
+	cuvet_host_free(h);
+
+	/* the same on a data-center GPU: forward compatibility works */
+	f.gpus = gpus;
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_true(h->forward_compat);
+	assert_false(h->compat_unsupported);
+	judge(h, CUVET_PASS, NULL, "libraries");
+	cuvet_host_free(h);
+
+	/* no kernel module: the driver is unknown, so is staleness */
+	f.driver.kernel_version = NULL;
+	f.driver.module_loaded = false;
+	f.libs = libs;
+	f.nlibs = 2;
+	libs[0].default_pick = true;
+	libs[1].default_pick = false;
+	f.driver.libcuda_path = libs[0].path;
+	f.driver.libcuda_version = libs[0].version;
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_null(h->driver);
+	assert_false(h->compat_stale);
+	cuvet_host_free(h);
+}
+
+/* The workload's environment (an env file with facts from elsewhere) has its own LD_LIBRARY_PATH:
+ * the libcuda.so.1 its loader picks is the first copy the facts list in those directories, else
+ * the copy the cache names — not the pick made under the probed environment. */
+static void test_workload_libcuda(void **state)
+{
+	(void)state;
+	struct cuvet_lib libs[] = {
+		lib("cuda", "libcuda.so.1", "/usr/lib/x86_64-linux-gnu/libcuda.so.1", "580.159.04", 0, true, false),
+		lib("cuda", "libcuda.so.1", "/usr/local/cuda-13.0/compat/libcuda.so.1", "580.95.05", 0, false, true),
+	};
+	libs[0].cache_pick = true;
+	libs[1].real_path = (char *)"/usr/local/cuda-13.0/compat/libcuda.so.580.95.05";
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-a", "datacenter", "nvidia")};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"580.159.04";
+	f.driver.libcuda_path = libs[0].path;
+	f.driver.libcuda_version = libs[0].version;
+	f.libs = libs;
+	f.nlibs = 2;
+	f.gpus = gpus;
+	f.ngpus = 1;
+	/* probed without LD_LIBRARY_PATH; the workload puts the compat directory first (a trailing '/') */
+	char *stale[] = {(char *)"LD_LIBRARY_PATH=/opt/none:/usr/local/cuda-13.0/compat/", NULL};
+	struct cuvet_host_opts o = {.env = stale};
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[1]);
+	assert_true(h->compat_picked);
+	assert_true(h->compat_stale);
+	judge(h, CUVET_FAIL, "compat-older-than-driver", "libraries");
+	cuvet_host_free(h);
+
+	/* a directory holding no libcuda: the cache's copy */
+	char *other[] = {(char *)"LD_LIBRARY_PATH=/opt/app/lib", NULL};
+	o.env = other;
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[0]);
+	assert_false(h->compat_picked);
+	assert_false(h->compat_stale);
+	cuvet_host_free(h);
+
+	/* probed with the compat directory on LD_LIBRARY_PATH, the workload without it */
+	struct cuvet_kv env[] = {{(char *)"LD_LIBRARY_PATH", (char *)"/usr/local/cuda-13.0/compat"}};
+	f.env = env;
+	f.nenv = 1;
+	libs[0].default_pick = false;
+	libs[1].default_pick = true;
+	h = cuvet_host_new(ctx, &f, NULL, NULL); /* the facts as probed */
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[1]);
+	assert_true(h->compat_stale);
+	cuvet_host_free(h);
+	char *clean[] = {(char *)"NVIDIA_REQUIRE_CUDA=cuda>=13.0", NULL};
+	o.env = clean;
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[0]);
+	assert_false(h->compat_stale);
+	judge(h, CUVET_PASS, NULL, "libraries");
+	cuvet_host_free(h);
+	/* the same LD_LIBRARY_PATH as probed: the facts' pick stands */
+	char *same[] = {(char *)"LD_LIBRARY_PATH=/usr/local/cuda-13.0/compat", NULL};
+	o.env = same;
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_ptr_equal(h->libcuda, &libs[1]);
+	assert_true(h->compat_stale);
+	cuvet_host_free(h);
+}
+
+/* The facts have GPUs; CUDA_VISIBLE_DEVICES leaving none is a mistake (gpus_hidden), while
+ * NVIDIA_VISIBLE_DEVICES=none or a typed --visible-devices none asks for no GPU on purpose. */
+static void test_gpus_hidden(void **state)
+{
+	(void)state;
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-aaaa", "datacenter", "nvidia")};
+	gpus[0].visible = false; /* as probed under CUDA_VISIBLE_DEVICES=7 */
+	struct cuvet_kv env[] = {{(char *)"CUDA_VISIBLE_DEVICES", (char *)"7"}};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"580.159.04";
+	f.gpus = gpus;
+	f.ngpus = 1;
+	f.env = env;
+	f.nenv = 1;
+	/* the facts' own environment */
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 0);
+	assert_true(h->gpus_hidden);
+	assert_string_equal(h->cuda_visible_devices, "7");
+	judge(h, CUVET_FAIL, "no-visible-gpu", "driver");
+	cuvet_host_free(h);
+
+	/* the workload's environment decides, not the facts': "0" shows the GPU */
+	gpus[0].visible = true;
+	char *ok[] = {(char *)"CUDA_VISIBLE_DEVICES=0", NULL};
+	struct cuvet_host_opts o = {.env = ok};
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 1);
+	assert_false(h->gpus_hidden);
+	judge(h, CUVET_PASS, NULL, "driver");
+	cuvet_host_free(h);
+
+	/* "-1", "" and an index past the GPUs hide it */
+	const char *bad[] = {"CUDA_VISIBLE_DEVICES=-1", "CUDA_VISIBLE_DEVICES=", "CUDA_VISIBLE_DEVICES=7",
+			     "CUDA_VISIBLE_DEVICES=GPU-ffff"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *e[] = {(char *)bad[i], NULL};
+		o.env = e;
+		h = cuvet_host_new(ctx, &f, &o, NULL);
+		assert_non_null(h);
+		assert_int_equal(h->nvisible, 0);
+		assert_true(h->gpus_hidden);
+		assert_string_equal(h->cuda_visible_devices, strchr(bad[i], '=') + 1);
+		judge(h, CUVET_FAIL, "no-visible-gpu", "driver");
+		cuvet_host_free(h);
+	}
+
+	/* NVIDIA_VISIBLE_DEVICES=none: no GPU wanted, whatever CUDA_VISIBLE_DEVICES says */
+	char *none[] = {(char *)"NVIDIA_VISIBLE_DEVICES=none", (char *)"CUDA_VISIBLE_DEVICES=7", NULL};
+	o.env = none;
+	h = cuvet_host_new(ctx, &f, &o, NULL);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 0);
+	assert_false(h->gpus_hidden);
+	judge(h, CUVET_PASS, NULL, "driver");
+	cuvet_host_free(h);
+
+	/* a typed list: the user's choice */
+	struct cuvet_host_opts typed = {.visible_devices = "none"};
+	h = cuvet_host_new(ctx, &f, &typed, NULL);
+	assert_non_null(h);
+	assert_int_equal(h->nvisible, 0);
+	assert_false(h->gpus_hidden);
+	cuvet_host_free(h);
+
+	/* facts without GPUs: nothing to hide */
+	f.ngpus = 0;
+	f.gpus = NULL;
+	h = cuvet_host_new(ctx, &f, NULL, NULL);
+	assert_non_null(h);
+	assert_false(h->gpus_hidden);
+	assert_string_equal(h->cuda_visible_devices, "7");
+	cuvet_host_free(h);
+}
+
+/* LD_LIBRARY_PATH shadowing the cache: one finding whatever the number of SONAMEs, a note when
+ * every copy is of the cache's version, a warning naming those whose versions differ. */
+static void test_shadows_once(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"libcublas.so.12", "libcublasLt.so.12", "libcufft.so.11", "libcurand.so.10"};
+	static const char *const fam[] = {"cublas", "cublasLt", "cufft", "curand"};
+	struct cuvet_lib libs[8];
+	char paths[8][64];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(paths[2 * i], sizeof(paths[0]), "/opt/app/lib/%s", names[i]);
+		snprintf(paths[2 * i + 1], sizeof(paths[0]), "/usr/local/cuda/lib64/%s", names[i]);
+		libs[2 * i] = lib(fam[i], names[i], paths[2 * i], "12.4.5", 12, true, false);
+		libs[2 * i].found_via = (char *)"LD_LIBRARY_PATH";
+		libs[2 * i + 1] = lib(fam[i], names[i], paths[2 * i + 1], "12.4.5", 12, false, false);
+		libs[2 * i + 1].cache_pick = true;
+	}
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.libs = libs;
+	f.nlibs = 8;
+	const char *sets[] = {"libraries", NULL};
+	struct cuvet_doctor_opts o;
+	cuvet_doctor_opts_init(&o);
+	o.rule_sets = sets;
+	struct cuvet_error err = {0};
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, NULL, &err);
+	assert_non_null(h);
+	struct cuvet_findings *fs = cuvet_doctor(h, &o, &err);
+	assert_non_null(fs);
+	size_t n;
+	const struct cuvet_finding *x = finding(fs, "ld-library-path-shadows", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(x->severity, CUVET_SEV_INFO);
+	assert_string_equal(x->summary, "LD_LIBRARY_PATH shadows the cache for 4 libraries of the same versions");
+	assert_non_null(strstr(x->cause, "libcublas.so.12, libcublasLt.so.12, libcufft.so.11, libcurand.so.10"));
+	cuvet_findings_free(fs);
+	cuvet_host_free(h);
+
+	/* two of them of other versions: one warning naming those two */
+	libs[3].version = (char *)"12.2.1";
+	libs[7].version = (char *)"10.3.5";
+	h = cuvet_host_new(ctx, &f, NULL, &err);
+	assert_non_null(h);
+	fs = cuvet_doctor(h, &o, &err);
+	assert_non_null(fs);
+	x = finding(fs, "ld-library-path-shadows", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(x->severity, CUVET_SEV_WARNING);
+	assert_string_equal(x->summary,
+			    "LD_LIBRARY_PATH shadows the cache for 2 libraries of other versions: libcublasLt.so.12, libcurand.so.10");
+	assert_non_null(strstr(x->cause, "same version (libcublas.so.12, libcufft.so.11)"));
+	cuvet_findings_free(fs);
+	cuvet_host_free(h);
+}
+
 /* The registry: sets by name, an unknown name refused; findings come errors first whatever the
  * rule order, and the limit keeps the most severe. Driver 470 (CUDA 11.4) with two cudart 12
  * copies: the libraries set warns of the duplicate before the knowledge-base set finds that
@@ -387,6 +758,10 @@ int main(void)
 		cmocka_unit_test(test_nvml_cuda),
 		cmocka_unit_test(test_visibility),
 		cmocka_unit_test(test_lib_run),
+		cmocka_unit_test(test_compat_stale_unsupported),
+		cmocka_unit_test(test_workload_libcuda),
+		cmocka_unit_test(test_gpus_hidden),
+		cmocka_unit_test(test_shadows_once),
 		cmocka_unit_test(test_doctor_sets),
 		cmocka_unit_test(test_ctx),
 	};

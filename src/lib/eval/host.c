@@ -97,7 +97,57 @@ static int cmp_version(const char *a, const char *b)
 	return r;
 }
 
-static void host_driver(struct cuvet_host *h)
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool in_dir(const char *path, const char *dir, size_t dlen)
+{
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	const char *slash = path ? strrchr(path, '/') : NULL;
+	return slash && (size_t)(slash - path) == dlen && strncmp(path, dir, dlen) == 0;
+}
+
+/* The libcuda.so.1 the workload's loader picks when its environment (ENV) has another
+ * LD_LIBRARY_PATH than the facts were probed under: the first of its directories holding a copy
+ * the facts list, else the copy /etc/ld.so.cache names. *CHANGED says the facts' pick does not
+ * hold; the copies are the facts' (a directory the probe did not read is not known). */
+static const struct cuvet_lib *workload_libcuda(const struct cuvet_facts *f, char *const *env, bool *changed)
+{
+	*changed = false;
+	if (!env)
+		return NULL;
+	const char *llp = env_get(env, "LD_LIBRARY_PATH");
+	if (llp && !*llp)
+		llp = NULL;
+	const char *probed = cuvet_facts_env(f, "LD_LIBRARY_PATH");
+	if (probed && !*probed)
+		probed = NULL;
+	if (str_eq(llp, probed))
+		return NULL;
+	*changed = true;
+	for (const char *p = llp; p && *p;) {
+		size_t n = strcspn(p, ":;");
+		for (size_t i = 0; n && i < f->nlibs; i++) {
+			const struct cuvet_lib *l = &f->libs[i];
+			if (l->family && strcmp(l->family, "cuda") == 0 && !l->stub && l->soname &&
+			    strcmp(l->soname, "libcuda.so.1") == 0 && in_dir(l->path, p, n))
+				return l;
+		}
+		p += n;
+		p += *p != '\0';
+	}
+	for (size_t i = 0; i < f->nlibs; i++) {
+		const struct cuvet_lib *l = &f->libs[i];
+		if (l->cache_pick && l->family && strcmp(l->family, "cuda") == 0 && !l->stub)
+			return l;
+	}
+	return NULL;
+}
+
+static void host_driver(struct cuvet_host *h, const struct cuvet_host_opts *o)
 {
 	const struct cuvet_facts *f = h->facts;
 	const struct cuvet_driver *d = &f->driver;
@@ -123,6 +173,13 @@ static void host_driver(struct cuvet_host *h)
 			h->libcuda = l;
 	}
 	h->compat_picked = facts_libcuda_is_compat(f);
+	bool facts_compat = h->compat_picked; /* the copy the probe loaded, when it loaded one */
+	bool changed;
+	const struct cuvet_lib *w = workload_libcuda(f, o ? o->env : NULL, &changed);
+	if (changed) {
+		h->libcuda = w;
+		h->compat_picked = w && (w->compat || facts_path_is_compat(w->real_path));
+	}
 	const char *compat_version = h->libcuda && h->libcuda->compat ? h->libcuda->version
 				     : h->compat_picked			   ? d->libcuda_version
 									   : NULL;
@@ -132,7 +189,7 @@ static void host_driver(struct cuvet_host *h)
 	 * the driver version. */
 	const char *src = d->cuda_driver_source;
 	bool inferred = src && (strcmp(src, "kb") == 0 || str_starts(src, "inferred"));
-	bool compat_answer = src && strcmp(src, "libcuda") == 0 && h->compat_picked;
+	bool compat_answer = src && strcmp(src, "libcuda") == 0 && facts_compat;
 	if (d->cuda_driver_version > 0 && !inferred && !compat_answer) {
 		h->cuda = d->cuda_driver_version;
 		h->cuda_source = !src ? "facts" : strcmp(src, "nvml") == 0 ? "nvml" : strcmp(src, "libcuda") == 0 ? "libcuda" : "facts";
@@ -157,11 +214,27 @@ static void host_driver(struct cuvet_host *h)
 	} else if (h->compat_picked) {
 		h->compat_version = compat_version;
 	}
+	/* A compat libcuda older than the kernel module refuses to run (803). */
+	h->compat_stale = h->compat_picked && h->compat_version && h->driver && cmp_version(h->compat_version, h->driver) == -1;
+}
+
+/* After the GPUs are known: a compat libcuda (other than the driver's own version) on a consumer
+ * GPU is refused (804). */
+static void host_compat_gpu(struct cuvet_host *h)
+{
+	h->compat_unsupported = h->compat_picked && h->consumer &&
+				!(h->compat_version && h->driver && cmp_version(h->compat_version, h->driver) == 0);
 }
 
 static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, struct cuvet_error *err)
 {
 	const struct cuvet_facts *f = h->facts;
+	const char *nvd = NULL;
+	if (!(o && o->visible_devices)) {
+		char *const *env = o ? o->env : NULL;
+		nvd = env ? env_get(env, "NVIDIA_VISIBLE_DEVICES") : cuvet_facts_env(f, "NVIDIA_VISIBLE_DEVICES");
+		h->cuda_visible_devices = env ? env_get(env, "CUDA_VISIBLE_DEVICES") : cuvet_facts_env(f, "CUDA_VISIBLE_DEVICES");
+	}
 	if (!f->ngpus) {
 		/* a list typed by a user names GPUs these facts do not have */
 		bool none = true;
@@ -178,8 +251,8 @@ static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, stru
 	if (o && o->visible_devices) {
 		rc = facts_gpu_visibility(f->gpus, f->ngpus, o->visible_devices, NULL, false, true, sel, err);
 	} else if (o && o->env) {
-		rc = facts_gpu_visibility(f->gpus, f->ngpus, env_get(o->env, "NVIDIA_VISIBLE_DEVICES"),
-					  env_get(o->env, "CUDA_VISIBLE_DEVICES"), f->container != NULL, false, sel, err);
+		rc = facts_gpu_visibility(f->gpus, f->ngpus, nvd, h->cuda_visible_devices, f->container != NULL, false,
+					  sel, err);
 	} else {
 		/* the facts' own answer: the probe asked the same function under the probed environment */
 		for (size_t i = 0; i < f->ngpus; i++)
@@ -202,8 +275,15 @@ static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, stru
 	}
 	if (!h->nvisible)
 		h->all_datacenter = false;
+	/* None left: is it CUDA_VISIBLE_DEVICES that hides them (NVIDIA_VISIBLE_DEVICES alone leaves
+	 * some)? That is almost always a mistake (an index from another node, "-1", an empty value). */
+	if (!h->nvisible && h->cuda_visible_devices && !(o && o->visible_devices)) {
+		rc = facts_gpu_visibility(f->gpus, f->ngpus, nvd, NULL, f->container != NULL, false, sel, err);
+		for (size_t i = 0; rc == 0 && i < f->ngpus && !h->gpus_hidden; i++)
+			h->gpus_hidden = sel[i];
+	}
 	free(sel);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Every CUDA library runs on the driver; the driver's own (libcuda, NVML) are the driver. */
@@ -287,11 +367,12 @@ struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuve
 	}
 	h->ctx = ctx;
 	h->facts = facts;
-	host_driver(h);
+	host_driver(h, opts);
 	if (host_gpus(h, opts, err) < 0 || host_libs(h, err) < 0) {
 		cuvet_host_free(h);
 		return NULL;
 	}
+	host_compat_gpu(h);
 	return h;
 }
 

@@ -286,6 +286,18 @@ struct cuvet_check *cuvet_check_new(struct cuvet_error *err)
 	return c;
 }
 
+static void workload_release(struct cuvet_check *c)
+{
+	for (size_t i = 0; i < c->nworkload; i++) {
+		free(c->workload[i].summary);
+		free(c->workload[i].cause);
+		free(c->workload[i].fix);
+	}
+	free(c->workload);
+	c->workload = NULL;
+	c->nworkload = 0;
+}
+
 void cuvet_check_free(struct cuvet_check *c)
 {
 	if (!c)
@@ -300,6 +312,7 @@ void cuvet_check_free(struct cuvet_check *c)
 	free(c->cuda_source);
 	free(c->driver);
 	free(c->libs);
+	workload_release(c);
 	free(c);
 }
 
@@ -1127,6 +1140,77 @@ static int check_libraries(struct cuvet_check *c, const struct eval_ctx *x)
 	return 0;
 }
 
+static int workload_add(struct cuvet_check *c, const char *id, char *summary, char *cause, char *fix)
+{
+	struct cuvet_check_problem *p = NULL;
+	if (summary && cause && fix)
+		p = realloc(c->workload, (c->nworkload + 1) * sizeof(*p));
+	if (!p) {
+		free(summary);
+		free(cause);
+		free(fix);
+		return -1;
+	}
+	c->workload = p;
+	p[c->nworkload++] = (struct cuvet_check_problem){id, summary, cause, fix};
+	c->workload_verdict = CUVET_FAIL;
+	return 0;
+}
+
+/* What the workload will hit whatever it requires, as the host view says (doctor reports the same
+ * conditions under the same ids): the libcuda its loader picks, and the GPUs left to it. */
+static int check_workload(struct cuvet_check *c, const struct eval_ctx *x)
+{
+	const struct cuvet_host *h = x->h;
+	workload_release(c);
+	c->workload_verdict = CUVET_PASS;
+	const char *lc = h->libcuda && h->libcuda->path ? h->libcuda->path : "the forward-compat libcuda";
+	const char *slash = strrchr(lc, '/');
+	int dirlen = slash && slash > lc ? (int)(slash - lc) : (int)strlen(lc);
+	char own[32] = "";
+	if (h->cuda > 0)
+		snprintf(own, sizeof(own), " (CUDA %d.%d)", h->cuda / 1000, (h->cuda % 1000) / 10);
+	if (h->compat_stale &&
+	    workload_add(c, "compat-older-than-driver",
+			 xasprintf("the workload loads forward-compat libcuda %s, older than the driver %s: CUDA error 803",
+				   h->compat_version, h->driver),
+			 xasprintf("The libcuda.so.1 a program loads is %s, a cuda-compat libcuda %s; the kernel module is %s. "
+				   "A compat libcuda older than the driver is refused: the first CUDA call fails with error 803, "
+				   "\"system has unsupported display driver / cuda driver combination\".",
+				   lc, h->compat_version, h->driver),
+			 xasprintf("Take %.*s out of LD_LIBRARY_PATH and ld.so.conf (or remove its cuda-compat package): the "
+				   "driver's own libcuda.so.1%s is the one to load.",
+				   dirlen, lc, own)) < 0)
+		return -1;
+	if (h->compat_unsupported && h->consumer &&
+	    workload_add(c, "compat-unsupported-gpu",
+			 xasprintf("the workload loads forward-compat libcuda %s on a consumer GPU (%s): CUDA error 804", lc,
+				   h->consumer->name ? h->consumer->name : "unknown model"),
+			 xasprintf("CUDA forward compatibility works only on data-center GPUs, selected NGC-ready RTX boards "
+				   "and Jetson; on GPU %d a program that loads %s fails with error 804, \"forward compatibility "
+				   "was attempted on non supported HW\".",
+				   h->consumer->index, lc),
+			 xasprintf("Take %.*s out of LD_LIBRARY_PATH and ld.so.conf; to run a newer CUDA on this GPU, upgrade "
+				   "the driver.",
+				   dirlen, lc)) < 0)
+		return -1;
+	if (h->gpus_hidden &&
+	    workload_add(c, "no-visible-gpu",
+			 xasprintf("CUDA_VISIBLE_DEVICES=%s leaves the workload no GPU of the %zu here: \"No CUDA GPUs are "
+				   "available\"",
+				   h->cuda_visible_devices, x->f->ngpus),
+			 xasprintf("CUDA_VISIBLE_DEVICES=\"%s\" names no GPU the process has (CUDA stops at the first entry "
+				   "that names none), so cudaGetDeviceCount returns 0 / CUDA_ERROR_NO_DEVICE and frameworks fail "
+				   "(PyTorch: \"No CUDA GPUs are available\").",
+				   h->cuda_visible_devices),
+			 xasprintf("Unset CUDA_VISIBLE_DEVICES or set it to GPUs this process has (indices from 0 among the "
+				   "GPUs NVIDIA_VISIBLE_DEVICES leaves, or GPU UUIDs); to run without a GPU on purpose, set "
+				   "NVIDIA_VISIBLE_DEVICES=none instead.")) < 0)
+		return -1;
+	c->verdict = and_v(c->verdict, c->workload_verdict);
+	return 0;
+}
+
 int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const struct cuvet_check_opts *opts,
 		     struct cuvet_error *err)
 {
@@ -1246,7 +1330,7 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const st
 		if (c->runtime == CUVET_PASS || (c->runtime == CUVET_UNKNOWN && e->runtime != CUVET_PASS))
 			c->runtime = e->runtime == CUVET_PASS ? c->runtime : e->runtime;
 	}
-	if (check_libraries(c, &x) < 0)
+	if (check_libraries(c, &x) < 0 || check_workload(c, &x) < 0)
 		goto oom;
 	free(pg);
 	free(gv);
@@ -1304,6 +1388,16 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 	}
 	json_object_set_new(root, "libraries", jl);
 	json_object_set_new(root, "libraries_verdict", jverdict(c->libs_verdict));
+	json_t *jw = json_array();
+	if (!jw)
+		goto oom;
+	for (size_t i = 0; i < c->nworkload; i++) {
+		const struct cuvet_check_problem *p = &c->workload[i];
+		json_array_append_new(jw, json_pack("{s:s, s:s, s:s, s:s}", "id", p->id, "summary", p->summary, "cause",
+						    p->cause, "fix", p->fix));
+	}
+	json_object_set_new(root, "workload", jw);
+	json_object_set_new(root, "workload_verdict", jverdict(c->workload_verdict));
 	for (size_t ei = 0; ei < c->nexprs; ei++) {
 		const struct cuvet_req_expr *e = &c->exprs[ei];
 		json_t *je = json_object(), *groups = json_array();

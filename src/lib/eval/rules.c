@@ -192,6 +192,24 @@ static void rule_gpus(struct rules *r)
 	}
 }
 
+/* The facts have GPUs but CUDA_VISIBLE_DEVICES leaves the workload none (host view: gpus_hidden).
+ * NVIDIA_VISIBLE_DEVICES=none asks for no GPU on purpose and is not a finding. */
+static void rule_no_visible_gpu(struct rules *r)
+{
+	const struct cuvet_host *h = r->h;
+	if (!h->gpus_hidden)
+		return;
+	add(r, "no-visible-gpu", CUVET_SEV_ERROR, "gpu",
+	    fmt("CUDA_VISIBLE_DEVICES=%s leaves no GPU of the %zu here", h->cuda_visible_devices, r->f->ngpus),
+	    fmt("CUDA_VISIBLE_DEVICES=\"%s\" names no GPU the process has (CUDA stops at the first entry that names "
+		"none), so cudaGetDeviceCount returns 0 / CUDA_ERROR_NO_DEVICE and frameworks fail (PyTorch: \"No CUDA "
+		"GPUs are available\").",
+		h->cuda_visible_devices),
+	    fmt("Unset CUDA_VISIBLE_DEVICES or set it to GPUs this process has (indices from 0 among the GPUs "
+		"NVIDIA_VISIBLE_DEVICES leaves, or GPU UUIDs); to run without a GPU on purpose, set "
+		"NVIDIA_VISIBLE_DEVICES=none instead."));
+}
+
 static void rule_stub(struct rules *r)
 {
 	const struct cuvet_facts *f = r->f;
@@ -216,6 +234,7 @@ static void rule_compat(struct rules *r)
 	const struct cuvet_facts *f = r->f;
 	const char *drv = r->h->driver;
 	const struct cuvet_gpu *consumer = r->h->consumer;
+	bool said_stale = false, said_unsupported = false;
 	for (size_t i = 0; i < f->ntoolkits; i++) {
 		const struct cuvet_toolkit *t = &f->toolkits[i];
 		if (!t->compat_libcuda_version || !t->compat_dir)
@@ -240,7 +259,10 @@ static void rule_compat(struct rules *r)
 					*p = '-';
 		}
 		int c = vcmp(t->compat_libcuda_version, drv);
-		if (drv && c < 0) {
+		/* The copy a process loads is judged by the host view, as check judges it. */
+		said_stale |= picked && r->h->compat_stale;
+		said_unsupported |= picked && r->h->compat_unsupported;
+		if (picked ? r->h->compat_stale : drv && c < 0) {
 			add(r, "compat-older-than-driver", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
 			    fmt("Forward-compat libcuda %s in %s is older than the driver %s", t->compat_libcuda_version,
 				t->compat_dir, drv),
@@ -254,7 +276,7 @@ static void rule_compat(struct rules *r)
 				"compatibility is for running a CUDA newer than the driver supports, with the cuda-compat package "
 				"of that CUDA.", t->compat_dir, compat_pkg));
 		}
-		if (consumer)
+		if (picked ? r->h->compat_unsupported : consumer != NULL)
 			add(r, "compat-unsupported-gpu", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
 			    fmt("Forward-compat libcuda in %s on a consumer GPU (%s)", t->compat_dir,
 				consumer->name ? consumer->name : "unknown model"),
@@ -266,6 +288,28 @@ static void rule_compat(struct rules *r)
 				picked ? " The loader picks it now." : ""),
 			    fmt("Do not load %s on this machine: upgrade the driver instead to run a newer CUDA.", t->compat_dir));
 	}
+
+	/* A compat libcuda the loader picks outside any toolkit's compat directory (copied into an
+	 * application's lib directory): the same condition, from the host view. */
+	const struct cuvet_lib *lc = r->h->libcuda;
+	const char *lcp = lc && lc->path ? lc->path : "the libcuda.so.1 the loader picks";
+	if (r->h->compat_stale && !said_stale)
+		add(r, "compat-older-than-driver", CUVET_SEV_ERROR, "driver",
+		    fmt("Forward-compat libcuda %s (%s) is older than the driver %s", r->h->compat_version, lcp, drv),
+		    fmt("%s is a cuda-compat libcuda %s, older than the installed driver %s: CUDA fails with error 803, "
+			"\"system has unsupported display driver / cuda driver combination\". The loader picks it now.",
+			lcp, r->h->compat_version, drv),
+		    fmt("Take the directory of %s out of LD_LIBRARY_PATH and ld.so.conf, or delete that copy: the driver's "
+			"own libcuda.so.1 is the one to load.",
+			lcp));
+	if (r->h->compat_unsupported && !said_unsupported && consumer)
+		add(r, "compat-unsupported-gpu", CUVET_SEV_ERROR, "driver",
+		    fmt("Forward-compat libcuda %s on a consumer GPU (%s)", lcp, consumer->name ? consumer->name : "unknown model"),
+		    fmt("CUDA forward compatibility works only on data-center GPUs, selected NGC-ready RTX boards and "
+			"Jetson. On GPU %d a program that loads %s fails with error 804, \"forward compatibility was attempted "
+			"on non supported HW\". The loader picks it now.",
+			consumer->index, lcp),
+		    fmt("Do not load %s on this machine: upgrade the driver instead to run a newer CUDA.", lcp));
 }
 
 static const char *where(const struct cuvet_lib *l)
@@ -450,6 +494,9 @@ out:
 	lib_groups_release(&fam);
 }
 
+/* LD_LIBRARY_PATH taking the loader to other copies than the cache names: one finding for all of
+ * them. A warning listing the SONAMEs whose versions differ; when every shadowing copy is of the
+ * same version as the cache's (a second installation of the same release), one note. */
 static void rule_ld_library_path(struct rules *r)
 {
 	const struct cuvet_facts *f = r->f;
@@ -458,6 +505,12 @@ static void rule_ld_library_path(struct rules *r)
 		r->oom = true;
 		return;
 	}
+	struct sbuf names, cause, same_names;
+	sbuf_init(&names);
+	sbuf_init(&cause);
+	sbuf_init(&same_names);
+	size_t ndiff = 0, nsame = 0;
+	const struct cuvet_lib *first = NULL, *first_cache = NULL;
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
 		if (!l->default_pick || !l->soname || strcmp(l->found_via, "LD_LIBRARY_PATH") != 0)
@@ -465,15 +518,55 @@ static void rule_ld_library_path(struct rules *r)
 		const struct cuvet_lib *c = group_pick(f, &so, i, true);
 		if (!c || c == l || strcmp(c->real_path, l->real_path) == 0)
 			continue;
-		bool differs = versions_conflict(l->version, c->version);
-		add(r, "ld-library-path-shadows", differs ? CUVET_SEV_WARNING : CUVET_SEV_INFO, "environment",
-		    fmt("LD_LIBRARY_PATH shadows the cache for %s", l->soname),
-		    fmt("LD_LIBRARY_PATH makes the loader take %s (%s) instead of %s (%s), which /etc/ld.so.cache names. "
-			"LD_LIBRARY_PATH is inherited by every child process and applies to every program.",
-			l->path, l->version ? l->version : "version unknown", c->path, c->version ? c->version : "version unknown"),
-		    fmt("Remove the directory of %s from LD_LIBRARY_PATH, or set it only for the one program that needs it.",
-			l->path));
+		if (!versions_conflict(l->version, c->version)) {
+			sbuf_addf(&same_names, "%s%s", nsame ? ", " : "", l->soname);
+			nsame++;
+			continue;
+		}
+		if (!ndiff) {
+			first = l;
+			first_cache = c;
+		}
+		sbuf_addf(&names, "%s%s", ndiff ? ", " : "", l->soname);
+		sbuf_addf(&cause, "%s%s (%s) instead of %s (%s)", ndiff ? "; " : "", l->path,
+			  l->version ? l->version : "version unknown", c->path, c->version ? c->version : "version unknown");
+		ndiff++;
 	}
+	char *n = sbuf_steal(&names), *c = sbuf_steal(&cause), *sn = sbuf_steal(&same_names);
+	if (!n || !c || !sn) {
+		r->oom = true;
+	} else if (ndiff == 1) {
+		add(r, "ld-library-path-shadows", CUVET_SEV_WARNING, "environment",
+		    fmt("LD_LIBRARY_PATH shadows the cache for %s", first->soname),
+		    fmt("LD_LIBRARY_PATH makes the loader take %s (%s) instead of %s (%s), which /etc/ld.so.cache names.%s%s%s "
+			"LD_LIBRARY_PATH is inherited by every child process and applies to every program.",
+			first->path, first->version ? first->version : "version unknown", first_cache->path,
+			first_cache->version ? first_cache->version : "version unknown",
+			nsame ? " It also shadows copies of the same version (" : "", nsame ? sn : "", nsame ? ")." : ""),
+		    fmt("Remove the directory of %s from LD_LIBRARY_PATH, or set it only for the one program that needs it.",
+			first->path));
+	} else if (ndiff > 1) {
+		add(r, "ld-library-path-shadows", CUVET_SEV_WARNING, "environment",
+		    fmt("LD_LIBRARY_PATH shadows the cache for %zu libraries of other versions: %s", ndiff, n),
+		    fmt("LD_LIBRARY_PATH makes the loader take %s, which /etc/ld.so.cache does not name.%s%s%s "
+			"LD_LIBRARY_PATH is inherited by every child process and applies to every program.",
+			c, nsame ? " It also shadows copies of the same version (" : "", nsame ? sn : "", nsame ? ")." : ""),
+		    fmt("Remove those directories from LD_LIBRARY_PATH (the first is that of %s), or set it only for the one "
+			"program that needs it.",
+			first->path));
+	} else if (nsame) {
+		add(r, "ld-library-path-shadows", CUVET_SEV_INFO, "environment",
+		    fmt("LD_LIBRARY_PATH shadows the cache for %zu librar%s of the same version%s", nsame,
+			nsame == 1 ? "y" : "ies", nsame == 1 ? "" : "s"),
+		    fmt("LD_LIBRARY_PATH makes the loader take other copies of %s than /etc/ld.so.cache names, each of the "
+			"same version as the cache's: harmless as long as the copies stay the same release.",
+			sn),
+		    fmt("Nothing to do now; if one of the two installations is upgraded alone, the process gets the "
+			"LD_LIBRARY_PATH copy."));
+	}
+	free(n);
+	free(c);
+	free(sn);
 	lib_groups_release(&so);
 }
 
@@ -483,6 +576,7 @@ void rules_driver(struct rules *r)
 	rule_version_mismatch(r);
 	rule_nvml(r);
 	rule_gpus(r);
+	rule_no_visible_gpu(r);
 }
 
 void rules_libraries(struct rules *r)

@@ -494,8 +494,8 @@ static void rule_major_drops_gpu(struct kbr *r)
 static void rule_forward_compat(struct kbr *r)
 {
 	const struct cuvet_lib *c = r->h->forward_compat ? r->h->libcuda : NULL;
-	if (!c || !c->version || r->h->consumer)
-		return; /* older compat libcuda, or a consumer GPU: said by compat-older-than-driver / compat-unsupported-gpu */
+	if (!c || !c->version || r->h->compat_stale || r->h->compat_unsupported)
+		return; /* said by compat-older-than-driver / compat-unsupported-gpu (rules.c), from the same host view */
 	/* The package: from dpkg when known, else the CUDA its branch reports (cuda-compat-12-4 for 550.x). */
 	char pkg[64] = "";
 	if (c->version_source && str_starts(c->version_source, "dpkg:cuda-compat-"))

@@ -257,7 +257,7 @@ static const struct row rows[] = {
 	{"cuda>12.9", GEFORCE_535, F, F, "this needs 13.0: upgrade to ≥ 580.65.06", NULL},
 	{"cuda>12.2.1", GEFORCE_535, F, F, "this needs 12.3", NULL},
 	/* = on a newer host: no upgrade helps */
-	{"cuda=12", H200, F, F, "newer than the CUDA 12 this needs exactly: no upgrade meets it", "upgrade to"},
+	{"cuda=12", H200, F, F, "no upgrade meets it; nvidia-container-cli compares = exactly, so it takes a driver of a branch that reports CUDA 12.0 (R525", "upgrade to"},
 	{"cuda=12.2", H200, F, F, "a branch that reports CUDA 12.2 (R535", "upgrade to"},
 	{"cuda=12.2", A100_525, F, F, "upgrade to ≥ 535.54.03 (R535, LTSB until June 2026), and no newer branch: R535 reports CUDA 12.2", NULL},
 	{"cuda<12.0", H200, F, F, "use a driver of an older branch", "upgrade to"},

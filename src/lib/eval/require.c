@@ -667,11 +667,14 @@ static char *fix_cuda(const struct eval_ctx *x, const struct cuvet_req_clause *c
 	if (cl->op == CUVET_OP_LT || cl->op == CUVET_OP_LE || cl->op == CUVET_OP_NE ||
 	    (cl->op == CUVET_OP_EQ && cmp > 0)) {
 		if (cl->op == CUVET_OP_EQ) {
+			char mm[32];
+			if (cuda_target(x, cl, mm, sizeof(mm)) < 0)
+				return NULL;
 			sbuf_addf(&b, "driver %s reports CUDA %s, newer than the CUDA %s this needs exactly: no upgrade "
 				      "meets it; nvidia-container-cli compares = exactly, so it takes a driver of a branch that "
 				      "reports CUDA %s",
-				  drv, x->cuda_plain, cl->value, cl->value);
-			const char *d = kb_min_driver(x->kb, cl->value);
+				  drv, x->cuda_plain, cl->value, mm);
+			const char *d = kb_min_driver(x->kb, mm);
 			if (d) {
 				char bd[128];
 				branch_desc(x->kb, branch_of(d), bd, sizeof(bd));

@@ -563,6 +563,14 @@ check check-image-one-fix 1 -- "$C" check --facts "$WORK/r545.json" --env-file "
 # cuda>12.2 and cuda=12 on a newer host: no upgrade advised; never cuda-compat for a cuda clause
 check check-fix-gt-next-minor 1 -- "$C" check --facts "$WORK/r545.json" 'cuda>12.3'
 check check-fix-eq-newer-host 1 -- "$C" check --facts "$CF" 'cuda=12'
+# the knowledge-base gap the fixes exposed: CUDA 9.x minimum drivers (396.26 for 9.2 on an R384 host)
+python3 - "$CF" "$WORK/r384.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j['driver'].update(kernel_version='384.81', libcuda_version='384.81', cuda_driver_version=9000)
+json.dump(j, open(sys.argv[2], 'w'))
+PY
+check check-fix-cuda92-on-384 1 -- "$C" check --facts "$WORK/r384.json" 'cuda>=9.2'
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

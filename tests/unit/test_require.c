@@ -30,7 +30,7 @@ static int eval_facts(struct cuvet_check *c, const struct cuvet_facts *f, const 
 
 /* ------------------------------------------------------------- facts in C ---- */
 
-enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, H200_PROBE_INFERRED, NFX };
+enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, H200_PROBE_INFERRED, P100_384, NFX };
 
 static struct cuvet_gpu gpu(int index, const char *name, int ccM, int ccm, const char *brand, const char *segment,
 			    uint64_t mib, bool visible)
@@ -155,6 +155,12 @@ static void build_facts(void)
 
 	/* NOTHING: no driver, no GPU: every fact unknown */
 
+	f = &facts_store[P100_384];
+	driver(f, "384.81", 9000);
+	gpus_store[P100_384][0] = gpu(0, "Tesla P100-PCIE-16GB", 6, 0, "tesla", "datacenter", 16280, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[P100_384];
+
 	f = &facts_store[T4_470];
 	driver(f, "470.256.02", 11040);
 	gpus_store[T4_470][0] = gpu(0, "Tesla T4", 7, 5, "tesla", "datacenter", 15360, true);
@@ -256,6 +262,13 @@ static const struct row rows[] = {
 	{"cuda>12.2", GEFORCE_535, F, F, "this needs 12.3: upgrade to ≥ 545.23.06", "this needs 12.2"},
 	{"cuda>12.9", GEFORCE_535, F, F, "this needs 13.0: upgrade to ≥ 580.65.06", NULL},
 	{"cuda>12.2.1", GEFORCE_535, F, F, "this needs 12.3", NULL},
+	/* CUDA 9.x minimum drivers (data/cuda-toolkit-driver.tsv, NVIDIA's "CUDA Toolkit and Corresponding
+	 * Driver Versions" table): before, "the knowledge base has no minimum driver for it" */
+	{"cuda>=9.2", P100_384, F, F, "this needs 9.2: upgrade to ≥ 396.26 (R396", "no minimum driver"},
+	{"cuda>9.0", P100_384, F, F, "this needs 9.1: upgrade to ≥ 390.46 (R390", NULL},
+	{"cuda>=9.0", P100_384, P, P, NULL, NULL},
+	/* R470 takes cuda-compat-12-x (forward-compat.tsv r470), but that is still no fix for a cuda clause */
+	{"cuda>=12.2", T4_470, F, F, "upgrade to ≥ 535.54.03 (R535", "cuda-compat-12"},
 	/* = on a newer host: no upgrade helps */
 	{"cuda=12", H200, F, F, "no upgrade meets it; nvidia-container-cli compares = exactly, so it takes a driver of a branch that reports CUDA 12.0 (R525", "upgrade to"},
 	{"cuda=12.2", H200, F, F, "a branch that reports CUDA 12.2 (R535", "upgrade to"},

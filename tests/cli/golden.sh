@@ -535,6 +535,8 @@ check host-toolkit-without-path-doctor 0 -- "$C" doctor --facts "$HF/toolkit-wit
 # no rule for it, so the container does not start.
 printf 'NVIDIA_REQUIRE_CUDA=cuda>=12.0 brand=tesla\nNVIDIA_REQUIRE_COUNT=count=2\n' >"$WORK/refuse-key.env"
 check check-refused-cuvet-key 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-key.env"
+json_case check-refused-cuvet-key-json 1 "" "j['verdict']=='FAIL' and j['refused'] is True and j['runtime']=='ERROR' and [(r['source'], r['verdict'], r['runtime'], r['refused']) for r in j['requirements']]==[('NVIDIA_REQUIRE_COUNT', 'FAIL', 'ERROR', True), ('NVIDIA_REQUIRE_CUDA', 'PASS', 'PASS', False)] and j['requirements'][0]['fix'].startswith('write it in nvidia-container-cli')" -- \
+	check --json --facts "$CF" --env-file "$WORK/refuse-key.env"
 # a tab is no separator: one clause whose value is not a version, invalid to both
 printf 'NVIDIA_REQUIRE_CUDA=cuda>=12.0\tbrand=tesla\n' >"$WORK/refuse-tab.env"
 check check-refused-tab 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-tab.env"

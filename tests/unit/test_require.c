@@ -920,6 +920,9 @@ static void test_json(void **state)
 	assert_non_null(s);
 	assert_non_null(strstr(s, "\"schema\":\"cuvet.check/1\",\"verdict\":\"FAIL\",\"runtime\":\"FAIL\""));
 	assert_non_null(strstr(s, "\"key\":\"cuda\",\"op\":\">=\",\"value\":\"12.2\",\"verdict\":\"FAIL\""));
+	assert_non_null(strstr(s, "\"refused\":false,\"too_many\":false,"));
+	assert_non_null(strstr(s, "\"refused\":false,\"fix\":\"driver 525.85.12 supports CUDA ≤ 12.0; this needs 12.2: "
+				  "upgrade to ≥ 535.54.03 (R535"));
 	free(s);
 	cuvet_check_free(c);
 	free_facts();

@@ -1556,6 +1556,8 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 	json_object_set_new(root, "schema", json_string("cuvet.check/1"));
 	json_object_set_new(root, "verdict", jverdict(c->verdict));
 	json_object_set_new(root, "runtime", jverdict(c->runtime));
+	json_object_set_new(root, "refused", json_boolean(c->refused));
+	json_object_set_new(root, "too_many", json_boolean(c->too_many));
 	json_object_set_new(root, "disabled", json_boolean(c->disabled));
 	json_object_set_new(root, "disabled_by", jstr(c->disabled_by));
 	json_object_set_new(root, "driver", jstr(c->driver));
@@ -1595,6 +1597,8 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 		json_object_set_new(je, "verdict", jverdict(e->verdict));
 		json_object_set_new(je, "runtime", jverdict(e->runtime));
 		json_object_set_new(je, "runtime_note", jstr(e->runtime_note));
+		json_object_set_new(je, "refused", json_boolean(e->refused));
+		json_object_set_new(je, "fix", jstr(e->fix));
 		if (e->error) {
 			json_object_set_new(je, "error", json_string(e->error));
 			json_object_set_new(je, "error_position", json_integer((json_int_t)e->error_pos));

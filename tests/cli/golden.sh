@@ -545,6 +545,10 @@ check check-tab-argument 2 -- "$C" check --facts "$CF" "$(printf 'cuda>=12.0\tbr
 # a number of UINTMAX_MAX or more where the comparison reaches it
 printf 'NVIDIA_REQUIRE_CUDA=driver>=550.18446744073709551616\n' >"$WORK/refuse-uintmax.env"
 check check-refused-uintmax 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-uintmax.env"
+# GPUs outer, requirements inner: on GPU 0 (T4) A=brand=tesla holds and B reaches its unknown key, so
+# the runtime stops with "invalid expression"; requirements first, A would fail on GPU 1 (L40S) first
+printf 'NVIDIA_REQUIRE_A=brand=tesla\nNVIDIA_REQUIRE_B=arch>=8.0 foo>=1\n' >"$WORK/refuse-order.env"
+check check-refused-gpu-order 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-order.env"
 # 33 NVIDIA_REQUIRE_* variables, each satisfied: "too many requirements"; 32 pass
 for i in $(seq -w 1 33); do echo "NVIDIA_REQUIRE_R$i=cuda>=12.0"; done >"$WORK/refuse-33.env"
 check check-refused-too-many 1 -- "$C" check -q --facts "$CF" --env-file "$WORK/refuse-33.env"

@@ -653,8 +653,9 @@ static int upgrade_target(const struct eval_ctx *x, const struct cuvet_req_claus
 /* The smallest fix for a cuda clause that the driver's CUDA does not meet. Never a cuda-compat
  * package: nvidia-container-cli compares the CUDA version the host's driver reports
  * (check_cuda_version() in libnvidia-container src/cli/configure.c reads drv->cuda_version, which
- * src/nvc_info.c takes from the host's libcuda cuDriverGetVersion()); a forward-compat libcuda
- * in the image lets a workload run but does not change that number. */
+ * src/driver.c driver_get_cuda_version_1_svc() takes from the host's NVML,
+ * nvmlSystemGetCudaDriverVersion()); a forward-compat libcuda in the image lets a workload run but
+ * does not change that number. */
 static char *fix_cuda(const struct eval_ctx *x, const struct cuvet_req_clause *cl)
 {
 	struct sbuf b;

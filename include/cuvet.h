@@ -444,6 +444,11 @@ struct cuvet_req_expr {
 	enum cuvet_verdict runtime; /* nvidia-container-cli's decision: PASS, FAIL, ERROR ("invalid
 	                               expression"), UNKNOWN (it depends on a fact these facts lack) */
 	char *runtime_note;         /* why the runtime decides otherwise, or NULL */
+	bool refused;               /* from the environment, and nvidia-container-cli refuses it (runtime
+	                               FAIL or ERROR): the container will not start, so verdict is FAIL
+	                               even where cuvet's own reading passes (ERROR stays ERROR) */
+	char *fix;                  /* the one smallest fix for the whole expression (the cheapest
+	                               failed group's), or NULL; each clause keeps its own in clause.fix */
 };
 
 
@@ -473,7 +478,12 @@ struct cuvet_check {
 	struct cuvet_req_expr *exprs;
 	/* after cuvet_check_eval: */
 	enum cuvet_verdict verdict;
-	enum cuvet_verdict runtime;
+	enum cuvet_verdict runtime; /* over every visible GPU (outer loop) and every expression (inner),
+	                               the first refusal, as configure_command() evaluates them */
+	bool refused;               /* nvidia-container-cli would not start a container with the
+	                               environment's requirements: verdict is FAIL (SPEC §2 exit 1) */
+	bool too_many;              /* more than CUVET_RUNTIME_MAX_REQS requirements from the environment:
+	                               nvidia-container-cli stops with "too many requirements" */
 	size_t nvisible;            /* GPUs counted: the host view's visible GPUs */
 	char *driver;               /* the driver version compared (kernel module, else NVML, else libcuda) */
 	int cuda;                   /* the driver's CUDA used (NVIDIA encoding), 0 unknown */
@@ -496,6 +506,10 @@ struct cuvet_check {
 	struct cuvet_check_problem *workload;
 	enum cuvet_verdict workload_verdict;
 };
+
+/* nvidia-container-cli keeps each --require in `char *reqs[32]` (libnvidia-container
+ * src/cli/cli.h struct context; configure_parser() refuses a 33rd: "too many requirements"). */
+#define CUVET_RUNTIME_MAX_REQS 32
 
 struct cuvet_check_opts {
 	bool assume_unknown_pass;   /* policy: a missing fact counts as PASS, and says so */

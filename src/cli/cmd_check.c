@@ -70,8 +70,6 @@ static void print_clause(FILE *out, const struct cuvet_req_clause *cl, bool colo
 	if (cl->message)
 		fprintf(out, "  — %s", cl->message);
 	fputc('\n', out);
-	if (cl->fix)
-		fprintf(out, "              fix: %s\n", cl->fix);
 }
 
 static bool same_directory(const struct cuvet_check_lib *x, const struct cuvet_check_lib *y)
@@ -206,11 +204,8 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 		if (e->ngroups > 1)
 			fprintf(out, "  any one of %zu groups must hold for every visible GPU\n", e->ngroups);
 		size_t hidden = 0;
-		/* Long image lists (NVIDIA's CUDA images carry 30-60 groups): one line per group, each
-		 * distinct fix once at the end. */
+		/* Long image lists (NVIDIA's CUDA images carry 30-60 groups): one line per group. */
 		bool compact = e->ngroups > 6 && e->verdict != CUVET_PASS;
-		const char *fixes[64];
-		size_t nfixes = 0;
 		for (size_t gi = 0; gi < e->ngroups; gi++) {
 			const struct cuvet_req_group *g = &e->groups[gi];
 			/* When the expression holds, the groups that did not are beside the point. */
@@ -241,17 +236,10 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 			if (why && why->message)
 				fprintf(out, "  — %s", why->message);
 			fputc('\n', out);
-			for (size_t ci = 0; ci < g->nclauses; ci++) {
-				const char *fx = g->clauses[ci].fix;
-				bool seen = !fx;
-				for (size_t k = 0; k < nfixes && !seen; k++)
-					seen = strcmp(fixes[k], fx) == 0;
-				if (!seen && nfixes < sizeof(fixes) / sizeof(fixes[0]))
-					fixes[nfixes++] = fx;
-			}
 		}
-		for (size_t k = 0; k < nfixes; k++)
-			fprintf(out, "  fix: %s\n", fixes[k]);
+		/* One fix for the expression (any one group holding is enough): the library's cheapest. */
+		if (e->fix)
+			fprintf(out, "  fix: %s\n", e->fix);
 		if (hidden)
 			fprintf(out, "  (%zu other group%s not needed)\n", hidden, hidden == 1 ? "" : "s");
 	}
@@ -260,11 +248,13 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 	for (size_t i = 0; i < c->nnotes; i++)
 		fprintf(out, "\nnote: %s\n", c->notes[i]);
 	fprintf(out, "\nVerdict: %s%s%s", vcolor(c->verdict, color), cuvet_verdict_name(c->verdict), off);
-	fprintf(out, "   nvidia-container-cli would %s\n",
-		c->runtime == CUVET_PASS      ? "start the container"
+	fprintf(out, "   nvidia-container-cli would %s%s\n",
+		c->too_many                   ? "refuse to start the container (too many requirements)"
+		: c->runtime == CUVET_PASS    ? "start the container"
 		: c->runtime == CUVET_FAIL    ? "refuse to start the container (unsatisfied condition)"
 		: c->runtime == CUVET_ERROR   ? "refuse to start the container (invalid expression)"
-					      : "decide on facts missing here");
+					      : "decide on facts missing here",
+		c->refused ? ": the environment's requirements keep the container from starting" : "");
 }
 
 static int check_run(int argc, char **argv)
@@ -346,7 +336,9 @@ static int check_run(int argc, char **argv)
 	if (cuvet_check_eval(c, host, &co, &err) < 0)
 		goto fail;
 	code = cuvet_verdict_exit(c->verdict);
-	if (invalid != EXIT_OK)
+	/* An invalid requirement of the environment that the runtime refuses too is an incompatibility
+	 * (exit 1: the container will not start), not an input error: c->refused made the verdict FAIL. */
+	if (invalid == EXIT_USAGE || (invalid != EXIT_OK && !c->refused))
 		code = invalid;
 	if (!o.host.quiet) {
 		if (o.host.json) {
@@ -392,8 +384,11 @@ const struct cli_command cmd_check = {
 	"Without REQ, the environment's requirements are checked. Beside cuvet's verdict, the output says\n"
 	"what nvidia-container-cli would decide when starting a container.\n"
 	"Exit status: 0 PASS, 1 FAIL, 3 UNKNOWN (a fact is missing); 2 for a usage error, including an\n"
-	"invalid REQ on the command line; 4 for an input error, including an invalid requirement read from\n"
-	"the environment or an env file.",
+	"invalid REQ on the command line. A requirement read from the environment or an env file that\n"
+	"nvidia-container-cli refuses (unsatisfied, an invalid expression to it such as cuvet's own keys or\n"
+	"a tab, or more than 32 NVIDIA_REQUIRE_* variables) means the container will not start: FAIL, exit\n"
+	"1, even where cuvet's own reading passes. 4 for an input error, including a requirement of the\n"
+	"environment invalid to cuvet that the runtime accepts.",
 	check_opts,
 	check_run,
 };

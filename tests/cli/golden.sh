@@ -108,7 +108,8 @@ if [ -d "$SHARED/fixtures/h200-host" ]; then # cases:h200
 	"$C" probe --json --root "$H" --env-file "$ENVF" --no-nvml >"$WORK/h200-facts.json"
 	check h200-doctor-facts 0 -- "$C" doctor --facts "$WORK/h200-facts.json"
 	# cuvet check: the image's own NVIDIA_REQUIRE_CUDA holds (CUDA 13.0 inferred from driver 580.159.04);
-	# cuda>=13.1 does not, and the fix names a newer branch and, the H200 being data-center, cuda-compat-13-1.
+	# cuda>=13.1 does not, and the fix names a newer branch (never cuda-compat: it does not change the
+	# CUDA version nvidia-container-cli compares).
 	check check-h200-env 0 -- "$C" check --root "$H" --env-file "$ENVF" --no-nvml
 	check check-h200-cuda131 1 -- "$C" check --root "$H" --env-file "$ENVF" --no-nvml 'cuda>=13.1'
 	check check-h200-cuda131-json 1 -- "$C" check --json --root "$H" --env-file "$ENVF" --no-nvml 'cuda>=13.1'
@@ -594,6 +595,57 @@ rm "$R/opt/app/lib/libcurand.so.10" "$R/opt/app/lib/libcurand.so.10.4.0.35"
 mklib "$R/opt/app/lib/libcurand.so.10.3.10.19" libcurand.so.10
 ln -s libcurand.so.10.3.10.19 "$R/opt/app/lib/libcurand.so.10"
 check workload-shadow-one-differs-doctor 0 -- "$C" doctor --root "$R" --env-file "$WORK/shadow-same.env" --no-nvml
+
+# ---- what nvidia-container-cli refuses keeps the container from starting: exit 1 ------------
+# Checked against libnvidia-container: src/cli/dsl.c (dsl_evaluate splits groups on ' ' only;
+# evaluate_rule knows cuda, driver, arch, brand; dsl_compare_version reads numbers with strtoumax),
+# src/cli/cli.h (reqs[32]) and src/cli/configure.c (GPUs outer, requirements inner).
+# cuvet's own key in the environment (count=2 holds here): cuvet's reading passes, the runtime finds
+# no rule for it, so the container does not start.
+printf 'NVIDIA_REQUIRE_CUDA=cuda>=12.0 brand=tesla\nNVIDIA_REQUIRE_COUNT=count=2\n' >"$WORK/refuse-key.env"
+check check-refused-cuvet-key 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-key.env"
+json_case check-refused-cuvet-key-json 1 "" "j['verdict']=='FAIL' and j['refused'] is True and j['runtime']=='ERROR' and [(r['source'], r['verdict'], r['runtime'], r['refused']) for r in j['requirements']]==[('NVIDIA_REQUIRE_COUNT', 'FAIL', 'ERROR', True), ('NVIDIA_REQUIRE_CUDA', 'PASS', 'PASS', False)] and j['requirements'][0]['fix'].startswith('write it in nvidia-container-cli')" -- \
+	check --json --facts "$CF" --env-file "$WORK/refuse-key.env"
+# a tab is no separator: one clause whose value is not a version, invalid to both
+printf 'NVIDIA_REQUIRE_CUDA=cuda>=12.0\tbrand=tesla\n' >"$WORK/refuse-tab.env"
+check check-refused-tab 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-tab.env"
+# the same on the command line is a usage error, as before
+check check-tab-argument 2 -- "$C" check --facts "$CF" "$(printf 'cuda>=12.0\tbrand=tesla')"
+# a number of UINTMAX_MAX or more where the comparison reaches it
+printf 'NVIDIA_REQUIRE_CUDA=driver>=550.18446744073709551616\n' >"$WORK/refuse-uintmax.env"
+check check-refused-uintmax 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-uintmax.env"
+# GPUs outer, requirements inner: on GPU 0 (T4) A=brand=tesla holds and B reaches its unknown key, so
+# the runtime stops with "invalid expression"; requirements first, A would fail on GPU 1 (L40S) first
+printf 'NVIDIA_REQUIRE_A=brand=tesla\nNVIDIA_REQUIRE_B=arch>=8.0 foo>=1\n' >"$WORK/refuse-order.env"
+check check-refused-gpu-order 1 -- "$C" check --facts "$CF" --env-file "$WORK/refuse-order.env"
+# 33 NVIDIA_REQUIRE_* variables, each satisfied: "too many requirements"; 32 pass
+for i in $(seq -w 1 33); do echo "NVIDIA_REQUIRE_R$i=cuda>=12.0"; done >"$WORK/refuse-33.env"
+check check-refused-too-many 1 -- "$C" check -q --facts "$CF" --env-file "$WORK/refuse-33.env"
+head -32 "$WORK/refuse-33.env" >"$WORK/refuse-32.env"
+json_case check-32-requirements 0 "" "j['verdict']=='PASS' and j['runtime']=='PASS' and len(j['requirements'])==32" -- \
+	check --json --facts "$CF" --env-file "$WORK/refuse-32.env"
+# One fix per requirement: NVIDIA's CUDA 12.4 image string (31 groups) on driver 545 (CUDA 12.3),
+# a branch it does not list: one fix line, the lowest driver that meets a group (cuda>=12.4).
+python3 - "$CF" "$WORK/r545.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j['driver'].update(kernel_version='545.23.08', libcuda_version='545.23.08', cuda_driver_version=12030)
+json.dump(j, open(sys.argv[2], 'w'))
+PY
+awk -F'\t' '$1 == "nvidia/cuda:12.4.1-base-ubuntu22.04" { print "NVIDIA_REQUIRE_CUDA=" $2 }' \
+	"$HERE/../../data/nvidia-require-cuda-images.tsv" >"$WORK/image-12.4.env"
+check check-image-one-fix 1 -- "$C" check --facts "$WORK/r545.json" --env-file "$WORK/image-12.4.env"
+# cuda>12.2 and cuda=12 on a newer host: no upgrade advised; never cuda-compat for a cuda clause
+check check-fix-gt-next-minor 1 -- "$C" check --facts "$WORK/r545.json" 'cuda>12.3'
+check check-fix-eq-newer-host 1 -- "$C" check --facts "$CF" 'cuda=12'
+# the knowledge-base gap the fixes exposed: CUDA 9.x minimum drivers (396.26 for 9.2 on an R384 host)
+python3 - "$CF" "$WORK/r384.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+j['driver'].update(kernel_version='384.81', libcuda_version='384.81', cuda_driver_version=9000)
+json.dump(j, open(sys.argv[2], 'w'))
+PY
+check check-fix-cuda92-on-384 1 -- "$C" check --facts "$WORK/r384.json" 'cuda>=9.2'
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

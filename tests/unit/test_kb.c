@@ -495,9 +495,9 @@ static void test_driver_cuda_boundaries(void **state)
 	assert_string_equal(d.basis, "toolkit");
 	assert_true(d.lower_bound);
 	assert_string_equal(d.toolkit, "13.4.2");
-	/* Older than every toolkit row, but the branch is known. */
+	/* The oldest toolkit row: CUDA 9.0.76 (>= 384.81). */
 	assert_int_equal(drv_cuda(kb, "384.81", &d), 9000);
-	assert_null(d.toolkit);
+	assert_string_equal(d.toolkit, "9.0.76");
 
 	struct cuvet_error err = {0};
 	assert_int_equal(cuvet_kb_driver_cuda(kb, "375.26", &d, &err), -1);
@@ -602,11 +602,16 @@ static void test_driver(void **state)
 	assert_int_equal(d->arch[10].first_branch, 615);
 	assert_int_equal(d->narch, 11);
 
-	/* R470 still drives Kepler; R550 has no column in the forward-compat matrix. */
+	/* R470 still drives Kepler, and takes cuda-compat-12-2 .. 12-6 (forward-compat.tsv's r470 column). */
 	assert_int_equal(cuvet_kb_driver(kb, "470.82.01", d, &err), 0);
 	assert_true(d->arch[1].supported);
+	assert_true(d->compat_known);
+	assert_int_equal(d->ncompat, 5);
+	assert_string_equal(d->compat[0].package, "cuda-compat-12-6");
+	assert_string_equal(d->compat[4].package, "cuda-compat-12-2");
+	/* R550 has no column in the forward-compat matrix. */
+	assert_int_equal(cuvet_kb_driver(kb, "550.54.15", d, &err), 0);
 	assert_false(d->compat_known);
-	assert_int_equal(d->ncompat, 0);
 	assert_int_equal(cuvet_kb_driver(kb, "580.159.04", d, &err), 0);
 	assert_true(d->minor[0].met);
 	assert_true(d->arch[9].supported);   /* Blackwell */
@@ -988,12 +993,12 @@ static void test_corrupt_tables(void **state)
 	expect_edit_error("cuda-toolkit-arch-ptx.tsv", 10, "9.0\t\t6.0\tR384\tsm_30\tsm_70\t7.0,7.2\t\t\t\tsrc",
 			  ":10: column 'new_sass_ccs': invalid list \"7.0,7.2\" (expected MAJOR.MINOR values joined by "
 			  "single spaces)");
-	expect_edit_error("forward-compat.tsv", 10, "cuda-compat-13-4\t13.4\tR580\t\tsrc\tC\tC\tC\tC\tC\tC\tY",
-			  ":10: column 'r615': \"Y\" is not one of C|X|N/A");
-	expect_edit_error("forward-compat.tsv", 9,
-			  "compat_package\tcuda_version\tcontradicted_below_branch\tcaveat\tsource\tr535\tr570\tr580\tr590\t"
-			  "r595\tr610\tR615",
-			  ":9: header column 12 is 'R615', expected a branch such as 'r580'");
+	expect_edit_error("forward-compat.tsv", 16, "cuda-compat-13-4\t13.4\tR580\t\tsrc\tX\tC\tC\tC\tC\tC\tC\tY",
+			  ":16: column 'r615': \"Y\" is not one of C|X|N/A");
+	expect_edit_error("forward-compat.tsv", 15,
+			  "compat_package\tcuda_version\tcontradicted_below_branch\tcaveat\tsource\tr470\tr535\tr570\tr580\t"
+			  "r590\tr595\tr610\tR615",
+			  ":15: header column 13 is 'R615', expected a branch such as 'r580'");
 	expect_edit_error("cudnn-support.tsv", 16, "7.6.0\t7.6.0\t\t\t10 nine\tx\tx\tx\tx\tx\tsrc\t",
 			  ":16: column 'cuda_majors': invalid list \"10 nine\" (expected numbers joined by single spaces)");
 	expect_edit_error("ngc-tensorrt.tsv", 8,

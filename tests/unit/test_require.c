@@ -30,7 +30,7 @@ static int eval_facts(struct cuvet_check *c, const struct cuvet_facts *f, const 
 
 /* ------------------------------------------------------------- facts in C ---- */
 
-enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, H200_PROBE_INFERRED, NFX };
+enum fx { H200, H200_INFER, A100_525, GEFORCE_535, MIXED_550, NO_GPU, HIDDEN, NOTHING, H200_NOBRAND, T4_470, H100_535, H200_PROBE_INFERRED, P100_384, NFX };
 
 static struct cuvet_gpu gpu(int index, const char *name, int ccM, int ccm, const char *brand, const char *segment,
 			    uint64_t mib, bool visible)
@@ -155,6 +155,12 @@ static void build_facts(void)
 
 	/* NOTHING: no driver, no GPU: every fact unknown */
 
+	f = &facts_store[P100_384];
+	driver(f, "384.81", 9000);
+	gpus_store[P100_384][0] = gpu(0, "Tesla P100-PCIE-16GB", 6, 0, "tesla", "datacenter", 16280, true);
+	f->ngpus = 1;
+	f->gpus = gpus_store[P100_384];
+
 	f = &facts_store[T4_470];
 	driver(f, "470.256.02", 11040);
 	gpus_store[T4_470][0] = gpu(0, "Tesla T4", 7, 5, "tesla", "datacenter", 15360, true);
@@ -184,6 +190,7 @@ static char *explain(const struct cuvet_check *c)
 	} while (0)
 	for (size_t e = 0; e < c->nexprs; e++) {
 		ADD(c->exprs[e].error);
+		ADD(c->exprs[e].fix);
 		ADD(c->exprs[e].runtime_note);
 		for (size_t g = 0; g < c->exprs[e].ngroups; g++)
 			for (size_t i = 0; i < c->exprs[e].groups[g].nclauses; i++) {
@@ -211,151 +218,192 @@ struct row {
 	enum cuvet_verdict want;
 	enum cuvet_verdict runtime;
 	const char *fragment; /* NULL: none checked */
+	const char *absent;   /* must not be in the expression's fix; NULL: none checked */
 };
 
 static const struct row rows[] = {
 	/* every operator on cuda (H200: CUDA 13.0) */
-	{"cuda>=13.0", H200, P, P, "the driver's CUDA 13.0 is >= 13.0"},
-	{"cuda>=13", H200, P, P, NULL},
-	{"cuda=13", H200, P, P, "is = 13"},
-	{"cuda=13.0.0", H200, P, P, NULL},
-	{"cuda!=13.0", H200, F, F, "is not != 13.0"},
-	{"cuda!=12.9", H200, P, P, NULL},
-	{"cuda<13.0", H200, F, F, "use a driver of an older branch"},
-	{"cuda<=13.0", H200, P, P, NULL},
-	{"cuda>12.9", H200, P, P, NULL},
-	{"cuda>13.0", H200, F, F, NULL},
-	{"cuda<13.1", H200, P, P, NULL},
-	{"CUDA>=13.0", H200, P, P, NULL},
-	{"Cuda>=12.10", H200, P, P, NULL},
+	{"cuda>=13.0", H200, P, P, "the driver's CUDA 13.0 is >= 13.0", NULL},
+	{"cuda>=13", H200, P, P, NULL, NULL},
+	{"cuda=13", H200, P, P, "is = 13", NULL},
+	{"cuda=13.0.0", H200, P, P, NULL, NULL},
+	{"cuda!=13.0", H200, F, F, "is not != 13.0", NULL},
+	{"cuda!=12.9", H200, P, P, NULL, NULL},
+	{"cuda<13.0", H200, F, F, "use a driver of an older branch", NULL},
+	{"cuda<=13.0", H200, P, P, NULL, NULL},
+	{"cuda>12.9", H200, P, P, NULL, NULL},
+	{"cuda>13.0", H200, F, F, NULL, NULL},
+	{"cuda<13.1", H200, P, P, NULL, NULL},
+	{"CUDA>=13.0", H200, P, P, NULL, NULL},
+	{"Cuda>=12.10", H200, P, P, NULL, NULL},
 	/* partial versions and numeric components */
-	{"cuda=12", A100_525, P, P, NULL},
-	{"cuda=12.0", A100_525, P, P, NULL},
-	{"cuda>=12.2", A100_525, F, F, "driver 525.85.12 supports CUDA ≤ 12.0; this needs 12.2: upgrade to ≥ 535.54.03 (R535, LTSB"},
-	{"cuda>=12.2", A100_525, F, F, "whether a cuda-compat package works on R525 is unknown"},
-	{"cuda>=12.4", H100_535, F, F, "or on this data-center GPU install cuda-compat-12-4"},
-	{"cuda>=12.4", H100_535, F, F, "upgrade to ≥ 550.54.14 (R550"},
-	{"cuda>=12.2", A100_525, F, F, "by minor-version compatibility this driver already runs CUDA 12.x applications"},
-	{"cuda>=12.2", A100_525, F, F, "PTX from a newer toolkit cannot be JIT-compiled by an older driver"},
-	{"cuda>=12.2", GEFORCE_535, P, P, NULL},
-	{"cuda>=12.4", GEFORCE_535, F, F, "upgrade to ≥ 550.54.14"},
-	{"cuda>=12.10", GEFORCE_535, F, F, NULL},
-	{"cuda<12.10", GEFORCE_535, P, P, NULL},
-	{"cuda>12.9", GEFORCE_535, F, F, NULL},
-	{"cuda>=13.1", H200, F, F, "install cuda-compat-13-1"},
-	{"cuda>=13.1", H200, F, F, "upgrade to ≥ 590.44.01"},
-	{"cuda>=13.0", GEFORCE_535, F, F, "minor-version compatibility needs driver ≥ 580 for CUDA 13.x"},
+	{"cuda=12", A100_525, P, P, NULL, NULL},
+	{"cuda=12.0", A100_525, P, P, NULL, NULL},
+	{"cuda>=12.2", A100_525, F, F, "driver 525.85.12 supports CUDA ≤ 12.0; this needs 12.2: upgrade to ≥ 535.54.03 (R535, LTSB", NULL},
+	/* never cuda-compat for a cuda clause: check_cuda_version() (libnvidia-container
+	 * src/cli/configure.c) compares the host driver's CUDA, which a compat package does not change */
+	{"cuda>=12.2", A100_525, F, F, "is no fix for this requirement", "install cuda-compat"},
+	{"cuda>=12.4", H100_535, F, F, "is no fix for this requirement", "install cuda-compat"},
+	{"cuda>=12.4", H100_535, F, F, "upgrade to ≥ 550.54.14 (R550", NULL},
+	{"cuda>=12.2", A100_525, F, F, "by minor-version compatibility this driver already runs CUDA 12.x applications", NULL},
+	{"cuda>=12.2", A100_525, F, F, "PTX from a newer toolkit cannot be JIT-compiled by an older driver", NULL},
+	{"cuda>=12.2", GEFORCE_535, P, P, NULL, NULL},
+	{"cuda>=12.4", GEFORCE_535, F, F, "upgrade to ≥ 550.54.14", NULL},
+	{"cuda>=12.10", GEFORCE_535, F, F, NULL, NULL},
+	{"cuda<12.10", GEFORCE_535, P, P, NULL, NULL},
+	{"cuda>12.9", GEFORCE_535, F, F, NULL, NULL},
+	{"cuda>=13.1", H200, F, F, "upgrade to ≥ 590.44.01", "cuda-compat-13-1"},
+	{"cuda>=13.1", H200, F, F, "upgrade to ≥ 590.44.01", NULL},
+	{"cuda>=13.0", GEFORCE_535, F, F, "minor-version compatibility needs driver ≥ 580 for CUDA 13.x", NULL},
 	/* a consumer GPU never gets the compat package */
-	{"cuda>=12.4", GEFORCE_535, F, F, "R550"},
-	{"cuda>=12.4", GEFORCE_535, F, F, "fails with error 804"},
+	{"cuda>=12.4", GEFORCE_535, F, F, "R550", NULL},
+	{"cuda>=12.4", GEFORCE_535, F, F, "upgrade to ≥ 550.54.14", "cuda-compat"},
+	/* > needs the next CUDA the knowledge base knows a driver for, not the named one */
+	{"cuda>12.2", GEFORCE_535, F, F, "this needs 12.3: upgrade to ≥ 545.23.06", "this needs 12.2"},
+	{"cuda>12.9", GEFORCE_535, F, F, "this needs 13.0: upgrade to ≥ 580.65.06", NULL},
+	{"cuda>12.2.1", GEFORCE_535, F, F, "this needs 12.3", NULL},
+	/* CUDA 9.x minimum drivers (data/cuda-toolkit-driver.tsv, NVIDIA's "CUDA Toolkit and Corresponding
+	 * Driver Versions" table): before, "the knowledge base has no minimum driver for it" */
+	{"cuda>=9.2", P100_384, F, F, "this needs 9.2: upgrade to ≥ 396.26 (R396", "no minimum driver"},
+	{"cuda>9.0", P100_384, F, F, "this needs 9.1: upgrade to ≥ 390.46 (R390", NULL},
+	{"cuda>=9.0", P100_384, P, P, NULL, NULL},
+	/* R470 takes cuda-compat-12-x (forward-compat.tsv r470), but that is still no fix for a cuda clause */
+	{"cuda>=12.2", T4_470, F, F, "upgrade to ≥ 535.54.03 (R535", "cuda-compat-12"},
+	/* = on a newer host: no upgrade helps */
+	{"cuda=12", H200, F, F, "no upgrade meets it; nvidia-container-cli compares = exactly, so it takes a driver of a branch that reports CUDA 12.0 (R525", "upgrade to"},
+	{"cuda=12.2", H200, F, F, "a branch that reports CUDA 12.2 (R535", "upgrade to"},
+	{"cuda=12.2", A100_525, F, F, "upgrade to ≥ 535.54.03 (R535, LTSB until June 2026), and no newer branch: R535 reports CUDA 12.2", NULL},
+	{"cuda<12.0", H200, F, F, "use a driver of an older branch", "upgrade to"},
+	/* one fix per expression: the cheapest failed group's (the lowest driver that meets a group) */
+	{"cuda>=13.1 driver>=999", H200, F, F, "upgrade to ≥ 590.44.01", "install a driver >= 999"},
+	{"driver>=999 cuda>=13.1", H200, F, F, "upgrade to ≥ 590.44.01", "install a driver >= 999"},
+	{"cuda>=13.1,driver>=600 brand=tesla", H200, F, F, "upgrade the driver to ≥ 600, which meets cuda>=13.1 and driver>=600", NULL},
+	{"cuda>=12.2 brand=tesla,driver>=470,driver<471", A100_525, F, F, "upgrade to ≥ 535.54.03", "install a driver < 471"},
+	{"cuda>=12.2,driver<530 brand=tesla,driver>=470,driver<471", A100_525, F, F, "install a driver < 471", NULL},
 	/* driver versions */
-	{"driver>=580", H200, P, P, "driver 580.159.04 is >= 580"},
-	{"driver>=580.159.04", H200, P, P, NULL},
-	{"driver>580.159.04", H200, F, F, "install a driver > 580.159.04"},
-	{"driver<581", H200, P, P, NULL},
-	{"driver<=580.159", H200, F, F, NULL},
-	{"driver=580.159.4", H200, P, P, NULL},
-	{"driver>=535,driver<536", H200, F, F, "install a driver < 536"},
-	{"driver>=590", H200, F, F, "install a driver >= 590"},
+	{"driver>=580", H200, P, P, "driver 580.159.04 is >= 580", NULL},
+	{"driver>=580.159.04", H200, P, P, NULL, NULL},
+	{"driver>580.159.04", H200, F, F, "install a driver > 580.159.04", NULL},
+	{"driver<581", H200, P, P, NULL, NULL},
+	{"driver<=580.159", H200, F, F, NULL, NULL},
+	{"driver=580.159.4", H200, P, P, NULL, NULL},
+	{"driver>=535,driver<536", H200, F, F, "install a driver < 536", NULL},
+	{"driver>=590", H200, F, F, "install a driver >= 590", NULL},
 	/* arch */
-	{"arch>=9.0", H200, P, P, "GPU 0 (NVIDIA H200) has compute capability 9.0"},
-	{"arch>=9", H200, P, P, NULL},
-	{"arch=9.0", H200, P, P, NULL},
-	{"arch<8.0", H200, F, F, "run on GPUs whose compute capability is < 8.0"},
-	{"arch!=9.0", H200, F, F, NULL},
-	{"ARCH>8.9", H200, P, P, NULL},
+	{"arch>=9.0", H200, P, P, "GPU 0 (NVIDIA H200) has compute capability 9.0", NULL},
+	{"arch>=9", H200, P, P, NULL, NULL},
+	{"arch=9.0", H200, P, P, NULL, NULL},
+	{"arch<8.0", H200, F, F, "run on GPUs whose compute capability is < 8.0", NULL},
+	{"arch!=9.0", H200, F, F, NULL, NULL},
+	{"ARCH>8.9", H200, P, P, NULL, NULL},
 	/* brands, any case */
-	{"brand=nvidia", H200, P, P, "has brand nvidia"},
-	{"brand=NVIDIA", H200, P, P, NULL},
-	{"BRAND=Nvidia", H200, P, P, NULL},
-	{"brand=tesla", H200, F, F, "schedule the workload on GPUs with brand=tesla"},
-	{"brand!=geforce", H200, P, P, NULL},
+	{"brand=nvidia", H200, P, P, "has brand nvidia", NULL},
+	{"brand=NVIDIA", H200, P, P, NULL, NULL},
+	{"BRAND=Nvidia", H200, P, P, NULL, NULL},
+	{"brand=tesla", H200, F, F, "schedule the workload on GPUs with brand=tesla", NULL},
+	{"brand!=geforce", H200, P, P, NULL, NULL},
 	/* an unsatisfied clause longer than libnvidia-container's 128-byte EXPR_MAX is an error there */
-	{"brand=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, F, E, NULL},
-	{"brand!=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, P, P, NULL},
-	{"brand!=GeForce", GEFORCE_535, F, F, NULL},
-	{"brand=unknown", H200_NOBRAND, U, U, "brand unknown"},
+	{"brand=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, F, E, NULL, NULL},
+	{"brand!=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", H200, P, P, NULL, NULL},
+	{"brand!=GeForce", GEFORCE_535, F, F, NULL, NULL},
+	{"brand=unknown", H200_NOBRAND, U, U, "brand unknown", NULL},
 	/* several GPUs with different compute capabilities */
-	{"arch>=7.5", MIXED_550, P, P, NULL},
-	{"arch>=8.0", MIXED_550, F, F, "GPU 0 (Tesla T4) has compute capability 7.5, not >= 8.0"},
-	{"arch>=8.0 brand=tesla", MIXED_550, P, P, NULL},
-	{"brand=tesla", MIXED_550, F, F, "GPU 1 (NVIDIA L40S) has brand nvidia, not = tesla"},
-	{"brand=tesla brand=nvidia", MIXED_550, P, P, NULL},
-	{"gpu=*T4", MIXED_550, F, E, "GPU 1 (NVIDIA L40S) does not match"},
-	{"count=2", MIXED_550, P, E, "2 visible GPUs"},
-	{"count>=4", MIXED_550, F, E, "make >= 4 GPUs visible"},
+	{"arch>=7.5", MIXED_550, P, P, NULL, NULL},
+	{"arch>=8.0", MIXED_550, F, F, "GPU 0 (Tesla T4) has compute capability 7.5, not >= 8.0", NULL},
+	{"arch>=8.0 brand=tesla", MIXED_550, P, P, NULL, NULL},
+	{"brand=tesla", MIXED_550, F, F, "GPU 1 (NVIDIA L40S) has brand nvidia, not = tesla", NULL},
+	{"brand=tesla brand=nvidia", MIXED_550, P, P, NULL, NULL},
+	{"gpu=*T4", MIXED_550, F, E, "GPU 1 (NVIDIA L40S) does not match", NULL},
+	{"count=2", MIXED_550, P, E, "2 visible GPUs", NULL},
+	{"count>=4", MIXED_550, F, E, "make >= 4 GPUs visible", NULL},
 	/* no visible GPU: cuvet does not know; the runtime assumes arch/brand hold */
-	{"arch>=9.0", NO_GPU, U, P, "takes arch and brand clauses as satisfied when no GPU is visible"},
-	{"brand=tesla", NO_GPU, U, P, "no GPU is visible"},
+	{"arch>=9.0", NO_GPU, U, P, "takes arch and brand clauses as satisfied when no GPU is visible", NULL},
+	{"brand=tesla", NO_GPU, U, P, "no GPU is visible", NULL},
 	/* CUDA_VISIBLE_DEVICES="" hides both GPUs: whatever the clauses say (UNKNOWN, PASS), the
 	 * workload finds no GPU, and check's workload section FAILs (test_host.c, golden no-visible-gpu) */
-	{"brand=tesla", HIDDEN, F, P, NULL},
-	{"cuda>=12.0,arch>=8.0", HIDDEN, F, P, NULL},
-	{"count=0", HIDDEN, F, E, NULL},
-	{"brand>tesla", NO_GPU, E, P, "position 6: brand takes only = and !=, not '>'"},
+	{"brand=tesla", HIDDEN, F, P, NULL, NULL},
+	{"cuda>=12.0,arch>=8.0", HIDDEN, F, P, NULL, NULL},
+	{"count=0", HIDDEN, F, E, NULL, NULL},
+	{"brand>tesla", NO_GPU, E, P, "position 6: brand takes only = and !=, not '>'", NULL},
 	/* missing facts */
-	{"cuda>=12.0", NOTHING, U, U, "the driver's CUDA version is unknown"},
-	{"driver>=535", NOTHING, U, U, "the driver version is unknown"},
-	{"cuda>=12.0 driver>=1", NOTHING, U, U, NULL},
+	{"cuda>=12.0", NOTHING, U, U, "the driver's CUDA version is unknown", NULL},
+	{"driver>=535", NOTHING, U, U, "the driver version is unknown", NULL},
+	{"cuda>=12.0 driver>=1", NOTHING, U, U, NULL, NULL},
 	/* inferred CUDA */
-	{"cuda>=13.0", H200_INFER, P, P, "inferred from driver 580.159.04"},
-	{"cuda>=13.1", H200_INFER, F, F, "driver 580.159.04 supports CUDA ≤ 13.0; this needs 13.1"},
-	{"cuda>=13.0", H200_PROBE_INFERRED, P, P, "the driver's CUDA 13.0 (inferred from driver 580.159.04) is >= 13.0"},
-	{"cuda=13.0", H200_PROBE_INFERRED, P, P, "through the knowledge base"},
+	{"cuda>=13.0", H200_INFER, P, P, "inferred from driver 580.159.04", NULL},
+	{"cuda>=13.1", H200_INFER, F, F, "driver 580.159.04 supports CUDA ≤ 13.0; this needs 13.1", NULL},
+	{"cuda>=13.0", H200_PROBE_INFERRED, P, P, "the driver's CUDA 13.0 (inferred from driver 580.159.04) is >= 13.0", NULL},
+	{"cuda=13.0", H200_PROBE_INFERRED, P, P, "through the knowledge base", NULL},
 	/* cuvet's own keys */
-	{"cudart>=13.0", H200, P, E, "cudart 13.0.96 (the copy the loader picks) is >= 13.0"},
-	{"cudart>=13.1", H200, F, E, "install cudart >= 13.1"},
-	{"cudnn>=9.14", H200, P, E, "cudnn 9.14.0.64"},
-	{"cudnn>=9.19", H200, F, E, NULL},
-	{"nccl=2.28.3", H200, P, E, NULL},
-	{"cublas>=13", H200, P, E, NULL},
-	{"tensorrt>=10", H200, F, E, "no tensorrt library that the loader would pick was found"},
-	{"tensorrt<10", H200, U, E, NULL},
-	{"gpu=H200", H200, P, E, "matches 'H200'"},
-	{"gpu=*h200*", H200, P, E, NULL},
-	{"gpu=NVIDIA?H200", H200, P, E, NULL},
-	{"gpu!=*A100*", H200, P, E, NULL},
-	{"gpu=A100*", A100_525, P, E, NULL},
-	{"memory>=80000", H200, P, E, "143771 MiB"},
-	{"memory>=200000", H200, F, E, NULL},
-	{"memory>=1", H200_NOBRAND, U, E, "memory size unknown"},
-	{"cuda>=12.0 cudnn>=99", H200, P, P, "cudnn 9.14.0.64 (the copy the loader picks) is not >= 99"},
-	{"cudnn>=99 cuda>=12.0", H200, P, E, "knows only the keys cuda, driver, arch and brand"},
+	{"cudart>=13.0", H200, P, E, "cudart 13.0.96 (the copy the loader picks) is >= 13.0", NULL},
+	{"cudart>=13.1", H200, F, E, "install cudart >= 13.1", NULL},
+	{"cudnn>=9.14", H200, P, E, "cudnn 9.14.0.64", NULL},
+	{"cudnn>=9.19", H200, F, E, NULL, NULL},
+	{"nccl=2.28.3", H200, P, E, NULL, NULL},
+	{"cublas>=13", H200, P, E, NULL, NULL},
+	{"tensorrt>=10", H200, F, E, "no tensorrt library that the loader would pick was found", NULL},
+	{"tensorrt<10", H200, U, E, NULL, NULL},
+	{"gpu=H200", H200, P, E, "matches 'H200'", NULL},
+	{"gpu=*h200*", H200, P, E, NULL, NULL},
+	{"gpu=NVIDIA?H200", H200, P, E, NULL, NULL},
+	{"gpu!=*A100*", H200, P, E, NULL, NULL},
+	{"gpu=A100*", A100_525, P, E, NULL, NULL},
+	{"memory>=80000", H200, P, E, "143771 MiB", NULL},
+	{"memory>=200000", H200, F, E, NULL, NULL},
+	{"memory>=1", H200_NOBRAND, U, E, "memory size unknown", NULL},
+	{"cuda>=12.0 cudnn>=99", H200, P, P, "cudnn 9.14.0.64 (the copy the loader picks) is not >= 99", NULL},
+	{"cudnn>=99 cuda>=12.0", H200, P, E, "knows only the keys cuda, driver, arch and brand", NULL},
 	/* OR/AND structure */
-	{"cuda>=99 driver>=580", H200, P, P, NULL},
-	{"cuda>=99 driver>=999", H200, F, F, NULL},
-	{"cuda>=12,driver>=999 arch=9.0", H200, P, P, NULL},
-	{"  cuda>=13.0  ", H200, P, P, NULL},
-	{"cuda>=13.0\tdriver>=1", H200, P, E, NULL},
-	{"", H200, P, P, NULL},
+	{"cuda>=99 driver>=580", H200, P, P, NULL, NULL},
+	{"cuda>=99 driver>=999", H200, F, F, NULL, NULL},
+	{"cuda>=12,driver>=999 arch=9.0", H200, P, P, NULL, NULL},
+	{"  cuda>=13.0  ", H200, P, P, NULL, NULL},
+	/* a tab is no separator: dsl_evaluate() (libnvidia-container src/cli/dsl.c) splits on ' ' only,
+	 * so the value runs on past it and dsl_compare_version() rejects it */
+	{"cuda>=13.0\tdriver>=1", H200, E, E, "position 11: a tab is not a separator", NULL},
+	{"cuda>=12.0\tbrand=tesla", H200, E, E, "'cuda>=12.0\tbrand=tesla' is one clause there", NULL},
+	{"\tcuda>=13.0", H200, E, E, "position 1: a tab", NULL},
+	{"cuda>=13.0 driver>=1\n", H200, E, P, "a newline is not a separator", NULL},
+	/* numbers: dsl_compare_version() reads components with strtoumax(); UINTMAX_MAX (its overflow
+	 * value) or more is an invalid expression, but only where the comparison reaches it */
+	{"cuda>=18446744073709551615", H200, E, E, "a component is too large", NULL},
+	{"cuda>=18446744073709551616", H200, E, E, NULL, NULL},
+	{"cuda>=99999999999999999999999999", H200, E, E, NULL, NULL},
+	{"cuda>=18446744073709551614", H200, E, F, NULL, NULL},
+	{"cuda>=12.99999999999999999999999", H200, E, P, NULL, NULL},
+	{"cuda>=13.99999999999999999999999", H200, E, E, NULL, NULL},
+	{"driver>=580.99999999999999999999", H200, E, E, NULL, NULL},
+	{"driver>=581.99999999999999999999", H200, E, F, NULL, NULL},
+	{"arch>=9.18446744073709551615", H200, E, E, NULL, NULL},
+	{"", H200, P, P, NULL, NULL},
 	/* libnvidia-container: a group of only commas ends the loop with the previous group's result */
-	{"cuda>=99 , cuda>=1", H200, E, F, "position 10: empty clause"},
-	{",", H200, E, P, "position 1: empty clause"},
-	{"cuda>=1,,", H200, E, P, "skips empty clauses"},
+	{"cuda>=99 , cuda>=1", H200, E, F, "position 10: empty clause", NULL},
+	{",", H200, E, P, "position 1: empty clause", NULL},
+	{"cuda>=1,,", H200, E, P, "skips empty clauses", NULL},
 	/* malformed: exact positions */
-	{"cuda", H200, E, E, "position 5: expected an operator (= != < <= > >=) after 'cuda'"},
-	{">=12", H200, E, E, "position 1: expected a key before '>=12'"},
-	{"cuda>=", H200, E, E, "position 7: missing value after 'cuda>='"},
-	{"cuda=>12", H200, E, E, "position 5: unknown operator '=>'"},
-	{"cuda==12", H200, E, E, "position 5: unknown operator '=='"},
-	{"cuda>>12", H200, E, E, "position 5: unknown operator '>>'"},
-	{"cuda!12", H200, E, P, "position 5: unknown operator '!'"},
-	{"cuda!12", H200, E, P, "reads a lone '!' as '!='"},
-	{"cuda>=12.x", H200, E, E, "position 7: invalid version '12.x' for cuda"},
-	{"cuda>=v12", H200, E, E, "position 7: invalid version 'v12' for cuda"},
-	{"driver>=535,,arch=9.0", H200, E, P, "position 13: empty clause"},
-	{"driver>=535,", H200, E, P, "position 13: empty clause after ','"},
-	{",driver>=535", H200, E, P, "position 1: empty clause"},
-	{"foo>=1", H200, E, E, "position 1: unknown key 'foo'"},
-	{"cuda>=12 foo>=1", H200, E, P, "position 10: unknown key 'foo'"},
-	{"cuda>=12 foo>=1", H200, E, P, "stops at the first satisfied group"},
-	{"cuda>=99 foo>=1", H200, E, E, NULL},
-	{"cuda>=99,foo>=1 driver>=1", H200, E, P, NULL},
-	{"memory>=lots", H200, E, E, "position 9: invalid number 'lots' for memory"},
-	{"count>=-1", H200, E, E, "position 8: invalid number '-1' for count"},
-	{"gpu<H200", H200, E, E, "position 4: gpu takes only = and !=, not '<'"},
-	{"brand<=tesla", H200, E, E, "position 6: brand takes only = and !=, not '<='"},
-	{"cuda>=12 arch>=8.0,brand", H200, E, P, "position 25: expected an operator"},
+	{"cuda", H200, E, E, "position 5: expected an operator (= != < <= > >=) after 'cuda'", NULL},
+	{">=12", H200, E, E, "position 1: expected a key before '>=12'", NULL},
+	{"cuda>=", H200, E, E, "position 7: missing value after 'cuda>='", NULL},
+	{"cuda=>12", H200, E, E, "position 5: unknown operator '=>'", NULL},
+	{"cuda==12", H200, E, E, "position 5: unknown operator '=='", NULL},
+	{"cuda>>12", H200, E, E, "position 5: unknown operator '>>'", NULL},
+	{"cuda!12", H200, E, P, "position 5: unknown operator '!'", NULL},
+	{"cuda!12", H200, E, P, "reads a lone '!' as '!='", NULL},
+	{"cuda>=12.x", H200, E, E, "position 7: invalid version '12.x' for cuda", NULL},
+	{"cuda>=v12", H200, E, E, "position 7: invalid version 'v12' for cuda", NULL},
+	{"driver>=535,,arch=9.0", H200, E, P, "position 13: empty clause", NULL},
+	{"driver>=535,", H200, E, P, "position 13: empty clause after ','", NULL},
+	{",driver>=535", H200, E, P, "position 1: empty clause", NULL},
+	{"foo>=1", H200, E, E, "position 1: unknown key 'foo'", NULL},
+	{"cuda>=12 foo>=1", H200, E, P, "position 10: unknown key 'foo'", NULL},
+	{"cuda>=12 foo>=1", H200, E, P, "stops at the first satisfied group", NULL},
+	{"cuda>=99 foo>=1", H200, E, E, NULL, NULL},
+	{"cuda>=99,foo>=1 driver>=1", H200, E, P, NULL, NULL},
+	{"memory>=lots", H200, E, E, "position 9: invalid number 'lots' for memory", NULL},
+	{"count>=-1", H200, E, E, "position 8: invalid number '-1' for count", NULL},
+	{"gpu<H200", H200, E, E, "position 4: gpu takes only = and !=, not '<'", NULL},
+	{"brand<=tesla", H200, E, E, "position 6: brand takes only = and !=, not '<='", NULL},
+	{"cuda>=12 arch>=8.0,brand", H200, E, P, "position 25: expected an operator", NULL},
 };
 
 static void test_table(void **state)
@@ -373,7 +421,11 @@ static void test_table(void **state)
 		struct cuvet_check_opts o = {0};
 		assert_int_equal(eval_facts(c, &facts_store[r->facts], &o, &err), 0);
 		char *s = explain(c);
-		if (c->verdict != r->want || c->runtime != r->runtime || (r->fragment && !strstr(s, r->fragment))) {
+		/* ABSENT is looked for in the fixes the user is given: one per expression */
+		bool said = false;
+		for (size_t e = 0; e < c->nexprs && r->absent; e++)
+			said |= c->exprs[e].fix && strstr(c->exprs[e].fix, r->absent);
+		if (c->verdict != r->want || c->runtime != r->runtime || (r->fragment && !strstr(s, r->fragment)) || said) {
 			print_error("row %zu '%s': verdict %s (want %s), runtime %s (want %s), fragment '%s' in:\n%s\n", i,
 				    r->req, cuvet_verdict_name(c->verdict), cuvet_verdict_name(r->want),
 				    cuvet_verdict_name(c->runtime), cuvet_verdict_name(r->runtime),
@@ -644,6 +696,219 @@ static void test_images(void **state)
 	free(buf);
 }
 
+/* ------------------------------------------------ what nvidia-container-cli refuses ---- */
+
+struct refusal_row {
+	const char *env[4];
+	enum fx facts;
+	enum cuvet_verdict want;     /* the check's verdict */
+	enum cuvet_verdict expr;     /* the first expression's verdict */
+	enum cuvet_verdict runtime;  /* the first expression's runtime decision */
+	bool refused;
+	const char *note;            /* fragment of the first expression's runtime_note, or NULL */
+};
+
+/* A requirement from the environment that nvidia-container-cli refuses (its evaluate_rule() in
+ * libnvidia-container src/cli/dsl.c knows only cuda, driver, arch and brand; dsl_evaluate() splits
+ * on ' ' only) keeps the container from starting: the verdict is FAIL (exit 1), not a note. */
+static const struct refusal_row refusal_rows[] = {
+	{{"NVIDIA_REQUIRE_CUDA=cudart>=13.0", NULL}, H200, F, F, E, true, "the container will not start"},
+	{{"NVIDIA_REQUIRE_CUDA=cudart>=13.0", NULL}, H200, F, F, E, true, "knows only the keys cuda, driver, arch and brand"},
+	{{"NVIDIA_REQUIRE_X=gpu=H200", NULL}, H200, F, F, E, true, NULL},
+	{{"NVIDIA_REQUIRE_X=memory>=1", NULL}, H200, F, F, E, true, NULL},
+	{{"NVIDIA_REQUIRE_X=count=1", NULL}, H200, F, F, E, true, NULL},
+	{{"NVIDIA_REQUIRE_X=cudnn>=9", NULL}, H200, F, F, E, true, NULL},
+	{{"NVIDIA_REQUIRE_X=nccl>=2", NULL}, H200, F, F, E, true, NULL},
+	{{"NVIDIA_REQUIRE_X=cublas>=13", NULL}, H200, F, F, E, true, NULL},
+	{{"NVIDIA_REQUIRE_X=tensorrt<10", NULL}, H200, F, F, E, true, NULL},
+	/* the runtime stops at the first satisfied group and never reads cuvet's key */
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=12.0 cudnn>=99", NULL}, H200, P, P, P, false, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=cudnn>=99 cuda>=12.0", NULL}, H200, F, F, E, true, NULL},
+	/* cuvet's own verdict FAIL stays FAIL, refused either way */
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.1", NULL}, H200, F, F, F, true, NULL},
+	/* invalid to both: the expression stays ERROR, the check is FAIL (the container will not start) */
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=13.0\tdriver>=1", NULL}, H200, F, E, E, true, NULL},
+	{{"NVIDIA_REQUIRE_CUDA=foo>=1", NULL}, H200, F, E, E, true, NULL},
+	/* invalid to cuvet, accepted by the runtime: not a refusal */
+	{{"NVIDIA_REQUIRE_CUDA=cuda>=1,,", NULL}, H200, E, E, P, false, NULL},
+	/* no GPU visible: the runtime takes brand as satisfied; no refusal */
+	{{"NVIDIA_REQUIRE_CUDA=brand=tesla", NULL}, NO_GPU, U, U, P, false, NULL},
+};
+
+static void test_refusal(void **state)
+{
+	(void)state;
+	build_facts();
+	for (size_t i = 0; i < sizeof(refusal_rows) / sizeof(refusal_rows[0]); i++) {
+		const struct refusal_row *r = &refusal_rows[i];
+		struct cuvet_error err = {0};
+		struct cuvet_check *c = cuvet_check_new(&err);
+		cuvet_check_add_env(c, (char *const *)r->env, &err);
+		assert_int_equal(c->nexprs, 1);
+		struct cuvet_check_opts o = {0};
+		assert_int_equal(eval_facts(c, &facts_store[r->facts], &o, &err), 0);
+		const struct cuvet_req_expr *e = &c->exprs[0];
+		if (c->verdict != r->want || e->verdict != r->expr || e->runtime != r->runtime || e->refused != r->refused ||
+		    c->refused != r->refused ||
+		    (r->note && (!e->runtime_note || !strstr(e->runtime_note, r->note)))) {
+			print_error("refusal row %zu '%s': verdict %s (want %s), expression %s (want %s), runtime %s (want %s), "
+				    "refused %d, note %s\n",
+				    i, r->env[0], cuvet_verdict_name(c->verdict), cuvet_verdict_name(r->want),
+				    cuvet_verdict_name(e->verdict), cuvet_verdict_name(r->expr), cuvet_verdict_name(e->runtime),
+				    cuvet_verdict_name(r->runtime), e->refused, e->runtime_note ? e->runtime_note : "(none)");
+			fail();
+		}
+		cuvet_check_free(c);
+	}
+	/* the same text as a command-line argument is cuvet's own requirement: not a refusal */
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "argument 1", "cudart>=13.0", false, &err), 0);
+	struct cuvet_check_opts o = {0};
+	assert_int_equal(eval_facts(c, &facts_store[H200], &o, &err), 0);
+	assert_int_equal(c->verdict, CUVET_PASS);
+	assert_int_equal(c->runtime, CUVET_ERROR);
+	assert_false(c->refused);
+	cuvet_check_free(c);
+	free_facts();
+}
+
+/* nvidia-container-cli keeps the --require arguments in `char *reqs[32]` (libnvidia-container
+ * src/cli/cli.h) and configure_parser() (src/cli/configure.c) stops at a 33rd with "too many
+ * requirements"; the toolkit passes one --require per NVIDIA_REQUIRE_* variable. */
+static void test_too_many(void **state)
+{
+	(void)state;
+	build_facts();
+	for (size_t n = 31; n <= 34; n++) {
+		char *env[40] = {0};
+		for (size_t i = 0; i < n; i++) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "NVIDIA_REQUIRE_R%02zu=cuda>=12.0", i);
+			env[i] = strdup(buf);
+			assert_non_null(env[i]);
+		}
+		/* JETPACK ones are not passed to the runtime, so they do not count */
+		env[n] = (char *)"NVIDIA_REQUIRE_JETPACK=csv-mounts=all";
+		struct cuvet_error err = {0};
+		struct cuvet_check *c = cuvet_check_new(&err);
+		assert_int_equal(cuvet_check_add_env(c, env, &err), 0);
+		assert_int_equal(c->nexprs, n);
+		struct cuvet_check_opts o = {0};
+		assert_int_equal(eval_facts(c, &facts_store[H200], &o, &err), 0);
+		bool over = n > CUVET_RUNTIME_MAX_REQS;
+		assert_int_equal(c->too_many, over);
+		assert_int_equal(c->refused, over);
+		assert_int_equal(c->verdict, over ? CUVET_FAIL : CUVET_PASS);
+		assert_int_equal(c->runtime, over ? CUVET_ERROR : CUVET_PASS);
+		bool noted = false;
+		for (size_t i = 0; i < c->nnotes; i++)
+			noted |= strstr(c->notes[i], "too many requirements") != NULL;
+		assert_int_equal(noted, over);
+		cuvet_check_free(c);
+		for (size_t i = 0; i < n; i++)
+			free(env[i]);
+	}
+	free_facts();
+}
+
+/* configure_command() (libnvidia-container src/cli/configure.c) loops over the visible GPUs and,
+ * inside, over the requirements, and stops at the first refusal. Which refusal that is can differ
+ * from a requirements-first order: on a T4 (GPU 0, tesla, 7.5) and an L40S (GPU 1, nvidia, 8.9),
+ * A = "brand=tesla" holds on GPU 0 and B = "arch>=8.0 foo>=1" reaches the unknown key on GPU 0, so
+ * the runtime stops there with "invalid expression" (ERROR); requirements first, A would fail on
+ * GPU 1 first ("unsatisfied condition", FAIL). */
+static void test_gpu_outer_loop(void **state)
+{
+	(void)state;
+	build_facts();
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_A", "brand=tesla", true, &err), 0);
+	assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_B", "arch>=8.0 foo>=1", true, &err), -1);
+	struct cuvet_check_opts o = {0};
+	assert_int_equal(eval_facts(c, &facts_store[MIXED_550], &o, &err), 0);
+	assert_int_equal(c->exprs[0].runtime, CUVET_FAIL);  /* GPU 1 */
+	assert_int_equal(c->exprs[1].runtime, CUVET_ERROR); /* GPU 0 */
+	assert_int_equal(c->runtime, CUVET_ERROR);          /* GPU 0 comes first */
+	assert_true(c->refused);
+	assert_int_equal(c->verdict, CUVET_FAIL);
+	cuvet_check_free(c);
+	/* the other way round, GPU 0 refuses A first: FAIL */
+	c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_A", "brand=nvidia", true, &err), 0);
+	assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_B", "arch<8.0 foo>=1", true, &err), -1);
+	assert_int_equal(eval_facts(c, &facts_store[MIXED_550], &o, &err), 0);
+	assert_int_equal(c->exprs[0].runtime, CUVET_FAIL);
+	assert_int_equal(c->exprs[1].runtime, CUVET_ERROR);
+	assert_int_equal(c->runtime, CUVET_FAIL);
+	cuvet_check_free(c);
+	free_facts();
+}
+
+/* One fix per expression: NVIDIA's CUDA 12.4 image string (31 groups) on a driver of a branch it
+ * does not list (R545, CUDA 12.3, a data-center GPU) fails every group; the one fix is the lowest
+ * driver that meets a group: cuda>=12.4's 550.54.14. */
+static void test_expr_fix(void **state)
+{
+	(void)state;
+	char *buf = read_images_tsv();
+	if (!buf) {
+		print_message("SKIP: shared/kb/nvidia-require-cuda-images.tsv not found (set CUVET_SHARED_DIR)\n");
+		skip();
+	}
+	const char *line = strstr(buf, "nvidia/cuda:12.4.1-base-ubuntu22.04\t");
+	assert_non_null(line);
+	const char *req = strchr(line, '\t') + 1;
+	char *text = strndup(req, strcspn(req, "\t\n"));
+	assert_non_null(text);
+	struct cuvet_gpu g;
+	memset(&g, 0, sizeof(g));
+	g.name = (char *)"NVIDIA A100-SXM4-80GB";
+	g.cc_major = 8;
+	g.brand = (char *)"tesla";
+	g.segment = (char *)"datacenter";
+	g.visible = true;
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.kernel_version = (char *)"545.23.08";
+	f.driver.cuda_driver_version = 12030;
+	f.driver.cuda_driver_source = (char *)"nvml";
+	f.ngpus = 1;
+	f.gpus = &g;
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_CUDA", text, true, &err), 0);
+	struct cuvet_check_opts o = {0};
+	assert_int_equal(eval_facts(c, &f, &o, &err), 0);
+	const struct cuvet_req_expr *e = &c->exprs[0];
+	assert_int_equal(e->ngroups, 31);
+	assert_int_equal(e->verdict, CUVET_FAIL);
+	assert_non_null(e->fix);
+	const char *want = "driver 545.23.08 supports CUDA ≤ 12.3; this needs 12.4: upgrade to ≥ 550.54.14 (R550";
+	if (strncmp(e->fix, want, strlen(want)) != 0)
+		fail_msg("fix: %s", e->fix);
+	assert_null(strstr(e->fix, "cuda-compat-"));
+	/* the clause fixes stay, one per failed clause; the expression has one */
+	size_t nclause_fixes = 0;
+	for (size_t gi = 0; gi < e->ngroups; gi++)
+		for (size_t ci = 0; ci < e->groups[gi].nclauses; ci++)
+			nclause_fixes += e->groups[gi].clauses[ci].fix != NULL;
+	assert_true(nclause_fixes > 1);
+	cuvet_check_free(c);
+	/* on R535 (listed: brand=tesla,driver>=535,driver<536 holds) nothing fails and there is no fix */
+	f.driver.kernel_version = (char *)"535.104.05";
+	f.driver.cuda_driver_version = 12020;
+	c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "NVIDIA_REQUIRE_CUDA", text, true, &err), 0);
+	assert_int_equal(eval_facts(c, &f, &o, &err), 0);
+	assert_int_equal(c->exprs[0].verdict, CUVET_PASS);
+	assert_null(c->exprs[0].fix);
+	cuvet_check_free(c);
+	free(text);
+	free(buf);
+}
+
 static void test_json(void **state)
 {
 	(void)state;
@@ -657,6 +922,9 @@ static void test_json(void **state)
 	assert_non_null(s);
 	assert_non_null(strstr(s, "\"schema\":\"cuvet.check/1\",\"verdict\":\"FAIL\",\"runtime\":\"FAIL\""));
 	assert_non_null(strstr(s, "\"key\":\"cuda\",\"op\":\">=\",\"value\":\"12.2\",\"verdict\":\"FAIL\""));
+	assert_non_null(strstr(s, "\"refused\":false,\"too_many\":false,"));
+	assert_non_null(strstr(s, "\"refused\":false,\"fix\":\"driver 525.85.12 supports CUDA ≤ 12.0; this needs 12.2: "
+				  "upgrade to ≥ 535.54.03 (R535"));
 	free(s);
 	cuvet_check_free(c);
 	free_facts();
@@ -667,7 +935,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),     cmocka_unit_test(test_error_message), cmocka_unit_test(test_assume_unknown),
 		cmocka_unit_test(test_env),       cmocka_unit_test(test_env_invalid),   cmocka_unit_test(test_parse_bool), cmocka_unit_test(test_disable_keeps_arguments),
-		cmocka_unit_test(test_images),    cmocka_unit_test(test_json),
+		cmocka_unit_test(test_images),    cmocka_unit_test(test_json),          cmocka_unit_test(test_refusal),
+		cmocka_unit_test(test_too_many),  cmocka_unit_test(test_gpu_outer_loop), cmocka_unit_test(test_expr_fix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

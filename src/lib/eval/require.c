@@ -6,6 +6,7 @@
 #endif
 #include <ctype.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,9 +50,11 @@ static bool is_op_char(char c)
 	return c == '<' || c == '>' || c == '=' || c == '!';
 }
 
-static bool is_space(char c)
+/* White space other than ' ': nvidia-container-cli does not separate on it (libnvidia-container
+ * src/cli/dsl.c dsl_evaluate() splits groups with strsep(" ") only), so it stays inside a clause. */
+static bool is_other_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	return c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
 static bool key_is_gpu(enum cuvet_req_key k)
@@ -105,6 +108,7 @@ static void expr_release(struct cuvet_req_expr *e)
 	free(e->text);
 	free(e->error);
 	free(e->runtime_note);
+	free(e->fix);
 }
 
 /* Validates VALUE (LEN bytes) for KEY; fills WHY on failure. */
@@ -147,9 +151,15 @@ static bool value_valid(enum cuvet_req_key key, const char *value, char *why, si
 		return false;
 	}
 	struct cuvet_version v;
-	if (cuvet_version_parse(value, &v, NULL) == 0)
+	struct cuvet_error e = {0};
+	if (cuvet_version_parse(value, &v, &e) == 0)
 		return true;
-	snprintf(why, whylen, "invalid version '%s' for %s", value, key_names[key]);
+	if (e.code == CUVET_E_RANGE)
+		snprintf(why, whylen, "invalid version '%s' for %s: a component is too large (nvidia-container-cli "
+				      "rejects one of UINTMAX_MAX or more as an invalid expression, cuvet one past 32 bits)",
+			 value, key_names[key]);
+	else
+		snprintf(why, whylen, "invalid version '%s' for %s", value, key_names[key]);
 	return false;
 }
 
@@ -157,6 +167,16 @@ static bool value_valid(enum cuvet_req_key key, const char *value, char *why, si
 static int clause_parse(const char *s, size_t n, size_t pos, struct cuvet_req_clause *out, size_t *epos, char *msg,
 			size_t msglen)
 {
+	for (size_t w = 0; w < n; w++)
+		if (is_other_space(s[w])) {
+			*epos = pos + w;
+			snprintf(msg, msglen,
+				 "a %s is not a separator: nvidia-container-cli splits groups on ' ' only "
+				 "(libnvidia-container src/cli/dsl.c dsl_evaluate), so '%.*s' is one clause there, and an "
+				 "invalid expression",
+				 s[w] == '\t' ? "tab" : s[w] == '\n' ? "newline" : "white-space character", (int)n, s);
+			return -1;
+		}
 	size_t k = 0;
 	while (k < n && !is_op_char(s[k]))
 		k++;
@@ -228,12 +248,12 @@ static int expr_parse(struct cuvet_req_expr *e)
 	char msg[256] = "";
 	size_t epos = 0;
 	while (i < len) {
-		while (i < len && is_space(t[i]))
+		while (i < len && t[i] == ' ')
 			i++;
 		if (i >= len)
 			break;
 		size_t gend = i;
-		while (gend < len && !is_space(t[gend]))
+		while (gend < len && t[gend] != ' ')
 			gend++;
 		if (xgrow(&e->groups, &gcap, e->ngroups, sizeof(*e->groups)) < 0)
 			goto oom;
@@ -546,97 +566,6 @@ static unsigned branch_of(const char *driver)
 	return (unsigned)b;
 }
 
-/* The smallest fix for a cuda>=X.Y (or =, >) clause that the driver's CUDA does not meet. */
-static char *fix_cuda(const struct eval_ctx *x, const struct cuvet_req_clause *cl)
-{
-	struct sbuf b;
-	sbuf_init(&b);
-	struct cuvet_version need;
-	if (cuvet_version_parse(cl->value, &need, NULL) < 0)
-		return NULL;
-	char needs[32];
-	cuvet_version_format(&need, needs, sizeof(needs));
-	if (cl->op == CUVET_OP_LT || cl->op == CUVET_OP_LE || cl->op == CUVET_OP_NE) {
-		sbuf_addf(&b, "driver %s reports CUDA %s; this needs CUDA %s %s: use a driver of an older branch, or an "
-			      "image built for the CUDA this driver supports",
-			  x->driver ? x->driver : "(unknown)", x->cuda_plain, op_names[cl->op], needs);
-		return sbuf_steal(&b);
-	}
-	char mm[32];
-	snprintf(mm, sizeof(mm), "%u.%u", need.part[0], need.nparts > 1 ? need.part[1] : 0);
-	sbuf_addf(&b, "driver %s supports CUDA ≤ %s; this needs %s", x->driver ? x->driver : "(unknown)",
-		  x->cuda_plain, mm);
-	struct cuvet_kb_cuda rel[16];
-	int nrel = cuvet_kb_cuda_releases(x->kb, mm, rel, CUVET_ARRAY_LEN(rel), NULL);
-	const char *min_driver = NULL, *minor_floor = NULL;
-	if (nrel > 0) {
-		size_t last = (size_t)nrel < CUVET_ARRAY_LEN(rel) ? (size_t)nrel - 1 : CUVET_ARRAY_LEN(rel) - 1;
-		min_driver = rel[last].min_linux_driver; /* the GA release: the oldest */
-		minor_floor = rel[last].minor_compat_min_driver;
-	}
-	const char *sep = ": ";
-	if (min_driver) {
-		char bd[128];
-		branch_desc(x->kb, branch_of(min_driver), bd, sizeof(bd));
-		sbuf_addf(&b, "%supgrade to ≥ %s %s", sep, min_driver, bd);
-		sep = ", or ";
-	} else {
-		sbuf_addf(&b, "%supgrade to a driver whose branch supports CUDA %s (the knowledge base has no minimum "
-			      "driver for it)",
-			  sep, mm);
-		sep = ", or ";
-	}
-	struct cuvet_kb_driver kd;
-	bool have_kd = x->driver && cuvet_kb_driver(x->kb, x->driver, &kd, NULL) == 0;
-	if (x->all_datacenter && have_kd && kd.compat_known) {
-		const struct cuvet_kb_compat_package *best = NULL;
-		struct cuvet_version bestv = {0};
-		for (size_t i = 0; i < kd.ncompat; i++) {
-			struct cuvet_version v;
-			if (kd.compat[i].contradicted || !kd.compat[i].cuda_version ||
-			    cuvet_version_parse(kd.compat[i].cuda_version, &v, NULL) < 0)
-				continue;
-			/* the oldest package that still brings the needed version */
-			if (cuvet_version_cmp(&v, &need) >= 0 && (!best || cuvet_version_cmp(&v, &bestv) < 0)) {
-				best = &kd.compat[i];
-				bestv = v;
-			}
-		}
-		if (best)
-			sbuf_addf(&b, "%son this data-center GPU install %s", sep, best->package);
-	} else if (!x->all_datacenter && x->nvisible && have_kd && kd.compat_known && kd.ncompat) {
-		/* SPEC §5: forward compatibility is for data-center (and NGC-ready RTX, Jetson) GPUs only. */
-		sbuf_add(&b, " (a cuda-compat package is no fix here: forward compatibility is not supported on "
-			     "this GPU class and fails with error 804)");
-	} else if (x->all_datacenter && have_kd && !kd.compat_known) {
-		sbuf_addf(&b, " (whether a cuda-compat package works on R%u is unknown: the forward-compatibility "
-			      "matrix has no column for it)",
-			  kd.branch);
-	}
-	if (have_kd) {
-		for (size_t i = 0; i < kd.nminor; i++) {
-			if (kd.minor[i].major != need.part[0])
-				continue;
-			if (kd.minor[i].met)
-				sbuf_addf(&b, "; by minor-version compatibility this driver already runs CUDA %u.x "
-					      "applications (driver ≥ %s) when their binaries carry SASS for the GPU: PTX "
-					      "from a newer toolkit cannot be JIT-compiled by an older driver — but the "
-					      "container runtime still refuses cuda>=%s unless NVIDIA_DISABLE_REQUIRE=true",
-					  need.part[0], kd.minor[i].min_driver, mm);
-			else
-				sbuf_addf(&b, "; minor-version compatibility needs driver ≥ %s for CUDA %u.x, and "
-					      "binaries with SASS for the GPU (PTX from a newer toolkit cannot be "
-					      "JIT-compiled by an older driver)",
-					  kd.minor[i].min_driver, need.part[0]);
-		}
-	} else if (minor_floor) {
-		sbuf_addf(&b, "; minor-version compatibility needs driver %s and binaries with SASS for the GPU "
-			      "(PTX from a newer toolkit cannot be JIT-compiled by an older driver)",
-			  minor_floor);
-	}
-	return sbuf_steal(&b);
-}
-
 /* Evaluates a version fact HAVE (text) against the clause. */
 static enum cuvet_verdict cmp_version_text(const char *have, const struct cuvet_req_clause *cl)
 {
@@ -646,6 +575,177 @@ static enum cuvet_verdict cmp_version_text(const char *have, const struct cuvet_
 	    cuvet_version_parse(cl->value, &b, NULL) < 0)
 		return CUVET_UNKNOWN;
 	return op_holds(cl->op, cuvet_version_cmp(&a, &b)) ? CUVET_PASS : CUVET_FAIL;
+}
+
+/* -1, 0, 1 comparing two version texts (a driver "580.159.04"); -2 when one does not parse. */
+static int version_text_cmp(const char *a, const char *b)
+{
+	struct cuvet_version va, vb;
+	const char *end;
+	if (!a || !b || cuvet_version_parse_prefix(a, &va, &end, NULL) < 0 ||
+	    cuvet_version_parse_prefix(b, &vb, &end, NULL) < 0)
+		return -2;
+	return cuvet_version_cmp(&va, &vb);
+}
+
+/* The oldest Linux driver of the toolkit releases MM ("12.2") names: its GA release's minimum
+ * (releases come newest first; a row without a driver, such as 12.7 that no toolkit shipped,
+ * is skipped). NULL when the knowledge base has none. */
+static const char *kb_min_driver(const struct cuvet_kb *kb, const char *mm)
+{
+	struct cuvet_kb_cuda rel[16];
+	int n = cuvet_kb_cuda_releases(kb, mm, rel, CUVET_ARRAY_LEN(rel), NULL);
+	if (n <= 0)
+		return NULL;
+	size_t last = (size_t)n < CUVET_ARRAY_LEN(rel) ? (size_t)n : CUVET_ARRAY_LEN(rel);
+	for (size_t i = last; i-- > 0;)
+		if (rel[i].min_linux_driver && rel[i].min_linux_driver[0])
+			return rel[i].min_linux_driver;
+	return NULL;
+}
+
+/* The CUDA MAJOR.MINOR a cuda clause needs the driver to report, as the lowest one that
+ * satisfies it: >= N is N, > N is the next release the knowledge base lists after N (a driver
+ * reports MAJOR.MINOR only), = N is N. Writes "12.3" into OUT; -1 when none is known. */
+static int cuda_target(const struct eval_ctx *x, const struct cuvet_req_clause *cl, char *out, size_t len)
+{
+	struct cuvet_version need;
+	if (cuvet_version_parse(cl->value, &need, NULL) < 0)
+		return -1;
+	unsigned M = need.part[0], m = need.nparts > 1 ? need.part[1] : 0;
+	bool exact_mm = need.nparts <= 2 || (need.nparts == 3 && need.part[2] == 0);
+	if (cl->op == CUVET_OP_GE || cl->op == CUVET_OP_EQ || (cl->op == CUVET_OP_GT && !exact_mm)) {
+		/* cuda>12.2.1 is met by 12.3 (a driver reports no patch level) */
+		if (cl->op == CUVET_OP_GT)
+			m++;
+		snprintf(out, len, "%u.%u", M, m);
+		return 0;
+	}
+	if (cl->op != CUVET_OP_GT)
+		return -1;
+	/* the next minor the knowledge base knows a driver for, else the next major's .0 */
+	for (unsigned k = m + 1; k <= m + 10; k++) {
+		char mm[32];
+		snprintf(mm, sizeof(mm), "%u.%u", M, k);
+		if (kb_min_driver(x->kb, mm)) {
+			snprintf(out, len, "%s", mm);
+			return 0;
+		}
+	}
+	snprintf(out, len, "%u.0", M + 1);
+	return 0;
+}
+
+/* The lowest driver that meets a failed clause by an upgrade, into OUT (32 bytes): for cuda,
+ * the knowledge base's minimum driver of the CUDA it needs; for driver >=, >, = the version
+ * itself. -1 when the clause is not met by upgrading (a < or != bound, hardware, libraries). */
+static int upgrade_target(const struct eval_ctx *x, const struct cuvet_req_clause *cl, char *out, size_t len)
+{
+	if (cl->key == CUVET_REQ_DRIVER) {
+		if (cl->op != CUVET_OP_GE && cl->op != CUVET_OP_GT && cl->op != CUVET_OP_EQ)
+			return -1;
+		if (!x->driver || version_text_cmp(x->driver, cl->value) != -1)
+			return -1; /* the driver is already past it: = needs a downgrade */
+		snprintf(out, len, "%s", cl->value);
+		return 0;
+	}
+	if (cl->key != CUVET_REQ_CUDA || !x->cuda_known)
+		return -1;
+	char mm[32];
+	struct cuvet_version t;
+	if (cuda_target(x, cl, mm, sizeof(mm)) < 0 || cuvet_version_parse(mm, &t, NULL) < 0 ||
+	    cuvet_version_cmp(&t, &x->cuda) <= 0)
+		return -1; /* the driver's CUDA is already newer: no upgrade meets it */
+	const char *d = kb_min_driver(x->kb, mm);
+	if (!d)
+		return -1;
+	snprintf(out, len, "%s", d);
+	return 0;
+}
+
+/* The smallest fix for a cuda clause that the driver's CUDA does not meet. Never a cuda-compat
+ * package: nvidia-container-cli compares the CUDA version the host's driver reports
+ * (check_cuda_version() in libnvidia-container src/cli/configure.c reads drv->cuda_version, which
+ * src/driver.c driver_get_cuda_version_1_svc() takes from the host's NVML,
+ * nvmlSystemGetCudaDriverVersion()); a forward-compat libcuda in the image lets a workload run but
+ * does not change that number. */
+static char *fix_cuda(const struct eval_ctx *x, const struct cuvet_req_clause *cl)
+{
+	struct sbuf b;
+	sbuf_init(&b);
+	struct cuvet_version need;
+	if (cuvet_version_parse(cl->value, &need, NULL) < 0)
+		return NULL;
+	const char *drv = x->driver ? x->driver : "(unknown)";
+	int cmp = cuvet_version_cmp(&x->cuda, &need);
+	if (cl->op == CUVET_OP_LT || cl->op == CUVET_OP_LE || cl->op == CUVET_OP_NE ||
+	    (cl->op == CUVET_OP_EQ && cmp > 0)) {
+		if (cl->op == CUVET_OP_EQ) {
+			char mm[32];
+			if (cuda_target(x, cl, mm, sizeof(mm)) < 0)
+				return NULL;
+			sbuf_addf(&b, "driver %s reports CUDA %s, newer than the CUDA %s this needs exactly: no upgrade "
+				      "meets it; nvidia-container-cli compares = exactly, so it takes a driver of a branch that "
+				      "reports CUDA %s",
+				  drv, x->cuda_plain, cl->value, mm);
+			const char *d = kb_min_driver(x->kb, mm);
+			if (d) {
+				char bd[128];
+				branch_desc(x->kb, branch_of(d), bd, sizeof(bd));
+				sbuf_addf(&b, " %s", bd);
+			}
+			sbuf_addf(&b, ", or, usually what was meant, the requirement cuda>=%s", cl->value);
+			return sbuf_steal(&b);
+		}
+		sbuf_addf(&b, "driver %s reports CUDA %s; this needs CUDA %s %s: use a driver of an older branch, or an "
+			      "image built for the CUDA this driver supports",
+			  drv, x->cuda_plain, op_names[cl->op], cl->value);
+		return sbuf_steal(&b);
+	}
+	char mm[32];
+	if (cuda_target(x, cl, mm, sizeof(mm)) < 0)
+		return NULL;
+	sbuf_addf(&b, "driver %s supports CUDA ≤ %s; this needs %s", drv, x->cuda_plain, mm);
+	const char *min_driver = kb_min_driver(x->kb, mm);
+	if (min_driver) {
+		char bd[128];
+		unsigned br = branch_of(min_driver);
+		branch_desc(x->kb, br, bd, sizeof(bd));
+		sbuf_addf(&b, ": upgrade to ≥ %s %s", min_driver, bd);
+		struct cuvet_kb_branch kbb;
+		if (cl->op == CUVET_OP_EQ && cuvet_kb_branch(x->kb, br, &kbb, NULL) == 0 && kbb.max_cuda &&
+		    strcmp(kbb.max_cuda, mm) == 0)
+			sbuf_addf(&b, ", and no newer branch: R%u reports CUDA %s, a newer one a newer CUDA, which = %s "
+				      "rejects",
+				  br, mm, cl->value);
+	} else {
+		sbuf_addf(&b, ": upgrade to a driver whose branch supports CUDA %s (the knowledge base has no minimum "
+			      "driver for it)",
+			  mm);
+	}
+	struct cuvet_kb_driver kd;
+	bool have_kd = x->driver && cuvet_kb_driver(x->kb, x->driver, &kd, NULL) == 0;
+	if (x->all_datacenter)
+		sbuf_add(&b, " (a cuda-compat package lets a workload run on this driver but does not change the CUDA "
+			     "version nvidia-container-cli compares, so it is no fix for this requirement)");
+	if (have_kd) {
+		for (size_t i = 0; i < kd.nminor; i++) {
+			if (kd.minor[i].major != need.part[0])
+				continue;
+			if (kd.minor[i].met)
+				sbuf_addf(&b, "; by minor-version compatibility this driver already runs CUDA %u.x "
+					      "applications (driver ≥ %s) when their binaries carry SASS for the GPU: PTX "
+					      "from a newer toolkit cannot be JIT-compiled by an older driver — but the "
+					      "container runtime still refuses cuda%s%s unless NVIDIA_DISABLE_REQUIRE=true",
+					  need.part[0], kd.minor[i].min_driver, op_names[cl->op], cl->value);
+			else
+				sbuf_addf(&b, "; minor-version compatibility needs driver ≥ %s for CUDA %u.x, and "
+					      "binaries with SASS for the GPU (PTX from a newer toolkit cannot be "
+					      "JIT-compiled by an older driver)",
+					  kd.minor[i].min_driver, need.part[0]);
+		}
+	}
+	return sbuf_steal(&b);
 }
 
 static const struct cuvet_lib *lib_pick(const struct cuvet_facts *f, enum cuvet_req_key key)
@@ -881,8 +981,11 @@ static void clause_eval(const struct eval_ctx *x, struct cuvet_req_clause *cl, e
 
 /* ------------------------------------------------------- nvidia-container-cli emulation ---- */
 
-/* libnvidia-container's dsl_compare_version: only digits and dots, numeric per component,
- * trailing ".0" components ignored. Returns 1, 0, or -1 for an invalid version. */
+/* libnvidia-container's dsl_compare_version (src/cli/dsl.c): only digits and dots, numeric per
+ * component, trailing ".0" components ignored. A component is read with strtoumax() and one equal
+ * to UINTMAX_MAX (what strtoumax returns on overflow) makes the expression invalid — but only
+ * when the comparison reaches it: the first differing component decides and the rest is never
+ * read. Returns 1, 0, or -1 for an invalid version. */
 static int rt_compare_version(const char *v1, enum cuvet_req_op op, const char *v2)
 {
 	if (strspn(v1, "0123456789.") != strlen(v1) || strspn(v2, "0123456789.") != strlen(v2))
@@ -891,7 +994,12 @@ static int rt_compare_version(const char *v1, enum cuvet_req_op op, const char *
 		char *e1, *e2;
 		if (!isdigit((unsigned char)*v1) || !isdigit((unsigned char)*v2))
 			return -1;
-		unsigned long long n1 = strtoull(v1, &e1, 10), n2 = strtoull(v2, &e2, 10);
+		uintmax_t n1 = strtoumax(v1, &e1, 10);
+		if (n1 == UINTMAX_MAX)
+			return -1;
+		uintmax_t n2 = strtoumax(v2, &e2, 10);
+		if (n2 == UINTMAX_MAX)
+			return -1;
 		if (n1 != n2)
 			return op_holds(op, n1 < n2 ? -1 : 1);
 		v1 = e1 + strspn(e1, ".");
@@ -1059,20 +1167,149 @@ static enum cuvet_verdict rt_expr(const struct eval_ctx *x, const char *t, const
 	return uncertain ? CUVET_UNKNOWN : prev;
 }
 
+/* Whether driver version D meets every driver clause of group G that bounds it from above
+ * (driver<X, <=X, =X, !=X): an upgrade past such a bound breaks the group. */
+static bool driver_meets_group(const struct cuvet_req_group *g, const char *d)
+{
+	for (size_t i = 0; i < g->nclauses; i++) {
+		const struct cuvet_req_clause *cl = &g->clauses[i];
+		if (cl->key != CUVET_REQ_DRIVER)
+			continue;
+		int c = version_text_cmp(d, cl->value);
+		if (c == -2 || !op_holds(cl->op, c))
+			return false;
+	}
+	return true;
+}
+
+/* The one smallest fix for a failed expression: any one group holding is enough, so the fix is
+ * the cheapest group's. A group whose failed clauses an upgrade of the driver meets all at once
+ * (without breaking its own upper driver bounds) costs that driver; the lowest such driver wins.
+ * Otherwise the group with the fewest failed clauses, each of its fixes. A group with a clause
+ * whose fact is unknown is considered only when no other can be. An expression the runtime
+ * refuses although cuvet's reading passes is fixed by writing it in the runtime's grammar. */
+static int expr_fix(const struct eval_ctx *x, struct cuvet_req_expr *e, enum cuvet_verdict own)
+{
+	free(e->fix);
+	e->fix = NULL;
+	if (e->refused && own != CUVET_FAIL && own != CUVET_ERROR) {
+		e->fix = xstrdup("write it in nvidia-container-cli's grammar (keys cuda, driver, arch and brand only; "
+				 "groups separated by single spaces, clauses by commas; versions of digits and dots), or "
+				 "check what only cuvet knows with `cuvet check REQ` rather than in an NVIDIA_REQUIRE_* "
+				 "variable");
+		return e->fix ? 0 : -1;
+	}
+	if (e->error || own != CUVET_FAIL)
+		return 0;
+	const struct cuvet_req_group *best = NULL;
+	char best_driver[64] = "";
+	size_t best_nfail = SIZE_MAX;
+	bool best_unknown = true;
+	for (size_t gi = 0; gi < e->ngroups; gi++) {
+		const struct cuvet_req_group *g = &e->groups[gi];
+		if (g->verdict != CUVET_FAIL)
+			continue;
+		size_t nfail = 0;
+		bool unknown = false, upgradable = true;
+		char target[64] = "";
+		for (size_t ci = 0; ci < g->nclauses; ci++) {
+			const struct cuvet_req_clause *cl = &g->clauses[ci];
+			if (cl->verdict == CUVET_UNKNOWN)
+				unknown = true;
+			if (cl->verdict != CUVET_FAIL)
+				continue;
+			nfail++;
+			char t[64];
+			if (!cl->fix) {
+				upgradable = false;
+				continue;
+			}
+			if (upgrade_target(x, cl, t, sizeof(t)) < 0) {
+				upgradable = false;
+				continue;
+			}
+			if (!target[0] || version_text_cmp(t, target) > 0)
+				snprintf(target, sizeof(target), "%s", t);
+		}
+		if (!nfail)
+			continue; /* failed for some GPUs only: its clauses say which */
+		if (!upgradable || !target[0] || !driver_meets_group(g, target))
+			target[0] = '\0';
+		/* known beats unknown; an upgrade beats the rest; then the lower driver or fewer failures */
+		bool better;
+		if (!best)
+			better = true;
+		else if (unknown != best_unknown)
+			better = !unknown;
+		else if (!!target[0] != !!best_driver[0])
+			better = target[0] != '\0';
+		else if (target[0])
+			better = version_text_cmp(target, best_driver) < 0;
+		else
+			better = nfail < best_nfail;
+		if (better) {
+			best = g;
+			best_unknown = unknown;
+			best_nfail = nfail;
+			snprintf(best_driver, sizeof(best_driver), "%s", target);
+		}
+	}
+	if (!best)
+		return 0;
+	struct sbuf b;
+	sbuf_init(&b);
+	if (best_driver[0] && best_nfail > 1)
+		sbuf_addf(&b, "upgrade the driver to ≥ %s, which meets ", best_driver);
+	size_t n = 0;
+	for (size_t ci = 0; ci < best->nclauses; ci++) {
+		const struct cuvet_req_clause *cl = &best->clauses[ci];
+		if (cl->verdict != CUVET_FAIL || !cl->fix)
+			continue;
+		if (best_driver[0] && best_nfail > 1)
+			sbuf_addf(&b, "%s%s", n ? " and " : "", cl->text);
+		else
+			sbuf_addf(&b, "%s%s", n ? "; and " : "", cl->fix);
+		n++;
+	}
+	if (best_driver[0] && best_nfail > 1) {
+		for (size_t ci = 0; ci < best->nclauses; ci++)
+			if (best->clauses[ci].verdict == CUVET_FAIL && best->clauses[ci].key == CUVET_REQ_CUDA) {
+				sbuf_addf(&b, ": %s", best->clauses[ci].fix);
+				break;
+			}
+	}
+	if (!n) {
+		sbuf_release(&b);
+		return 0;
+	}
+	e->fix = sbuf_steal(&b);
+	return e->fix ? 0 : -1;
+}
+
+/* The runtime stops at its first refusal. UNKNOWN (a fact these facts lack) may hide one, so a
+ * later definite refusal replaces it: the container does not start either way. */
+static enum cuvet_verdict rt_first_refusal(enum cuvet_verdict acc, enum cuvet_verdict r)
+{
+	if (acc == CUVET_PASS || (acc == CUVET_UNKNOWN && r != CUVET_PASS))
+		return r == CUVET_PASS ? acc : r;
+	return acc;
+}
+
 /* ----------------------------------------------------------------- the check ---- */
 
-static void runtime_note(struct cuvet_req_expr *e, const struct rt_flags *fl)
+/* OWN: cuvet's verdict before a refusal by the runtime made it FAIL. */
+static int runtime_note(struct cuvet_req_expr *e, enum cuvet_verdict own, const struct rt_flags *fl)
 {
-	if (e->runtime == e->verdict) {
-		if (fl->no_gpu_assumed)
-			e->runtime_note = xstrdup("nvidia-container-cli takes arch and brand clauses as satisfied when "
-						  "no GPU is visible");
-		return;
+	if (e->runtime == own) {
+		if (fl->no_gpu_assumed && !(e->runtime_note = xstrdup("nvidia-container-cli takes arch and brand "
+								       "clauses as satisfied when no GPU is visible")))
+			return -1;
+		return 0;
 	}
 	struct sbuf b;
 	sbuf_init(&b);
-	sbuf_addf(&b, "nvidia-container-cli would decide %s where cuvet decides %s",
-		  cuvet_verdict_name(e->runtime), cuvet_verdict_name(e->verdict));
+	sbuf_addf(&b, "nvidia-container-cli would decide %s where cuvet decides %s", cuvet_verdict_name(e->runtime),
+		  cuvet_verdict_name(own));
 	if (fl->no_gpu_assumed)
 		sbuf_add(&b, "; it takes arch and brand clauses as satisfied when no GPU is visible");
 	if (fl->stopped_early)
@@ -1088,10 +1325,15 @@ static void runtime_note(struct cuvet_req_expr *e, const struct rt_flags *fl)
 			ext |= e->groups[g].clauses[i].key > CUVET_REQ_BRAND;
 	if (ext)
 		sbuf_add(&b, "; it knows only the keys cuda, driver, arch and brand (cuvet's other keys are an "
-			     "invalid expression there)");
-	if (e->runtime == CUVET_UNKNOWN || (e->verdict == CUVET_UNKNOWN && !fl->no_gpu_assumed))
+			     "invalid expression there: evaluate_rule() in libnvidia-container src/cli/dsl.c finds no "
+			     "rule for them)");
+	if (e->runtime == CUVET_UNKNOWN || (own == CUVET_UNKNOWN && !fl->no_gpu_assumed))
 		sbuf_add(&b, "; the runtime asks the driver and NVML itself, so facts missing here are known to it");
+	if (e->refused && own != CUVET_FAIL)
+		sbuf_add(&b, "; this requirement comes from the environment, so the container will not start (the check's verdict: "
+			     "FAIL)");
 	e->runtime_note = sbuf_steal(&b);
+	return e->runtime_note ? 0 : -1;
 }
 
 /* Beyond the requirement strings: the libraries themselves. A library built for CUDA major M runs
@@ -1262,6 +1504,7 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const st
 	}
 	const struct cuvet_gpu *const *vis = h->visible;
 	size_t nvis = h->nvisible;
+	enum cuvet_verdict *rt = NULL; /* [expression][GPU slot]: what the runtime decides */
 	enum cuvet_verdict *pg = calloc(nvis ? nvis : 1, sizeof(*pg));
 	enum cuvet_verdict *gv = calloc(nvis ? nvis : 1, sizeof(*gv));
 	if (!pg || !gv) {
@@ -1276,6 +1519,11 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const st
 
 	c->verdict = CUVET_PASS;
 	c->runtime = CUVET_PASS;
+	c->refused = c->too_many = false;
+	size_t nenv = 0;
+	rt = calloc(c->nexprs * slots + 1, sizeof(*rt));
+	if (!rt)
+		goto oom;
 	for (size_t ei = 0; ei < c->nexprs; ei++) {
 		struct cuvet_req_expr *e = &c->exprs[ei];
 		free(e->runtime_note);
@@ -1322,20 +1570,50 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const st
 		e->runtime = CUVET_PASS;
 		for (size_t s = 0; s < slots; s++) {
 			enum cuvet_verdict r = rt_expr(&x, e->text, nvis ? vis[s] : NULL, &fl);
-			if (e->runtime == CUVET_PASS || (e->runtime == CUVET_UNKNOWN && r != CUVET_PASS))
-				e->runtime = r == CUVET_PASS ? e->runtime : r;
+			rt[ei * slots + s] = r;
+			e->runtime = rt_first_refusal(e->runtime, r);
 		}
-		runtime_note(e, &fl);
+		/* What the runtime refuses, the container never starts with, whatever cuvet's own
+		 * reading of the text (its extension keys, a tab, a number past UINTMAX_MAX). */
+		e->refused = e->from_env && (e->runtime == CUVET_FAIL || e->runtime == CUVET_ERROR);
+		enum cuvet_verdict own = e->verdict;
+		if (e->refused && (e->verdict == CUVET_PASS || e->verdict == CUVET_UNKNOWN))
+			e->verdict = CUVET_FAIL;
+		c->refused |= e->refused;
+		nenv += e->from_env;
+		if (runtime_note(e, own, &fl) < 0)
+			goto oom;
+		if (expr_fix(&x, e, own) < 0)
+			goto oom;
 		c->verdict = and_v(c->verdict, e->verdict);
-		if (c->runtime == CUVET_PASS || (c->runtime == CUVET_UNKNOWN && e->runtime != CUVET_PASS))
-			c->runtime = e->runtime == CUVET_PASS ? c->runtime : e->runtime;
+	}
+	/* configure_command() (libnvidia-container src/cli/configure.c): the visible GPUs are the
+	 * outer loop and the requirements the inner one, and the first refusal ends it. Which
+	 * refusal comes first (an unsatisfied condition or an invalid expression) depends on that
+	 * order; that the container does not start does not. */
+	for (size_t s = 0; s < slots; s++)
+		for (size_t ei = 0; ei < c->nexprs; ei++)
+			c->runtime = rt_first_refusal(c->runtime, rt[ei * slots + s]);
+	c->too_many = nenv > CUVET_RUNTIME_MAX_REQS;
+	if (c->too_many) {
+		c->runtime = CUVET_ERROR;
+		c->refused = true;
+		if (add_note(c, xasprintf("%zu requirements come from the environment; nvidia-container-cli takes at most "
+					  "%d (libnvidia-container src/cli/cli.h reqs[%d]) and stops with \"input error: too "
+					  "many requirements\": the container will not start",
+					  nenv, CUVET_RUNTIME_MAX_REQS, CUVET_RUNTIME_MAX_REQS)) < 0)
+			goto oom;
 	}
 	if (check_libraries(c, &x) < 0 || check_workload(c, &x) < 0)
 		goto oom;
+	if (c->refused)
+		c->verdict = CUVET_FAIL;
+	free(rt);
 	free(pg);
 	free(gv);
 	return 0;
 oom:
+	free(rt);
 	free(pg);
 	free(gv);
 	return err_set(err, CUVET_E_NOMEM, "out of memory");
@@ -1363,6 +1641,8 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 	json_object_set_new(root, "schema", json_string("cuvet.check/1"));
 	json_object_set_new(root, "verdict", jverdict(c->verdict));
 	json_object_set_new(root, "runtime", jverdict(c->runtime));
+	json_object_set_new(root, "refused", json_boolean(c->refused));
+	json_object_set_new(root, "too_many", json_boolean(c->too_many));
 	json_object_set_new(root, "disabled", json_boolean(c->disabled));
 	json_object_set_new(root, "disabled_by", jstr(c->disabled_by));
 	json_object_set_new(root, "driver", jstr(c->driver));
@@ -1412,6 +1692,8 @@ char *cuvet_check_to_json(const struct cuvet_check *c, bool pretty, struct cuvet
 		json_object_set_new(je, "verdict", jverdict(e->verdict));
 		json_object_set_new(je, "runtime", jverdict(e->runtime));
 		json_object_set_new(je, "runtime_note", jstr(e->runtime_note));
+		json_object_set_new(je, "refused", json_boolean(e->refused));
+		json_object_set_new(je, "fix", jstr(e->fix));
 		if (e->error) {
 			json_object_set_new(je, "error", json_string(e->error));
 			json_object_set_new(je, "error_position", json_integer((json_int_t)e->error_pos));

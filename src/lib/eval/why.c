@@ -428,6 +428,11 @@ static void check_preloaded(struct ctx *c, const char *name, size_t req, size_t 
 	if (s->status == LDMODEL_NOT_FOUND || cuvet_fs_realpath(c->fs, s->path, real, sizeof(real), NULL) < 0 ||
 	    strcmp(real, h->real_path) == 0)
 		goto out;
+	/* several later objects asking for it (libtorch_cuda, libtorch_python): one problem */
+	for (size_t k = 0; k < w->nproblems; k++)
+		if (w->problems[k].kind == CUVET_WHY_P_PRELOADED && w->problems[k].object == have &&
+		    w->problems[k].other_path && strcmp(w->problems[k].other_path, s->path) == 0)
+			goto out;
 	char *fam = NULL, *ver = NULL, *src = NULL;
 	const char *soname = s->status == LDMODEL_OK ? s->info.soname : NULL;
 	version_of(c, soname, s->path, real, &fam, &ver, &src);

@@ -395,14 +395,23 @@ static int why_run(int argc, char **argv)
 
 const struct cli_command cmd_why = {
 	"why",
-	"[OPTIONS] FILE|SONAME...",
+	"[OPTIONS] [--process] FILE|SONAME... | --python PKG",
 	"resolve shared-library dependencies as glibc's loader would, without running anything",
 	"Prints the dependency tree (each library once: the name asked for, the file the loader maps,\n"
 	"[the rule that found it] and its version when known), then the problems: libraries not found\n"
 	"(with the directories considered, in order), copies in places nothing searches, other majors,\n"
 	"symbol versions the resolved copy lacks, and libraries with several copies. A SONAME (no '/')\n"
 	"is resolved as if dlopen'ed by a program without RPATH; write ./NAME for a file here.\n"
-	"Exit status 1 when a library is missing or cannot be loaded, 4 when an input cannot be read.",
+	"Several arguments are separate reports. With --process they are loaded, in order, into one\n"
+	"process (the first may be a program; later ones are dlopen'ed): the first copy of a SONAME\n"
+	"loaded serves every later request for it, and \"preloaded-copy\" names a library a later object\n"
+	"gets from an earlier one although its own RPATH/RUNPATH would find another copy (an error when\n"
+	"the versions differ). --python PKG is that process for 'import PKG' of a pip-installed\n"
+	"framework, from its installed files (torch: torch/lib/libtorch_global_deps.so, then\n"
+	"torch/_C*.so, as torch/__init__.py loads them), and \"pinned-version\" names a library copy\n"
+	"it loads whose version differs from the one its dist-info pins (Requires-Dist: ...==...).\n"
+	"Exit status 1 when a library is missing or cannot be loaded (or a copy conflicts), 4 when an\n"
+	"input cannot be read.",
 	why_opts,
 	why_run,
 };

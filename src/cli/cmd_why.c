@@ -286,7 +286,7 @@ static void why_typed_names(struct cuvet_why *r, char *const *typed, size_t n)
 
 static int why_run(int argc, char **argv)
 {
-	struct why_cli w;
+	struct why_cli w = {.process = false, .python = NULL};
 	host_opts_init(&w.host, "why");
 	cuvet_why_opts_init(&w.why);
 	int code = EXIT_OK;

@@ -557,6 +557,12 @@ check why-process-torch 1 -- "$C" why --root "$PY" --env-file "$WORK/cudnn914.en
 # _C alone: the wheel's copy by RPATH (what `why` on one file says)
 check why-torch-c-alone 0 -- "$C" why --root "$PY" --env-file "$WORK/cudnn914.env" \
 	/usr/lib/python3.12/site-packages/torch/_C.cpython-312-x86_64-linux-gnu.so
+# a cuDNN wheel other than the one torch pins, no LD_LIBRARY_PATH: one process, one copy, but not
+# the pinned version
+cp -a "$PY" "$WORK/pyroot2"
+mv "$WORK/pyroot2/usr/lib/python3.12/site-packages/nvidia_cudnn_cu13-9.19.0.56.dist-info" \
+	"$WORK/pyroot2/usr/lib/python3.12/site-packages/nvidia_cudnn_cu13-9.18.1.3.dist-info"
+check why-python-torch-other-wheel 1 -- "$C" why --root "$WORK/pyroot2" --python torch
 check why-python-unknown 4 -- "$C" why --root "$PY" --python tensorflow
 check why-python-absent 4 -- "$C" why --root "$WORK/empty" --python torch
 check why-python-and-file 2 -- "$C" why --root "$PY" --python torch libcudnn.so.9

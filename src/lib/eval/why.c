@@ -1317,7 +1317,9 @@ struct cuvet_why *cuvet_why_resolve_process(const struct cuvet_why_opts *opts, c
  * - torch: torch/__init__.py (PyTorch 2.x) calls _load_global_deps() before
  *   `from torch._C import *`; on Linux it loads torch/lib/libtorch_global_deps.so with
  *   ctypes.CDLL(..., mode=RTLD_GLOBAL), so that library's closure (its RUNPATH or whatever
- *   LD_LIBRARY_PATH gives first) is in the process before torch/_C*.so asks for anything. */
+ *   LD_LIBRARY_PATH gives first) is in the process before torch/_C*.so asks for anything. Only
+ *   when that load fails on a CUDA library does it preload nvidia/<lib>/lib copies found on
+ *   sys.path (_preload_cuda_deps) and retry; cuvet reports that library as not found instead. */
 struct py_load {
 	const char *dir, *prefix, *suffix;
 	bool optional;              /* absent on some builds (CPU-only, other platforms): skipped */
@@ -1440,7 +1442,8 @@ static int pin_equal(const char *have, const char *pin)
 }
 
 /* One Requires-Dist pin against the library copies the process loads: one problem per pin. */
-static void check_pin(struct ctx *c, const char *pkg, const char *dist_info, const char *name, const char *ver)
+static void check_pin(struct ctx *c, const char *pkg, const char *dist_info, const char *name, const char *written,
+		      const char *ver)
 {
 	struct cuvet_why *w = c->w;
 	for (size_t i = 0; i < w->nobjects && !c->oom; i++) {
@@ -1455,8 +1458,9 @@ static void check_pin(struct ctx *c, const char *pkg, const char *dist_info, con
 		cuvet_why_rule_text(w, i, rule, sizeof(rule));
 		struct cuvet_why_problem *p = add_problem(
 			c, CUVET_WHY_P_PIN, CUVET_SEV_ERROR, "pinned-version", i,
-			"import %s loads %s %s (%s, %s), but %s pins %s==%s: the framework was built against that version",
-			pkg, fam->display, o->version, o->path, rule, base_of(dist_info), name, ver);
+			"import %s loads %s %s (%s, %s), but %s/METADATA pins it (Requires-Dist: %s==%s): the "
+			"framework was built against that version",
+			pkg, fam->display, o->version, o->path, rule, base_of(dist_info), written, ver);
 		if (p) {
 			p->other_path = xstrdup(dist_info);
 			p->other_version = xstrdup(ver);
@@ -1494,7 +1498,7 @@ static void check_pins(struct ctx *c, struct cuvet_fs *fs, const char *pkg, cons
 		if (marker)
 			*marker = '\0';
 		size_t nl = strcspn(s, " \t=<>!~([;");
-		char name[128], ver[64];
+		char name[128], written[128], ver[64];
 		if (!nl || nl >= sizeof(name))
 			continue;
 		memcpy(name, s, nl);
@@ -1510,8 +1514,9 @@ static void check_pins(struct ctx *c, struct cuvet_fs *fs, const char *pkg, cons
 			continue;
 		memcpy(ver, op, vl);
 		ver[vl] = '\0';
+		memcpy(written, name, nl + 1);
 		dist_normalise(name);
-		check_pin(c, pkg, dist_info, name, ver);
+		check_pin(c, pkg, dist_info, name, written, ver);
 	}
 	free(data);
 }

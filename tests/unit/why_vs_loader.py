@@ -477,6 +477,18 @@ int main(int argc, char **argv) {
               [("error", f"{P}/sys/libcudnn.so.9.14.0", "9.14.0", f"{P}/lib/libglobal.so", 0,
                 f"{P}/lib/libC.so", 1, f"{P}/wheel/libcudnn.so.9.19.0", "9.19.0")])
     expect_eq("process: inputs and exit", ([i["name"] for i in res["inputs"]], rc), (inputs, 1))
+    # the program itself as the first input: every object the process maps, libc and ld.so included
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": f"{P}/sys"}
+    out = subprocess.run([f"{P}/bin/py"] + inputs, env=env, capture_output=True, text=True).stdout
+    real_all = sorted(set(x for x in out.split() if x.startswith("/")))
+    r = subprocess.run([CUVET, "why", "--json", "--no-explain", "--process", "--ld-library-path", f"{P}/sys",
+                        f"{P}/bin/py"] + inputs, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    resp = json.loads(r.stdout)["results"][0]
+    cv_all = sorted(set(os.path.realpath(o["real_path"]) for o in resp["objects"][1:] if o["real_path"]))
+    expect_eq("process: program first, every mapped object like the loader", (cv_all, r.returncode),
+              (real_all, 1))
+    expect_eq("process: program first, the same conflict",
+              [(p["id"], p["other_version"]) for p in resp["problems"]], [("preloaded-copy", "9.19.0")])
     # one file alone: _C gets its RPATH copy (what `why` on _C said); the process is what runs
     cv, res1, rc1 = cuvet_view(f"{P}/lib/libC.so", f"{P}/sys")
     expect_eq("process: libC alone resolves the wheel's copy", (cv.get("libcudnn.so.9"), rc1),

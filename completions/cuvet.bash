@@ -9,7 +9,7 @@ _cuvet_opts() { # COMMAND
 	doctor) echo "--facts --scan --kb $_cuvet_probe_opts" ;;
 	probe) echo "--gpu-code $_cuvet_probe_opts" ;;
 	check) echo "--env --facts --visible-devices --assume-unknown --kb $_cuvet_probe_opts" ;;
-	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --quiet -q --help -h" ;;
+	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
 	version | help) echo "--help -h" ;;

@@ -579,6 +579,7 @@ struct cuvet_why_object {
 	struct cuvet_why_edge *needed; /* DT_NEEDED in order, then dlopen edges */
 	size_t nsearched;
 	char **searched;            /* CUVET_WHY_NOT_FOUND: "rpath: /dir", ... in the order considered */
+	size_t input;               /* the input (index into cuvet_why.targets) whose loading brought it in */
 };
 
 enum cuvet_why_problem_kind {
@@ -592,6 +593,10 @@ enum cuvet_why_problem_kind {
 	CUVET_WHY_P_COPIES,         /* other copies exist that another environment would pick */
 	CUVET_WHY_P_STUB,           /* a toolkit stub library resolves (no real driver) */
 	CUVET_WHY_P_DLOPEN_MISSING, /* a library loaded with dlopen is not found (or cannot be named) */
+	CUVET_WHY_P_PRELOADED,      /* a process: an object loaded later gets the copy an earlier input
+	                               loaded, not the one its own search finds (glibc matches loaded
+	                               objects by SONAME before searching) */
+	CUVET_WHY_P_PIN,            /* --python: a library copy other than the version the package pins */
 };
 
 struct cuvet_why_problem {
@@ -599,13 +604,25 @@ struct cuvet_why_problem {
 	enum cuvet_severity severity;
 	const char *id;             /* "not-found", "not-searched", "other-major", "bad-file", "symbol-version",
 	                               "undefined-symbol", "several-copies", "stub", "dlopen-not-found",
-	                               "dlopen-undetermined", "too-many-objects", "stale-cache" */
+	                               "dlopen-undetermined", "too-many-objects", "stale-cache",
+	                               "preloaded-copy", "pinned-version" */
 	size_t object;              /* the object concerned */
 	char *message;              /* one line */
+	/* "preloaded-copy": the object whose own search would find OTHER_PATH (version OTHER_VERSION,
+	 * or NULL); "pinned-version": OTHER_VERSION is the pinned version, OTHER_PATH the dist-info */
+	size_t requester;           /* CUVET_WHY_NONE when not set */
+	char *other_path;
+	char *other_version;
 };
 
 struct cuvet_why {
-	char *target;               /* as asked */
+	char *target;               /* as asked (a process: the inputs joined by " ") */
+	size_t ntargets;            /* 1 for cuvet_why_resolve; a process: its inputs in load order */
+	char **targets;
+	size_t *target_objects;     /* the object each input is (an input already loaded by an earlier
+	                               one is that object) */
+	char *python;               /* cuvet_why_resolve_python: the package ("torch"), else NULL */
+	char *python_dist;          /* ... its dist-info directory, NULL when none was found */
 	size_t nobjects;
 	struct cuvet_why_object *objects; /* in load order (breadth first, as the loader maps them);
 	                                     objects[0] is the input */
@@ -639,6 +656,24 @@ CUVET_API void cuvet_why_opts_init(struct cuvet_why_opts *opts);
  * dependencies are reported in the result. Nothing is executed. */
 CUVET_API struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const char *target,
 					       struct cuvet_error *err);
+/* Loads TARGETS[0..N) one after the other into one process, as a program (TARGETS[0] may be an
+ * executable; later ones are dlopen'ed) does: each closure is mapped with everything loaded before
+ * it already present, and an already-loaded SONAME satisfies a later DT_NEEDED without a search.
+ * Objects say which input brought them in; a "preloaded-copy" problem names each library a later
+ * object gets from an earlier input although its own search would find another copy (an error
+ * when the versions differ). Errors as cuvet_why_resolve. */
+CUVET_API struct cuvet_why *cuvet_why_resolve_process(const struct cuvet_why_opts *opts, const char *const *targets,
+						       size_t n, struct cuvet_error *err);
+/* The process of `import PKG` for a pip-installed framework: the package is found in the root's
+ * site-packages (VIRTUAL_ENV, CONDA_PREFIX, then /usr/local, /usr, /opt/conda), and the files it
+ * loads are taken in the order of a small table (torch: torch/lib/libtorch_global_deps.so, which
+ * torch/__init__.py's _load_global_deps() loads with RTLD_GLOBAL, then torch/_C*.so). Adds a
+ * "pinned-version" problem for each library copy loaded whose version differs from the one the
+ * package's dist-info METADATA pins (Requires-Dist: nvidia-cudnn-cu13==9.19.0.56).
+ * CUVET_E_NOTFOUND when the package is not installed, CUVET_E_INVALID when the table has no row
+ * for it. */
+CUVET_API struct cuvet_why *cuvet_why_resolve_python(const struct cuvet_why_opts *opts, const char *pkg,
+						      struct cuvet_error *err);
 CUVET_API void cuvet_why_free(struct cuvet_why *why);
 /* Largest severity among the problems, or -1 when there are none. */
 CUVET_API int cuvet_why_worst(const struct cuvet_why *why);

@@ -8,7 +8,7 @@
 
 #include "common.h"
 
-enum { OPT_LLP = OPT_HOST_COMMON_LAST + 1, OPT_WITH_DLOPEN, OPT_NO_EXPLAIN };
+enum { OPT_LLP = OPT_HOST_COMMON_LAST + 1, OPT_WITH_DLOPEN, OPT_NO_EXPLAIN, OPT_PROCESS, OPT_PYTHON };
 
 static const struct cli_opt why_opts[] = {
 	{"json", 0, NULL, OPT_JSON, "print JSON (cuvet.why/1) instead of text"},
@@ -17,6 +17,8 @@ static const struct cli_opt why_opts[] = {
 	{"ld-library-path", 0, "LIST", OPT_LLP, "use LIST as LD_LIBRARY_PATH (overrides the environment)"},
 	{"with-dlopen", 0, NULL, OPT_WITH_DLOPEN, "also follow the libraries NVIDIA components load with dlopen"},
 	{"no-explain", 0, NULL, OPT_NO_EXPLAIN, "do not look for other copies to explain problems (faster)"},
+	{"process", 0, NULL, OPT_PROCESS, "load every FILE|SONAME, in order, into one process (one report)"},
+	{"python", 0, "PKG", OPT_PYTHON, "the process of 'import PKG' for a pip-installed framework (torch)"},
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},
 	{"help", 'h', NULL, OPT_HELP, "show this help"},
 	{0},
@@ -25,6 +27,8 @@ static const struct cli_opt why_opts[] = {
 struct why_cli {
 	struct host_opts host;
 	struct cuvet_why_opts why;
+	bool process;
+	const char *python;
 };
 
 static int why_handle(int id, const char *arg, void *ctx)
@@ -34,6 +38,8 @@ static int why_handle(int id, const char *arg, void *ctx)
 	case OPT_LLP: w->why.ld_library_path = arg; return 0;
 	case OPT_WITH_DLOPEN: w->why.with_dlopen = true; return 0;
 	case OPT_NO_EXPLAIN: w->why.explain = false; return 0;
+	case OPT_PROCESS: w->process = true; return 0;
+	case OPT_PYTHON: w->python = arg; return 0;
 	default: return host_opts_handle(&w->host, id, arg) == 0 ? 0 : 1;
 	}
 }
@@ -61,36 +67,36 @@ static void print_line(FILE *out, const struct cuvet_why *w, size_t depth, const
 	fputc('\n', out);
 }
 
-/* Depth-first over the edges; each object's children are printed once. An explicit stack keeps
- * very deep trees from exhausting the C stack. */
-static void print_tree(FILE *out, const struct cuvet_why *w)
+struct frame {
+	size_t obj, edge, depth;
+};
+
+/* Depth-first over the edges from input object RI; each object's children are printed once
+ * (SHOWN is shared by the inputs of a process). An explicit stack (N + 1 frames) keeps very deep
+ * trees from exhausting the C stack. */
+static void print_root(FILE *out, const struct cuvet_why *w, size_t ri, const char *title, bool *shown,
+		       struct frame *stack)
 {
 	size_t n = w->nobjects;
-	bool *shown = calloc(n ? n : 1, sizeof(bool));
-	struct frame {
-		size_t obj, edge, depth;
-	} *stack = calloc(n + 1, sizeof(*stack));
-	if (!shown || !stack) {
-		free(shown);
-		free(stack);
-		fprintf(out, "(out of memory)\n");
+	const struct cuvet_why_object *root = &w->objects[ri];
+	if (shown[ri]) {
+		fprintf(out, "%s => %s (already loaded, see above)\n", title, root->path ? root->path : "?");
 		return;
 	}
-	const struct cuvet_why_object *root = &w->objects[0];
-	fprintf(out, "%s", w->target);
+	fprintf(out, "%s", title);
 	if (root->rule == CUVET_WHY_INPUT)
 		fprintf(out, "%s%s\n", root->soname ? " soname " : "", root->soname ? root->soname : "");
 	else
-		print_line(out, w, 0, "", 0, false, false, false);
-	shown[0] = true;
+		print_line(out, w, 0, "", ri, false, false, false);
+	shown[ri] = true;
 	/* the interpreter the kernel maps with the program */
 	for (size_t i = 1; i < n; i++)
-		if (w->objects[i].rule == CUVET_WHY_INTERP && w->objects[i].loader == 0) {
+		if (w->objects[i].rule == CUVET_WHY_INTERP && w->objects[i].loader == ri && !shown[i]) {
 			print_line(out, w, 1, "(interpreter)", i, false, false, false);
 			shown[i] = true;
 		}
 	size_t sp = 0;
-	stack[sp++] = (struct frame){0, 0, 1};
+	stack[sp++] = (struct frame){ri, 0, 1};
 	while (sp) {
 		struct frame *f = &stack[sp - 1];
 		const struct cuvet_why_object *o = &w->objects[f->obj];
@@ -108,6 +114,36 @@ static void print_tree(FILE *out, const struct cuvet_why *w)
 			shown[e->object] = true;
 			stack[sp] = (struct frame){e->object, 0, f->depth + 1};
 			sp++;
+		}
+	}
+}
+
+/* One tree, or for a process one per input in load order (what an earlier input loaded is
+ * listed "see above" under a later one). */
+static void print_tree(FILE *out, const struct cuvet_why *w)
+{
+	size_t n = w->nobjects;
+	bool *shown = calloc(n ? n : 1, sizeof(bool));
+	struct frame *stack = calloc(n + 1, sizeof(*stack));
+	if (!shown || !stack) {
+		free(shown);
+		free(stack);
+		fprintf(out, "(out of memory)\n");
+		return;
+	}
+	if (w->ntargets <= 1 && !w->python) {
+		print_root(out, w, 0, w->target, shown, stack);
+	} else {
+		if (w->python)
+			fprintf(out, "import %s (%s) loads, in order:\n", w->python, w->python_dist ? w->python_dist : "no dist-info");
+		else
+			fprintf(out, "one process loads, in order:\n");
+		for (size_t k = 0; k < w->ntargets; k++) {
+			size_t ri = w->target_objects[k];
+			if (ri == CUVET_WHY_NONE || ri >= n)
+				continue;
+			fprintf(out, "%s%zu. ", k ? "\n" : "", k + 1);
+			print_root(out, w, ri, w->targets[k], shown, stack);
 		}
 	}
 	free(shown);
@@ -200,17 +236,69 @@ static const char *why_target(const struct why_cli *w, const char *arg, char *bu
 	return n > 0 && (size_t)n < len ? buf : arg;
 }
 
+static struct cuvet_why *why_resolve(const struct why_cli *w, const char *const *targets, size_t n,
+				     struct cuvet_error *err)
+{
+	if (w->python)
+		return cuvet_why_resolve_python(&w->why, w->python, err);
+	if (w->process)
+		return cuvet_why_resolve_process(&w->why, targets, n, err);
+	return cuvet_why_resolve(&w->why, targets[0], err);
+}
+
+/* Reports each input as the user typed it (the library got absolute paths). */
+static void why_typed_names(struct cuvet_why *r, char *const *typed, size_t n)
+{
+	if (r->python)
+		return;
+	for (size_t k = 0; k < n && k < r->ntargets; k++) {
+		if (strcmp(r->targets[k], typed[k]) == 0)
+			continue;
+		size_t o = r->target_objects[k];
+		char *t = strdup(typed[k]), *t2 = strdup(typed[k]);
+		if (t && t2 && o < r->nobjects && r->objects[o].rule == CUVET_WHY_INPUT &&
+		    strcmp(r->objects[o].name, r->targets[k]) == 0) {
+			free(r->targets[k]);
+			free(r->objects[o].name);
+			r->targets[k] = t;
+			r->objects[o].name = t2;
+		} else {
+			free(t);
+			free(t2);
+		}
+	}
+	/* the target line: the inputs as typed, joined */
+	size_t len = 1;
+	for (size_t k = 0; k < r->ntargets; k++)
+		len += strlen(r->targets[k]) + 1;
+	char *joined = malloc(len);
+	if (!joined)
+		return;
+	joined[0] = '\0';
+	for (size_t k = 0; k < r->ntargets; k++) {
+		if (k)
+			strcat(joined, " ");
+		strcat(joined, r->targets[k]);
+	}
+	free(r->target);
+	r->target = joined;
+}
+
 static int why_run(int argc, char **argv)
 {
-	struct why_cli w;
+	struct why_cli w = {.process = false, .python = NULL};
 	host_opts_init(&w.host, "why");
 	cuvet_why_opts_init(&w.why);
 	int code = EXIT_OK;
 	int first = cli_parse(&cmd_why, argc, argv, why_handle, &w, &code);
 	if (first < 0)
 		return code;
-	if (first >= argc) {
+	if (first >= argc && !w.python) {
 		cli_error("why", "no FILE or SONAME given (see 'cuvet why --help')");
+		return EXIT_USAGE;
+	}
+	if (first < argc && w.python) {
+		cli_error("why", "--python PKG takes no FILE or SONAME (the package's files are the inputs)");
 		return EXIT_USAGE;
 	}
 	if ((code = host_opts_finish(&w.host)) != EXIT_OK)
@@ -231,25 +319,34 @@ static int why_run(int argc, char **argv)
 	/* with --json the results are kept and rendered as one document at the end */
 	struct cuvet_why **results = NULL;
 	size_t nresults = 0;
-	if (w.host.json && !(results = calloc((size_t)(argc - first), sizeof(*results)))) {
+	/* a process (--process, --python) is one report over every argument */
+	bool one = w.process || w.python;
+	size_t nargs = (size_t)(argc - first);
+	const char **targets = calloc(nargs ? nargs : 1, sizeof(char *));
+	char (*abs)[PATH_MAX + 2] = calloc(nargs ? nargs : 1, sizeof(*abs));
+	if (!targets || !abs || (w.host.json && !(results = calloc(nargs ? nargs : 1, sizeof(*results))))) {
+		free(targets);
+		free(abs);
 		cli_error("why", "out of memory");
 		cuvet_ctx_free(ctx);
 		host_opts_release(&w.host);
 		return EXIT_INPUT;
 	}
+	for (size_t k = 0; k < nargs; k++)
+		targets[k] = why_target(&w, argv[first + (int)k], abs[k], sizeof(abs[k]));
 	code = EXIT_OK;
-	for (int i = first; i < argc; i++) {
+	for (size_t k = 0; k < (one ? 1 : nargs); k++) {
 		struct cuvet_error err = {0};
-		char abs[PATH_MAX + 2];
-		const char *target = why_target(&w, argv[i], abs, sizeof(abs));
-		struct cuvet_why *r = cuvet_why_resolve(&w.why, target, &err);
+		const char *const *tk = one ? targets : &targets[k];
+		size_t nk = one ? nargs : 1;
+		struct cuvet_why *r = why_resolve(&w, tk, nk, &err);
 		/* the probe runs once, and only when an NVIDIA library or a missing one needs explaining */
 		if (r && !probed && why_needs_facts(r)) {
 			probed = true;
 			w.why.facts = facts = why_probe(&w);
 			if (facts) {
 				cuvet_why_free(r);
-				r = cuvet_why_resolve(&w.why, target, &err);
+				r = why_resolve(&w, tk, nk, &err);
 			}
 		}
 		if (!r) {
@@ -257,19 +354,7 @@ static int why_run(int argc, char **argv)
 			code = EXIT_INPUT;
 			continue;
 		}
-		/* report the input as the user typed it */
-		if (r->target && strcmp(r->target, argv[i]) != 0) {
-			char *typed = strdup(argv[i]), *typed2 = strdup(argv[i]);
-			if (typed && typed2 && r->nobjects && r->objects[0].rule == CUVET_WHY_INPUT) {
-				free(r->target);
-				free(r->objects[0].name);
-				r->target = typed;
-				r->objects[0].name = typed2;
-			} else {
-				free(typed);
-				free(typed2);
-			}
-		}
+		why_typed_names(r, one ? &argv[first] : &argv[first + (int)k], nk);
 		if (code == EXIT_OK)
 			code = cuvet_severity_exit(cuvet_why_worst(r));
 		if (results) {
@@ -277,7 +362,7 @@ static int why_run(int argc, char **argv)
 			continue;
 		}
 		if (!w.host.quiet) {
-			if (i > first)
+			if (k > 0)
 				fputc('\n', stdout);
 			print_tree(stdout, r);
 			print_problems(stdout, r, cli_color(stdout));
@@ -300,6 +385,8 @@ static int why_run(int argc, char **argv)
 			cuvet_why_free(results[k]);
 		free(results);
 	}
+	free(targets);
+	free(abs);
 	cuvet_facts_free(facts);
 	cuvet_ctx_free(ctx);
 	host_opts_release(&w.host);
@@ -308,14 +395,23 @@ static int why_run(int argc, char **argv)
 
 const struct cli_command cmd_why = {
 	"why",
-	"[OPTIONS] FILE|SONAME...",
+	"[OPTIONS] [--process] FILE|SONAME... | --python PKG",
 	"resolve shared-library dependencies as glibc's loader would, without running anything",
 	"Prints the dependency tree (each library once: the name asked for, the file the loader maps,\n"
 	"[the rule that found it] and its version when known), then the problems: libraries not found\n"
 	"(with the directories considered, in order), copies in places nothing searches, other majors,\n"
 	"symbol versions the resolved copy lacks, and libraries with several copies. A SONAME (no '/')\n"
 	"is resolved as if dlopen'ed by a program without RPATH; write ./NAME for a file here.\n"
-	"Exit status 1 when a library is missing or cannot be loaded, 4 when an input cannot be read.",
+	"Several arguments are separate reports. With --process they are loaded, in order, into one\n"
+	"process (the first may be a program; later ones are dlopen'ed): the first copy of a SONAME\n"
+	"loaded serves every later request for it, and \"preloaded-copy\" names a library a later object\n"
+	"gets from an earlier one although its own RPATH/RUNPATH would find another copy (an error when\n"
+	"the versions differ). --python PKG is that process for 'import PKG' of a pip-installed\n"
+	"framework, from its installed files (torch: torch/lib/libtorch_global_deps.so, then\n"
+	"torch/_C*.so, as torch/__init__.py loads them), and \"pinned-version\" names a library copy\n"
+	"it loads whose version differs from the one its dist-info pins (Requires-Dist: ...==...).\n"
+	"Exit status 1 when a library is missing or cannot be loaded (or a copy conflicts), 4 when an\n"
+	"input cannot be read.",
 	why_opts,
 	why_run,
 };

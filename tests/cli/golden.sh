@@ -647,5 +647,46 @@ json.dump(j, open(sys.argv[2], 'w'))
 PY
 check check-fix-cuda92-on-384 1 -- "$C" check --facts "$WORK/r384.json" 'cuda>=9.2'
 
+# ---- one process: `import torch` from a pip install (cuvet why --python, --process) ------------
+# torch/__init__.py loads torch/lib/libtorch_global_deps.so (RUNPATH to the cuDNN wheel) before
+# torch/_C*.so (RPATH $ORIGIN/lib -> libtorch_cuda.so, RPATH to the wheel). With the system's
+# cuDNN 9.14 first on LD_LIBRARY_PATH, global deps loads 9.14 and every later libcudnn.so.9 is
+# that copy: PyTorch says "compiled against (9, 19, 0) but found runtime version (9, 14, 0)".
+PY=$WORK/pyroot
+SP=$PY/usr/lib/python3.12/site-packages
+mkdir -p "$SP/nvidia/cudnn/lib" "$SP/torch/lib" "$PY/opt/cudnn914" "$SP/nvidia_cudnn_cu13-9.19.0.56.dist-info" \
+	"$SP/torch-2.11.0.dist-info"
+mklib "$SP/nvidia/cudnn/lib/libcudnn.so.9" libcudnn.so.9
+mklib "$PY/opt/cudnn914/libcudnn.so.9.14.0" libcudnn.so.9
+ln -s libcudnn.so.9.14.0 "$PY/opt/cudnn914/libcudnn.so.9"
+$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_global_deps.so" -Wl,-soname,libtorch_global_deps.so "$WORK/empty.c" \
+	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
+$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_cuda.so" -Wl,-soname,libtorch_cuda.so "$WORK/empty.c" \
+	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
+$CC -shared -fPIC -nostdlib -o "$SP/torch/_C.cpython-312-x86_64-linux-gnu.so" "$WORK/empty.c" \
+	-Wl,--no-as-needed "$SP/torch/lib/libtorch_cuda.so" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib'
+printf 'Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0\nRequires-Dist: filelock\nRequires-Dist: nvidia-cudnn-cu13==9.19.0.56; platform_system == "Linux"\nRequires-Dist: opt-einsum>=3.3; extra == "opt-einsum"\n\nRequires-Dist: nvidia-cudnn-cu13==1.0; this is the description\n' \
+	>"$SP/torch-2.11.0.dist-info/METADATA"
+printf 'LD_LIBRARY_PATH=/opt/cudnn914\n' >"$WORK/cudnn914.env"
+check why-python-torch-llp 1 -- "$C" why --root "$PY" --env-file "$WORK/cudnn914.env" --python torch
+check why-python-torch-llp-json 1 -- "$C" why --json --root "$PY" --env-file "$WORK/cudnn914.env" --python torch
+check why-python-torch 0 -- "$C" why --root "$PY" --python torch
+# the same files named by hand: one process, in the order given
+check why-process-torch 1 -- "$C" why --root "$PY" --env-file "$WORK/cudnn914.env" --process \
+	/usr/lib/python3.12/site-packages/torch/lib/libtorch_global_deps.so \
+	/usr/lib/python3.12/site-packages/torch/_C.cpython-312-x86_64-linux-gnu.so
+# _C alone: the wheel's copy by RPATH (what `why` on one file says)
+check why-torch-c-alone 0 -- "$C" why --root "$PY" --env-file "$WORK/cudnn914.env" \
+	/usr/lib/python3.12/site-packages/torch/_C.cpython-312-x86_64-linux-gnu.so
+# a cuDNN wheel other than the one torch pins, no LD_LIBRARY_PATH: one process, one copy, but not
+# the pinned version
+cp -a "$PY" "$WORK/pyroot2"
+mv "$WORK/pyroot2/usr/lib/python3.12/site-packages/nvidia_cudnn_cu13-9.19.0.56.dist-info" \
+	"$WORK/pyroot2/usr/lib/python3.12/site-packages/nvidia_cudnn_cu13-9.18.1.3.dist-info"
+check why-python-torch-other-wheel 1 -- "$C" why --root "$WORK/pyroot2" --python torch
+check why-python-unknown 4 -- "$C" why --root "$PY" --python tensorflow
+check why-python-absent 4 -- "$C" why --root "$WORK/empty" --python torch
+check why-python-and-file 2 -- "$C" why --root "$PY" --python torch libcudnn.so.9
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

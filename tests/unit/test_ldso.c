@@ -62,6 +62,16 @@ static int setup(void **state)
 	    "mkdir -p bin && %s -nostdlib -fPIE -pie -o bin/app m.c -Wl,--no-as-needed -Wl,--disable-new-dtags "
 	    "-Wl,-rpath,'$ORIGIN/../lib1:$ORIGIN/../lib2' lib1/libone.so lib1/libthree.so lib1/libfour.so",
 	    root, cc(), cc(), cc(), cc(), cc(), cc(), cc());
+	/* a process: p/liba.so (RUNPATH $ORIGIN/wheel) and p/libb.so (RPATH $ORIGIN/wheel) both need
+	 * libsev.so, of which p/sys holds another copy */
+	run("cd %s && mkdir -p p/sys p/wheel && "
+	    "%s -shared -fPIC -nostdlib -o p/sys/libsev.so -Wl,-soname,libsev.so f.c && "
+	    "%s -shared -fPIC -nostdlib -o p/wheel/libsev.so -Wl,-soname,libsev.so f.c && "
+	    "%s -shared -fPIC -nostdlib -o p/liba.so -Wl,-soname,liba.so -Wl,--no-as-needed p/wheel/libsev.so "
+	    "-Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/wheel' f.c && "
+	    "%s -shared -fPIC -nostdlib -o p/libb.so -Wl,-soname,libb.so -Wl,--no-as-needed p/wheel/libsev.so "
+	    "-Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/wheel' f.c",
+	    root, cc(), cc(), cc(), cc());
 	return 0;
 }
 
@@ -215,6 +225,73 @@ static void pick(const char *mroot, const char *name, char *out, size_t outlen, 
 	cuvet_fs_free(fs);
 }
 
+/* Two inputs in one process: LD_LIBRARY_PATH gives liba (RUNPATH loses to it) p/sys's libsev.so;
+ * libb (RPATH wins over it) would find p/wheel's alone, but gets the loaded copy. */
+static void test_process(void **state)
+{
+	(void)state;
+	struct cuvet_why_opts o;
+	cuvet_why_opts_init(&o);
+	o.root = root;
+	o.ld_library_path = "/p/sys";
+	o.explain = false;
+	struct cuvet_error err = {0};
+	const char *t[] = {"/p/liba.so", "/p/libb.so"};
+	struct cuvet_why *w = cuvet_why_resolve_process(&o, t, 2, &err);
+	assert_non_null(w);
+	assert_string_equal(w->target, "/p/liba.so /p/libb.so");
+	assert_int_equal(w->ntargets, 2);
+	/* liba, the interpreter of the program that loads it, libsev, then libb */
+	assert_int_equal(w->nobjects, 4);
+	assert_int_equal(w->target_objects[0], 0);
+	assert_int_equal(w->target_objects[1], 3);
+	size_t sev = edge(w, 0, "libsev.so");
+	assert_string_equal(w->objects[sev].path, "/p/sys/libsev.so");
+	assert_int_equal(w->objects[sev].rule, CUVET_WHY_LD_LIBRARY_PATH);
+	assert_int_equal(w->objects[sev].input, 0);
+	assert_int_equal(w->objects[3].input, 1);
+	assert_int_equal(w->objects[3].rule, CUVET_WHY_INPUT);
+	assert_int_equal(edge(w, 3, "libsev.so"), sev);
+	assert_int_equal(w->nproblems, 1);
+	assert_string_equal(w->problems[0].id, "preloaded-copy");
+	assert_int_equal(w->problems[0].kind, CUVET_WHY_P_PRELOADED);
+	/* no version known on either side: a warning, not an error */
+	assert_int_equal(w->problems[0].severity, CUVET_SEV_WARNING);
+	assert_int_equal(w->problems[0].object, sev);
+	assert_int_equal(w->problems[0].requester, 3);
+	assert_string_equal(w->problems[0].other_path, "/p/wheel/libsev.so");
+	assert_null(w->problems[0].other_version);
+	cuvet_why_free(w);
+
+	/* one input alone is cuvet_why_resolve's answer: libb gets p/wheel's copy by RPATH */
+	w = cuvet_why_resolve_process(&o, &t[1], 1, &err);
+	assert_non_null(w);
+	assert_string_equal(w->objects[edge(w, 0, "libsev.so")].path, "/p/wheel/libsev.so");
+	assert_int_equal(w->nproblems, 0);
+	cuvet_why_free(w);
+
+	/* a later input already loaded (by path or as a SONAME) is that object; the SONAME's own
+	 * search (LD_LIBRARY_PATH) finds the same file: no problem */
+	const char *again[] = {"/p/liba.so", "/p/sys/libsev.so", "libsev.so"};
+	w = cuvet_why_resolve_process(&o, again, 3, &err);
+	assert_non_null(w);
+	assert_int_equal(w->nobjects, 3);
+	assert_int_equal(w->target_objects[1], edge(w, 0, "libsev.so"));
+	assert_int_equal(w->target_objects[2], edge(w, 0, "libsev.so"));
+	assert_int_equal(w->nproblems, 0);
+	cuvet_why_free(w);
+
+	/* a program only first; no inputs; an unreadable later input */
+	const char *prog_later[] = {"/p/liba.so", "/bin/app"};
+	assert_null(cuvet_why_resolve_process(&o, prog_later, 2, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	assert_null(cuvet_why_resolve_process(&o, t, 0, &err));
+	assert_int_equal(err.code, CUVET_E_INVALID);
+	const char *absent[] = {"/p/liba.so", "/p/absent.so"};
+	assert_null(cuvet_why_resolve_process(&o, absent, 2, &err));
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+}
+
 static void test_model_order(void **state)
 {
 	(void)state;
@@ -355,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_soname),
 		cmocka_unit_test(test_max_objects),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_process),
 		cmocka_unit_test(test_model_order),
 		cmocka_unit_test(test_probe_pick),
 	};

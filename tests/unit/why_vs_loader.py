@@ -409,6 +409,107 @@ try:
         print("skip probe pick (this loader searches no glibc-hwcaps level)")
         skips.append("probe pick")
 
+    # -- one process: the first copy of a SONAME loaded serves every later DT_NEEDED --------------
+    # What import torch does: python dlopens torch/lib/libtorch_global_deps.so (RUNPATH to the
+    # wheel's cuDNN; LD_LIBRARY_PATH comes first), then torch/_C*.so (RPATH to the wheel: alone it
+    # would get 9.19). glibc matches the loaded libcudnn.so.9 by SONAME before searching, so _C
+    # gets 9.14. A real program dlopens the two in that order and prints every object it maps.
+    P = f"{T}/t30"
+    write(f"{W}/src/dnn.c", "int cudnnGetVersion(void) { return 9; }\n")
+    for d, ver in (("wheel", "9.19.0"), ("sys", "9.14.0")):
+        os.makedirs(f"{P}/{d}", exist_ok=True)
+        sh(CC, "-shared", "-fPIC", "-o", f"{P}/{d}/libcudnn.so.{ver}", f"{W}/src/dnn.c", "-Wl,-soname,libcudnn.so.9")
+        os.symlink(f"libcudnn.so.{ver}", f"{P}/{d}/libcudnn.so.9")
+    lib(f"{P}/lib/libglobal.so", "libglobal.so", [f"{P}/wheel/libcudnn.so.9"],
+        ["-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/../wheel"])
+    lib(f"{P}/lib/libC.so", "libC.so", [f"{P}/wheel/libcudnn.so.9"],
+        ["-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/../wheel"])
+    prog(f"{P}/bin/py", ldflags=["-ldl"], src=r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+static int each(struct dl_phdr_info *i, size_t n, void *d) {
+  (void)n; (void)d;
+  char r[4096];
+  if (i->dlpi_name[0] && realpath(i->dlpi_name, r)) printf("%s\n", r);
+  return 0;
+}
+int main(int argc, char **argv) {
+  for (int k = 1; k < argc; k++)
+    if (!dlopen(argv[k], RTLD_NOW | RTLD_GLOBAL)) { printf("dlopen: %s\n", dlerror()); return 1; }
+  dl_iterate_phdr(each, NULL);
+  return 0;
+}
+""")
+    inputs = [f"{P}/lib/libglobal.so", f"{P}/lib/libC.so"]
+
+    def process_maps(llp):
+        env = {"PATH": "/usr/bin:/bin"}
+        if llp:
+            env["LD_LIBRARY_PATH"] = llp
+        out = subprocess.run([f"{P}/bin/py"] + inputs, env=env, capture_output=True, text=True).stdout
+        return sorted(x for x in out.split() if x.startswith(P + "/"))
+
+    def process_cuvet(llp, order=inputs):
+        args = [CUVET, "why", "--json", "--no-explain", "--process"]
+        if llp:
+            args += ["--ld-library-path", llp]
+        r = subprocess.run(args + order, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+        res = json.loads(r.stdout)["results"][0]
+        mapped = sorted(os.path.realpath(o["real_path"]) for o in res["objects"]
+                        if o["real_path"] and o["real_path"].startswith(P + "/"))
+        return res, mapped, r.returncode
+
+    real = process_maps(f"{P}/sys")
+    res, mapped, rc = process_cuvet(f"{P}/sys")
+    expect_eq("process: the loader maps the LD_LIBRARY_PATH copy once",
+              real, sorted([f"{P}/lib/libglobal.so", f"{P}/lib/libC.so", f"{P}/sys/libcudnn.so.9.14.0"]))
+    expect_eq("process: cuvet maps what the loader maps", mapped, real)
+    pre = [p for p in res["problems"] if p["id"] == "preloaded-copy"]
+    objs = res["objects"]
+    expect_eq("process: preloaded-copy names both copies and who loaded which",
+              [(p["severity"], objs[p["object"]]["real_path"], objs[p["object"]]["version"],
+                objs[objs[p["object"]]["loader"]]["name"], objs[p["object"]]["input"],
+                objs[p["requester"]]["name"], objs[p["requester"]]["input"],
+                os.path.realpath(p["other_path"]), p["other_version"]) for p in pre],
+              [("error", f"{P}/sys/libcudnn.so.9.14.0", "9.14.0", f"{P}/lib/libglobal.so", 0,
+                f"{P}/lib/libC.so", 1, f"{P}/wheel/libcudnn.so.9.19.0", "9.19.0")])
+    expect_eq("process: inputs and exit", ([i["name"] for i in res["inputs"]], rc), (inputs, 1))
+    # the program itself as the first input: every object the process maps, libc and ld.so included
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": f"{P}/sys"}
+    out = subprocess.run([f"{P}/bin/py"] + inputs, env=env, capture_output=True, text=True).stdout
+    real_all = sorted(set(x for x in out.split() if x.startswith("/")))
+    r = subprocess.run([CUVET, "why", "--json", "--no-explain", "--process", "--ld-library-path", f"{P}/sys",
+                        f"{P}/bin/py"] + inputs, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    resp = json.loads(r.stdout)["results"][0]
+    cv_all = sorted(set(os.path.realpath(o["real_path"]) for o in resp["objects"][1:] if o["real_path"]))
+    expect_eq("process: program first, every mapped object like the loader", (cv_all, r.returncode),
+              (real_all, 1))
+    expect_eq("process: program first, the same conflict",
+              [(p["id"], p["other_version"]) for p in resp["problems"]], [("preloaded-copy", "9.19.0")])
+    # one file alone: _C gets its RPATH copy (what `why` on _C said); the process is what runs
+    cv, res1, rc1 = cuvet_view(f"{P}/lib/libC.so", f"{P}/sys")
+    expect_eq("process: libC alone resolves the wheel's copy", (cv.get("libcudnn.so.9"), rc1),
+              (f"{P}/lib/../wheel/libcudnn.so.9", 0))
+    # without LD_LIBRARY_PATH both find the wheel's copy: no problem, like the loader
+    real = process_maps(None)
+    res, mapped, rc = process_cuvet(None)
+    expect_eq("process: without LD_LIBRARY_PATH, the wheel's copy, no problem",
+              (mapped == real, f"{P}/wheel/libcudnn.so.9.19.0" in real, [p["id"] for p in res["problems"]], rc),
+              (True, True, [], 0))
+    # the other order: _C first (its RPATH wins over LD_LIBRARY_PATH), then global deps reuses 9.19;
+    # its own RUNPATH search would get 9.14 through LD_LIBRARY_PATH, a difference reported too
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": f"{P}/sys"}
+    out = subprocess.run([f"{P}/bin/py"] + inputs[::-1], env=env, capture_output=True, text=True).stdout
+    real = sorted(x for x in out.split() if x.startswith(P + "/"))
+    res, mapped, rc = process_cuvet(f"{P}/sys", inputs[::-1])
+    expect_eq("process: the other order maps the wheel's copy, like the loader",
+              (mapped == real, f"{P}/wheel/libcudnn.so.9.19.0" in real,
+               [(p["id"], p["other_version"]) for p in res["problems"]], rc),
+              (True, True, [("preloaded-copy", "9.14.0")], 1))
+
     # -- hostile input: errors, not crashes ----------------------------------------------------
     os.makedirs(f"{T}/t12")
     with open(f"{T}/t12/notelf", "wb") as f:

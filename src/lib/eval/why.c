@@ -62,6 +62,7 @@ struct ctx {
 	struct cuvet_error *err;
 	bool oom;
 	bool truncated;             /* max_objects reached */
+	size_t cur_input;           /* the input being loaded (cuvet_why_object.input) */
 };
 
 const char *cuvet_why_rule_name(enum cuvet_why_rule rule)
@@ -121,6 +122,7 @@ static size_t add_object(struct ctx *c, const char *name)
 	o->name = xstrdup(name);
 	o->rule_from = CUVET_WHY_NONE;
 	o->loader = CUVET_WHY_NONE;
+	o->input = c->cur_input;
 	if (!o->name)
 		c->oom = true;
 	return i;
@@ -140,15 +142,15 @@ static void add_alias(struct ctx *c, size_t i, const char *name)
 	p->naliases++;
 }
 
-static void add_problem(struct ctx *c, enum cuvet_why_problem_kind kind, enum cuvet_severity sev, const char *id,
-			size_t object, const char *fmt, ...) CUVET_PRINTF(6, 7);
-static void add_problem(struct ctx *c, enum cuvet_why_problem_kind kind, enum cuvet_severity sev, const char *id,
-			size_t object, const char *fmt, ...)
+static struct cuvet_why_problem *add_problem(struct ctx *c, enum cuvet_why_problem_kind kind, enum cuvet_severity sev,
+					      const char *id, size_t object, const char *fmt, ...) CUVET_PRINTF(6, 7);
+static struct cuvet_why_problem *add_problem(struct ctx *c, enum cuvet_why_problem_kind kind, enum cuvet_severity sev,
+					      const char *id, size_t object, const char *fmt, ...)
 {
 	struct cuvet_why *w = c->w;
 	if (xgrow(&w->problems, &c->problems_cap, w->nproblems, sizeof(*w->problems)) < 0) {
 		c->oom = true;
-		return;
+		return NULL;
 	}
 	struct sbuf b;
 	sbuf_init(&b);
@@ -163,12 +165,16 @@ static void add_problem(struct ctx *c, enum cuvet_why_problem_kind kind, enum cu
 	p->severity = sev;
 	p->id = id;
 	p->object = object;
+	p->requester = CUVET_WHY_NONE;
+	p->other_path = NULL;
+	p->other_version = NULL;
 	p->message = sbuf_steal(&b);
 	if (!p->message) {
 		c->oom = true;
-		return;
+		return NULL;
 	}
 	w->nproblems++;
+	return p;
 }
 
 static int add_searched(struct ctx *c, char ***list, size_t *n, size_t *cap, const char *fmt, ...) CUVET_PRINTF(5, 6);
@@ -209,46 +215,53 @@ static void object_found(struct ctx *c, size_t i, struct ldmodel_result *r)
 		c->oom = true;
 }
 
-static void object_version(struct ctx *c, size_t i)
+/* The family and version of the copy at PATH (REAL_PATH after symlinks) with SONAME (or NULL). */
+static void version_of(struct ctx *c, const char *soname, const char *path, const char *real_path, char **family,
+		       char **version, char **source)
 {
-	struct cuvet_why_object *o = &c->w->objects[i];
 	const char *sover = NULL;
-	const char *key = o->soname ? o->soname : base_of(o->path);
+	const char *key = soname ? soname : base_of(path);
 	const struct libfamily *fam = libfamily_match(key, &sover);
 	if (!fam)
-		fam = libfamily_match(base_of(o->path), &sover);
+		fam = libfamily_match(base_of(path), &sover);
 	if (!fam)
 		return;
-	o->family = xstrdup(fam->family);
-	char *v = libfamily_name_version(fam, o->soname, base_of(o->real_path));
+	*family = xstrdup(fam->family);
+	char *v = libfamily_name_version(fam, soname, base_of(real_path));
 	if (v) {
-		o->version = v;
-		o->version_source = xstrdup("file-name");
+		*version = v;
+		*source = xstrdup("file-name");
 		return;
 	}
 	/* a pip wheel: SITE/nvidia/COMPONENT/lib/FILE, version in SITE/NAME-VERSION.dist-info */
-	const char *n = strstr(o->real_path, "/nvidia/");
-	if (fam->wheel && n && n > o->real_path) {
+	const char *n = strstr(real_path, "/nvidia/");
+	if (fam->wheel && n && n > real_path) {
 		char site[PATH_MAX];
-		if (pathf(site, sizeof(site), "%.*s", (int)(n - o->real_path), o->real_path) &&
+		if (pathf(site, sizeof(site), "%.*s", (int)(n - real_path), real_path) &&
 		    (str_ends(site, "site-packages") || str_ends(site, "dist-packages"))) {
 			struct cuvet_fs_dir d;
 			if (cuvet_fs_list(c->fs, site, &d, NULL) == 0) {
 				char *dist = NULL;
-				o->version = libfamily_wheel_version(&d, fam->wheel, &dist);
-				if (o->version)
-					o->version_source = xasprintf("dist-info:%s", dist);
+				*version = libfamily_wheel_version(&d, fam->wheel, &dist);
+				if (*version)
+					*source = xasprintf("dist-info:%s", dist);
 				free(dist);
 				cuvet_fs_dir_release(&d);
-				if (o->version)
+				if (*version)
 					return;
 			}
 		}
 	}
 	if (sover && *sover) {
-		o->version = xstrdup(sover);
-		o->version_source = xstrdup("soname");
+		*version = xstrdup(sover);
+		*source = xstrdup("soname");
 	}
+}
+
+static void object_version(struct ctx *c, size_t i)
+{
+	struct cuvet_why_object *o = &c->w->objects[i];
+	version_of(c, o->soname, o->path, o->real_path, &o->family, &o->version, &o->version_source);
 }
 
 static const char *eff_rpath(const struct ctx *c, size_t i)
@@ -332,13 +345,20 @@ static bool name_matches(const struct ctx *c, size_t i, const char *name)
 	return false;
 }
 
+static void check_preloaded(struct ctx *c, const char *name, size_t req, size_t have);
+
 /* The object for NAME as requested by REQ: already loaded, found, or a not-found entry. */
 static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 {
 	struct cuvet_why *w = c->w;
-	for (size_t i = 0; i < w->nobjects; i++)
-		if (name_matches(c, i, name))
+	for (size_t i = 0; i < w->nobjects; i++) {
+		if (name_matches(c, i, name)) {
+			/* an earlier input of the process loaded it: would REQ have found another copy? */
+			if (w->objects[i].input < c->cur_input && w->objects[i].rule != CUVET_WHY_NOT_FOUND)
+				check_preloaded(c, name, req, i);
 			return i;
+		}
+	}
 	if (w->nobjects >= c->opts->max_objects)
 		return CUVET_WHY_NONE;
 	struct ldmodel_result *s = malloc(sizeof(*s));
@@ -385,6 +405,70 @@ out:
 	ldmodel_result_release(s);
 	free(s);
 	return i;
+}
+
+/* NAME, requested by REQ (an object of a later input), matched object HAVE that an earlier input
+ * loaded: glibc's _dl_map_object compares the name with every loaded object's name and SONAME
+ * before it searches, so REQ's own RPATH/RUNPATH never runs. When that search would find another
+ * file, the process holds a copy REQ was not built to get (a wheel's RUNPATH loses to a copy that
+ * LD_LIBRARY_PATH gave a library loaded first). */
+static void check_preloaded(struct ctx *c, const char *name, size_t req, size_t have)
+{
+	struct cuvet_why *w = c->w;
+	const struct cuvet_why_object *h = &w->objects[have];
+	if (!h->real_path || strchr(name, '/'))
+		return;
+	struct ldmodel_result *s = malloc(sizeof(*s));
+	if (!s || search_name(c, name, req, s) < 0) {
+		free(s);
+		c->oom = true;
+		return;
+	}
+	char real[PATH_MAX];
+	if (s->status == LDMODEL_NOT_FOUND || cuvet_fs_realpath(c->fs, s->path, real, sizeof(real), NULL) < 0 ||
+	    strcmp(real, h->real_path) == 0)
+		goto out;
+	/* several later objects asking for it (libtorch_cuda, libtorch_python): one problem */
+	for (size_t k = 0; k < w->nproblems; k++)
+		if (w->problems[k].kind == CUVET_WHY_P_PRELOADED && w->problems[k].object == have &&
+		    w->problems[k].other_path && strcmp(w->problems[k].other_path, s->path) == 0)
+			goto out;
+	char *fam = NULL, *ver = NULL, *src = NULL;
+	const char *soname = s->status == LDMODEL_OK ? s->info.soname : NULL;
+	version_of(c, soname, s->path, real, &fam, &ver, &src);
+	/* another version: an error (cuDNN refuses to run, symbols differ); the same or unknown
+	 * versions: the process still runs other files than its packaging intended */
+	bool differ = ver && h->version && strcmp(ver, h->version) != 0;
+	enum cuvet_severity sev = differ ? CUVET_SEV_ERROR : ver && h->version ? CUVET_SEV_INFO : CUVET_SEV_WARNING;
+	const char *reqname = req == CUVET_WHY_NONE ? "a dlopen without RPATH" : w->objects[req].name;
+	const char *by = h->loader == CUVET_WHY_NONE ? "the process" : w->objects[h->loader].name;
+	char rule[160];
+	cuvet_why_rule_text(w, have, rule, sizeof(rule));
+	const char *alt_rule = cuvet_why_rule_name(s->rule);
+	char alt_rule_text[160];
+	if (s->rule == CUVET_WHY_RPATH_PARENT && s->rule_from < w->nobjects)
+		snprintf(alt_rule_text, sizeof(alt_rule_text), "rpath of %s", base_of(w->objects[s->rule_from].name));
+	else
+		snprintf(alt_rule_text, sizeof(alt_rule_text), "%s", alt_rule);
+	struct cuvet_why_problem *p = add_problem(
+		c, CUVET_WHY_P_PRELOADED, sev, "preloaded-copy", have,
+		"%s: %s (input %zu) loaded %s (%s, %s) first; %s (input %zu) would load %s (%s, %s) by itself, but the "
+		"loader reuses the copy already loaded for every later %s",
+		name, base_of(by), h->input + 1, h->path, h->version ? h->version : "version unknown", rule, base_of(reqname),
+		c->cur_input + 1, s->path, ver ? ver : "version unknown", alt_rule_text, h->soname ? h->soname : name);
+	if (p) {
+		p->requester = req;
+		p->other_path = xstrdup(s->path);
+		p->other_version = ver ? xstrdup(ver) : NULL;
+		if (!p->other_path || (ver && !p->other_version))
+			c->oom = true;
+	}
+	free(fam);
+	free(ver);
+	free(src);
+out:
+	ldmodel_result_release(s);
+	free(s);
 }
 
 static void add_edge(struct ctx *c, size_t from, const char *name, size_t to, bool dlopen, const char *source)
@@ -467,6 +551,8 @@ static void map_dlopen(struct ctx *c)
 		const char *so = c->w->objects[i].soname;
 		if (!so || c->w->objects[i].error)
 			continue;
+		/* what an object dlopens comes in with the input that loaded that object */
+		c->cur_input = c->w->objects[i].input;
 		int nrows = cuvet_kb_dlopen_deps(kb, so, rows, CUVET_ARRAY_LEN(rows), NULL);
 		for (size_t r = 0; r < (size_t)(nrows > 0 ? nrows : 0) && r < CUVET_ARRAY_LEN(rows) && !c->oom; r++) {
 			char name[256];
@@ -892,8 +978,11 @@ void cuvet_why_free(struct cuvet_why *w)
 		free(o->searched);
 	}
 	free(w->objects);
-	for (size_t i = 0; i < w->nproblems; i++)
+	for (size_t i = 0; i < w->nproblems; i++) {
 		free(w->problems[i].message);
+		free(w->problems[i].other_path);
+		free(w->problems[i].other_version);
+	}
 	free(w->problems);
 	for (size_t i = 0; i < w->ndefault_dirs; i++)
 		free(w->default_dirs[i]);
@@ -904,6 +993,12 @@ void cuvet_why_free(struct cuvet_why *w)
 	free(w->lib);
 	free(w->platform);
 	free(w->target);
+	for (size_t i = 0; i < w->ntargets; i++)
+		free(w->targets[i]);
+	free(w->targets);
+	free(w->target_objects);
+	free(w->python);
+	free(w->python_dist);
 	free(w);
 }
 
@@ -996,7 +1091,70 @@ static int read_input(struct ctx *c, const char *target, char *path, size_t path
 	return 0;
 }
 
-struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const char *target, struct cuvet_error *err)
+/* A later input of a process: dlopen(PATH) or dlopen(SONAME) by the program, with everything the
+ * earlier inputs loaded already present. */
+static int load_later(struct ctx *c, size_t k, const char *target)
+{
+	struct cuvet_why *w = c->w;
+	size_t n0 = w->nobjects;
+	if (!strchr(target, '/')) {
+		size_t i = resolve(c, target, CUVET_WHY_NONE, false);
+		if (i == CUVET_WHY_NONE)
+			return c->oom ? -1 : 0;
+		w->target_objects[k] = i;
+		if (i >= n0)
+			map_deps(c, n0);
+		return c->oom ? -1 : 0;
+	}
+	char path[PATH_MAX], interp[PATH_MAX] = "", real[PATH_MAX];
+	struct cuvet_elf_info info = {0};
+	if (read_input(c, target, path, sizeof(path), &info, interp, sizeof(interp)) < 0)
+		return -1;
+	if (info.elf_class != c->elf_class || info.machine != c->machine || info.byte_order != c->byte_order) {
+		cuvet_elf_info_release(&info);
+		return err_set(c->err, CUVET_E_INVALID, "%s: another ELF class or machine than %s: one process cannot load both",
+			       target, w->targets[0]);
+	}
+	if (interp[0] || info.type == ET_EXEC_) {
+		cuvet_elf_info_release(&info);
+		return err_set(c->err, CUVET_E_INVALID, "%s: a program can only be the first input of a process", target);
+	}
+	const char *rp = cuvet_fs_realpath(c->fs, path, real, sizeof(real), NULL) == 0 ? real : path;
+	/* dlopen of a file already mapped (by path or as another's dependency) returns that map */
+	for (size_t i = 0; i < w->nobjects; i++) {
+		if (w->objects[i].real_path && strcmp(w->objects[i].real_path, rp) == 0) {
+			w->target_objects[k] = i;
+			cuvet_elf_info_release(&info);
+			return 0;
+		}
+	}
+	size_t i = add_object(c, target);
+	if (i == CUVET_WHY_NONE) {
+		cuvet_elf_info_release(&info);
+		c->oom = true;
+		return -1;
+	}
+	struct cuvet_why_object *obj = &w->objects[i];
+	obj->rule = CUVET_WHY_INPUT;
+	obj->path = xstrdup(path);
+	obj->real_path = xstrdup(rp);
+	obj->soname = xstrdup(info.soname);
+	c->priv[i].info = info;
+	c->priv[i].have_info = true;
+	/* a dlopen'ed file's $ORIGIN is the directory of the name given to dlopen */
+	c->priv[i].origin = dir_of(path);
+	if (!obj->path || !obj->real_path || !c->priv[i].origin || (info.soname && !obj->soname)) {
+		c->oom = true;
+		return -1;
+	}
+	w->target_objects[k] = i;
+	object_version(c, i);
+	map_deps(c, i);
+	return c->oom ? -1 : 0;
+}
+
+static struct cuvet_why *resolve_inputs(const struct cuvet_why_opts *opts, const char *const *targets, size_t ntargets,
+				       struct cuvet_error *err)
 {
 	struct cuvet_why_opts dflt;
 	if (!opts) {
@@ -1008,20 +1166,41 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 		o.max_objects = 10000;
 	struct ctx c = {.opts = &o, .err = err, .main = CUVET_WHY_NONE};
 	struct cuvet_elf_info info = {0};
-	if (!target || !*target) {
+	if (!targets || !ntargets) {
 		err_set(err, CUVET_E_INVALID, "no file or SONAME given");
 		return NULL;
 	}
-	c.w = calloc(1, sizeof(*c.w));
-	if (!c.w || !(c.w->target = xstrdup(target))) {
-		err_set(err, CUVET_E_NOMEM, "out of memory");
-		goto fail;
+	for (size_t k = 0; k < ntargets; k++) {
+		if (!targets[k] || !*targets[k]) {
+			err_set(err, CUVET_E_INVALID, "no file or SONAME given");
+			return NULL;
+		}
 	}
+	const char *target = targets[0];
+	c.w = calloc(1, sizeof(*c.w));
+	if (!c.w)
+		goto oom;
+	c.w->targets = calloc(ntargets, sizeof(char *));
+	c.w->target_objects = calloc(ntargets, sizeof(size_t));
+	if (!c.w->targets || !c.w->target_objects)
+		goto oom;
+	struct sbuf tb;
+	sbuf_init(&tb);
+	for (size_t k = 0; k < ntargets; k++) {
+		c.w->target_objects[k] = CUVET_WHY_NONE;
+		if (!(c.w->targets[k] = xstrdup(targets[k]))) {
+			sbuf_release(&tb);
+			goto oom;
+		}
+		c.w->ntargets++;
+		sbuf_addf(&tb, "%s%s", k ? " " : "", targets[k]);
+	}
+	if (!(c.w->target = sbuf_steal(&tb)))
+		goto oom;
 	c.fs = cuvet_fs_open(o.root, err);
 	if (!c.fs)
 		goto fail;
 	const char *llp = o.ld_library_path ? o.ld_library_path : env_get(o.env ? o.env : environ, "LD_LIBRARY_PATH");
-
 	bool is_file = strchr(target, '/') != NULL;
 	char interp[PATH_MAX] = "";
 	char path[PATH_MAX];
@@ -1090,6 +1269,16 @@ struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const cha
 			map_deps(&c, 0);
 		}
 	}
+	if (c.w->nobjects)
+		c.w->target_objects[0] = 0;
+	for (size_t k = 1; k < ntargets && !c.oom; k++) {
+		c.cur_input = k;
+		if (load_later(&c, k, targets[k]) < 0) {
+			if (c.oom)
+				goto oom;
+			goto fail;
+		}
+	}
 	if (o.with_dlopen && !c.oom)
 		map_dlopen(&c);
 	if (!c.oom)
@@ -1107,3 +1296,292 @@ fail:
 	return NULL;
 }
 
+
+struct cuvet_why *cuvet_why_resolve(const struct cuvet_why_opts *opts, const char *target, struct cuvet_error *err)
+{
+	const char *t[1] = {target};
+	return resolve_inputs(opts, t, 1, err);
+}
+
+struct cuvet_why *cuvet_why_resolve_process(const struct cuvet_why_opts *opts, const char *const *targets, size_t n,
+					    struct cuvet_error *err)
+{
+	return resolve_inputs(opts, targets, n, err);
+}
+
+/* ------------------------------------------------------------- python ---- */
+
+/* What `import PKG` loads, in order, for the frameworks cuvet knows: files relative to
+ * site-packages, DIR/PREFIX*SUFFIX (the first match in name order). A row is read from the
+ * framework's own import code, not guessed:
+ * - torch: torch/__init__.py (PyTorch 2.x) calls _load_global_deps() before
+ *   `from torch._C import *`; on Linux it loads torch/lib/libtorch_global_deps.so with
+ *   ctypes.CDLL(..., mode=RTLD_GLOBAL), so that library's closure (its RUNPATH or whatever
+ *   LD_LIBRARY_PATH gives first) is in the process before torch/_C*.so asks for anything. Only
+ *   when that load fails on a CUDA library does it preload nvidia/<lib>/lib copies found on
+ *   sys.path (_preload_cuda_deps) and retry; cuvet reports that library as not found instead. */
+struct py_load {
+	const char *dir, *prefix, *suffix;
+	bool optional;              /* absent on some builds (CPU-only, other platforms): skipped */
+};
+struct py_framework {
+	const char *pkg;            /* the import name and its directory in site-packages */
+	const char *dist;           /* the distribution's dist-info name ("torch-2.11.0.dist-info") */
+	struct py_load loads[4];
+};
+static const struct py_framework py_frameworks[] = {
+	{"torch", "torch", {{"torch/lib", "libtorch_global_deps.so", "", true}, {"torch", "_C", ".so", false}}},
+};
+
+static const char *env_of(const struct cuvet_why_opts *o, const char *key)
+{
+	return env_get(o->env ? o->env : environ, key);
+}
+
+/* SITE/PKG for the first Python prefix that has it (VIRTUAL_ENV, CONDA_PREFIX, /usr/local,
+ * /usr, /opt/conda; PREFIX/lib/python3*\/{site,dist}-packages). */
+static bool find_site(struct cuvet_fs *fs, const struct cuvet_why_opts *o, const char *pkg, char *site, size_t len)
+{
+	const char *prefixes[] = {env_of(o, "VIRTUAL_ENV"), env_of(o, "CONDA_PREFIX"), "/usr/local", "/usr", "/opt/conda"};
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(prefixes); i++) {
+		if (!prefixes[i] || prefixes[i][0] != '/')
+			continue;
+		char lib[PATH_MAX];
+		struct cuvet_fs_dir d;
+		if (!pathf(lib, sizeof(lib), "%s/lib", strcmp(prefixes[i], "/") == 0 ? "" : prefixes[i]) ||
+		    cuvet_fs_list(fs, lib, &d, NULL) < 0)
+			continue;
+		bool found = false;
+		for (size_t k = 0; k < d.count && !found; k++) {
+			if (!str_starts(d.names[k], "python3"))
+				continue;
+			static const char *const kinds[] = {"site-packages", "dist-packages"};
+			for (size_t j = 0; j < 2 && !found; j++) {
+				char p[PATH_MAX];
+				found = pathf(site, len, "%s/%s/%s", lib, d.names[k], kinds[j]) &&
+					pathf(p, sizeof(p), "%s/%s", site, pkg) && cuvet_fs_type(fs, p, true) == CUVET_FS_DIR;
+			}
+		}
+		cuvet_fs_dir_release(&d);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/* SITE/REL where REL is DIR/PREFIX*SUFFIX, the first in name order; false when none. */
+static bool find_load(struct cuvet_fs *fs, const char *site, const struct py_load *l, char *out, size_t len)
+{
+	char dir[PATH_MAX];
+	struct cuvet_fs_dir d;
+	if (!pathf(dir, sizeof(dir), "%s/%s", site, l->dir) || cuvet_fs_list(fs, dir, &d, NULL) < 0)
+		return false;
+	bool found = false;
+	for (size_t k = 0; k < d.count && !found; k++) {
+		const char *n = d.names[k];
+		if (!str_starts(n, l->prefix) || !str_ends(n, l->suffix) || strlen(n) < strlen(l->prefix) + strlen(l->suffix))
+			continue;
+		found = pathf(out, len, "%s/%s", dir, n) && cuvet_fs_type(fs, out, true) == CUVET_FS_FILE;
+	}
+	cuvet_fs_dir_release(&d);
+	return found;
+}
+
+/* SITE's DIST-VERSION.dist-info, into OUT; false when there is none. */
+static bool find_dist_info(struct cuvet_fs *fs, const char *site, const char *dist, char *out, size_t len)
+{
+	struct cuvet_fs_dir d;
+	if (cuvet_fs_list(fs, site, &d, NULL) < 0)
+		return false;
+	bool found = false;
+	size_t dl = strlen(dist);
+	for (size_t k = 0; k < d.count && !found; k++) {
+		const char *n = d.names[k];
+		if (strncmp(n, dist, dl) == 0 && n[dl] == '-' && str_ends(n, ".dist-info"))
+			found = pathf(out, len, "%s/%s", site, n);
+	}
+	cuvet_fs_dir_release(&d);
+	return found;
+}
+
+/* A distribution name as PEP 503 normalises it, with '_' (dist-info directories' spelling). */
+static void dist_normalise(char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-' || *s == '.')
+			*s = '_';
+		else if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+}
+
+/* Does the pinned distribution NAME (normalised) ship family FAM's libraries? NVIDIA's wheels are
+ * WHEEL or WHEEL_cuNN ("nvidia_cudnn_cu13"). */
+static bool pin_ships(const struct libfamily *fam, const char *name)
+{
+	if (!fam->wheel)
+		return false;
+	size_t wl = strcspn(fam->wheel, "-");
+	if (strncmp(name, fam->wheel, wl) != 0)
+		return false;
+	const char *rest = name + wl;
+	return !*rest || (str_starts(rest, "_cu") && rest[3] >= '0' && rest[3] <= '9');
+}
+
+/* Versions equal on the components both have ("9.19.0" is "9.19.0.56"); -1 when either does not parse. */
+static int pin_equal(const char *have, const char *pin)
+{
+	struct cuvet_version a, b;
+	if (cuvet_version_parse_prefix(have, &a, NULL, NULL) < 0 || cuvet_version_parse_prefix(pin, &b, NULL, NULL) < 0)
+		return -1;
+	unsigned n = a.nparts < b.nparts ? a.nparts : b.nparts;
+	for (unsigned i = 0; i < n; i++)
+		if (a.part[i] != b.part[i])
+			return 0;
+	return 1;
+}
+
+/* One Requires-Dist pin against the library copies the process loads: one problem per pin. */
+static void check_pin(struct ctx *c, const char *pkg, const char *dist_info, const char *name, const char *written,
+		      const char *ver)
+{
+	struct cuvet_why *w = c->w;
+	for (size_t i = 0; i < w->nobjects && !c->oom; i++) {
+		const struct cuvet_why_object *o = &w->objects[i];
+		if (!o->path || !o->version || !o->family || o->error)
+			continue;
+		const char *sover;
+		const struct libfamily *fam = libfamily_match(o->soname ? o->soname : base_of(o->path), &sover);
+		if (!fam || !pin_ships(fam, name) || pin_equal(o->version, ver) != 0)
+			continue;
+		char rule[160];
+		cuvet_why_rule_text(w, i, rule, sizeof(rule));
+		struct cuvet_why_problem *p = add_problem(
+			c, CUVET_WHY_P_PIN, CUVET_SEV_ERROR, "pinned-version", i,
+			"import %s loads %s %s (%s, %s), but %s/METADATA pins it (Requires-Dist: %s==%s): the "
+			"framework was built against that version",
+			pkg, fam->display, o->version, o->path, rule, base_of(dist_info), written, ver);
+		if (p) {
+			p->other_path = xstrdup(dist_info);
+			p->other_version = xstrdup(ver);
+			if (!p->other_path || !p->other_version)
+				c->oom = true;
+		}
+		return;
+	}
+}
+
+/* The exact pins (NAME==VERSION) among METADATA's Requires-Dist headers; optional extras left out. */
+static void check_pins(struct ctx *c, struct cuvet_fs *fs, const char *pkg, const char *dist_info)
+{
+	char p[PATH_MAX];
+	char *data = NULL;
+	size_t len = 0;
+	if (!pathf(p, sizeof(p), "%s/METADATA", dist_info) || cuvet_fs_read(fs, p, 4u << 20, &data, &len, NULL) < 0)
+		return;
+	for (char *line = data, *next; line && *line && !c->oom; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		size_t ll = strlen(line);
+		if (ll && line[ll - 1] == '\r')
+			line[--ll] = '\0';
+		if (!ll)
+			break; /* the headers end at the first empty line; the description follows */
+		if (!str_starts(line, "Requires-Dist:"))
+			continue;
+		char *s = line + 14;
+		s += strspn(s, " \t");
+		char *marker = strchr(s, ';');
+		if (marker && strstr(marker, "extra"))
+			continue;
+		if (marker)
+			*marker = '\0';
+		size_t nl = strcspn(s, " \t=<>!~([;");
+		char name[128], written[128], ver[64];
+		if (!nl || nl >= sizeof(name))
+			continue;
+		memcpy(name, s, nl);
+		name[nl] = '\0';
+		char *op = s + nl;
+		op += strspn(op, " \t(");
+		if (strncmp(op, "==", 2) != 0 || op[2] == '=')
+			continue;
+		op += 2;
+		op += strspn(op, " \t");
+		size_t vl = strcspn(op, " \t,);");
+		if (!vl || vl >= sizeof(ver) || memchr(op, '*', vl))
+			continue;
+		memcpy(ver, op, vl);
+		ver[vl] = '\0';
+		memcpy(written, name, nl + 1);
+		dist_normalise(name);
+		check_pin(c, pkg, dist_info, name, written, ver);
+	}
+	free(data);
+}
+
+struct cuvet_why *cuvet_why_resolve_python(const struct cuvet_why_opts *opts, const char *pkg, struct cuvet_error *err)
+{
+	struct cuvet_why_opts dflt;
+	if (!opts) {
+		cuvet_why_opts_init(&dflt);
+		opts = &dflt;
+	}
+	const struct py_framework *fw = NULL;
+	for (size_t i = 0; pkg && i < CUVET_ARRAY_LEN(py_frameworks); i++)
+		if (strcmp(py_frameworks[i].pkg, pkg) == 0)
+			fw = &py_frameworks[i];
+	if (!fw) {
+		err_set(err, CUVET_E_INVALID, "--python %s: cuvet knows the import order of: torch", pkg ? pkg : "");
+		return NULL;
+	}
+	struct cuvet_fs *fs = cuvet_fs_open(opts->root, err);
+	if (!fs)
+		return NULL;
+	struct cuvet_why *w = NULL;
+	char site[PATH_MAX], dist[PATH_MAX];
+	char files[CUVET_ARRAY_LEN(fw->loads)][PATH_MAX];
+	const char *targets[CUVET_ARRAY_LEN(fw->loads)];
+	size_t n = 0;
+	if (!find_site(fs, opts, fw->pkg, site, sizeof(site))) {
+		err_set(err, CUVET_E_NOTFOUND, "%s is not installed in any site-packages here (VIRTUAL_ENV, CONDA_PREFIX, "
+			"/usr/local, /usr, /opt/conda)", fw->pkg);
+		goto out;
+	}
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(fw->loads) && fw->loads[i].dir; i++) {
+		const struct py_load *l = &fw->loads[i];
+		if (find_load(fs, site, l, files[n], sizeof(files[n]))) {
+			targets[n] = files[n];
+			n++;
+		} else if (!l->optional) {
+			err_set(err, CUVET_E_NOTFOUND, "%s/%s: no %s*%s in it (an incomplete install?)", site, l->dir,
+				l->prefix, l->suffix);
+			goto out;
+		}
+	}
+	w = resolve_inputs(opts, targets, n, err);
+	if (!w)
+		goto out;
+	bool have_dist = find_dist_info(fs, site, fw->dist, dist, sizeof(dist));
+	w->python = xstrdup(fw->pkg);
+	w->python_dist = have_dist ? xstrdup(dist) : NULL;
+	if (!w->python || (have_dist && !w->python_dist))
+		goto oom;
+	if (have_dist) {
+		/* the problems are appended to the finished result: the same context, borrowing FS */
+		struct ctx c = {.opts = opts, .err = err, .w = w, .fs = fs, .main = CUVET_WHY_NONE};
+		c.problems_cap = w->nproblems;
+		check_pins(&c, fs, fw->pkg, dist);
+		if (c.oom)
+			goto oom;
+	}
+	goto out;
+oom:
+	err_set(err, CUVET_E_NOMEM, "out of memory");
+	cuvet_why_free(w);
+	w = NULL;
+out:
+	cuvet_fs_free(fs);
+	return w;
+}

@@ -49,6 +49,11 @@ static json_t *jindex(size_t i)
 	return i == CUVET_WHY_NONE ? json_null() : json_integer((json_int_t)i);
 }
 
+static bool is_process(const struct cuvet_why *w)
+{
+	return w->ntargets > 1 || w->python;
+}
+
 static json_t *why_object_json(const struct cuvet_why *w, size_t i, bool *ok)
 {
 	const struct cuvet_why_object *o = &w->objects[i];
@@ -74,6 +79,8 @@ static json_t *why_object_json(const struct cuvet_why *w, size_t i, bool *ok)
 	jset(j, "version", jstr(o->version), ok);
 	jset(j, "version_source", jstr(o->version_source), ok);
 	jset(j, "error", jstr(o->error), ok);
+	if (is_process(w))
+		jset(j, "input", json_integer((json_int_t)o->input), ok);
 	json_t *ne = json_array();
 	for (size_t k = 0; ne && k < o->nneeded; k++) {
 		json_t *e = json_object();
@@ -111,6 +118,27 @@ static json_t *why_json(const struct cuvet_why *w, bool *ok)
 		return NULL;
 	}
 	jset(r, "target", jstr(w->target), ok);
+	/* a process (several inputs, or --python): its inputs in load order and the object each is */
+	if (is_process(w)) {
+		json_t *in = json_array();
+		if (!in)
+			*ok = false;
+		for (size_t i = 0; in && i < w->ntargets; i++) {
+			json_t *t = json_object();
+			if (!t) {
+				*ok = false;
+				break;
+			}
+			jset(t, "name", json_string(w->targets[i]), ok);
+			jset(t, "object", jindex(w->target_objects[i]), ok);
+			jadd(in, t, ok);
+		}
+		jset(r, "inputs", in, ok);
+		if (w->python) {
+			jset(r, "python", json_string(w->python), ok);
+			jset(r, "python_dist", jstr(w->python_dist), ok);
+		}
+	}
 	jset(ld, "lib", jstr(w->lib), ok);
 	jset(ld, "platform", jstr(w->platform), ok);
 	for (size_t i = 0; i < w->ndefault_dirs; i++)
@@ -131,6 +159,12 @@ static json_t *why_json(const struct cuvet_why *w, bool *ok)
 		jset(j, "severity", json_string(cuvet_severity_name(p->severity)), ok);
 		jset(j, "object", json_integer((json_int_t)p->object), ok);
 		jset(j, "message", json_string(p->message), ok);
+		if (p->requester != CUVET_WHY_NONE)
+			jset(j, "requester", jindex(p->requester), ok);
+		if (p->other_path)
+			jset(j, "other_path", json_string(p->other_path), ok);
+		if (p->other_version)
+			jset(j, "other_version", json_string(p->other_version), ok);
 		jadd(ps, j, ok);
 	}
 	jset(r, "problems", ps, ok);

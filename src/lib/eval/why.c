@@ -1338,34 +1338,51 @@ static const char *env_of(const struct cuvet_why_opts *o, const char *key)
 	return env_get(o->env ? o->env : environ, key);
 }
 
-/* SITE/PKG for the first Python prefix that has it (VIRTUAL_ENV, CONDA_PREFIX, /usr/local,
- * /usr, /opt/conda; PREFIX/lib/python3*\/{site,dist}-packages). */
+/* PREFIX/lib/python3*\/{site,dist}-packages/PKG, into SITE (the site directory). */
+static bool site_in_prefix(struct cuvet_fs *fs, const char *prefix, size_t plen, const char *pkg, char *site, size_t len)
+{
+	char lib[PATH_MAX];
+	struct cuvet_fs_dir d;
+	if (!pathf(lib, sizeof(lib), "%.*s/lib", (int)plen, prefix) || cuvet_fs_list(fs, lib, &d, NULL) < 0)
+		return false;
+	bool found = false;
+	for (size_t k = 0; k < d.count && !found; k++) {
+		if (!str_starts(d.names[k], "python3"))
+			continue;
+		static const char *const kinds[] = {"site-packages", "dist-packages"};
+		for (size_t j = 0; j < 2 && !found; j++) {
+			char p[PATH_MAX];
+			found = pathf(site, len, "%s/%s/%s", lib, d.names[k], kinds[j]) && pathf(p, sizeof(p), "%s/%s", site, pkg) &&
+				cuvet_fs_type(fs, p, true) == CUVET_FS_DIR;
+		}
+	}
+	cuvet_fs_dir_release(&d);
+	return found;
+}
+
+/* SITE/PKG for the first Python prefix that has it: VIRTUAL_ENV, CONDA_PREFIX, then the prefix of
+ * each PATH directory named .../bin (the python3 a shell would run: a venv used without being
+ * activated, as in most images), /usr/local, /usr, /opt/conda. */
 static bool find_site(struct cuvet_fs *fs, const struct cuvet_why_opts *o, const char *pkg, char *site, size_t len)
 {
-	const char *prefixes[] = {env_of(o, "VIRTUAL_ENV"), env_of(o, "CONDA_PREFIX"), "/usr/local", "/usr", "/opt/conda"};
-	for (size_t i = 0; i < CUVET_ARRAY_LEN(prefixes); i++) {
-		if (!prefixes[i] || prefixes[i][0] != '/')
-			continue;
-		char lib[PATH_MAX];
-		struct cuvet_fs_dir d;
-		if (!pathf(lib, sizeof(lib), "%s/lib", strcmp(prefixes[i], "/") == 0 ? "" : prefixes[i]) ||
-		    cuvet_fs_list(fs, lib, &d, NULL) < 0)
-			continue;
-		bool found = false;
-		for (size_t k = 0; k < d.count && !found; k++) {
-			if (!str_starts(d.names[k], "python3"))
-				continue;
-			static const char *const kinds[] = {"site-packages", "dist-packages"};
-			for (size_t j = 0; j < 2 && !found; j++) {
-				char p[PATH_MAX];
-				found = pathf(site, len, "%s/%s/%s", lib, d.names[k], kinds[j]) &&
-					pathf(p, sizeof(p), "%s/%s", site, pkg) && cuvet_fs_type(fs, p, true) == CUVET_FS_DIR;
-			}
-		}
-		cuvet_fs_dir_release(&d);
-		if (found)
+	const char *env_prefixes[] = {env_of(o, "VIRTUAL_ENV"), env_of(o, "CONDA_PREFIX")};
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(env_prefixes); i++)
+		if (env_prefixes[i] && env_prefixes[i][0] == '/' &&
+		    site_in_prefix(fs, env_prefixes[i], strcmp(env_prefixes[i], "/") == 0 ? 0 : strlen(env_prefixes[i]), pkg,
+				   site, len))
 			return true;
+	for (const char *p = env_of(o, "PATH"); p && *p;) {
+		size_t n = strcspn(p, ":");
+		if (n > 4 && p[0] == '/' && strncmp(p + n - 4, "/bin", 4) == 0 && site_in_prefix(fs, p, n - 4, pkg, site, len))
+			return true;
+		p += n;
+		if (*p)
+			p++;
 	}
+	static const char *const fixed[] = {"/usr/local", "/usr", "/opt/conda"};
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(fixed); i++)
+		if (site_in_prefix(fs, fixed[i], strlen(fixed[i]), pkg, site, len))
+			return true;
 	return false;
 }
 
@@ -1546,7 +1563,7 @@ struct cuvet_why *cuvet_why_resolve_python(const struct cuvet_why_opts *opts, co
 	size_t n = 0;
 	if (!find_site(fs, opts, fw->pkg, site, sizeof(site))) {
 		err_set(err, CUVET_E_NOTFOUND, "%s is not installed in any site-packages here (VIRTUAL_ENV, CONDA_PREFIX, "
-			"/usr/local, /usr, /opt/conda)", fw->pkg);
+			"PATH's .../bin prefixes, /usr/local, /usr, /opt/conda)", fw->pkg);
 		goto out;
 	}
 	for (size_t i = 0; i < CUVET_ARRAY_LEN(fw->loads) && fw->loads[i].dir; i++) {

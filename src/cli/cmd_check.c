@@ -17,7 +17,8 @@ static const struct cli_opt check_opts[] = {
 	{"env", 0, NULL, OPT_ENV,
 	 "also check NVIDIA_REQUIRE_*, NVIDIA_DISABLE_REQUIRE and CUDA_VERSION of the environment (--env-file's, "
 	 "else the facts file's, else this process's); implied when no REQ is given"},
-	{"facts", 0, "FILE", OPT_FACTS, "check a facts file (cuvet probe --json from another host) instead of probing"},
+	{"facts", 0, "FILE", OPT_FACTS, "check a facts file (cuvet probe --json from another host) instead of probing (without the framework rules: "
+	 "they need the files)"},
 	{"visible-devices", 0, "LIST", OPT_VISIBLE,
 	 "the GPUs that count, as NVIDIA_VISIBLE_DEVICES: all, none, or indices/UUIDs separated by commas"},
 	{"assume-unknown", 0, "fail|pass", OPT_ASSUME,

@@ -6,7 +6,8 @@
 enum { OPT_SCAN = OPT_HOST_COMMON_LAST + 1, OPT_KB_DIR };
 
 static const struct cli_opt doctor_opts[] = {
-	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing"},
+	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing (without the framework "
+	 "rules: they need the files)"},
 	{"scan", 0, "DIR", OPT_SCAN, "also check the GPU code of every ELF file under DIR (inside the root; repeatable)"},
 	{"kb", 0, "DIR", OPT_KB_DIR, "read the knowledge-base tables from DIR instead of the built-in copy"},
 	CLI_HOST_OPTS,

@@ -289,6 +289,16 @@ struct cuvet_host_lib {
 /* Everything check, doctor and the commands built on them need from facts, derived once from the
  * facts, the knowledge base and the workload's environment. Pointers point into the facts, the
  * context's knowledge base or static strings; the facts and the context must outlive the view. */
+/* A problem of a framework's process (`import torch`, cuvet_why_resolve_python) that check and
+ * doctor report: WHY and PROBLEM are borrowed from cuvet_host_opts.frameworks; CAUSE (which copy
+ * the process loads and why, what the framework pins) and FIX are the host view's. */
+struct cuvet_host_framework_problem {
+	const struct cuvet_why *why;
+	const struct cuvet_why_problem *problem; /* CUVET_WHY_P_PRELOADED or CUVET_WHY_P_PIN */
+	char *cause;
+	char *fix;
+};
+
 struct cuvet_host {
 	const struct cuvet_ctx *ctx;
 	const struct cuvet_facts *facts;
@@ -330,6 +340,10 @@ struct cuvet_host {
 	const struct cuvet_lib *runtime; /* the cudart a process loads; NULL when none, or ambiguous */
 	bool runtime_ambiguous;        /* cudarts of two majors are each a plain dlopen's pick */
 	int runtime_major;             /* runtime's CUDA major; 0 unknown */
+	/* frameworks (cuvet_host_opts.frameworks): the "preloaded-copy" and "pinned-version" problems
+	 * of warning or error severity their processes have, in the order given */
+	size_t nframework_problems;
+	struct cuvet_host_framework_problem *framework_problems;
 };
 
 struct cuvet_host_opts {
@@ -337,6 +351,10 @@ struct cuvet_host_opts {
 	                                  it sees; NULL: the environment recorded in the facts */
 	const char *visible_devices;   /* instead of the environment: GPUs as NVIDIA_VISIBLE_DEVICES names
 	                                  them; an entry naming no GPU is an error (CUVET_E_INVALID) */
+	const struct cuvet_why *const *frameworks; /* the processes of the frameworks installed in the
+	                                  same root and environment (cuvet_why_resolve_python), borrowed:
+	                                  they must outlive the view; NULL when none were resolved */
+	size_t nframeworks;
 };
 /* With neither ENV nor VISIBLE_DEVICES (or OPTS NULL) the GPUs are those the facts mark visible.
  * CTX and FACTS are required (CUVET_E_INVALID). */
@@ -367,7 +385,8 @@ struct cuvet_findings {
 };
 
 /* The diagnoses come in rule sets: "driver" (driver presence and versions, NVML, lost GPUs),
- * "libraries" (stubs, forward-compat libcuda, duplicate copies, LD_LIBRARY_PATH), "knowledge-base"
+ * "libraries" (stubs, forward-compat libcuda, duplicate copies, LD_LIBRARY_PATH, the copies the
+ * frameworks of cuvet_host_opts.frameworks load), "knowledge-base"
  * (what the tables say about the driver, its branch, the GPUs and the libraries' CUDA majors) and
  * "gpu-code" (the GPU code libraries carry against the GPUs). */
 struct cuvet_doctor_opts {
@@ -500,7 +519,9 @@ struct cuvet_check {
 	/* after cuvet_check_eval: what the workload will hit before any requirement matters — the
 	 * libcuda its loader picks is a forward-compat copy older than the kernel module (CUDA error
 	 * 803) or one on a consumer GPU (804); the facts have GPUs but CUDA_VISIBLE_DEVICES leaves it
-	 * none ("no CUDA-capable device is detected"). FAIL when there is one; AND-ed into verdict (it
+	 * none ("no CUDA-capable device is detected"); a framework's process loads a library copy other
+	 * than the one it pins or than its own search finds (the host view's framework_problems of error
+	 * severity: "pinned-version", "preloaded-copy"). FAIL when there is one; AND-ed into verdict (it
 	 * does not change what nvidia-container-cli decides). */
 	size_t nworkload;
 	struct cuvet_check_problem *workload;

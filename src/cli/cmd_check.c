@@ -17,7 +17,8 @@ static const struct cli_opt check_opts[] = {
 	{"env", 0, NULL, OPT_ENV,
 	 "also check NVIDIA_REQUIRE_*, NVIDIA_DISABLE_REQUIRE and CUDA_VERSION of the environment (--env-file's, "
 	 "else the facts file's, else this process's); implied when no REQ is given"},
-	{"facts", 0, "FILE", OPT_FACTS, "check a facts file (cuvet probe --json from another host) instead of probing"},
+	{"facts", 0, "FILE", OPT_FACTS, "check a facts file (cuvet probe --json from another host) instead of probing (without the framework rules: "
+	 "they need the files)"},
 	{"visible-devices", 0, "LIST", OPT_VISIBLE,
 	 "the GPUs that count, as NVIDIA_VISIBLE_DEVICES: all, none, or indices/UUIDs separated by commas"},
 	{"assume-unknown", 0, "fail|pass", OPT_ASSUME,
@@ -278,6 +279,8 @@ static int check_run(int argc, char **argv)
 	struct cuvet_facts *f = NULL;
 	struct cuvet_check *c = NULL;
 	char **env_copy = NULL;
+	struct cuvet_why **fw = NULL;
+	size_t nfw = 0;
 	int invalid = EXIT_OK;
 	code = EXIT_INPUT;
 	if (!(ctx = cli_ctx_new("check", o.kb_dir)))
@@ -324,7 +327,13 @@ static int check_run(int argc, char **argv)
 				invalid = EXIT_INPUT;
 		}
 	}
-	struct cuvet_host_opts ho = {.env = o.host.env, .visible_devices = o.visible};
+	/* the frameworks' rules need the root's files: a facts file does not have them */
+	if (!o.host.facts_file && frameworks_resolve(&o.host, f, cuvet_ctx_kb(ctx), &fw, &nfw) != EXIT_OK)
+		goto out;
+	struct cuvet_host_opts ho = {.env = o.host.env,
+				     .visible_devices = o.visible,
+				     .frameworks = (const struct cuvet_why *const *)fw,
+				     .nframeworks = nfw};
 	if (!(host = cuvet_host_new(ctx, f, &ho, &err))) {
 		if (err.code != CUVET_E_INVALID)
 			goto fail;
@@ -367,6 +376,7 @@ out:
 	env_free(env_copy);
 	cuvet_check_free(c);
 	cuvet_host_free(host);
+	frameworks_free(fw, nfw);
 	cuvet_facts_free(f);
 	cuvet_ctx_free(ctx);
 	host_opts_release(&o.host);
@@ -388,7 +398,11 @@ const struct cli_command cmd_check = {
 	"nvidia-container-cli refuses (unsatisfied, an invalid expression to it such as cuvet's own keys or\n"
 	"a tab, or more than 32 NVIDIA_REQUIRE_* variables) means the container will not start: FAIL, exit\n"
 	"1, even where cuvet's own reading passes. 4 for an input error, including a requirement of the\n"
-	"environment invalid to cuvet that the runtime accepts.",
+	"environment invalid to cuvet that the runtime accepts.\n"
+	"When the probed root has pip or conda libraries, the process of `import torch` is modelled (as\n"
+	"`cuvet why --python torch`): a cuDNN other than the one torch pins, or than its own libraries would\n"
+	"load, fails the workload (pinned-version, preloaded-copy). These framework rules need the files:\n"
+	"--facts has none.",
 	check_opts,
 	check_run,
 };

@@ -6,7 +6,8 @@
 enum { OPT_SCAN = OPT_HOST_COMMON_LAST + 1, OPT_KB_DIR };
 
 static const struct cli_opt doctor_opts[] = {
-	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing"},
+	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing (without the framework "
+	 "rules: they need the files)"},
 	{"scan", 0, "DIR", OPT_SCAN, "also check the GPU code of every ELF file under DIR (inside the root; repeatable)"},
 	{"kb", 0, "DIR", OPT_KB_DIR, "read the knowledge-base tables from DIR instead of the built-in copy"},
 	CLI_HOST_OPTS,
@@ -155,12 +156,23 @@ static int doctor_run(int argc, char **argv)
 	}
 	op->probe.kb = cuvet_ctx_kb(cx);
 	struct cuvet_facts *f = op->facts_file ? facts_read_file(op->facts_file, &err) : cuvet_probe(&op->probe, &err);
-	struct cuvet_host_opts ho = {.env = op->env};
+	/* the frameworks' rules need the root's files: a facts file does not have them */
+	struct cuvet_why **fw = NULL;
+	size_t nfw = 0;
+	if (f && !op->facts_file && frameworks_resolve(op, f, cuvet_ctx_kb(cx), &fw, &nfw) != EXIT_OK) {
+		cuvet_facts_free(f);
+		cuvet_ctx_free(cx);
+		host_opts_release(op);
+		free(d.scan);
+		return EXIT_INPUT;
+	}
+	struct cuvet_host_opts ho = {.env = op->env, .frameworks = (const struct cuvet_why *const *)fw, .nframeworks = nfw};
 	struct cuvet_host *host = f ? cuvet_host_new(cx, f, &ho, &err) : NULL;
 	struct cuvet_findings *fs = host ? cuvet_doctor(host, NULL, &err) : NULL;
 	if (!fs) {
 		cli_error("doctor", "%s", err.msg);
 		cuvet_host_free(host);
+		frameworks_free(fw, nfw);
 		cuvet_facts_free(f);
 		cuvet_ctx_free(cx);
 		host_opts_release(op);
@@ -185,6 +197,7 @@ static int doctor_run(int argc, char **argv)
 	}
 	cuvet_findings_free(fs);
 	cuvet_host_free(host);
+	frameworks_free(fw, nfw);
 	cuvet_facts_free(f);
 	cuvet_ctx_free(cx);
 	host_opts_release(op);
@@ -199,7 +212,9 @@ const struct cli_command cmd_doctor = {
 	"Prints a verdict per layer (driver, GPUs, libraries, environment) and a numbered list of\n"
 	"problems. Exit status 1 when any problem has error severity. The GPU code (fatbin targets)\n"
 	"of the libraries programs would load is checked against the visible GPUs; --scan adds\n"
-	"framework libraries and applications.",
+	"framework libraries and applications. When the probed root has pip or conda libraries, the\n"
+	"process of `import torch` is modelled (as `cuvet why --python torch`): a cuDNN other than the\n"
+	"one torch pins is an error. These framework rules need the files: --facts has none.",
 	doctor_opts,
 	doctor_run,
 };

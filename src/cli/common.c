@@ -421,3 +421,49 @@ struct cuvet_ctx *cli_ctx_new(const char *cmd, const char *kb_dir)
 		cli_error(cmd, "%s%s", o.today && err.code == CUVET_E_INVALID && !kb_dir ? "CUVET_TODAY: " : "", err.msg);
 	return ctx;
 }
+
+int frameworks_resolve(const struct host_opts *o, const struct cuvet_facts *f, const struct cuvet_kb *kb,
+		       struct cuvet_why ***out, size_t *n)
+{
+	/* the frameworks cuvet_why_resolve_python has a row for */
+	static const char *const pkgs[] = {"torch"};
+	*out = NULL;
+	*n = 0;
+	bool pip = false;
+	for (size_t i = 0; i < f->nlibs && !pip; i++)
+		pip = f->libs[i].found_via &&
+		      (strcmp(f->libs[i].found_via, "pip") == 0 || strcmp(f->libs[i].found_via, "conda") == 0);
+	if (!pip)
+		return EXIT_OK;
+	struct cuvet_why **w = calloc(sizeof(pkgs) / sizeof(pkgs[0]), sizeof(*w));
+	if (!w) {
+		cli_error(o->cmd, "out of memory");
+		return EXIT_INPUT;
+	}
+	struct cuvet_why_opts wo;
+	cuvet_why_opts_init(&wo);
+	wo.root = o->probe.root;
+	wo.env = o->env;
+	wo.kb = kb;
+	for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++) {
+		struct cuvet_error err = {0};
+		w[*n] = cuvet_why_resolve_python(&wo, pkgs[i], &err);
+		if (w[*n]) {
+			(*n)++;
+		} else if (err.code != CUVET_E_NOTFOUND) {
+			cli_error(o->cmd, "import %s: %s", pkgs[i], err.msg);
+			frameworks_free(w, *n);
+			*n = 0;
+			return EXIT_INPUT;
+		}
+	}
+	*out = w;
+	return EXIT_OK;
+}
+
+void frameworks_free(struct cuvet_why **w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cuvet_why_free(w[i]);
+	free(w);
+}

@@ -60,4 +60,13 @@ const char *cuda_source_text(const char *source);
 /* Reads a cuvet.facts/1 JSON file ("-" for standard input). */
 struct cuvet_facts *facts_read_file(const char *path, struct cuvet_error *err);
 
+/* The processes of the frameworks installed in the root O probed (today `import torch`,
+ * cuvet_why_resolve_python), in O's environment, for cuvet_host_opts.frameworks. Asked only when
+ * the facts F list a pip or conda library copy (a framework's wheels bring them); a framework that
+ * is not installed is left out. Returns EXIT_OK with *OUT (free with frameworks_free) and *N, or
+ * EXIT_INPUT after saying why. */
+int frameworks_resolve(const struct host_opts *o, const struct cuvet_facts *f, const struct cuvet_kb *kb,
+		       struct cuvet_why ***out, size_t *n);
+void frameworks_free(struct cuvet_why **w, size_t n);
+
 #endif

@@ -688,5 +688,27 @@ check why-python-unknown 4 -- "$C" why --root "$PY" --python tensorflow
 check why-python-absent 4 -- "$C" why --root "$WORK/empty" --python torch
 check why-python-and-file 2 -- "$C" why --root "$PY" --python torch libcudnn.so.9
 
+# ---- check and doctor judge the same process (the framework rules) -----------------------------
+# The torch tree above on a host with a driver (H200, 580.95.05): without LD_LIBRARY_PATH torch
+# loads the cuDNN it pins and both pass; with the system's cuDNN 9.14 first on it, check's workload
+# and doctor's libraries fail with why's problems (preloaded-copy, pinned-version).
+R=$WORK/pyhost; cp -a "$PY" "$R"
+gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+check check-torch-llp 1 -- "$C" check --root "$R" --no-nvml --env-file "$WORK/cudnn914.env"
+check check-torch-llp-json 1 -- "$C" check --json --root "$R" --no-nvml --env-file "$WORK/cudnn914.env"
+check check-torch 0 -- "$C" check --root "$R" --no-nvml
+check doctor-torch-llp 1 -- "$C" doctor --root "$R" --no-nvml --env-file "$WORK/cudnn914.env"
+check doctor-torch 0 -- "$C" doctor --root "$R" --no-nvml
+# a facts file has no files to model the import with: the framework rules are not run
+"$C" probe --json --root "$R" --no-nvml --env-file "$WORK/cudnn914.env" >"$WORK/pyhost-facts.json"
+check doctor-torch-llp-facts 0 -- "$C" doctor --facts "$WORK/pyhost-facts.json"
+# a cuDNN wheel other than the pinned one, no LD_LIBRARY_PATH: pinned-version alone
+cp -a "$R" "$WORK/pyhost2"
+mv "$WORK/pyhost2/usr/lib/python3.12/site-packages/nvidia_cudnn_cu13-9.19.0.56.dist-info" \
+	"$WORK/pyhost2/usr/lib/python3.12/site-packages/nvidia_cudnn_cu13-9.18.1.3.dist-info"
+check check-torch-other-wheel 1 -- "$C" check --root "$WORK/pyhost2" --no-nvml
+check doctor-torch-other-wheel 1 -- "$C" doctor --root "$WORK/pyhost2" --no-nvml
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -750,6 +750,125 @@ static void test_ctx(void **state)
 	assert_int_equal(cuvet_severity_exit(CUVET_SEV_ERROR), 1);
 }
 
+/* The frameworks' processes (cuvet_why_resolve_python) as an input of the host view: it keeps the
+ * preloaded-copy and pinned-version problems of warning or error severity, with cause and fix;
+ * check fails on each error, doctor's "libraries" set reports each under the same id. */
+static void test_frameworks(void **state)
+{
+	(void)state;
+	struct cuvet_gpu gpus[] = {gpu(0, "GPU-aaaa", "datacenter", "nvidia")};
+	struct cuvet_facts f;
+	memset(&f, 0, sizeof(f));
+	f.driver.present = f.driver.module_loaded = true;
+	f.driver.kernel_version = (char *)"580.95.05";
+	f.gpus = gpus;
+	f.ngpus = 1;
+	struct cuvet_why_object objs[2];
+	memset(objs, 0, sizeof(objs));
+	objs[0].name = objs[0].path = (char *)"/sp/torch/lib/libtorch_global_deps.so";
+	objs[0].rule = CUVET_WHY_INPUT;
+	objs[0].loader = CUVET_WHY_NONE;
+	objs[1].name = (char *)"libcudnn.so.9";
+	objs[1].path = (char *)"/opt/cudnn914/libcudnn.so.9";
+	objs[1].version = (char *)"9.14.0";
+	objs[1].rule = CUVET_WHY_LD_LIBRARY_PATH;
+	objs[1].search_dir = (char *)"/opt/cudnn914";
+	struct cuvet_why_problem probs[] = {
+		{CUVET_WHY_P_PRELOADED, CUVET_SEV_ERROR, "preloaded-copy", 1, (char *)"preloaded 9.14", 0,
+		 (char *)"/sp/nvidia/cudnn/lib/libcudnn.so.9", (char *)"9.19.0.56"},
+		{CUVET_WHY_P_COPIES, CUVET_SEV_WARNING, "several-copies", 1, (char *)"copies", CUVET_WHY_NONE, NULL, NULL},
+		{CUVET_WHY_P_PRELOADED, CUVET_SEV_INFO, "preloaded-copy", 1, (char *)"same version", 0, NULL, NULL},
+		{CUVET_WHY_P_PIN, CUVET_SEV_ERROR, "pinned-version", 1, (char *)"pinned 9.19.0.56", CUVET_WHY_NONE,
+		 (char *)"/sp/torch-2.11.0.dist-info", (char *)"9.19.0.56"},
+	};
+	struct cuvet_why w;
+	memset(&w, 0, sizeof(w));
+	w.target = w.python = (char *)"torch";
+	w.objects = objs;
+	w.nobjects = 2;
+	w.problems = probs;
+	w.nproblems = 4;
+	const struct cuvet_why *fw[] = {&w};
+	struct cuvet_host_opts o = {.frameworks = fw, .nframeworks = 1};
+	struct cuvet_error err = {0};
+	struct cuvet_host *h = cuvet_host_new(ctx, &f, &o, &err);
+	assert_non_null(h);
+	/* the several-copies warning and the same-version note are not the frameworks' rules */
+	assert_int_equal(h->nframework_problems, 2);
+	assert_ptr_equal(h->framework_problems[0].problem, &probs[0]);
+	assert_ptr_equal(h->framework_problems[1].problem, &probs[3]);
+	assert_non_null(strstr(h->framework_problems[0].cause, "/opt/cudnn914/libcudnn.so.9 (9.14.0, found by "
+								    "LD_LIBRARY_PATH)"));
+	assert_non_null(strstr(h->framework_problems[0].cause, "/sp/nvidia/cudnn/lib/libcudnn.so.9 (9.19.0.56)"));
+	assert_non_null(strstr(h->framework_problems[0].cause, "libtorch_global_deps.so asks for the same SONAME"));
+	assert_non_null(strstr(h->framework_problems[1].cause, "pins version 9.19.0.56"));
+	assert_non_null(strstr(h->framework_problems[0].fix, "Remove /opt/cudnn914 from LD_LIBRARY_PATH"));
+	assert_non_null(strstr(h->framework_problems[1].fix, "Remove /opt/cudnn914 from LD_LIBRARY_PATH"));
+
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_non_null(c);
+	assert_int_equal(cuvet_check_eval(c, h, NULL, &err), 0);
+	assert_int_equal(c->workload_verdict, CUVET_FAIL);
+	assert_int_equal(c->verdict, CUVET_FAIL);
+	assert_int_equal(c->nworkload, 2);
+	assert_string_equal(c->workload[0].id, "preloaded-copy");
+	assert_string_equal(c->workload[0].summary, "preloaded 9.14");
+	assert_string_equal(c->workload[1].id, "pinned-version");
+	assert_string_equal(c->workload[1].summary, "pinned 9.19.0.56");
+	assert_string_equal(c->workload[1].fix, h->framework_problems[1].fix);
+	cuvet_check_free(c);
+
+	const char *sets[] = {"libraries", NULL};
+	struct cuvet_doctor_opts d;
+	cuvet_doctor_opts_init(&d);
+	d.rule_sets = sets;
+	struct cuvet_findings *fs = cuvet_doctor(h, &d, &err);
+	assert_non_null(fs);
+	size_t n;
+	const struct cuvet_finding *x = finding(fs, "pinned-version", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(x->severity, CUVET_SEV_ERROR);
+	assert_string_equal(x->layer, "libraries");
+	assert_string_equal(x->cause, h->framework_problems[1].cause);
+	x = finding(fs, "preloaded-copy", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(x->severity, CUVET_SEV_ERROR);
+	assert_null(finding(fs, "several-copies", &n));
+	cuvet_findings_free(fs);
+	cuvet_host_free(h);
+
+	/* another copy of the same SONAME of unknown version (a warning in why): doctor warns, check
+	 * passes; the copy not from LD_LIBRARY_PATH: the fix names its directory */
+	probs[0].severity = CUVET_SEV_WARNING;
+	probs[0].other_version = NULL;
+	objs[1].rule = CUVET_WHY_CACHE;
+	w.nproblems = 1;
+	h = cuvet_host_new(ctx, &f, &o, &err);
+	assert_non_null(h);
+	assert_int_equal(h->nframework_problems, 1);
+	assert_non_null(strstr(h->framework_problems[0].fix, "Make /opt/cudnn914 hold"));
+	c = cuvet_check_new(&err);
+	assert_non_null(c);
+	assert_int_equal(cuvet_check_eval(c, h, NULL, &err), 0);
+	assert_int_equal(c->workload_verdict, CUVET_PASS);
+	assert_int_equal(c->nworkload, 0);
+	cuvet_check_free(c);
+	fs = cuvet_doctor(h, &d, &err);
+	assert_non_null(fs);
+	x = finding(fs, "preloaded-copy", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(x->severity, CUVET_SEV_WARNING);
+	cuvet_findings_free(fs);
+	cuvet_host_free(h);
+
+	/* no frameworks: nothing */
+	h = cuvet_host_new(ctx, &f, NULL, &err);
+	assert_non_null(h);
+	assert_int_equal(h->nframework_problems, 0);
+	assert_null(h->framework_problems);
+	cuvet_host_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_gpus_hidden),
 		cmocka_unit_test(test_shadows_once),
 		cmocka_unit_test(test_doctor_sets),
+		cmocka_unit_test(test_frameworks),
 		cmocka_unit_test(test_ctx),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

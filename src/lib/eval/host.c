@@ -353,6 +353,87 @@ static int host_libs(struct cuvet_host *h, struct cuvet_error *err)
 	return 0;
 }
 
+/* The directory part of PATH, for a fix that names what to take out of LD_LIBRARY_PATH. */
+static int dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash && slash > path ? (int)(slash - path) : (int)strlen(path);
+}
+
+/* Cause and fix of a framework's problem, written once for check and doctor. */
+static int framework_text(struct cuvet_host_framework_problem *fp)
+{
+	const struct cuvet_why *w = fp->why;
+	const struct cuvet_why_problem *p = fp->problem;
+	const struct cuvet_why_object *o = &w->objects[p->object];
+	const char *pkg = w->python ? w->python : w->target;
+	const char *have = o->version ? o->version : "version unknown";
+	char rule[160];
+	cuvet_why_rule_text(w, p->object, rule, sizeof(rule));
+	bool llp = o->rule == CUVET_WHY_LD_LIBRARY_PATH && o->search_dir;
+	if (p->kind == CUVET_WHY_P_PIN) {
+		/* the pin is METADATA's; the copy the process loads is why's model of import PKG */
+		fp->cause = xasprintf("import %s loads %s (%s, found by %s); %s pins version %s of it (%s/METADATA), the "
+				      "version the framework was built against. A framework refuses another version "
+				      "(PyTorch: \"cuDNN version incompatibility\") or fails on symbols it lacks.",
+				      pkg, o->path, have, rule, pkg, p->other_version ? p->other_version : "?",
+				      p->other_path ? p->other_path : "its dist-info");
+		fp->fix = llp ? xasprintf("Remove %s from LD_LIBRARY_PATH, so that %s loads the copy it pins; or install "
+					  "version %s there.",
+					  o->search_dir, pkg, p->other_version ? p->other_version : "?")
+			      : xasprintf("Install the version %s pins (%s) with pip, or a %s built against %s.",
+					  pkg, p->other_version ? p->other_version : "?", pkg, have);
+	} else {
+		const char *req = p->requester != CUVET_WHY_NONE && p->requester < w->nobjects
+					  ? w->objects[p->requester].name : "a later library";
+		fp->cause = xasprintf("import %s loads %s (%s, found by %s) first; %s asks for the same SONAME later and "
+				      "would find %s (%s) by itself, but the loader matches an already-loaded SONAME "
+				      "before it searches, so the whole process runs the first copy.",
+				      pkg, o->path, have, rule, req, p->other_path ? p->other_path : "another copy",
+				      p->other_version ? p->other_version : "version unknown");
+		fp->fix = llp ? xasprintf("Remove %s from LD_LIBRARY_PATH (or set it only for the programs that need it), "
+					  "so that %s loads %s.",
+					  o->search_dir, pkg, p->other_path ? p->other_path : "its own copy")
+			      : xasprintf("Make %.*s hold the version %s's own libraries need, or remove it from the "
+					  "search path that finds it (%s).",
+					  dir_len(o->path), o->path, pkg, rule);
+	}
+	return fp->cause && fp->fix ? 0 : -1;
+}
+
+/* The frameworks' problems check and doctor report: a process loading another copy than its own
+ * search finds, a copy other than the pinned version; notes left out. */
+static int host_frameworks(struct cuvet_host *h, const struct cuvet_host_opts *o, struct cuvet_error *err)
+{
+	size_t n = 0;
+	for (size_t i = 0; o && i < o->nframeworks; i++)
+		for (size_t k = 0; o->frameworks[i] && k < o->frameworks[i]->nproblems; k++) {
+			const struct cuvet_why_problem *p = &o->frameworks[i]->problems[k];
+			n += (p->kind == CUVET_WHY_P_PRELOADED || p->kind == CUVET_WHY_P_PIN) && p->severity != CUVET_SEV_INFO;
+		}
+	if (!n)
+		return 0;
+	h->framework_problems = calloc(n, sizeof(*h->framework_problems));
+	if (!h->framework_problems)
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < o->nframeworks; i++) {
+		const struct cuvet_why *w = o->frameworks[i];
+		for (size_t k = 0; w && k < w->nproblems; k++) {
+			const struct cuvet_why_problem *p = &w->problems[k];
+			if ((p->kind != CUVET_WHY_P_PRELOADED && p->kind != CUVET_WHY_P_PIN) || p->severity == CUVET_SEV_INFO)
+				continue;
+			if (p->object >= w->nobjects)
+				return err_set(err, CUVET_E_INVALID, "a framework's problem names no object of its process");
+			struct cuvet_host_framework_problem *fp = &h->framework_problems[h->nframework_problems++];
+			fp->why = w;
+			fp->problem = p;
+			if (framework_text(fp) < 0)
+				return err_set(err, CUVET_E_NOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
 struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuvet_facts *facts,
 				  const struct cuvet_host_opts *opts, struct cuvet_error *err)
 {
@@ -368,7 +449,7 @@ struct cuvet_host *cuvet_host_new(const struct cuvet_ctx *ctx, const struct cuve
 	h->ctx = ctx;
 	h->facts = facts;
 	host_driver(h, opts);
-	if (host_gpus(h, opts, err) < 0 || host_libs(h, err) < 0) {
+	if (host_gpus(h, opts, err) < 0 || host_libs(h, err) < 0 || host_frameworks(h, opts, err) < 0) {
 		cuvet_host_free(h);
 		return NULL;
 	}
@@ -382,6 +463,11 @@ void cuvet_host_free(struct cuvet_host *h)
 		return;
 	free(h->visible);
 	free(h->libs);
+	for (size_t i = 0; i < h->nframework_problems; i++) {
+		free(h->framework_problems[i].cause);
+		free(h->framework_problems[i].fix);
+	}
+	free(h->framework_problems);
 	free(h);
 }
 

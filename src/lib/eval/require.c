@@ -1400,7 +1400,8 @@ static int workload_add(struct cuvet_check *c, const char *id, char *summary, ch
 }
 
 /* What the workload will hit whatever it requires, as the host view says (doctor reports the same
- * conditions under the same ids): the libcuda its loader picks, and the GPUs left to it. */
+ * conditions under the same ids): the libcuda its loader picks, the GPUs left to it, and the
+ * library copies its frameworks load. */
 static int check_workload(struct cuvet_check *c, const struct eval_ctx *x)
 {
 	const struct cuvet_host *h = x->h;
@@ -1449,6 +1450,16 @@ static int check_workload(struct cuvet_check *c, const struct eval_ctx *x)
 				   "GPUs NVIDIA_VISIBLE_DEVICES leaves, or GPU UUIDs); to run without a GPU on purpose, set "
 				   "NVIDIA_VISIBLE_DEVICES=none instead.")) < 0)
 		return -1;
+	/* the frameworks' processes (import torch): a library copy other than the one the framework
+	 * was built against fails the import whatever the container runtime decides */
+	for (size_t i = 0; i < h->nframework_problems; i++) {
+		const struct cuvet_host_framework_problem *fp = &h->framework_problems[i];
+		if (fp->problem->severity != CUVET_SEV_ERROR)
+			continue;
+		if (workload_add(c, fp->problem->kind == CUVET_WHY_P_PIN ? "pinned-version" : "preloaded-copy",
+				 xstrdup(fp->problem->message), xstrdup(fp->cause), xstrdup(fp->fix)) < 0)
+			return -1;
+	}
 	c->verdict = and_v(c->verdict, c->workload_verdict);
 	return 0;
 }

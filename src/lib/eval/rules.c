@@ -570,6 +570,18 @@ static void rule_ld_library_path(struct rules *r)
 	lib_groups_release(&so);
 }
 
+/* The frameworks' processes as the host view keeps them (cuvet_why_resolve_python): the copy an
+ * import loads is not the one the framework pins, or not the one its own libraries would find. */
+static void rule_frameworks(struct rules *r)
+{
+	const struct cuvet_host *h = r->h;
+	for (size_t i = 0; i < h->nframework_problems; i++) {
+		const struct cuvet_host_framework_problem *fp = &h->framework_problems[i];
+		add(r, fp->problem->kind == CUVET_WHY_P_PIN ? "pinned-version" : "preloaded-copy", fp->problem->severity,
+		    "libraries", fmt("%s", fp->problem->message), fmt("%s", fp->cause), fmt("%s", fp->fix));
+	}
+}
+
 void rules_driver(struct rules *r)
 {
 	rule_driver_presence(r);
@@ -585,4 +597,5 @@ void rules_libraries(struct rules *r)
 	rule_compat(r);
 	rule_duplicates(r);
 	rule_ld_library_path(r);
+	rule_frameworks(r);
 }

@@ -445,6 +445,10 @@ int frameworks_resolve(const struct host_opts *o, const struct cuvet_facts *f, c
 	wo.root = o->probe.root;
 	wo.env = o->env;
 	wo.kb = kb;
+	/* the libraries NVIDIA components dlopen count: cuDNN 9 loads its sub-libraries (where
+	 * cudnnGetVersion answers from) by SONAME, so an older cuDNN first on LD_LIBRARY_PATH is
+	 * the one PyTorch's version check finds */
+	wo.with_dlopen = true;
 	for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++) {
 		struct cuvet_error err = {0};
 		w[*n] = cuvet_why_resolve_python(&wo, pkgs[i], &err);

@@ -43,9 +43,9 @@ case_run() { # NAME WANT_TORCH(ok|fail) ENV... : runs torch and cuvet under ENV
 	grep -E '^[0-9]+\. (error|warning)' "$WORK/doctor" | head -6 | sed 's/^/   /'
 	local rc_why=
 	if [ "$name" = cudnn-first-on-llp ] || [ "$name" = healthy ]; then
-		env "$@" "$C" why --python torch >"$WORK/why" 2>&1
+		env "$@" "$C" why --python torch --with-dlopen >"$WORK/why" 2>&1
 		rc_why=$?
-		echo "-- cuvet why --python torch: exit $rc_why"
+		echo "-- cuvet why --python torch --with-dlopen: exit $rc_why"
 		grep -E 'error|preloaded|pinned' "$WORK/why" | head -4 | sed 's/^/   /'
 	fi
 	local verdict=agree

@@ -710,5 +710,39 @@ mv "$WORK/pyhost2/usr/lib/python3.12/site-packages/nvidia_cudnn_cu13-9.19.0.56.d
 check check-torch-other-wheel 1 -- "$C" check --root "$WORK/pyhost2" --no-nvml
 check doctor-torch-other-wheel 1 -- "$C" doctor --root "$WORK/pyhost2" --no-nvml
 
+
+# ---- a cuDNN sub-library found through LD_LIBRARY_PATH (what the real H200 showed) --------------
+# On the H200 (PyTorch 2.11 cu130 wheel; torch's METADATA pins nvidia-cudnn-cu13==9.19.0.56), a
+# directory holding the system's cuDNN 9.14 libraries first on LD_LIBRARY_PATH makes `import torch`
+# fail with "cuDNN version incompatibility ... found runtime version (9, 14, 0)". libcudnn.so.9
+# itself comes from the wheel (torch's RPATH/RUNPATH), but it dlopens libcudnn_graph.so.9 by SONAME
+# (data/dlopen-deps.tsv) and its own RUNPATH ($ORIGIN) loses to LD_LIBRARY_PATH, so the 9.14
+# sub-library is loaded. check and doctor model the import with the dlopen'ed libraries.
+R=$WORK/pysub
+SP=$R/usr/lib/python3.12/site-packages
+mkdir -p "$SP/nvidia/cudnn/lib" "$SP/torch/lib" "$R/opt/sys" "$SP/nvidia_cudnn_cu13-9.19.0.56.dist-info" \
+	"$SP/torch-2.11.0.dist-info"
+$CC -shared -fPIC -o "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,-soname,libcudnn.so.9 "$WORK/empty.c" \
+	-Wl,--enable-new-dtags,-rpath,'$ORIGIN'
+mklib "$SP/nvidia/cudnn/lib/libcudnn_graph.so.9" libcudnn_graph.so.9
+mklib "$R/opt/sys/libcudnn_graph.so.9.14.0" libcudnn_graph.so.9
+ln -s libcudnn_graph.so.9.14.0 "$R/opt/sys/libcudnn_graph.so.9"
+$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_global_deps.so" -Wl,-soname,libtorch_global_deps.so "$WORK/empty.c" \
+	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
+$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_cuda.so" -Wl,-soname,libtorch_cuda.so "$WORK/empty.c" \
+	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
+$CC -shared -fPIC -nostdlib -o "$SP/torch/_C.cpython-312-x86_64-linux-gnu.so" "$WORK/empty.c" \
+	-Wl,--no-as-needed "$SP/torch/lib/libtorch_cuda.so" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib'
+printf 'Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0\nRequires-Dist: nvidia-cudnn-cu13==9.19.0.56; platform_system == "Linux"\n' \
+	>"$SP/torch-2.11.0.dist-info/METADATA"
+gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+printf 'LD_LIBRARY_PATH=/opt/sys\n' >"$WORK/cudnn-sub.env"
+check check-torch-sublib-llp 1 -- "$C" check --root "$R" --no-nvml --env-file "$WORK/cudnn-sub.env"
+check doctor-torch-sublib-llp 1 -- "$C" doctor --root "$R" --no-nvml --env-file "$WORK/cudnn-sub.env"
+check why-python-torch-sublib-llp 1 -- "$C" why --root "$R" --env-file "$WORK/cudnn-sub.env" --python torch --with-dlopen
+check check-torch-sublib 0 -- "$C" check --root "$R" --no-nvml
+check doctor-torch-sublib 0 -- "$C" doctor --root "$R" --no-nvml
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -334,9 +334,11 @@ static void add_candidate(struct scan *s, const char *dir, const char *name, con
 		return;
 	if (probe_realpath(pc, path, real, sizeof(real)) < 0)
 		return;
-	if (cuvet_fs_type(pc->fs, real, false) != CUVET_FS_FILE)
-		return;
+	/* A copy already listed was a regular file when it was added: asking again costs an open
+	 * and a stat for each of its links (lib64 -> targets/.../lib, cuda -> cuda-13.0). */
 	struct cuvet_lib *l = facts_lib_by_real(pc, real);
+	if (!l && cuvet_fs_type(pc->fs, real, false) != CUVET_FS_FILE)
+		return;
 	if (l) {
 		/* Prefer the SONAME-named link as the reported path (libcudnn.so.9 over libcudnn.so). */
 		if (l->soname && strcmp(name, l->soname) == 0 && strcmp(l->name, l->soname) != 0) {

@@ -322,6 +322,17 @@ static bool lazy_verdict_certain(const struct cuvet_host *h, const struct cuvet_
 	return true;
 }
 
+/* Whether a probe with NVML could tell more: the NVML child dlopens the library named by
+ * $CUVET_NVML_LIBRARY, else libnvidia-ml.so.1 as this process's loader finds it, which the probe
+ * without NVML modelled (driver.libnvml_path) unless an env file gave it another environment.
+ * Without one, NVML cannot start, and a second probe would only double the time on a host
+ * without the driver. */
+static bool nvml_could_answer(const struct check_opts *o, const struct cuvet_facts *f)
+{
+	const char *named = getenv("CUVET_NVML_LIBRARY");
+	return f->driver.libnvml_path || (named && *named) || o->host.env;
+}
+
 static int check_run(int argc, char **argv)
 {
 	struct check_opts o;
@@ -423,7 +434,7 @@ static int check_run(int argc, char **argv)
 	struct cuvet_check_opts co = {.assume_unknown_pass = o.assume_pass};
 	if (cuvet_check_eval(c, host, &co, &err) < 0)
 		goto fail;
-	if (lazy && !lazy_verdict_certain(host, c)) {
+	if (lazy && !lazy_verdict_certain(host, c) && nvml_could_answer(&o, f)) {
 		/* Correctness first: what NVML would have told may decide it. The requirements are
 		 * read again into a fresh check (their errors were already reported). */
 		cuvet_host_free(host);

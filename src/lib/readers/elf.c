@@ -291,13 +291,14 @@ static void raw_phdr(const struct raw_elf *r, size_t i, struct raw_phdr *ph)
 
 struct raw_shdr {
 	uint32_t type, link;
-	uint64_t offset, size;
+	uint64_t flags, offset, size;
 };
 
 static void raw_shdr(const struct raw_elf *r, size_t i, struct raw_shdr *sh)
 {
 	size_t o = (size_t)r->shoff + i * r->shentsize;
 	sh->type = (uint32_t)raw_rd(r, o + 4, 4);
+	sh->flags = raw_rd(r, o + 8, r->is64 ? 8 : 4);
 	if (r->is64) {
 		sh->offset = raw_rd(r, o + 24, 8);
 		sh->size = raw_rd(r, o + 32, 8);
@@ -337,11 +338,14 @@ static int elf_read_fast(const void *buf, size_t len, struct cuvet_elf_info *out
 	/* extended numbering, odd entry sizes, tables outside the file: libelf's path words it */
 	if (r.phnum == PN_XNUM || (r.shoff && r.shnum == 0))
 		return 0;
+	/* libelf refuses a program-header offset past the end even for no entries */
+	if (r.phoff >= len)
+		return 0;
 	if (r.phnum && (r.phentsize != phsize || r.phoff > len || r.phnum * phsize > len - r.phoff ||
 			r.phoff % w))
 		return 0;
-	if (!r.shoff)
-		r.shnum = 0;
+	if (!r.shoff && r.shnum)
+		return 0; /* libelf reads such a table from offset 0 */
 	if (r.shnum && (r.shentsize != shsize || r.shoff > len || r.shnum * shsize > len - r.shoff || r.shoff % w))
 		return 0;
 
@@ -359,6 +363,8 @@ static int elf_read_fast(const void *buf, size_t len, struct cuvet_elf_info *out
 		raw_shdr(&r, i, &sh);
 		if (sh.type != SHT_DYNAMIC)
 			continue;
+		if (sh.flags & SHF_COMPRESSED)
+			return 0; /* libelf hands back the compressed bytes, which are no dynamic array */
 		doff = sh.offset;
 		dsize = sh.size;
 		link = sh.link;

@@ -258,6 +258,82 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 		c->refused ? ": the environment's requirements keep the container from starting" : "");
 }
 
+/* The keys a probe without NVML answers exactly as one with it: the driver comes from the kernel
+ * module, its CUDA from the knowledge base (exact rows only, checked after), the library keys
+ * from the files. arch, brand, memory, count and gpu read GPU facts that NVML knows best. */
+static bool key_without_nvml(enum cuvet_req_key k)
+{
+	switch (k) {
+	case CUVET_REQ_CUDA: case CUVET_REQ_DRIVER: case CUVET_REQ_CUDART: case CUVET_REQ_CUDNN:
+	case CUVET_REQ_CUBLAS: case CUVET_REQ_NCCL: case CUVET_REQ_TENSORRT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A visible-devices value that names GPUs by UUID needs NVML's UUIDs to match them. */
+static bool visible_plain(const char *v)
+{
+	if (!v || !*v || strcmp(v, "all") == 0 || strcmp(v, "none") == 0 || strcmp(v, "void") == 0)
+		return true;
+	return strspn(v, "0123456789, ") == strlen(v);
+}
+
+static const char *env_value(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	for (; env && *env; env++)
+		if (strncmp(*env, key, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* NVML takes tens of milliseconds to start (SPEC §4): a check whose every clause is answered
+ * without it probes without it, unless --no-nvml already said never or --nvml-lib asked for it. */
+static bool check_can_skip_nvml(const struct check_opts *o, const struct cuvet_check *c, char *const *env)
+{
+	const char *root = o->host.probe.root;
+	if (o->host.facts_file || !o->host.probe.use_nvml || o->host.probe.nvml_library || o->visible ||
+	    (root && *root && strcmp(root, "/") != 0))
+		return false;
+	if (!visible_plain(env_value(env, "NVIDIA_VISIBLE_DEVICES")) ||
+	    !visible_plain(env_value(env, "CUDA_VISIBLE_DEVICES")))
+		return false;
+	for (size_t ei = 0; ei < c->nexprs; ei++)
+		for (size_t gi = 0; gi < c->exprs[ei].ngroups; gi++)
+			for (size_t ci = 0; ci < c->exprs[ei].groups[gi].nclauses; ci++)
+				if (!key_without_nvml(c->exprs[ei].groups[gi].clauses[ci].key))
+					return false;
+	return true;
+}
+
+/* A verdict reached without NVML stands only when it is certain: nothing UNKNOWN, the driver's
+ * CUDA from an exact knowledge-base row, no forward-compat libcuda (whose CUDA libcuda reports). */
+static bool lazy_verdict_certain(const struct cuvet_host *h, const struct cuvet_check *c)
+{
+	if (c->verdict == CUVET_UNKNOWN || c->runtime == CUVET_UNKNOWN || c->libs_verdict == CUVET_UNKNOWN ||
+	    c->workload_verdict == CUVET_UNKNOWN)
+		return false;
+	if (!h->driver || h->cuda <= 0 || h->cuda_lower_bound || h->cuda_unverified || h->compat_picked)
+		return false;
+	for (size_t ei = 0; ei < c->nexprs; ei++)
+		if (c->exprs[ei].verdict == CUVET_UNKNOWN || c->exprs[ei].runtime == CUVET_UNKNOWN)
+			return false;
+	return true;
+}
+
+/* Whether a probe with NVML could tell more: the NVML child dlopens the library named by
+ * $CUVET_NVML_LIBRARY, else libnvidia-ml.so.1 as this process's loader finds it, which the probe
+ * without NVML modelled (driver.libnvml_path) unless an env file gave it another environment.
+ * Without one, NVML cannot start, and a second probe would only double the time on a host
+ * without the driver. */
+static bool nvml_could_answer(const struct check_opts *o, const struct cuvet_facts *f)
+{
+	const char *named = getenv("CUVET_NVML_LIBRARY");
+	return f->driver.libnvml_path || (named && *named) || o->host.env;
+}
+
 static int check_run(int argc, char **argv)
 {
 	struct check_opts o;
@@ -298,12 +374,35 @@ static int check_run(int argc, char **argv)
 			invalid = EXIT_USAGE;
 		}
 	}
+	/* Decided on the command line's requirements and, below, the environment's: the probe
+	 * comes after both are read when it may skip NVML. */
+	bool with_env = o.env || first == argc;
+	char *const *run_env = o.host.env;
+	extern char **environ;
+	if (!run_env && !o.host.facts_file)
+		run_env = environ;
+	bool lazy = false;
+	if (!o.host.facts_file && with_env) {
+		if (cuvet_check_add_env(c, run_env, &err) < 0) {
+			if (err.code != CUVET_E_INVALID)
+				goto fail;
+			cli_error("check", "%s", err.msg);
+			if (invalid == EXIT_OK)
+				invalid = EXIT_INPUT;
+		}
+		with_env = false;
+	}
+	if (!o.host.facts_file && check_can_skip_nvml(&o, c, run_env)) {
+		o.host.probe.use_nvml = false;
+		lazy = true;
+	}
 	f = o.host.facts_file ? facts_read_file(o.host.facts_file, &err) : cuvet_probe(&o.host.probe, &err);
+	if (lazy)
+		o.host.probe.use_nvml = true;
 	if (!f)
 		goto fail;
-	if (o.env || first == argc) {
+	if (with_env) {
 		char *const *env = o.host.env;
-		extern char **environ;
 		if (!env && o.host.facts_file) {
 			/* the facts file's recorded environment (NVIDIA_*, CUDA_* as probed there) */
 			env_copy = calloc(f->nenv + 1, sizeof(char *));
@@ -344,6 +443,37 @@ static int check_run(int argc, char **argv)
 	struct cuvet_check_opts co = {.assume_unknown_pass = o.assume_pass};
 	if (cuvet_check_eval(c, host, &co, &err) < 0)
 		goto fail;
+	if (lazy && !lazy_verdict_certain(host, c) && nvml_could_answer(&o, f)) {
+		/* Correctness first: what NVML would have told may decide it. The requirements are
+		 * read again into a fresh check (their errors were already reported). */
+		cuvet_host_free(host);
+		host = NULL;
+		cuvet_facts_free(f);
+		if (!(f = cuvet_probe(&o.host.probe, &err)))
+			goto fail;
+		struct cuvet_check *c2 = cuvet_check_new(&err);
+		if (!c2)
+			goto fail;
+		cuvet_check_free(c);
+		c = c2;
+		for (int i = first; i < argc; i++) {
+			char src[32];
+			snprintf(src, sizeof(src), "argument %d", i - first + 1);
+			if (cuvet_check_add(c, src, argv[i], false, &err) < 0 && err.code != CUVET_E_INVALID)
+				goto fail;
+		}
+		if ((o.env || first == argc) && cuvet_check_add_env(c, run_env, &err) < 0 && err.code != CUVET_E_INVALID)
+			goto fail;
+		if (!(host = cuvet_host_new(ctx, f, &ho, &err))) {
+			if (err.code != CUVET_E_INVALID)
+				goto fail;
+			cli_error("check", "--visible-devices: %s", err.msg);
+			code = EXIT_USAGE;
+			goto out;
+		}
+		if (cuvet_check_eval(c, host, &co, &err) < 0)
+			goto fail;
+	}
 	code = cuvet_verdict_exit(c->verdict);
 	/* An invalid requirement of the environment that the runtime refuses too is an incompatibility
 	 * (exit 1: the container will not start), not an input error: c->refused made the verdict FAIL. */

@@ -499,6 +499,12 @@ json_case no-load-probe 0 "$LC" "j['driver']['cuda_source']=='inferred' and j['d
 	probe --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load
 json_case no-load-check 0 "$LC" "j['cuda_source']=='kb, inferred from driver 580.159.04' and j['cuda']=='13.0' and j['verdict']=='PASS'" -- \
 	check --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load 'arch>=8.0'
+# check probes without NVML when every clause is answered without it (cuda, driver, library keys),
+# and asks NVML after all when that probe cannot decide: with no kernel module here, the driver is
+# NVML's (the double's) alone, so the answer must be the one a probe with NVML gives.
+[ -e /proc/driver/nvidia/version ] || json_case check-lazy-nvml-fallback 0 "CUVET_FAKE_NVML_MODE=ok CUVET_NVML_LIBRARY=$FAKE_NVML" \
+	"j['cuda_source']=='nvml' and j['cuda']=='13.0' and j['driver']=='580.159.04' and j['verdict']=='PASS'" -- \
+	check --json --timeout 2 'cuda>=12.0'
 json_case no-load-doctor 1 "CUVET_FAKE_NVML_MODE=rm_mismatch CUVET_CUDA_LIBRARY=$FAKE_CUDA CUVET_FAKE_CUDA_VERSION=12040" \
 	"j['facts']['driver']['cuda_source']!='libcuda' and any(x['id']=='driver-version-mismatch' for x in j['findings'])" -- \
 	doctor --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load

@@ -296,12 +296,19 @@ static int parse_pci_list(struct kb_table *t, size_t row, const char *cell, cons
 		unsigned long id = 0;
 		if (parse_ulong(hex, 16, 0xffff, &id) != 0)
 			return cell_error(t, t->lineno[row], col, err, "invalid PCI device id \"%s\"", hex);
-		/* One id, one answer: a duplicate would make a lookup depend on row order. */
-		for (size_t i = 0; i < t->npci; i++)
-			if (t->pci[i].id == id) {
-				return cell_error(t, t->lineno[row], col, err, "duplicate PCI device id 0x%04lx (also on line %u)",
-						  id, t->lineno[t->pci[i].row]);
-			}
+		/* One id, one answer: a duplicate would make a lookup depend on row order. The bitmap
+		 * spares a scan of every earlier id for each new one; only a duplicate looks back. */
+		if (!t->pci_seen && !(t->pci_seen = calloc(65536 / 64, sizeof(*t->pci_seen))))
+			return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);
+		uint64_t bit = (uint64_t)1 << (id % 64);
+		if (t->pci_seen[id / 64] & bit) {
+			for (size_t i = 0; i < t->npci; i++)
+				if (t->pci[i].id == id)
+					return cell_error(t, t->lineno[row], col, err,
+							  "duplicate PCI device id 0x%04lx (also on line %u)", id,
+							  t->lineno[t->pci[i].row]);
+		}
+		t->pci_seen[id / 64] |= bit;
 		if (xgrow(&t->pci, &t->pci_cap, t->npci, sizeof(*t->pci)) != 0)
 			return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);
 		struct kb_pci_item *it = &t->pci[t->npci];
@@ -527,24 +534,25 @@ static int check_extra(struct kb_table *t, size_t row, size_t c, struct cuvet_er
  * or counts without storing when OUT is NULL. */
 static size_t split_tabs(char *line, char **out, size_t max)
 {
+	/* strchr, not a byte loop: the tables are parsed on every probe */
 	size_t n = 1;
-	for (char *p = line; *p; p++)
-		if (*p == '\t')
-			n++;
+	for (char *p = strchr(line, '\t'); p; p = strchr(p + 1, '\t'))
+		n++;
 	if (!out || n != max)
 		return n;
 	size_t i = 0;
 	out[i++] = line;
-	for (char *p = line; *p; p++)
-		if (*p == '\t') {
-			*p = '\0';
-			out[i++] = p + 1;
-		}
+	for (char *p = strchr(line, '\t'); p; p = strchr(p + 1, '\t')) {
+		*p = '\0';
+		out[i++] = p + 1;
+	}
 	return n;
 }
 
 static void free_pci(struct kb_table *t)
 {
+	free(t->pci_seen);
+	t->pci_seen = NULL;
 	for (size_t i = 0; i < t->npci; i++)
 		free(t->pci[i].text);
 	free(t->pci);
@@ -591,9 +599,8 @@ static int table_parse(struct kb_table *t, struct cuvet_error *err)
 {
 	const struct kb_schema *s = t->schema;
 	size_t maxlines = 1;
-	for (size_t i = 0; i < t->len; i++)
-		if (t->text[i] == '\n')
-			maxlines++;
+	for (const char *q = t->text, *e = t->text + t->len; (q = memchr(q, '\n', (size_t)(e - q))) != NULL; q++)
+		maxlines++;
 	t->buf = malloc(t->len + 1);
 	t->lineno = calloc(maxlines, sizeof(*t->lineno));
 	t->comments = calloc(maxlines, sizeof(*t->comments));
@@ -668,6 +675,8 @@ static int table_parse(struct kb_table *t, struct cuvet_error *err)
 			if (check_extra(t, r, c, err) != 0)
 				return -1;
 	}
+	free(t->pci_seen);
+	t->pci_seen = NULL;
 	return 0;
 nomem:
 	return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);

@@ -94,6 +94,7 @@ struct kb_table {
 	char **comments;          /* '#' lines, without "# " */
 	struct kb_pci_item *pci;  /* KB_PCI_LIST items, in file order */
 	size_t npci, pci_cap;
+	uint64_t *pci_seen;       /* while parsing: a bit per PCI id already listed (65536 bits) */
 };
 
 static inline const char *kb_cell(const struct kb_table *t, size_t row, size_t col)

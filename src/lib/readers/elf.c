@@ -244,6 +244,230 @@ static int set_dyn_string(char **slot, const struct strtab *t, uint64_t off, con
 	return 0;
 }
 
+/* ------------------------------------------------------- the fast path ---- */
+
+/* cuvet_elf_read() runs on every library a probe finds; libelf's elf_memory() allocates and
+ * zeroes its descriptors for each. The fast path below reads the same few structures straight
+ * from the image, bounds-checking every offset, and gives up (returns 0) on anything it does not
+ * take as plainly well-formed, so that the libelf path decides, and words, every error. */
+struct raw_elf {
+	const unsigned char *b;
+	size_t len;
+	bool is64, msb;
+	uint64_t phoff, shoff;
+	size_t phnum, shnum, phentsize, shentsize;
+};
+
+static uint64_t raw_rd(const struct raw_elf *r, size_t off, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = r->msb ? v << 8 | r->b[off + i] : v | (uint64_t)r->b[off + i] << (8 * i);
+	return v;
+}
+
+/* Field readers for an entry at OFF (already range-checked by the caller). */
+#define RAW_W(r) ((r)->is64 ? 8u : 4u)
+
+struct raw_phdr {
+	uint32_t type;
+	uint64_t offset, vaddr, filesz;
+};
+
+static void raw_phdr(const struct raw_elf *r, size_t i, struct raw_phdr *ph)
+{
+	size_t o = (size_t)r->phoff + i * r->phentsize;
+	ph->type = (uint32_t)raw_rd(r, o, 4);
+	if (r->is64) {
+		ph->offset = raw_rd(r, o + 8, 8);
+		ph->vaddr = raw_rd(r, o + 16, 8);
+		ph->filesz = raw_rd(r, o + 32, 8);
+	} else {
+		ph->offset = raw_rd(r, o + 4, 4);
+		ph->vaddr = raw_rd(r, o + 8, 4);
+		ph->filesz = raw_rd(r, o + 16, 4);
+	}
+}
+
+struct raw_shdr {
+	uint32_t type, link;
+	uint64_t flags, offset, size;
+};
+
+static void raw_shdr(const struct raw_elf *r, size_t i, struct raw_shdr *sh)
+{
+	size_t o = (size_t)r->shoff + i * r->shentsize;
+	sh->type = (uint32_t)raw_rd(r, o + 4, 4);
+	sh->flags = raw_rd(r, o + 8, r->is64 ? 8 : 4);
+	if (r->is64) {
+		sh->offset = raw_rd(r, o + 24, 8);
+		sh->size = raw_rd(r, o + 32, 8);
+		sh->link = (uint32_t)raw_rd(r, o + 40, 4);
+	} else {
+		sh->offset = raw_rd(r, o + 16, 4);
+		sh->size = raw_rd(r, o + 20, 4);
+		sh->link = (uint32_t)raw_rd(r, o + 24, 4);
+	}
+}
+
+/* Returns 1 with OUT filled, 0 to leave the file to libelf, -1 when out of memory. */
+static int elf_read_fast(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err)
+{
+	struct raw_elf r = {.b = buf, .len = len};
+	if (!buf || len < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0 || r.b[EI_VERSION] != EV_CURRENT)
+		return 0;
+	if ((r.b[EI_CLASS] != ELFCLASS32 && r.b[EI_CLASS] != ELFCLASS64) ||
+	    (r.b[EI_DATA] != ELFDATA2LSB && r.b[EI_DATA] != ELFDATA2MSB))
+		return 0;
+	r.is64 = r.b[EI_CLASS] == ELFCLASS64;
+	r.msb = r.b[EI_DATA] == ELFDATA2MSB;
+	size_t ehsize = r.is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t phsize = r.is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	size_t shsize = r.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	size_t dynsize = r.is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+	if (len < ehsize)
+		return 0;
+	unsigned w = RAW_W(&r);
+	r.phoff = raw_rd(&r, 24 + w, w);
+	r.shoff = raw_rd(&r, 24 + 2 * w, w);
+	size_t x = 24 + 3 * w + 4 + 2; /* past e_flags and e_ehsize */
+	r.phentsize = (size_t)raw_rd(&r, x, 2);
+	r.phnum = (size_t)raw_rd(&r, x + 2, 2);
+	r.shentsize = (size_t)raw_rd(&r, x + 4, 2);
+	r.shnum = (size_t)raw_rd(&r, x + 6, 2);
+	/* extended numbering, odd entry sizes, tables outside the file: libelf's path words it */
+	if (r.phnum == PN_XNUM || (r.shoff && r.shnum == 0))
+		return 0;
+	/* libelf refuses a program-header offset past the end even for no entries */
+	if (r.phoff >= len)
+		return 0;
+	if (r.phnum && (r.phentsize != phsize || r.phoff > len || r.phnum * phsize > len - r.phoff ||
+			r.phoff % w))
+		return 0;
+	if (!r.shoff && r.shnum)
+		return 0; /* libelf reads such a table from offset 0 */
+	if (r.shnum && (r.shentsize != shsize || r.shoff > len || r.shnum * shsize > len - r.shoff || r.shoff % w))
+		return 0;
+
+	out->elf_class = r.b[EI_CLASS];
+	out->byte_order = r.b[EI_DATA];
+	out->type = (int)raw_rd(&r, 16, 2);
+	out->machine = (int)raw_rd(&r, 18, 2);
+
+	/* the dynamic array: SHT_DYNAMIC, else PT_DYNAMIC (as dynamic_find) */
+	uint64_t doff = 0, dsize = 0;
+	size_t link = 0;
+	bool found = false;
+	for (size_t i = 1; i < r.shnum && !found; i++) {
+		struct raw_shdr sh;
+		raw_shdr(&r, i, &sh);
+		if (sh.type != SHT_DYNAMIC)
+			continue;
+		if (sh.flags & SHF_COMPRESSED)
+			return 0; /* libelf hands back the compressed bytes, which are no dynamic array */
+		doff = sh.offset;
+		dsize = sh.size;
+		link = sh.link;
+		found = true;
+	}
+	for (size_t i = 0; i < r.phnum && !found; i++) {
+		struct raw_phdr ph;
+		raw_phdr(&r, i, &ph);
+		if (ph.type != PT_DYNAMIC)
+			continue;
+		doff = ph.offset;
+		dsize = ph.filesz;
+		found = true;
+	}
+	if (!found)
+		return 1;
+	if (dsize == 0 || doff > len || dsize > len - doff || dsize % dynsize || doff % w)
+		return 0;
+
+	size_t count = 0, nneeded = 0;
+	uint64_t strtab_addr = 0, strsz = 0;
+	bool has_strtab = false, has_strsz = false;
+	for (; count < (size_t)(dsize / dynsize); count++) {
+		size_t o = (size_t)doff + count * dynsize;
+		int64_t tag = r.is64 ? (int64_t)raw_rd(&r, o, 8) : (int64_t)(int32_t)(uint32_t)raw_rd(&r, o, 4);
+		uint64_t val = raw_rd(&r, o + w, w);
+		if (tag == DT_NULL)
+			break;
+		if (tag == DT_STRTAB) {
+			strtab_addr = val;
+			has_strtab = true;
+		} else if (tag == DT_STRSZ) {
+			strsz = val;
+			has_strsz = true;
+		} else if (tag == DT_NEEDED) {
+			nneeded++;
+		}
+	}
+
+	struct strtab str = {0};
+	bool have_str = false;
+	if (link && link < r.shnum) {
+		struct raw_shdr sh;
+		raw_shdr(&r, link, &sh);
+		if (sh.type == SHT_STRTAB && sh.offset <= len && sh.size <= len - sh.offset && sh.size != 0) {
+			str.base = (const char *)r.b + sh.offset;
+			str.size = (size_t)sh.size;
+			have_str = true;
+		}
+	} else if (link) {
+		return 0; /* a link past the section table: libelf's elf_getscn decides */
+	}
+	for (size_t i = 0; !have_str && has_strtab && i < r.phnum; i++) {
+		struct raw_phdr ph;
+		raw_phdr(&r, i, &ph);
+		if (ph.type != PT_LOAD || strtab_addr < ph.vaddr || strtab_addr - ph.vaddr >= ph.filesz)
+			continue;
+		uint64_t delta = strtab_addr - ph.vaddr;
+		if (ph.offset > len || delta >= len - ph.offset)
+			break;
+		uint64_t off = ph.offset + delta, in_seg = ph.filesz - delta, in_file = len - off;
+		uint64_t avail = in_seg < in_file ? in_seg : in_file;
+		str.base = (const char *)r.b + off;
+		str.size = (size_t)(has_strsz && strsz < avail ? strsz : avail);
+		have_str = true;
+	}
+
+	if (nneeded && !(out->needed = calloc(nneeded, sizeof(*out->needed))))
+		goto nomem;
+	for (size_t i = 0; i < count; i++) {
+		size_t o = (size_t)doff + i * dynsize;
+		int64_t tag = r.is64 ? (int64_t)raw_rd(&r, o, 8) : (int64_t)(int32_t)(uint32_t)raw_rd(&r, o, 4);
+		uint64_t val = raw_rd(&r, o + w, w);
+		char **slot = tag == DT_SONAME ? &out->soname : tag == DT_RPATH ? &out->rpath
+				  : tag == DT_RUNPATH ? &out->runpath : NULL;
+		if (tag == DT_FLAGS_1) {
+			out->nodeflib = (val & DF_1_NODEFLIB) != 0;
+			continue;
+		}
+		if (tag != DT_NEEDED && !slot)
+			continue;
+		/* a bad string offset: libelf's path reports it */
+		if (!str.base || val >= str.size || !memchr(str.base + val, '\0', str.size - (size_t)val))
+			goto fallback;
+		char *copy = strdup(str.base + val);
+		if (!copy)
+			goto nomem;
+		if (slot) {
+			free(*slot);
+			*slot = copy;
+		} else {
+			out->needed[out->nneeded++] = copy;
+		}
+	}
+	return 1;
+fallback:
+	cuvet_elf_info_release(out);
+	return 0;
+nomem:
+	cuvet_elf_info_release(out);
+	return err_set(err, CUVET_E_NOMEM, "out of memory");
+}
+
 int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, struct cuvet_error *err)
 {
 	struct elf_file f;
@@ -251,6 +475,9 @@ int cuvet_elf_read(const void *buf, size_t len, struct cuvet_elf_info *out, stru
 	if (!out)
 		return err_set(err, CUVET_E_INVALID, "no output given");
 	memset(out, 0, sizeof(*out));
+	int fast = elf_read_fast(buf, len, out, err);
+	if (fast != 0)
+		return fast < 0 ? -1 : 0;
 	if (elf_file_open(&f, buf, len, err) < 0)
 		return -1;
 	out->elf_class = f.ehdr.e_ident[EI_CLASS];

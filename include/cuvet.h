@@ -664,6 +664,8 @@ struct cuvet_why_opts {
 	bool with_dlopen;           /* follow the libraries NVIDIA components dlopen (data/dlopen-deps.tsv) */
 	const struct cuvet_kb *kb;  /* NULL: the built-in knowledge base */
 	bool explain;               /* explain problems with the library copies of FACTS */
+	bool symbol_versions;       /* check the symbol versions each object needs (default true; reads
+	                               every object's dynamic symbols, the slow part on big libraries) */
 	const struct cuvet_facts *facts; /* a probe of the same root and environment (cuvet_probe, NVML
 	                               not needed), borrowed: its library copies explain missing
 	                               libraries and other copies; NULL: no such explanations */

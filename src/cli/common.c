@@ -449,6 +449,10 @@ int frameworks_resolve(const struct host_opts *o, const struct cuvet_facts *f, c
 	 * cudnnGetVersion answers from) by SONAME, so an older cuDNN first on LD_LIBRARY_PATH is
 	 * the one PyTorch's version check finds */
 	wo.with_dlopen = true;
+	/* only which copy the process loads matters here: no symbol-version pass over torch's
+	 * libraries, no search for other copies (an init container's check must stay fast) */
+	wo.symbol_versions = false;
+	wo.explain = false;
 	for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++) {
 		struct cuvet_error err = {0};
 		w[*n] = cuvet_why_resolve_python(&wo, pkgs[i], &err);

@@ -86,6 +86,7 @@ void cuvet_why_opts_init(struct cuvet_why_opts *opts)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->explain = true;
+	opts->symbol_versions = true;
 	opts->hwcaps = true;
 }
 
@@ -917,7 +918,8 @@ static void find_problems(struct ctx *c)
 			add_problem(c, CUVET_WHY_P_BAD_FILE, CUVET_SEV_ERROR, "bad-file", i, "%s: cannot load %s: %s", o->name,
 				    o->path, o->error);
 	}
-	check_versions(c);
+	if (c->opts->symbol_versions)
+		check_versions(c);
 	if (!c->oom)
 		explain_copies(c);
 }

@@ -653,6 +653,17 @@ json.dump(j, open(sys.argv[2], 'w'))
 PY
 check check-fix-cuda92-on-384 1 -- "$C" check --facts "$WORK/r384.json" 'cuda>=9.2'
 
+# torch's own libraries in site-packages SP, as the wheel links them against the cuDNN wheel:
+# libtorch_global_deps.so (RUNPATH), libtorch_cuda.so (RPATH) and _C (RPATH $ORIGIN/lib).
+torch_libs() { # SP
+	local SP=$1
+	$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_global_deps.so" -Wl,-soname,libtorch_global_deps.so "$WORK/empty.c" \
+		-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
+	$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_cuda.so" -Wl,-soname,libtorch_cuda.so "$WORK/empty.c" \
+		-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
+	$CC -shared -fPIC -nostdlib -o "$SP/torch/_C.cpython-312-x86_64-linux-gnu.so" "$WORK/empty.c" \
+		-Wl,--no-as-needed "$SP/torch/lib/libtorch_cuda.so" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib'
+}
 # ---- one process: `import torch` from a pip install (cuvet why --python, --process) ------------
 # torch/__init__.py loads torch/lib/libtorch_global_deps.so (RUNPATH to the cuDNN wheel) before
 # torch/_C*.so (RPATH $ORIGIN/lib -> libtorch_cuda.so, RPATH to the wheel). With the system's
@@ -665,12 +676,7 @@ mkdir -p "$SP/nvidia/cudnn/lib" "$SP/torch/lib" "$PY/opt/cudnn914" "$SP/nvidia_c
 mklib "$SP/nvidia/cudnn/lib/libcudnn.so.9" libcudnn.so.9
 mklib "$PY/opt/cudnn914/libcudnn.so.9.14.0" libcudnn.so.9
 ln -s libcudnn.so.9.14.0 "$PY/opt/cudnn914/libcudnn.so.9"
-$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_global_deps.so" -Wl,-soname,libtorch_global_deps.so "$WORK/empty.c" \
-	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
-$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_cuda.so" -Wl,-soname,libtorch_cuda.so "$WORK/empty.c" \
-	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
-$CC -shared -fPIC -nostdlib -o "$SP/torch/_C.cpython-312-x86_64-linux-gnu.so" "$WORK/empty.c" \
-	-Wl,--no-as-needed "$SP/torch/lib/libtorch_cuda.so" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib'
+torch_libs "$SP"
 printf 'Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0\nRequires-Dist: filelock\nRequires-Dist: nvidia-cudnn-cu13==9.19.0.56; platform_system == "Linux"\nRequires-Dist: opt-einsum>=3.3; extra == "opt-einsum"\n\nRequires-Dist: nvidia-cudnn-cu13==1.0; this is the description\n' \
 	>"$SP/torch-2.11.0.dist-info/METADATA"
 printf 'LD_LIBRARY_PATH=/opt/cudnn914\n' >"$WORK/cudnn914.env"
@@ -733,12 +739,7 @@ $CC -shared -fPIC -o "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,-soname,libcudnn.s
 mklib "$SP/nvidia/cudnn/lib/libcudnn_graph.so.9" libcudnn_graph.so.9
 mklib "$R/opt/sys/libcudnn_graph.so.9.14.0" libcudnn_graph.so.9
 ln -s libcudnn_graph.so.9.14.0 "$R/opt/sys/libcudnn_graph.so.9"
-$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_global_deps.so" -Wl,-soname,libtorch_global_deps.so "$WORK/empty.c" \
-	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
-$CC -shared -fPIC -nostdlib -o "$SP/torch/lib/libtorch_cuda.so" -Wl,-soname,libtorch_cuda.so "$WORK/empty.c" \
-	-Wl,--no-as-needed "$SP/nvidia/cudnn/lib/libcudnn.so.9" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib'
-$CC -shared -fPIC -nostdlib -o "$SP/torch/_C.cpython-312-x86_64-linux-gnu.so" "$WORK/empty.c" \
-	-Wl,--no-as-needed "$SP/torch/lib/libtorch_cuda.so" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib'
+torch_libs "$SP"
 printf 'Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0\nRequires-Dist: nvidia-cudnn-cu13==9.19.0.56; platform_system == "Linux"\n' \
 	>"$SP/torch-2.11.0.dist-info/METADATA"
 gpu_sysfs "$R" 0000:17:00.0 0x2335; proc_version "$R" 580.95.05; driver_libs "$R" 580.95.05

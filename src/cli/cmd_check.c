@@ -334,6 +334,19 @@ static bool nvml_could_answer(const struct check_opts *o, const struct cuvet_fac
 	return f->driver.libnvml_path || (named && *named) || o->host.env;
 }
 
+/* The host view the check reads: EXIT_OK, EXIT_USAGE for a --visible-devices naming no GPU
+ * (said here), -1 for another error (in ERR). */
+static int make_host(struct cuvet_ctx *ctx, const struct cuvet_facts *f, const struct cuvet_host_opts *ho,
+		     struct cuvet_host **out, struct cuvet_error *err)
+{
+	if ((*out = cuvet_host_new(ctx, f, ho, err)))
+		return EXIT_OK;
+	if (err->code != CUVET_E_INVALID)
+		return -1;
+	cli_error("check", "--visible-devices: %s", err->msg);
+	return EXIT_USAGE;
+}
+
 static int check_run(int argc, char **argv)
 {
 	struct check_opts o;
@@ -433,11 +446,9 @@ static int check_run(int argc, char **argv)
 				     .visible_devices = o.visible,
 				     .frameworks = (const struct cuvet_why *const *)fw,
 				     .nframeworks = nfw};
-	if (!(host = cuvet_host_new(ctx, f, &ho, &err))) {
-		if (err.code != CUVET_E_INVALID)
+	if ((code = make_host(ctx, f, &ho, &host, &err)) != EXIT_OK) {
+		if (code < 0)
 			goto fail;
-		cli_error("check", "--visible-devices: %s", err.msg);
-		code = EXIT_USAGE;
 		goto out;
 	}
 	struct cuvet_check_opts co = {.assume_unknown_pass = o.assume_pass};
@@ -464,11 +475,9 @@ static int check_run(int argc, char **argv)
 		}
 		if ((o.env || first == argc) && cuvet_check_add_env(c, run_env, &err) < 0 && err.code != CUVET_E_INVALID)
 			goto fail;
-		if (!(host = cuvet_host_new(ctx, f, &ho, &err))) {
-			if (err.code != CUVET_E_INVALID)
+		if ((code = make_host(ctx, f, &ho, &host, &err)) != EXIT_OK) {
+			if (code < 0)
 				goto fail;
-			cli_error("check", "--visible-devices: %s", err.msg);
-			code = EXIT_USAGE;
 			goto out;
 		}
 		if (cuvet_check_eval(c, host, &co, &err) < 0)

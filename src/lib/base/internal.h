@@ -45,6 +45,9 @@ bool str_ends(const char *s, const char *suffix);
 char *str_trim(char *s);                       /* in place, returns s moved past leading space */
 void str_lower(char *s);
 
+/* -1, 0 or 1 as A is older, equal or newer than B; 2 when either is missing or not a version. */
+int version_cmp_loose(const char *a, const char *b);
+
 /* Value of KEY in a NULL-terminated KEY=VALUE environment, or NULL. */
 const char *env_get(char *const *env, const char *key);
 

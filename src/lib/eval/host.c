@@ -89,14 +89,6 @@ static bool gpu_is_consumer(const struct cuvet_gpu *g)
 	return g->brand && (str_starts(g->brand, "geforce") || str_starts(g->brand, "titan"));
 }
 
-static int cmp_version(const char *a, const char *b)
-{
-	int r = 0;
-	if (!a || !b || cuvet_version_compare_str(a, b, &r, NULL) < 0)
-		return 2;
-	return r;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
@@ -205,7 +197,7 @@ static void host_driver(struct cuvet_host *h, const struct cuvet_host_opts *o)
 	}
 
 	h->cuda_effective = h->cuda;
-	if (h->compat_picked && compat_version && h->driver && cmp_version(compat_version, h->driver) == 1) {
+	if (h->compat_picked && compat_version && h->driver && version_cmp_loose(compat_version, h->driver) == 1) {
 		h->forward_compat = true;
 		h->compat_version = compat_version;
 		struct cuvet_kb_driver_cuda k;
@@ -215,7 +207,7 @@ static void host_driver(struct cuvet_host *h, const struct cuvet_host_opts *o)
 		h->compat_version = compat_version;
 	}
 	/* A compat libcuda older than the kernel module refuses to run (803). */
-	h->compat_stale = h->compat_picked && h->compat_version && h->driver && cmp_version(h->compat_version, h->driver) == -1;
+	h->compat_stale = h->compat_picked && h->compat_version && h->driver && version_cmp_loose(h->compat_version, h->driver) == -1;
 }
 
 /* After the GPUs are known: a compat libcuda (other than the driver's own version) on a consumer
@@ -223,7 +215,7 @@ static void host_driver(struct cuvet_host *h, const struct cuvet_host_opts *o)
 static void host_compat_gpu(struct cuvet_host *h)
 {
 	h->compat_unsupported = h->compat_picked && h->consumer &&
-				!(h->compat_version && h->driver && cmp_version(h->compat_version, h->driver) == 0);
+				!(h->compat_version && h->driver && version_cmp_loose(h->compat_version, h->driver) == 0);
 }
 
 static int host_gpus(struct cuvet_host *h, const struct cuvet_host_opts *o, struct cuvet_error *err)

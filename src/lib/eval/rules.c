@@ -18,13 +18,6 @@ static char *vfmt(const char *fmt, va_list ap)
 	return s;
 }
 
-/* The rules of this file take already formatted strings (fmt() below). */
-static void add(struct rules *r, const char *id, enum cuvet_severity sev, const char *layer, char *summary,
-		char *cause, char *fix)
-{
-	rules_add(r, id, sev, layer, summary, cause, fix);
-}
-
 static char *fmt(const char *f, ...) CUVET_PRINTF(1, 2);
 static char *fmt(const char *f, ...)
 {
@@ -38,14 +31,6 @@ static char *fmt(const char *f, ...)
 static bool is_live(const struct cuvet_facts *f)
 {
 	return f->root && strcmp(f->root, "/") == 0;
-}
-
-static int vcmp(const char *a, const char *b)
-{
-	int r = 0;
-	if (!a || !b || cuvet_version_compare_str(a, b, &r, NULL) < 0)
-		return 2; /* not comparable */
-	return r;
 }
 
 /* Two versions conflict only where both say something: "13" and "13.0.96" do not. */
@@ -72,13 +57,13 @@ static void rule_driver_presence(struct rules *r)
 	const struct cuvet_driver *d = &f->driver;
 	if (!d->present) {
 		if (any_gpu(f))
-			add(r, "driver-missing", CUVET_SEV_ERROR, "driver",
+			rules_add(r, "driver-missing", CUVET_SEV_ERROR, "driver",
 			    fmt("%zu NVIDIA GPU%s present but no NVIDIA driver", f->ngpus, f->ngpus == 1 ? "" : "s"),
 			    fmt("No /proc/driver/nvidia/version and no libcuda.so.1 or libnvidia-ml.so.1 that the loader can find."),
 			    fmt("Install the NVIDIA driver (e.g. the distribution's nvidia-driver or cuda-drivers package) and reboot; "
 				"in a container, run it with the NVIDIA container toolkit (--gpus all / runtimeClassName: nvidia)."));
 		else
-			add(r, "no-driver", CUVET_SEV_ERROR, "driver", fmt("No NVIDIA driver and no NVIDIA GPU found"),
+			rules_add(r, "no-driver", CUVET_SEV_ERROR, "driver", fmt("No NVIDIA driver and no NVIDIA GPU found"),
 			    fmt("No /proc/driver/nvidia/version, no NVIDIA PCI device and no libcuda.so.1 or libnvidia-ml.so.1 "
 				"that the loader can find: nothing here can run CUDA."),
 			    fmt("Run on a machine with an NVIDIA GPU and driver; in a container, start it with the NVIDIA "
@@ -86,7 +71,7 @@ static void rule_driver_presence(struct rules *r)
 		return;
 	}
 	if (!d->module_loaded && (is_live(f) || any_gpu(f)) && (d->libcuda_path || d->libnvml_path))
-		add(r, "module-not-loaded", CUVET_SEV_ERROR, "driver",
+		rules_add(r, "module-not-loaded", CUVET_SEV_ERROR, "driver",
 		    fmt("The NVIDIA kernel module is not loaded"),
 		    fmt("The driver's user-space libraries are installed (%s) but /proc/driver/nvidia/version does not exist: "
 			"CUDA calls will fail with \"no CUDA-capable device is detected\" and NVML with \"Driver Not Loaded\".",
@@ -101,15 +86,15 @@ static void rule_version_mismatch(struct rules *r)
 	const char *kv = d->kernel_version;
 	const char *mismatch = NULL, *what = NULL;
 	bool compat = r->h->compat_picked;
-	if (kv && d->libnvml_version && vcmp(kv, d->libnvml_version) != 0) {
+	if (kv && d->libnvml_version && version_cmp_loose(kv, d->libnvml_version) != 0) {
 		mismatch = d->libnvml_version;
 		what = "libnvidia-ml.so.1";
-	} else if (kv && d->libcuda_version && !compat && vcmp(kv, d->libcuda_version) != 0) {
+	} else if (kv && d->libcuda_version && !compat && version_cmp_loose(kv, d->libcuda_version) != 0) {
 		mismatch = d->libcuda_version;
 		what = "libcuda.so.1";
 	}
 	if (!mismatch && d->nvml_status == 18) {
-		add(r, "driver-version-mismatch", CUVET_SEV_ERROR, "driver",
+		rules_add(r, "driver-version-mismatch", CUVET_SEV_ERROR, "driver",
 		    fmt("Kernel module and user-space driver versions differ"),
 		    fmt("NVML reports NVML_ERROR_LIB_RM_VERSION_MISMATCH (\"Failed to initialize NVML: Driver/library "
 			"version mismatch\"): the driver packages were upgraded but the old kernel module is still loaded%s%s.",
@@ -121,7 +106,7 @@ static void rule_version_mismatch(struct rules *r)
 	}
 	if (!mismatch)
 		return;
-	add(r, "driver-version-mismatch", CUVET_SEV_ERROR, "driver",
+	rules_add(r, "driver-version-mismatch", CUVET_SEV_ERROR, "driver",
 	    fmt("Kernel module %s but user-space driver %s", kv, mismatch),
 	    fmt("/proc/driver/nvidia/version says the loaded kernel module is %s, while %s is version %s. This is the "
 		"cause of \"Failed to initialize NVML: Driver/library version mismatch\" and of CUDA error 803; it "
@@ -139,14 +124,14 @@ static void rule_nvml(struct rules *r)
 	const char *why = d->nvml_error ? d->nvml_error : "unknown error";
 	switch (s) {
 	case -4: /* the library the invocation named (--nvml-lib) cannot be loaded or is not NVML */
-		add(r, "nvml-missing", CUVET_SEV_WARNING, "driver", fmt("The NVML library given cannot be used"),
+		rules_add(r, "nvml-missing", CUVET_SEV_WARNING, "driver", fmt("The NVML library given cannot be used"),
 		    fmt("%s. This is about the library cuvet was told to load, not a fault of the GPU or the driver; "
 			"without NVML, GPU facts come from /sys and /proc and the driver's CUDA version is inferred.", why),
 		    fmt("Give --nvml-lib the driver's libnvidia-ml.so.1 (ldconfig -p | grep libnvidia-ml), or leave "
 			"--nvml-lib and CUVET_NVML_LIBRARY unset so the loader finds it."));
 		return;
 	case -2:
-		add(r, "nvml-hung", CUVET_SEV_ERROR, "driver", fmt("NVML did not answer in time"),
+		rules_add(r, "nvml-hung", CUVET_SEV_ERROR, "driver", fmt("NVML did not answer in time"),
 		    fmt("%s. A GPU that has fallen off the bus or a wedged driver makes NVML (and nvidia-smi) hang.", why),
 		    fmt("Check dmesg for Xid errors and \"GPU has fallen off the bus\"; drain the node and reset the GPU "
 			"(nvidia-smi -r) or reboot."));
@@ -158,13 +143,13 @@ static void rule_nvml(struct rules *r)
 	case 12:
 		if (!d->present)
 			return;
-		add(r, "nvml-missing", CUVET_SEV_WARNING, "driver", fmt("libnvidia-ml.so.1 cannot be loaded"),
+		rules_add(r, "nvml-missing", CUVET_SEV_WARNING, "driver", fmt("libnvidia-ml.so.1 cannot be loaded"),
 		    fmt("%s. Without NVML, GPU facts come from /sys and /proc and the driver's CUDA version is inferred.", why),
 		    fmt("Install the driver's NVML library (libnvidia-ml, part of the driver packages); in a container, "
 			"include \"utility\" in NVIDIA_DRIVER_CAPABILITIES."));
 		return;
 	case 4:
-		add(r, "nvml-no-permission", CUVET_SEV_ERROR, "driver", fmt("NVML: insufficient permissions"),
+		rules_add(r, "nvml-no-permission", CUVET_SEV_ERROR, "driver", fmt("NVML: insufficient permissions"),
 		    fmt("%s: the process cannot open the /dev/nvidia* device files.", why),
 		    fmt("Run as a user in the group that owns /dev/nvidia* (often \"video\"), or fix the device permissions "
 			"(NVreg_DeviceFileMode); in a container, use the NVIDIA container toolkit to inject the devices."));
@@ -172,7 +157,7 @@ static void rule_nvml(struct rules *r)
 	default:
 		break;
 	}
-	add(r, "nvml-failed", CUVET_SEV_ERROR, "driver", fmt("NVML failed: %s", why),
+	rules_add(r, "nvml-failed", CUVET_SEV_ERROR, "driver", fmt("NVML failed: %s", why),
 	    fmt("NVML returned status %d (%s).", s, why),
 	    fmt("Check dmesg for NVIDIA Xid errors; reload the driver or reboot."));
 }
@@ -184,7 +169,7 @@ static void rule_gpus(struct rules *r)
 		const struct cuvet_gpu *g = &f->gpus[i];
 		if (!g->lost)
 			continue;
-		add(r, "gpu-lost", CUVET_SEV_ERROR, "gpu", fmt("GPU %d (%s) is lost", g->index, g->pci_bus_id ? g->pci_bus_id : "?"),
+		rules_add(r, "gpu-lost", CUVET_SEV_ERROR, "gpu", fmt("GPU %d (%s) is lost", g->index, g->pci_bus_id ? g->pci_bus_id : "?"),
 		    fmt("NVML reports NVML_ERROR_GPU_IS_LOST: the GPU stopped responding (fell off the bus, overheated, or "
 			"hit a fatal Xid)."),
 		    fmt("Drain the node, check dmesg for Xid 79/48/119, reset the GPU (nvidia-smi -r -i %d) or reboot; "
@@ -199,7 +184,7 @@ static void rule_no_visible_gpu(struct rules *r)
 	const struct cuvet_host *h = r->h;
 	if (!h->gpus_hidden)
 		return;
-	add(r, "no-visible-gpu", CUVET_SEV_ERROR, "gpu",
+	rules_add(r, "no-visible-gpu", CUVET_SEV_ERROR, "gpu",
 	    fmt("CUDA_VISIBLE_DEVICES=%s leaves no GPU of the %zu here", h->cuda_visible_devices, r->f->ngpus),
 	    fmt("CUDA_VISIBLE_DEVICES=\"%s\" names no GPU the process has (CUDA stops at the first entry that names "
 		"none), so cudaGetDeviceCount returns 0 / CUDA_ERROR_NO_DEVICE and frameworks fail (PyTorch: \"No CUDA "
@@ -218,7 +203,7 @@ static void rule_stub(struct rules *r)
 		if (!l->stub || !l->default_pick || !l->family ||
 		    (strcmp(l->family, "cuda") != 0 && strcmp(l->family, "nvml") != 0))
 			continue;
-		add(r, "stub-reachable", CUVET_SEV_ERROR, "libraries",
+		rules_add(r, "stub-reachable", CUVET_SEV_ERROR, "libraries",
 		    fmt("The loader picks a stub %s", l->soname ? l->soname : l->name),
 		    fmt("%s is a link-time stub from the CUDA toolkit, not the driver; a program that loads it fails with "
 			"CUDA_ERROR_STUB_LIBRARY (34) or \"CUDA driver version is insufficient\". It is reached through %s.",
@@ -258,12 +243,12 @@ static void rule_compat(struct rules *r)
 				if (*p == '.')
 					*p = '-';
 		}
-		int c = vcmp(t->compat_libcuda_version, drv);
+		int c = version_cmp_loose(t->compat_libcuda_version, drv);
 		/* The copy a process loads is judged by the host view, as check judges it. */
 		said_stale |= picked && r->h->compat_stale;
 		said_unsupported |= picked && r->h->compat_unsupported;
 		if (picked ? r->h->compat_stale : drv && c < 0) {
-			add(r, "compat-older-than-driver", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
+			rules_add(r, "compat-older-than-driver", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
 			    fmt("Forward-compat libcuda %s in %s is older than the driver %s", t->compat_libcuda_version,
 				t->compat_dir, drv),
 			    fmt("A cuda-compat package is only for running a newer CUDA on an older driver. This one "
@@ -277,7 +262,7 @@ static void rule_compat(struct rules *r)
 				"of that CUDA.", t->compat_dir, compat_pkg));
 		}
 		if (picked ? r->h->compat_unsupported : consumer != NULL)
-			add(r, "compat-unsupported-gpu", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
+			rules_add(r, "compat-unsupported-gpu", picked ? CUVET_SEV_ERROR : CUVET_SEV_WARNING, "driver",
 			    fmt("Forward-compat libcuda in %s on a consumer GPU (%s)", t->compat_dir,
 				consumer->name ? consumer->name : "unknown model"),
 			    fmt("CUDA forward compatibility works only on data-center GPUs, selected NGC-ready RTX boards and "
@@ -294,7 +279,7 @@ static void rule_compat(struct rules *r)
 	const struct cuvet_lib *lc = r->h->libcuda;
 	const char *lcp = lc && lc->path ? lc->path : "the libcuda.so.1 the loader picks";
 	if (r->h->compat_stale && !said_stale)
-		add(r, "compat-older-than-driver", CUVET_SEV_ERROR, "driver",
+		rules_add(r, "compat-older-than-driver", CUVET_SEV_ERROR, "driver",
 		    fmt("Forward-compat libcuda %s (%s) is older than the driver %s", r->h->compat_version, lcp, drv),
 		    fmt("%s is a cuda-compat libcuda %s, older than the installed driver %s: CUDA fails with error 803, "
 			"\"system has unsupported display driver / cuda driver combination\". The loader picks it now.",
@@ -303,7 +288,7 @@ static void rule_compat(struct rules *r)
 			"own libcuda.so.1 is the one to load.",
 			lcp));
 	if (r->h->compat_unsupported && !said_unsupported && consumer)
-		add(r, "compat-unsupported-gpu", CUVET_SEV_ERROR, "driver",
+		rules_add(r, "compat-unsupported-gpu", CUVET_SEV_ERROR, "driver",
 		    fmt("Forward-compat libcuda %s on a consumer GPU (%s)", lcp, consumer->name ? consumer->name : "unknown model"),
 		    fmt("CUDA forward compatibility works only on data-center GPUs, selected NGC-ready RTX boards and "
 			"Jetson. On GPU %d a program that loads %s fails with error 804, \"forward compatibility was attempted "
@@ -481,7 +466,7 @@ static void rule_duplicates(struct rules *r)
 		sbuf_addf(&cause, "Two versions in one process (one loaded by a framework, one by a plugin or by "
 				  "LD_LIBRARY_PATH) cause symbol clashes, wrong results or crashes.");
 		char *c = sbuf_steal(&cause);
-		add(r, "duplicate-library", CUVET_SEV_WARNING, "libraries",
+		rules_add(r, "duplicate-library", CUVET_SEV_WARNING, "libraries",
 		    fmt("%zu copies of %s (%s) with different versions", ncopies, a->soname, a->family), c,
 		    fmt("Keep one %s: remove the copy you do not use (pip uninstall, or apt-get remove), or make sure each "
 			"program loads only the one it was built for (no LD_LIBRARY_PATH pointing at the other copy).",
@@ -536,7 +521,7 @@ static void rule_ld_library_path(struct rules *r)
 	if (!n || !c || !sn) {
 		r->oom = true;
 	} else if (ndiff == 1) {
-		add(r, "ld-library-path-shadows", CUVET_SEV_WARNING, "environment",
+		rules_add(r, "ld-library-path-shadows", CUVET_SEV_WARNING, "environment",
 		    fmt("LD_LIBRARY_PATH shadows the cache for %s", first->soname),
 		    fmt("LD_LIBRARY_PATH makes the loader take %s (%s) instead of %s (%s), which /etc/ld.so.cache names.%s%s%s "
 			"LD_LIBRARY_PATH is inherited by every child process and applies to every program.",
@@ -546,7 +531,7 @@ static void rule_ld_library_path(struct rules *r)
 		    fmt("Remove the directory of %s from LD_LIBRARY_PATH, or set it only for the one program that needs it.",
 			first->path));
 	} else if (ndiff > 1) {
-		add(r, "ld-library-path-shadows", CUVET_SEV_WARNING, "environment",
+		rules_add(r, "ld-library-path-shadows", CUVET_SEV_WARNING, "environment",
 		    fmt("LD_LIBRARY_PATH shadows the cache for %zu libraries of other versions: %s", ndiff, n),
 		    fmt("LD_LIBRARY_PATH makes the loader take %s, which /etc/ld.so.cache does not name.%s%s%s "
 			"LD_LIBRARY_PATH is inherited by every child process and applies to every program.",
@@ -555,7 +540,7 @@ static void rule_ld_library_path(struct rules *r)
 			"program that needs it.",
 			first->path));
 	} else if (nsame) {
-		add(r, "ld-library-path-shadows", CUVET_SEV_INFO, "environment",
+		rules_add(r, "ld-library-path-shadows", CUVET_SEV_INFO, "environment",
 		    fmt("LD_LIBRARY_PATH shadows the cache for %zu librar%s of the same version%s", nsame,
 			nsame == 1 ? "y" : "ies", nsame == 1 ? "" : "s"),
 		    fmt("LD_LIBRARY_PATH makes the loader take other copies of %s than /etc/ld.so.cache names, each of the "
@@ -577,7 +562,7 @@ static void rule_frameworks(struct rules *r)
 	const struct cuvet_host *h = r->h;
 	for (size_t i = 0; i < h->nframework_problems; i++) {
 		const struct cuvet_host_framework_problem *fp = &h->framework_problems[i];
-		add(r, fp->problem->kind == CUVET_WHY_P_PIN ? "pinned-version" : "preloaded-copy", fp->problem->severity,
+		rules_add(r, fp->problem->kind == CUVET_WHY_P_PIN ? "pinned-version" : "preloaded-copy", fp->problem->severity,
 		    "libraries", fmt("%s", fp->problem->message), fmt("%s", fp->cause), fmt("%s", fp->fix));
 	}
 }

@@ -31,14 +31,6 @@ static void kadd(struct kbr *r, const char *id, enum cuvet_severity sev, const c
 	rules_add(r->base, id, sev, layer, summary, cause, fix);
 }
 
-static int vcmp(const char *a, const char *b)
-{
-	int c = 0;
-	if (!a || !b || cuvet_version_compare_str(a, b, &c, NULL) < 0)
-		return 2;
-	return c;
-}
-
 static bool runtime_lib(const struct cuvet_lib *l)
 {
 	return !l->stub && !l->compat && l->cuda_major > 0;
@@ -163,12 +155,6 @@ static void forward_compat_text(struct kbr *r, struct sbuf *b, int major)
 	sbuf_addf(b, ".");
 }
 
-/* A compat libcuda newer than the driver is what the loader picks. */
-static bool compat_in_effect(const struct kbr *r)
-{
-	return r->h->forward_compat;
-}
-
 /* ---------------------------------------------------------- (a) majors ---- */
 
 static void rule_driver_cannot_run(struct kbr *r)
@@ -246,7 +232,7 @@ static void rule_driver_cannot_run(struct kbr *r)
 static void rule_minor_compat(struct kbr *r)
 {
 	const struct cuvet_facts *f = r->f;
-	if (!r->drv || r->drv_cuda <= 0 || compat_in_effect(r))
+	if (!r->drv || r->drv_cuda <= 0 || r->h->forward_compat)
 		return; /* with forward compatibility in effect, the compat libcuda runs it */
 	int dmaj = r->drv_cuda / 1000, dmin = (r->drv_cuda % 1000) / 10;
 	for (size_t i = 0; i < f->nlibs; i++) {
@@ -260,7 +246,7 @@ static void rule_minor_compat(struct kbr *r)
 		    (int)v.part[1] <= dmin)
 			continue;
 		const char *floor = minor_floor(r, dmaj);
-		bool met = *floor && vcmp(r->drv, floor) >= 0;
+		bool met = *floor && version_cmp_loose(r->drv, floor) >= 0;
 		if (!met)
 			continue; /* below the floor: the driver is older than CUDA 12.0 etc., said by the rule above */
 		kadd(r, "minor-version-compat", CUVET_SEV_INFO, "libraries",

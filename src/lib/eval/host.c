@@ -159,11 +159,7 @@ static void host_driver(struct cuvet_host *h, const struct cuvet_host_opts *o)
 	}
 
 	/* The libcuda.so.1 a process loads: the copy a plain dlopen picks. */
-	for (size_t i = 0; i < f->nlibs && !h->libcuda; i++) {
-		const struct cuvet_lib *l = &f->libs[i];
-		if (l->default_pick && l->family && strcmp(l->family, "cuda") == 0 && !l->stub)
-			h->libcuda = l;
-	}
+	h->libcuda = facts_libcuda_pick(f);
 	h->compat_picked = facts_libcuda_is_compat(f);
 	bool facts_compat = h->compat_picked; /* the copy the probe loaded, when it loaded one */
 	bool changed;

@@ -355,15 +355,21 @@ bool facts_path_is_compat(const char *path)
 	return path && strstr(path, "/compat/") != NULL;
 }
 
-bool facts_libcuda_is_compat(const struct cuvet_facts *f)
+const struct cuvet_lib *facts_libcuda_pick(const struct cuvet_facts *f)
 {
-	/* the copy a plain dlopen picks, judged by its real path; else the driver's path as found */
 	for (size_t i = 0; i < f->nlibs; i++) {
 		const struct cuvet_lib *l = &f->libs[i];
 		if (l->default_pick && !l->stub && l->family && strcmp(l->family, "cuda") == 0)
-			return l->compat || facts_path_is_compat(l->real_path);
+			return l;
 	}
-	return facts_path_is_compat(f->driver.libcuda_path);
+	return NULL;
+}
+
+bool facts_libcuda_is_compat(const struct cuvet_facts *f)
+{
+	/* the copy a plain dlopen picks, judged by its real path; else the driver's path as found */
+	const struct cuvet_lib *l = facts_libcuda_pick(f);
+	return l ? l->compat || facts_path_is_compat(l->real_path) : facts_path_is_compat(f->driver.libcuda_path);
 }
 
 const char *facts_driver_version(const struct cuvet_facts *f, const char **source)

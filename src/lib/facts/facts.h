@@ -30,6 +30,8 @@ void facts_toolkit_release(struct cuvet_toolkit *t);
  * /usr/local/cuda-X.Y/compat, and images copy that directory as is. */
 bool facts_path_is_compat(const char *path);
 
+/* The libcuda.so.1 copy a plain dlopen picks (not a stub), or NULL. */
+const struct cuvet_lib *facts_libcuda_pick(const struct cuvet_facts *f);
 /* The libcuda.so.1 a process loads is a forward-compat copy (by the picked copy's real path). */
 bool facts_libcuda_is_compat(const struct cuvet_facts *f);
 

@@ -281,11 +281,3 @@ const char *env_get(char *const *env, const char *key)
 			return *e + n + 1;
 	return NULL;
 }
-
-int version_cmp_loose(const char *a, const char *b)
-{
-	int r = 0;
-	if (!a || !b || cuvet_version_compare_str(a, b, &r, NULL) < 0)
-		return 2;
-	return r;
-}

@@ -230,3 +230,11 @@ int cuvet_version_encode(enum cuvet_encoding enc, const struct cuvet_version *v,
 	}
 	return err_set(err, CUVET_E_INVALID, "unknown version encoding");
 }
+
+int version_cmp_loose(const char *a, const char *b)
+{
+	int r = 0;
+	if (!a || !b || cuvet_version_compare_str(a, b, &r, NULL) < 0)
+		return 2;
+	return r;
+}

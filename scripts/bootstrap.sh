@@ -30,7 +30,7 @@ setup_failed() {
 # (libelf from elfutils, jansson), cmocka for the unit tests, ldconfig/readelf for fixtures;
 # for the tests also clang (libFuzzer), python3-venv (NVIDIA's tools from PyPI), zsh and
 # bash-completion (the completion scripts are tested).
-pkgs=(meson ninja-build gcc pkg-config libelf-dev libjansson-dev zlib1g-dev libzstd-dev libarchive-dev libcurl4-openssl-dev binutils libc-bin python3)
+pkgs=(meson ninja-build gcc pkg-config libelf-dev libjansson-dev zlib1g-dev libzstd-dev libarchive-dev libcurl4-openssl-dev libssl-dev binutils libc-bin python3)
 if [ "$mode" = test ]; then
 	pkgs+=(libcmocka-dev clang libclang-rt-14-dev python3-venv python3-yaml zsh bash-completion skopeo umoci docker-registry)
 fi

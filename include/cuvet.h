@@ -364,6 +364,39 @@ CUVET_API void cuvet_host_free(struct cuvet_host *host);
 /* The copy of SONAME a plain dlopen in this environment loads, or NULL. */
 CUVET_API const struct cuvet_lib *cuvet_host_pick(const struct cuvet_host *host, const char *soname);
 
+/* ------------------------------------------------------- TensorRT engines ---- */
+
+/* Whether this host can load a serialized TensorRT engine, from its header
+ * (cuvet_trt_engine_read, cuvet_readers.h): the TensorRT the process loads (the plain dlopen
+ * pick of libnvinfer.so.MAJOR) must be the engine's exact release unless the engine is
+ * version-compatible, and every visible GPU must have the compute capability it was built on
+ * unless it is hardware-compatible. What the header leaves unknown makes a verdict UNKNOWN,
+ * never PASS. */
+struct cuvet_trt_engine;
+struct cuvet_engine_item {
+	const char *name;           /* "tensorrt", "gpu" */
+	enum cuvet_verdict verdict;
+	char *needs;                /* "TensorRT 8.6.1.6", "compute capability 8.9" */
+	char *have;                 /* "TensorRT 8.6.1 (/usr/lib/.../libnvinfer.so.8, file-name)"; NULL: none */
+	char *message;              /* why the verdict, and the fix */
+};
+struct cuvet_engine_check {
+	enum cuvet_verdict verdict; /* the worst of the items */
+	size_t nitems;
+	struct cuvet_engine_item items[2];
+};
+CUVET_API struct cuvet_engine_check *cuvet_engine_check_new(const struct cuvet_host *host,
+							     const struct cuvet_trt_engine *engine,
+							     struct cuvet_error *err);
+CUVET_API void cuvet_engine_check_free(struct cuvet_engine_check *c);
+/* {"path": ..., "verdict": ..., "items": [...]}: malloc'ed, NULL on failure. */
+CUVET_API char *cuvet_engine_check_to_json(const struct cuvet_engine_check *c, const char *path, bool pretty,
+					   struct cuvet_error *err);
+/* The JSON object OBJECT with one member KEY = VALUE (both JSON texts) added at its end: how a
+ * command adds its own section to another's document. Malloc'ed, NULL on failure. */
+CUVET_API char *cuvet_json_add_member(const char *object, const char *key, const char *value, bool pretty,
+				      struct cuvet_error *err);
+
 /* ---------------------------------------------------------------- findings ---- */
 
 enum cuvet_severity { CUVET_SEV_INFO, CUVET_SEV_WARNING, CUVET_SEV_ERROR };

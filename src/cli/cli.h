@@ -58,6 +58,14 @@ bool cli_color(FILE *f);
 extern const struct cli_command cmd_probe;
 extern const struct cli_command cmd_doctor;
 extern const struct cli_command cmd_check;
+extern const struct cli_command cmd_engine;
+/* Reads the TensorRT engine at PATH (cmd_engine.c); the message names the file. */
+int engine_file_read(const char *path, struct cuvet_trt_engine *e, struct cuvet_error *err);
+/* check --engine: the engine's section of check's text, its member "engine" of check's JSON (DOC
+ * is consumed; NULL on failure), and the exit status with its verdict merged into CODE. */
+void engine_check_print(FILE *out, const char *path, const struct cuvet_engine_check *ec, bool color);
+char *engine_json_add(char *doc, const struct cuvet_engine_check *ec, const char *path, struct cuvet_error *err);
+int engine_exit_merge(int code, enum cuvet_verdict v);
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
 extern const struct cli_command cmd_why;

@@ -751,5 +751,39 @@ check why-python-torch-sublib-llp 1 -- "$C" why --root "$R" --env-file "$WORK/cu
 check check-torch-sublib 0 -- "$C" check --root "$R" --no-nvml
 check doctor-torch-sublib 0 -- "$C" doctor --root "$R" --no-nvml
 
+# ---- TensorRT engines (tests/data/engines/README.md: real engines, where each came from) ---------
+# What each header says is known independently for the 8.6.1.6 engine (the repository's Nsight
+# report names TensorRT-8.6.1.6 and an RTX 4090) and the 7.1.3.4 one (its CRC-32 and a T4's figures).
+E=$HERE/../data/engines
+check engine-inspect-trt86 0 -- "$C" engine inspect "$E/trt8.6.1.6-sm89.plan"
+check engine-inspect-trt10-json 0 -- "$C" engine inspect --json "$E/trt10.15.1.29-sm86.engine"
+check engine-inspect-all 0 -- "$C" engine inspect "$E/trt7.1.3.4-sm75.plan" "$E/trt8.6.1.6-sm89.plan" "$E/trt10.15.1.29-sm86.engine"
+cp "$E/README.md" "$WORK/README.md"
+check engine-inspect-json-many 4 -- "$C" engine inspect --json "$E/trt7.1.3.4-sm75.plan" "$WORK/README.md"
+head -c 1000 "$E/trt8.6.1.6-sm89.plan" >"$WORK/cut.plan"
+check engine-inspect-truncated 4 -- "$C" engine inspect "$WORK/cut.plan"
+check engine-inspect-missing 4 -- "$C" engine inspect "$WORK/no-such.plan"
+check engine-usage 2 -- "$C" engine model.plan
+# A host with TensorRT 8.6.1 (dpkg: 8.6.1.6) and an RTX 4090 (CC 8.9).
+R=$WORK/trt86
+gpu_sysfs "$R" 0000:17:00.0 0x2684; proc_version "$R" 535.183.01; driver_libs "$R" 535.183.01
+L=$R/usr/lib/x86_64-linux-gnu
+mklib "$L/libnvinfer.so.8.6.1" libnvinfer.so.8
+ln -s libnvinfer.so.8.6.1 "$L/libnvinfer.so.8"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+# the file name gives 8.6.1: the build number the engine needs (.6) is not known
+check check-engine-build-unknown 3 -- "$C" check --root "$R" --no-nvml --engine "$E/trt8.6.1.6-sm89.plan"
+mkdir -p "$R/var/lib/dpkg/info"
+printf 'Package: libnvinfer8\nStatus: install ok installed\nArchitecture: amd64\nVersion: 8.6.1.6-1+cuda12.0\n\n' >"$R/var/lib/dpkg/status"
+printf '/usr/lib/x86_64-linux-gnu/libnvinfer.so.8\n/usr/lib/x86_64-linux-gnu/libnvinfer.so.8.6.1\n' \
+	>"$R/var/lib/dpkg/info/libnvinfer8:amd64.list"
+check check-engine-pass 0 -- "$C" check --root "$R" --no-nvml --engine "$E/trt8.6.1.6-sm89.plan"
+check check-engine-pass-json 0 -- "$C" check --root "$R" --no-nvml --json --engine "$E/trt8.6.1.6-sm89.plan"
+# 7.1 on 8.6 and CC 7.5 on 8.9: both fail (no version or hardware compatibility before 8.6)
+check check-engine-trt7-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/trt7.1.3.4-sm75.plan"
+# 10.15 needs a newer TensorRT (FAIL); CC 8.6 on 8.9 loads only if built ampere+ (UNKNOWN)
+check check-engine-trt10-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/trt10.15.1.29-sm86.engine"
+check check-engine-not-engine 4 -- "$C" check --root "$R" --no-nvml --engine "$WORK/README.md"
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -343,6 +343,9 @@ check kb-driver-580-boundary 0 -- "$C" kb driver 580.65.06
 check kb-cuda-12.4 0 -- "$C" kb cuda 12.4
 check kb-cuda-12.4-json 0 -- "$C" kb cuda 12.4 --json
 check kb-gpu-l40s 0 -- "$C" kb gpu L40S
+# precision per GPU: Pascal consumer parts run FP16 at 1/64 of FP32 (CUDA's throughput table)
+check kb-gpu-gtx1080-precision 0 -- "$C" kb gpu "GeForce GTX 1080"
+check kb-gpu-b200-precision-json 0 -- "$C" kb gpu B200 --json
 check kb-gpu-pci 0 -- "$C" kb gpu 0x2335 --json
 check kb-gpu-pci-a100-40gb 0 -- "$C" kb gpu 10de:20b0
 check kb-gpu-unverified 0 -- "$C" kb gpu 0x2324

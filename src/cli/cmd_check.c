@@ -375,12 +375,12 @@ static int check_run(int argc, char **argv)
 	struct cuvet_why **fw = NULL;
 	size_t nfw = 0;
 	int invalid = EXIT_OK;
-	struct cuvet_trt_engine eng = {0};
+	struct engine_input eng = {0};
 	struct cuvet_engine_check *ec = NULL;
 	code = EXIT_INPUT;
 	if (!(ctx = cli_ctx_new("check", o.kb_dir)))
 		goto out;
-	if (o.engine && engine_file_read(o.engine, &eng, &err) < 0)
+	if (o.engine && engine_input_read(o.engine, &eng, &err) < 0)
 		goto fail;
 	o.host.probe.kb = cuvet_ctx_kb(ctx);
 	if (!(c = cuvet_check_new(&err)))
@@ -497,7 +497,7 @@ static int check_run(int argc, char **argv)
 	if (invalid == EXIT_USAGE || (invalid != EXIT_OK && !c->refused))
 		code = invalid;
 	if (o.engine) {
-		if (!(ec = cuvet_engine_check_new(host, &eng, &err)))
+		if (!(ec = cuvet_engine_check_new(host, &eng.hdr, eng.have_prov ? &eng.prov : NULL, &err)))
 			goto fail;
 		code = engine_exit_merge(code, ec->verdict);
 	}
@@ -530,7 +530,7 @@ fail:
 	code = EXIT_INPUT;
 out:
 	cuvet_engine_check_free(ec);
-	cuvet_trt_engine_release(&eng);
+	engine_input_release(&eng);
 	env_free(env_copy);
 	cuvet_check_free(c);
 	cuvet_host_free(host);

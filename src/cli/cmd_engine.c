@@ -31,12 +31,16 @@ static int engine_handler(int id, const char *arg, void *ctx)
 	}
 }
 
-/* An engine is a few MB to a few GB; only the header and the device block are read, but the
- * ftrt container's size and the plan's checksum need the whole file. */
-int engine_file_read(const char *path, struct cuvet_trt_engine *e, struct cuvet_error *err)
+/* The whole file at PATH into a malloc'ed buffer. Returns 0, 1 when it does not exist and
+ * MISSING_OK, or -1 with ERR naming the file. */
+static int read_whole(const char *path, bool missing_ok, unsigned char **data, size_t *len, struct cuvet_error *err)
 {
+	*data = NULL;
+	*len = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
+		if (missing_ok && errno == ENOENT)
+			return 1;
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", path, strerror(errno));
 		err->code = CUVET_E_IO;
 		return -1;
@@ -48,8 +52,8 @@ int engine_file_read(const char *path, struct cuvet_trt_engine *e, struct cuvet_
 		close(fd);
 		return -1;
 	}
-	size_t len = (size_t)st.st_size;
-	unsigned char *buf = malloc(len ? len : 1);
+	size_t n = (size_t)st.st_size;
+	unsigned char *buf = malloc(n ? n : 1);
 	if (!buf) {
 		close(fd);
 		snprintf(err->msg, sizeof(err->msg), "%s: out of memory", path);
@@ -57,8 +61,8 @@ int engine_file_read(const char *path, struct cuvet_trt_engine *e, struct cuvet_
 		return -1;
 	}
 	size_t got = 0;
-	while (got < len) {
-		ssize_t r = read(fd, buf + got, len - got);
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -71,17 +75,73 @@ int engine_file_read(const char *path, struct cuvet_trt_engine *e, struct cuvet_
 		got += (size_t)r;
 	}
 	close(fd);
-	int rc = cuvet_trt_engine_read(buf, len, e, err);
-	free(buf);
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* "PATH: MESSAGE" in ERR, whatever their lengths. */
+static void prefix_path(const char *path, struct cuvet_error *err)
+{
+	char msg[sizeof(err->msg)];
+	memcpy(msg, err->msg, sizeof(msg));
+	size_t n = strlen(path);
+	if (n > 200)
+		n = 200;
+	snprintf(err->msg, sizeof(err->msg), "%.*s: %.*s", (int)n, path, (int)(sizeof(err->msg) - n - 3), msg);
+}
+
+/* The whole engine is read: the ftrt container's size and the plan's checksum need it, and the
+ * provenance record names the engine by its sha256. */
+int engine_input_read(const char *path, struct engine_input *in, struct cuvet_error *err)
+{
+	memset(in, 0, sizeof(*in));
+	unsigned char *buf, *rec = NULL;
+	size_t len, rlen;
+	if (read_whole(path, false, &buf, &len, err) < 0)
+		return -1;
+	int rc = cuvet_trt_engine_read(buf, len, &in->hdr, err);
 	if (rc < 0) {
-		char msg[sizeof(err->msg)];
-		memcpy(msg, err->msg, sizeof(msg));
-		size_t n = strlen(path);
-		if (n > 200)
-			n = 200;
-		snprintf(err->msg, sizeof(err->msg), "%.*s: %.*s", (int)n, path, (int)(sizeof(err->msg) - n - 3), msg);
+		prefix_path(path, err);
+		free(buf);
+		return -1;
 	}
+	size_t n = strlen(path) + sizeof(".cuvet.json");
+	if (!(in->prov_path = malloc(n))) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		err->code = CUVET_E_NOMEM;
+		rc = -1;
+		goto out;
+	}
+	snprintf(in->prov_path, n, "%s.cuvet.json", path);
+	int r = read_whole(in->prov_path, true, &rec, &rlen, err);
+	if (r < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (r == 0) {
+		if (cuvet_engine_provenance_read((const char *)rec, rlen, buf, len, &in->prov, err) < 0) {
+			prefix_path(in->prov_path, err);
+			rc = -1;
+			goto out;
+		}
+		in->have_prov = true;
+	}
+out:
+	free(rec);
+	free(buf);
+	if (rc < 0)
+		engine_input_release(in);
 	return rc;
+}
+
+void engine_input_release(struct engine_input *in)
+{
+	cuvet_trt_engine_release(&in->hdr);
+	cuvet_engine_provenance_release(&in->prov);
+	free(in->prov_path);
+	in->prov_path = NULL;
+	in->have_prov = false;
 }
 
 static const char *tri(int v, const char *unknown)
@@ -141,6 +201,23 @@ static void print_engine(const char *path, const struct cuvet_trt_engine *e)
 	}
 }
 
+static void print_provenance(const struct engine_input *in)
+{
+	const struct cuvet_engine_provenance *p = &in->prov;
+	printf("  %-21s %s (%s)\n", "provenance:", in->prov_path,
+	       p->subject_matches ? "about this engine" : "about other bytes: its subject's sha256 differs");
+	if (!p->subject_matches)
+		return;
+	if (p->tensorrt)
+		printf("    %-19s TensorRT %s%s%s%s\n", "built with:", p->tensorrt, p->tensorrt_source ? " (" : "",
+		       p->tensorrt_source ? p->tensorrt_source : "", p->tensorrt_source ? ")" : "");
+	if (p->driver)
+		printf("    %-19s %s\n", "driver:", p->driver);
+	if (p->gpu || p->compute_capability)
+		printf("    %-19s %s%s%s%s\n", "GPU:", p->gpu ? p->gpu : "", p->gpu && p->compute_capability ? " " : "",
+		       p->compute_capability ? "compute capability " : "", p->compute_capability ? p->compute_capability : "");
+}
+
 void engine_check_print(FILE *out, const char *path, const struct cuvet_engine_check *ec, bool color)
 {
 	const char *off = color ? "\033[0m" : "";
@@ -148,8 +225,8 @@ void engine_check_print(FILE *out, const char *path, const struct cuvet_engine_c
 		cuvet_verdict_name(ec->verdict), off);
 	for (size_t i = 0; i < ec->nitems; i++) {
 		const struct cuvet_engine_item *it = &ec->items[i];
-		fprintf(out, "  %-9s %-7s needs %s; here: %s\n", it->name, cuvet_verdict_name(it->verdict), it->needs,
-			it->have ? it->have : "none");
+		fprintf(out, "  %-9s %-7s needs %s; here: %s\n", it->name, it->warning ? "WARNING" : cuvet_verdict_name(it->verdict),
+			it->needs, it->have ? it->have : "none");
 		fprintf(out, "            %s\n", it->message);
 	}
 }
@@ -198,15 +275,22 @@ static int engine_run(int argc, char **argv)
 		printf("[\n");
 	for (int i = first; i < argc; i++) {
 		struct cuvet_error err = {0};
-		struct cuvet_trt_engine e;
-		if (engine_file_read(argv[i], &e, &err) < 0) {
+		struct engine_input in;
+		if (engine_input_read(argv[i], &in, &err) < 0) {
 			cli_error("engine", "%s", err.msg);
 			code = EXIT_INPUT;
 			continue;
 		}
 		if (!o.quiet) {
 			if (o.json) {
-				char *s = cuvet_trt_engine_to_json(&e, argv[i], true, &err);
+				char *s = cuvet_trt_engine_to_json(&in.hdr, argv[i], true, &err);
+				if (s && in.have_prov) {
+					char *p = cuvet_engine_provenance_to_json(&in.prov, in.prov_path, &err);
+					char *t = p ? cuvet_json_add_member(s, "provenance", p, true, &err) : NULL;
+					free(p);
+					free(s);
+					s = t;
+				}
 				if (!s) {
 					cli_error("engine", "%s", err.msg);
 					code = EXIT_INPUT;
@@ -218,10 +302,12 @@ static int engine_run(int argc, char **argv)
 			} else {
 				if (i > first)
 					printf("\n");
-				print_engine(argv[i], &e);
+				print_engine(argv[i], &in.hdr);
+				if (in.have_prov)
+					print_provenance(&in);
 			}
 		}
-		cuvet_trt_engine_release(&e);
+		engine_input_release(&in);
 	}
 	if (o.json && many && !o.quiet)
 		printf("]\n");

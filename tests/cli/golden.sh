@@ -787,6 +787,28 @@ check check-engine-trt7-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/
 # 10.15 needs a newer TensorRT (FAIL); CC 8.6 on 8.9 loads only if built ampere+ (UNKNOWN)
 check check-engine-trt10-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/trt10.15.1.29-sm86.engine"
 check check-engine-not-engine 4 -- "$C" check --root "$R" --no-nvml --engine "$WORK/README.md"
+# The provenance record beside an engine (FILE.cuvet.json, cuvet.provenance/1 as cuvet build and
+# stamp write it): the build host's driver, and what the header does not say. The subject's digest
+# comes from sha256sum, not from cuvet.
+provenance() { # ENGINE SHA256 TENSORRT CC DRIVER
+	printf '{"schema": "cuvet.provenance/1", "_type": "https://in-toto.io/Statement/v1",\n "subject": [{"name": "%s", "digest": {"sha256": "%s"}, "kind": "tensorrt-engine"}],\n "predicateType": "https://slsa.dev/provenance/v1",\n "predicate": {"buildDefinition": {"buildType": "https://cuvet.dev/build/v1", "internalParameters": {"environment": {"verified": "PASS", "driver": {"version": "%s", "source": "kernel-module"}, "stack": [{"name": "cudart", "version": "12.0.146"}, {"name": "tensorrt", "version": "%s", "source": "dpkg:libnvinfer8"}], "gpus": [{"name": "NVIDIA GeForce RTX 4090", "compute_capability": "%s"}]}}}}}\n' \
+		"$(basename "$1")" "$2" "$5" "$3" "$4" >"$1.cuvet.json"
+}
+cp "$E/trt8.6.1.6-sm89.plan" "$WORK/model.plan"
+provenance "$WORK/model.plan" "$(sha256sum "$WORK/model.plan" | cut -d' ' -f1)" 8.6.1.6 8.9 550.54.15
+check engine-inspect-provenance 0 -- "$C" engine inspect "$WORK/model.plan"
+check engine-inspect-provenance-json 0 -- "$C" engine inspect --json "$WORK/model.plan"
+# built on driver 550.54.15, here 535.183.01: a warning, not a failure
+check check-engine-provenance-older-driver 0 -- "$C" check --root "$R" --no-nvml --engine "$WORK/model.plan"
+provenance "$WORK/model.plan" 0000000000000000000000000000000000000000000000000000000000000000 8.6.1.6 8.9 550.54.15
+check check-engine-provenance-other-bytes 0 -- "$C" check --root "$R" --no-nvml --engine "$WORK/model.plan"
+# a header that records neither (TensorRT 5's FlatBuffer: a u64 file size first): the record answers
+printf '\x40\x00\x00\x00\x00\x00\x00\x00' >"$WORK/lenet.engine"
+head -c 56 /dev/zero >>"$WORK/lenet.engine"
+provenance "$WORK/lenet.engine" "$(sha256sum "$WORK/lenet.engine" | cut -d' ' -f1)" 5.0.2.6 6.2 32.1.0
+check check-engine-provenance-fallback 1 -- "$C" check --root "$R" --no-nvml --engine "$WORK/lenet.engine"
+printf 'not json' >"$WORK/lenet.engine.cuvet.json"
+check check-engine-provenance-invalid 4 -- "$C" check --root "$R" --no-nvml --engine "$WORK/lenet.engine"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "cuvet.h"
 #include "cuvet_readers.h"
 
 static unsigned char *load(const char *name, size_t *len)
@@ -296,11 +297,44 @@ static void json(void **state)
 	free(buf);
 }
 
+/* The provenance record beside an engine: what it says, and whether it is about these bytes.
+ * sha256("abc") is FIPS 180-2's first vector. */
+static void provenance(void **state)
+{
+	(void)state;
+	const char *rec =
+		"{\"schema\": \"cuvet.provenance/1\", \"subject\": [{\"name\": \"x\", \"digest\": {\"sha256\": "
+		"\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"}}], \"predicate\": {\"buildDefinition\": "
+		"{\"internalParameters\": {\"environment\": {\"driver\": {\"version\": \"580.95.05\"}, \"gpus\": "
+		"[{\"name\": \"NVIDIA H200\", \"compute_capability\": \"9.0\"}], \"stack\": [{\"name\": \"cudnn\", "
+		"\"version\": \"9.14.0\"}, {\"name\": \"tensorrt\", \"version\": \"10.13.3.9\", \"source\": \"pip\"}]}}}}}";
+	struct cuvet_engine_provenance p;
+	struct cuvet_error err = {0};
+	assert_int_equal(cuvet_engine_provenance_read(rec, strlen(rec), "abc", 3, &p, &err), 0);
+	assert_true(p.subject_matches);
+	assert_string_equal(p.subject_digest, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(p.tensorrt, "10.13.3.9");
+	assert_string_equal(p.tensorrt_source, "pip");
+	assert_string_equal(p.compute_capability, "9.0");
+	assert_string_equal(p.gpu, "NVIDIA H200");
+	assert_string_equal(p.driver, "580.95.05");
+	cuvet_engine_provenance_release(&p);
+	/* other bytes */
+	assert_int_equal(cuvet_engine_provenance_read(rec, strlen(rec), "abd", 3, &p, &err), 0);
+	assert_false(p.subject_matches);
+	cuvet_engine_provenance_release(&p);
+	const char *lock = "{\"schema\": \"cuvet.lock/1\"}";
+	assert_int_equal(cuvet_engine_provenance_read(lock, strlen(lock), "abc", 3, &p, &err), -1);
+	assert_string_equal(err.msg, "not a cuvet.provenance/1 record (schema \"cuvet.lock/1\")");
+	assert_int_equal(cuvet_engine_provenance_read("{}", 2, "abc", 3, &p, &err), -1);
+	assert_string_equal(err.msg, "not a cuvet.provenance/1 record (schema missing)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(trt86), cmocka_unit_test(trt10), cmocka_unit_test(trt7),
-		cmocka_unit_test(not_engines), cmocka_unit_test(json),
+		cmocka_unit_test(not_engines), cmocka_unit_test(json), cmocka_unit_test(provenance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

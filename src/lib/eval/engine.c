@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../base/internal.h"
+#include "../base/sha256.h"
 #include "cuvet.h"
 #include "cuvet_readers.h"
 
@@ -96,6 +97,109 @@ char *cuvet_trt_engine_to_json(const struct cuvet_trt_engine *e, const char *pat
 	return s;
 }
 
+/* ------------------------------------------------------------- provenance ---- */
+
+static const char *jget_str(const json_t *o, const char *k)
+{
+	const json_t *v = json_is_object(o) ? json_object_get(o, k) : NULL;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static const json_t *jget(const json_t *o, const char *k)
+{
+	return json_is_object(o) ? json_object_get(o, k) : NULL;
+}
+
+static int dup_opt(char **dst, const char *s)
+{
+	if (!s)
+		return 0;
+	return (*dst = xstrdup(s)) ? 0 : -1;
+}
+
+/* The record's layout is cuvet build/stamp's (doc/provenance.md): an in-toto statement whose
+ * predicate.buildDefinition.internalParameters.environment holds the build host's driver, GPUs
+ * and stack. Fields are looked up by name; a missing one stays NULL. */
+int cuvet_engine_provenance_read(const char *text, size_t len, const void *engine, size_t engine_len,
+				 struct cuvet_engine_provenance *out, struct cuvet_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	json_error_t je;
+	json_t *root = json_loadb(text, len, 0, &je);
+	if (!root)
+		return err_set(err, CUVET_E_INVALID, "not JSON: %s (line %d)", je.text, je.line);
+	const char *schema = jget_str(root, "schema");
+	if (!schema || strcmp(schema, "cuvet.provenance/1") != 0) {
+		err_set(err, CUVET_E_INVALID, "not a cuvet.provenance/1 record (schema %s%s%s)", schema ? "\"" : "",
+			schema ? schema : "missing", schema ? "\"" : "");
+		json_decref(root); /* SCHEMA points into it */
+		return -1;
+	}
+	char digest[SHA256_DIGEST_STR];
+	if (sha256_buf(engine, engine_len, digest, err) != 0) {
+		json_decref(root);
+		return -1;
+	}
+	const json_t *subject = jget(root, "subject");
+	for (size_t i = 0; json_is_array(subject) && i < json_array_size(subject); i++) {
+		const char *hex = jget_str(jget(json_array_get(subject, i), "digest"), "sha256");
+		if (!hex)
+			continue;
+		if (!out->subject_digest[0])
+			snprintf(out->subject_digest, sizeof(out->subject_digest), "sha256:%.64s", hex);
+		if (strcmp(hex, digest + strlen("sha256:")) == 0)
+			out->subject_matches = true;
+	}
+	const json_t *env = jget(jget(jget(jget(root, "predicate"), "buildDefinition"), "internalParameters"), "environment");
+	int rc = dup_opt(&out->driver, jget_str(jget(env, "driver"), "version"));
+	const json_t *gpus = jget(env, "gpus");
+	if (json_is_array(gpus) && json_array_size(gpus) > 0) {
+		const json_t *g = json_array_get(gpus, 0);
+		rc |= dup_opt(&out->compute_capability, jget_str(g, "compute_capability"));
+		rc |= dup_opt(&out->gpu, jget_str(g, "name"));
+	}
+	const json_t *stack = jget(env, "stack");
+	for (size_t i = 0; json_is_array(stack) && i < json_array_size(stack); i++) {
+		const json_t *c = json_array_get(stack, i);
+		const char *name = jget_str(c, "name");
+		if (name && strcmp(name, "tensorrt") == 0 && !out->tensorrt) {
+			rc |= dup_opt(&out->tensorrt, jget_str(c, "version"));
+			rc |= dup_opt(&out->tensorrt_source, jget_str(c, "source"));
+		}
+	}
+	json_decref(root);
+	if (rc) {
+		cuvet_engine_provenance_release(out);
+		return err_set(err, CUVET_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void cuvet_engine_provenance_release(struct cuvet_engine_provenance *p)
+{
+	if (!p)
+		return;
+	free(p->tensorrt);
+	free(p->tensorrt_source);
+	free(p->compute_capability);
+	free(p->gpu);
+	free(p->driver);
+	memset(p, 0, sizeof(*p));
+}
+
+char *cuvet_engine_provenance_to_json(const struct cuvet_engine_provenance *p, const char *path, struct cuvet_error *err)
+{
+	json_t *o = json_pack("{s:s?, s:b, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "path", path, "subject_matches",
+			      p->subject_matches, "subject", p->subject_digest[0] ? p->subject_digest : NULL, "tensorrt",
+			      p->tensorrt, "tensorrt_source", p->tensorrt_source, "compute_capability",
+			      p->compute_capability, "gpu", p->gpu, "driver", p->driver);
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!s)
+		err_set(err, CUVET_E_NOMEM, "out of memory");
+	return s;
+}
+
 /* ------------------------------------------------------------------ check ---- */
 
 static int item_set(struct cuvet_engine_item *it, enum cuvet_verdict v, const char *needs, const char *have,
@@ -127,19 +231,30 @@ static const struct cuvet_lib *nvinfer_pick(const struct cuvet_host *h, unsigned
 	return NULL;
 }
 
-static int check_tensorrt(const struct cuvet_host *h, const struct cuvet_trt_engine *e, struct cuvet_engine_item *it)
+/* What the engine needs: the header's 4-part release, else the provenance record's. */
+struct trt_want {
+	unsigned part[4];
+	unsigned n;            /* 0 unknown, 3 or 4 */
+	const char *from;      /* "" (the header) or " (provenance record)" */
+	int version_compatible;
+};
+
+static int check_tensorrt(const struct cuvet_host *h, const struct trt_want *w, struct cuvet_engine_item *it)
 {
 	it->name = "tensorrt";
-	char needs[64], have[1024], msg[1024];
-	if (!e->version_known)
+	char needs[96], want[48], have[1024], msg[1024];
+	if (!w->n)
 		return item_set(it, CUVET_UNKNOWN, "TensorRT (the header does not record which)", NULL,
-				"the engine's header does not say which TensorRT built it");
-	snprintf(needs, sizeof(needs), "TensorRT %u.%u.%u.%u", e->version[0], e->version[1], e->version[2], e->version[3]);
+				"the engine's header does not say which TensorRT built it, and no provenance record does");
+	if (w->n == 4)
+		snprintf(want, sizeof(want), "%u.%u.%u.%u", w->part[0], w->part[1], w->part[2], w->part[3]);
+	else
+		snprintf(want, sizeof(want), "%u.%u.%u", w->part[0], w->part[1], w->part[2]);
+	snprintf(needs, sizeof(needs), "TensorRT %s%s", want, w->from);
 	bool same_major = false;
-	const struct cuvet_lib *l = nvinfer_pick(h, e->version[0], &same_major);
+	const struct cuvet_lib *l = nvinfer_pick(h, w->part[0], &same_major);
 	if (!l) {
-		snprintf(msg, sizeof(msg), "no libnvinfer.so.%u is found: install TensorRT %u.%u.%u.%u", e->version[0],
-			 e->version[0], e->version[1], e->version[2], e->version[3]);
+		snprintf(msg, sizeof(msg), "no libnvinfer.so.%u is found: install TensorRT %s", w->part[0], want);
 		return item_set(it, CUVET_FAIL, needs, NULL, msg);
 	}
 	snprintf(have, sizeof(have), "TensorRT %s (%s, %s)", l->version ? l->version : "?",
@@ -150,48 +265,48 @@ static int check_tensorrt(const struct cuvet_host *h, const struct cuvet_trt_eng
 		return item_set(it, CUVET_UNKNOWN, needs, have, msg);
 	}
 	/* compare what both sides say: the file name gives major.minor.patch, the build number
-	 * only from package metadata */
-	unsigned n = v.nparts < 4 ? v.nparts : 4;
+	 * only package metadata */
+	unsigned n = v.nparts < w->n ? v.nparts : w->n;
 	int cmp = 0;
 	for (unsigned i = 0; i < n && !cmp; i++)
-		cmp = v.part[i] < e->version[i] ? -1 : v.part[i] > e->version[i] ? 1 : 0;
+		cmp = v.part[i] < w->part[i] ? -1 : v.part[i] > w->part[i] ? 1 : 0;
 	if (cmp == 0 && n == 4)
 		return item_set(it, CUVET_PASS, needs, have, "the exact release that built the engine");
 	if (cmp == 0) {
 		snprintf(msg, sizeof(msg),
-			 "the build number of this TensorRT is not known (the engine needs build %u exactly: a plan "
-			 "from 8.6.1.4 is rejected by 8.6.1.6)",
-			 e->version[3]);
+			 "the build number %s is not known (a standard engine needs the exact build: a plan from 8.6.1.4 "
+			 "is rejected by 8.6.1.6)",
+			 v.nparts < 4 ? "of this TensorRT" : "the engine needs");
 		return item_set(it, CUVET_UNKNOWN, needs, have, msg);
 	}
-	if (cmp < 0 || e->version_compatible == 0) {
+	if (cmp < 0 || w->version_compatible == 0) {
 		snprintf(msg, sizeof(msg),
 			 "%s: \"The engine plan file is not compatible with this version of TensorRT\"; install "
-			 "TensorRT %u.%u.%u.%u or rebuild the engine with this TensorRT",
+			 "TensorRT %s or rebuild the engine with this TensorRT",
 			 cmp < 0 ? "this TensorRT is older than the one that built the engine (no engine loads in an older "
 				   "TensorRT)"
 				 : "a different TensorRT than the one that built the engine",
-			 e->version[0], e->version[1], e->version[2], e->version[3]);
+			 want);
 		return item_set(it, CUVET_FAIL, needs, have, msg);
 	}
 	/* newer TensorRT, engine 8.6+: loads only if built version-compatible */
 	snprintf(msg, sizeof(msg),
 		 "a newer TensorRT than the one that built the engine: it loads only if the engine was built "
 		 "version-compatible (--versionCompatible), which the header does not record; else install TensorRT "
-		 "%u.%u.%u.%u or rebuild",
-		 e->version[0], e->version[1], e->version[2], e->version[3]);
+		 "%s or rebuild",
+		 want);
 	return item_set(it, CUVET_UNKNOWN, needs, have, msg);
 }
 
-static int check_gpu(const struct cuvet_host *h, const struct cuvet_trt_engine *e, struct cuvet_engine_item *it)
+static int check_gpu(const struct cuvet_host *h, int cc_major, int cc_minor, const char *from, int hardware_compatible,
+		     struct cuvet_engine_item *it)
 {
 	it->name = "gpu";
-	const struct cuvet_trt_device *d = &e->device;
-	char needs[64], have[1024] = "", msg[1024];
-	if (!d->known)
+	char needs[96], have[1024] = "", msg[1024];
+	if (cc_major < 0)
 		return item_set(it, CUVET_UNKNOWN, "a GPU (the header's device block was not found)", NULL,
 				"the compute capability the engine was built for is not known");
-	snprintf(needs, sizeof(needs), "compute capability %d.%d", d->cc_major, d->cc_minor);
+	snprintf(needs, sizeof(needs), "compute capability %d.%d%s", cc_major, cc_minor, from);
 	if (h->nvisible == 0)
 		return item_set(it, CUVET_UNKNOWN, needs, NULL, "no GPU is visible");
 	enum cuvet_verdict worst = CUVET_PASS;
@@ -208,9 +323,9 @@ static int check_gpu(const struct cuvet_host *h, const struct cuvet_trt_engine *
 		enum cuvet_verdict v;
 		if (g->cc_major < 0)
 			v = CUVET_UNKNOWN;
-		else if (g->cc_major == d->cc_major && g->cc_minor == d->cc_minor)
+		else if (g->cc_major == cc_major && g->cc_minor == cc_minor)
 			v = CUVET_PASS;
-		else if (e->hardware_compatible == 0 || d->cc_major < 8 || g->cc_major < 8)
+		else if (hardware_compatible == 0 || cc_major < 8 || g->cc_major < 8)
 			v = CUVET_FAIL; /* ampere+ needs both the build GPU and this one at 8.0 or later */
 		else
 			v = CUVET_UNKNOWN;
@@ -228,7 +343,7 @@ static int check_gpu(const struct cuvet_host *h, const struct cuvet_trt_engine *
 			 "GPU %d has compute capability %d.%d: \"The engine plan file is generated on an incompatible "
 			 "device, expecting compute %d.%d got compute %d.%d\"; rebuild the engine on a GPU of compute "
 			 "capability %d.%d",
-			 bad->index, bad->cc_major, bad->cc_minor, d->cc_major, d->cc_minor, bad->cc_major, bad->cc_minor,
+			 bad->index, bad->cc_major, bad->cc_minor, cc_major, cc_minor, bad->cc_major, bad->cc_minor,
 			 bad->cc_major, bad->cc_minor);
 	else
 		snprintf(msg, sizeof(msg),
@@ -244,12 +359,66 @@ static enum cuvet_verdict worse(enum cuvet_verdict a, enum cuvet_verdict b)
 	return rank[b] > rank[a] ? b : a;
 }
 
+/* The build host's driver (from the provenance record) against this one: a warning, never a
+ * failure; whether this driver runs the TensorRT and CUDA here is the libraries' check. */
+static int check_driver(const struct cuvet_host *h, const struct cuvet_engine_provenance *p, struct cuvet_engine_item *it)
+{
+	it->name = "driver";
+	it->warning = true;
+	char needs[128], msg[512];
+	if (!p->subject_matches) {
+		snprintf(msg, sizeof(msg),
+			 "the provenance record beside the engine is about other bytes (its subject is %s): not used",
+			 p->subject_digest[0] ? p->subject_digest : "missing");
+		return item_set(it, CUVET_PASS, "nothing (no provenance record of this engine)", h->driver, msg);
+	}
+	snprintf(needs, sizeof(needs), "driver %s or newer (the build host's, provenance record)", p->driver);
+	if (!h->driver)
+		return item_set(it, CUVET_PASS, needs, NULL, "the driver here is not known");
+	int cmp = version_cmp_loose(h->driver, p->driver);
+	if (cmp < 0) {
+		snprintf(msg, sizeof(msg), "this driver is older than the one the engine was built on (%s)", p->driver);
+		return item_set(it, CUVET_PASS, needs, h->driver, msg);
+	}
+	it->warning = false;
+	return item_set(it, CUVET_PASS, needs, h->driver, cmp == 0 ? "the driver the engine was built on"
+								   : "newer than the driver the engine was built on");
+}
+
 struct cuvet_engine_check *cuvet_engine_check_new(const struct cuvet_host *host, const struct cuvet_trt_engine *engine,
-						  struct cuvet_error *err)
+						  const struct cuvet_engine_provenance *prov, struct cuvet_error *err)
 {
 	if (!host || !engine) {
 		err_set(err, CUVET_E_INVALID, "cuvet_engine_check_new: no host or engine");
 		return NULL;
+	}
+	const struct cuvet_engine_provenance *p = prov && prov->subject_matches ? prov : NULL;
+	struct trt_want w = {.from = "", .version_compatible = engine->version_compatible};
+	if (engine->version_known) {
+		memcpy(w.part, engine->version, sizeof(w.part));
+		w.n = 4;
+	} else if (p && p->tensorrt) {
+		struct cuvet_version v;
+		if (cuvet_version_parse_prefix(p->tensorrt, &v, NULL, NULL) == 0 && v.nparts >= 3) {
+			w.n = v.nparts >= 4 ? 4 : 3;
+			for (unsigned i = 0; i < w.n; i++)
+				w.part[i] = v.part[i];
+			w.from = " (provenance record)";
+		}
+	}
+	int cc_major = -1, cc_minor = -1;
+	const char *cc_from = "";
+	if (engine->device.known) {
+		cc_major = engine->device.cc_major;
+		cc_minor = engine->device.cc_minor;
+	} else if (p && p->compute_capability) {
+		struct cuvet_version v;
+		if (cuvet_version_parse(p->compute_capability, &v, NULL) == 0 && v.nparts == 2 && v.part[0] < 100 &&
+		    v.part[1] < 10) {
+			cc_major = (int)v.part[0];
+			cc_minor = (int)v.part[1];
+			cc_from = " (provenance record)";
+		}
 	}
 	struct cuvet_engine_check *c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -257,7 +426,13 @@ struct cuvet_engine_check *cuvet_engine_check_new(const struct cuvet_host *host,
 		return NULL;
 	}
 	c->nitems = 2;
-	if (check_tensorrt(host, engine, &c->items[0]) < 0 || check_gpu(host, engine, &c->items[1]) < 0) {
+	int rc = check_tensorrt(host, &w, &c->items[0]) |
+		 check_gpu(host, cc_major, cc_minor, cc_from, engine->hardware_compatible, &c->items[1]);
+	if (prov && (prov->driver || !prov->subject_matches)) {
+		c->nitems = 3;
+		rc |= check_driver(host, prov, &c->items[2]);
+	}
+	if (rc) {
 		cuvet_engine_check_free(c);
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 		return NULL;
@@ -293,6 +468,7 @@ char *cuvet_engine_check_to_json(const struct cuvet_engine_check *c, const char 
 		json_t *j = json_object();
 		jset(j, "name", json_string(it->name), &ok);
 		jset(j, "verdict", json_string(cuvet_verdict_name(it->verdict)), &ok);
+		jset(j, "warning", json_boolean(it->warning), &ok);
 		jset(j, "needs", json_string(it->needs), &ok);
 		jset(j, "have", it->have ? json_string(it->have) : json_null(), &ok);
 		jset(j, "message", json_string(it->message), &ok);

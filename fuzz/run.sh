@@ -106,8 +106,8 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")
 	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
-	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
-	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
+	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl -lcrypto
+	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl -lcrypto
 else
 	echo "CUVET-SKIP 2 req, facts: no build directory with the generated knowledge base"
 fi

@@ -787,6 +787,21 @@ check check-engine-trt7-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/
 # 10.15 needs a newer TensorRT (FAIL); CC 8.6 on 8.9 loads only if built ampere+ (UNKNOWN)
 check check-engine-trt10-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/trt10.15.1.29-sm86.engine"
 check check-engine-not-engine 4 -- "$C" check --root "$R" --no-nvml --engine "$WORK/README.md"
+# The 8.6 engine on an H200 (CC 9.0): UNKNOWN, an ampere+ build would load; the same engine marked
+# built on an integrated GPU (its device block's bool at byte 220 set): FAIL, since JetPack has no
+# hardware compatibility.
+RH=$WORK/trt86-h200
+gpu_sysfs "$RH" 0000:17:00.0 0x2335; proc_version "$RH" 580.95.05; driver_libs "$RH" 580.95.05
+mklib "$RH/usr/lib/x86_64-linux-gnu/libnvinfer.so.8.6.1" libnvinfer.so.8
+ln -s libnvinfer.so.8.6.1 "$RH/usr/lib/x86_64-linux-gnu/libnvinfer.so.8"
+ldconfig_root "$RH" /usr/lib/x86_64-linux-gnu
+check check-engine-gpu-ampere-plus 3 -- "$C" check --root "$RH" --no-nvml --engine "$E/trt8.6.1.6-sm89.plan"
+cp "$E/trt8.6.1.6-sm89.plan" "$WORK/igpu.plan"
+printf '\001' | dd of="$WORK/igpu.plan" bs=1 seek=220 conv=notrunc status=none
+check check-engine-gpu-integrated 1 -- "$C" check --root "$RH" --no-nvml --engine "$WORK/igpu.plan"
+# the same host as a facts file (another machine's probe): its libraries and GPUs decide
+"$C" probe --root "$R" --no-nvml --json >"$WORK/trt86-facts.json"
+check check-engine-facts 0 -- "$C" check --facts "$WORK/trt86-facts.json" --engine "$E/trt8.6.1.6-sm89.plan"
 # The provenance record beside an engine (FILE.cuvet.json, cuvet.provenance/1 as cuvet build and
 # stamp write it): the build host's driver, and what the header does not say. The subject's digest
 # comes from sha256sum, not from cuvet.

@@ -408,6 +408,9 @@ struct cuvet_engine_check *cuvet_engine_check_new(const struct cuvet_host *host,
 	}
 	int cc_major = -1, cc_minor = -1;
 	const char *cc_from = "";
+	/* Hardware compatibility is not supported on JetPack or DRIVE OS (NVIDIA's docs as quoted in
+	 * shared/kb/tensorrt-support.md §3): an engine built on an integrated GPU has none. */
+	int hardware_compatible = engine->device.integrated == 1 ? 0 : engine->hardware_compatible;
 	if (engine->device.known) {
 		cc_major = engine->device.cc_major;
 		cc_minor = engine->device.cc_minor;
@@ -427,7 +430,7 @@ struct cuvet_engine_check *cuvet_engine_check_new(const struct cuvet_host *host,
 	}
 	c->nitems = 2;
 	int rc = check_tensorrt(host, &w, &c->items[0]) |
-		 check_gpu(host, cc_major, cc_minor, cc_from, engine->hardware_compatible, &c->items[1]);
+		 check_gpu(host, cc_major, cc_minor, cc_from, hardware_compatible, &c->items[1]);
 	if (prov && (prov->driver || !prov->subject_matches)) {
 		c->nitems = 3;
 		rc |= check_driver(host, prov, &c->items[2]);

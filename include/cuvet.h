@@ -526,6 +526,10 @@ struct cuvet_check {
 	size_t nworkload;
 	struct cuvet_check_problem *workload;
 	enum cuvet_verdict workload_verdict;
+	/* notes[0..nnotes_read) come from reading the requirements (cuvet_check_add*); the ones after
+	 * from the last cuvet_check_eval, which drops the previous evaluation's first: one check can be
+	 * evaluated again against another host view without reading its requirements again. */
+	size_t nnotes_read;
 };
 
 /* nvidia-container-cli keeps each --require in `char *reqs[32]` (libnvidia-container

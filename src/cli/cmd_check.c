@@ -455,25 +455,12 @@ static int check_run(int argc, char **argv)
 	if (cuvet_check_eval(c, host, &co, &err) < 0)
 		goto fail;
 	if (lazy && !lazy_verdict_certain(host, c) && nvml_could_answer(&o, f)) {
-		/* Correctness first: what NVML would have told may decide it. The requirements are
-		 * read again into a fresh check (their errors were already reported). */
+		/* Correctness first: what NVML would have told may decide it. The requirements read
+		 * stay; the evaluation starts afresh (cuvet_check_eval drops its previous notes). */
 		cuvet_host_free(host);
 		host = NULL;
 		cuvet_facts_free(f);
 		if (!(f = cuvet_probe(&o.host.probe, &err)))
-			goto fail;
-		struct cuvet_check *c2 = cuvet_check_new(&err);
-		if (!c2)
-			goto fail;
-		cuvet_check_free(c);
-		c = c2;
-		for (int i = first; i < argc; i++) {
-			char src[32];
-			snprintf(src, sizeof(src), "argument %d", i - first + 1);
-			if (cuvet_check_add(c, src, argv[i], false, &err) < 0 && err.code != CUVET_E_INVALID)
-				goto fail;
-		}
-		if ((o.env || first == argc) && cuvet_check_add_env(c, run_env, &err) < 0 && err.code != CUVET_E_INVALID)
 			goto fail;
 		if ((code = make_host(ctx, f, &ho, &host, &err)) != EXIT_OK) {
 			if (code < 0)

@@ -1144,6 +1144,9 @@ int cuvet_fs_list(struct cuvet_fs *fs, const char *path, struct cuvet_fs_dir *ou
 		/* in a cache scope the entries' types are kept: the names are often asked for next */
 		a.typed = fs->cache.depth > 0;
 		e = fd_list_typed(fd, fs_names_add, a.typed ? fs_names_add_typed : NULL, &a);
+	} else if (fs->dir && !err && (errno == ENOENT || errno == ENOTDIR) &&
+		   (fs->dir->host || !fs->dir->no_openat2)) {
+		return -1; /* the kernel's walk is exact; only the message would need ours */
 	} else {
 		char canon[PATH_MAX];
 		if (fs_resolve(fs, path, true, canon, err) < 0)

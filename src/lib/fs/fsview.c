@@ -799,7 +799,7 @@ static void fs_cache_real(struct cuvet_fs *fs, const char *path, const char *can
 /* PATH's canonical path from what the cache knows, without a system call: PATH is DIR/NAME,
  * NAME is no link (its directory's listing or an earlier answer says so) and DIR's canonical
  * path is known, so PATH's is that and NAME. */
-static bool fs_cache_compose(struct cuvet_fs *fs, const char *path, char *canon)
+static bool fs_cache_compose(struct cuvet_fs *fs, const char *path, char *canon, enum cuvet_fs_type *type)
 {
 	if (!fs->cache.depth || !fs->cache.count)
 		return false;
@@ -829,6 +829,7 @@ static bool fs_cache_compose(struct cuvet_fs *fs, const char *path, char *canon)
 	memcpy(canon, pr, plen);
 	canon[plen] = '/';
 	memcpy(canon + plen + 1, slash + 1, nlen + 1);
+	*type = (enum cuvet_fs_type)t;
 	return true;
 }
 
@@ -836,6 +837,7 @@ int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t o
 		      struct cuvet_error *err)
 {
 	char canon[PATH_MAX];
+	enum cuvet_fs_type ctype = CUVET_FS_NONE;
 	struct fs_centry *e = fs_cache_find(fs, path);
 	if (e && e->has_real && (e->real || !err)) {
 		if (!e->real) {
@@ -843,8 +845,8 @@ int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t o
 			return -1;
 		}
 		memcpy(canon, e->real, strlen(e->real) + 1);
-	} else if (fs_cache_compose(fs, path, canon)) {
-		fs_cache_real(fs, path, canon, 0, CUVET_FS_NONE);
+	} else if (fs_cache_compose(fs, path, canon, &ctype)) {
+		fs_cache_real(fs, path, canon, 0, ctype);
 	} else {
 		enum cuvet_fs_type type = CUVET_FS_NONE;
 		if (!fs->dir || !dir_realpath_fast(fs->dir, path, canon, fs->cache.depth ? &type : NULL)) {

@@ -434,6 +434,8 @@ static int mark_kind(const char *text, size_t n)
  * derived-from name is kept in the room the marks leave after the cell's new end. */
 static void take_marks(char *cell, struct kb_marks *m)
 {
+	if (!strchr(cell, '['))
+		return; /* no mark: the cell stays as it is (most do) */
 	size_t len = strlen(cell);
 	char from[128] = "";
 	char *w = cell;
@@ -481,12 +483,13 @@ static int check_cell(struct kb_table *t, size_t row, size_t c, struct cuvet_err
 			return err_set(err, CUVET_E_INVALID, "%s:%u: column '%s' is empty", t->label, line, col->name);
 		return 0;
 	}
-	struct cuvet_error e = {0};
 	switch (col->kind) {
 	case KB_TEXT:
 		return 0;
 	case KB_VERSION:
 	case KB_CC: {
+		/* here only: zeroing the message buffer for every cell cost more than checking it */
+		struct cuvet_error e = {0};
 		struct cuvet_version *v = &t->ver[row * t->schema->ncols + c];
 		if (cuvet_version_parse(cell, v, &e) != 0)
 			return cell_error(t, line, col->name, err, "%s", e.msg);

@@ -235,7 +235,8 @@ struct cuvet_probe_opts {
 	const char *const *scan_dirs; /* NULL-terminated directories (inside the root): every ELF file
 	                                 under them that carries GPU code becomes a library with
 	                                 found_via "scan" (needs read_gpu_code) */
-	struct cuvet_fs *fs;        /* a view to probe instead of root (cuvet_readers.h); not freed */
+	struct cuvet_fs *fs;        /* a view to probe instead of root (cuvet_readers.h); not freed; used
+	                               by this probe alone while it runs (it caches answers in the view) */
 };
 
 CUVET_API void cuvet_probe_opts_init(struct cuvet_probe_opts *opts);

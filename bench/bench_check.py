@@ -22,6 +22,8 @@ def main():
     cases = [
         ('cuvet check --env --no-nvml', [cuvet, 'check', '--env', '--no-nvml', '-q']),
         ('cuvet check --env (NVML)', [cuvet, 'check', '--env', '-q']),
+        # a clause the knowledge base answers from the kernel module's version: no NVML child
+        ("cuvet check 'cuda>=12.0'", [cuvet, 'check', '-q', 'cuda>=12.0']),
         ('four-branch script (nvidia-smi)', ['bash', os.path.join(here, 'check_four_branch.sh'), '13.0']),
     ]
     nvml_init = os.path.join(here, 'nvml_init')

@@ -8,6 +8,7 @@
 
 #include "paths.h"
 #include "probe.h"
+#include "fs_internal.h"
 
 extern char **environ;
 
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
 		pc.fb.facts = pc.facts;
 		double a = now(), b;
 		pc.fs = cuvet_fs_open(root, NULL);
+		fs_cache_begin(pc.fs, FS_CACHE_PATHS); /* as cuvet_probe does */
 		struct cuvet_kb *kb = cuvet_kb_load(NULL, NULL);
 		pc.kb = kb;
 		pc.live = cuvet_fs_is_host_root(pc.fs);
@@ -80,7 +82,6 @@ int main(int argc, char **argv)
 		nlibs = pc.facts->nlibs;
 		cuvet_ldcache_free(pc.cache);
 		cuvet_ldconf_release(&pc.conf);
-		probe_memo_free(&pc);
 		facts_lib_index_free(&pc);
 		cuvet_fs_free(pc.fs);
 		cuvet_kb_free(kb);

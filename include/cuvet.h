@@ -235,7 +235,8 @@ struct cuvet_probe_opts {
 	const char *const *scan_dirs; /* NULL-terminated directories (inside the root): every ELF file
 	                                 under them that carries GPU code becomes a library with
 	                                 found_via "scan" (needs read_gpu_code) */
-	struct cuvet_fs *fs;        /* a view to probe instead of root (cuvet_readers.h); not freed */
+	struct cuvet_fs *fs;        /* a view to probe instead of root (cuvet_readers.h); not freed; used
+	                               by this probe alone while it runs (it caches answers in the view) */
 };
 
 CUVET_API void cuvet_probe_opts_init(struct cuvet_probe_opts *opts);
@@ -585,6 +586,10 @@ struct cuvet_check {
 	size_t nworkload;
 	struct cuvet_check_problem *workload;
 	enum cuvet_verdict workload_verdict;
+	/* notes[0..nnotes_read) come from reading the requirements (cuvet_check_add*); the ones after
+	 * from the last cuvet_check_eval, which drops the previous evaluation's first: one check can be
+	 * evaluated again against another host view without reading its requirements again. */
+	size_t nnotes_read;
 };
 
 /* nvidia-container-cli keeps each --require in `char *reqs[32]` (libnvidia-container

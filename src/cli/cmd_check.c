@@ -293,8 +293,22 @@ static const char *env_value(char *const *env, const char *key)
 	return NULL;
 }
 
-/* NVML takes tens of milliseconds to start (SPEC §4): a check whose every clause is answered
- * without it probes without it, unless --no-nvml already said never or --nvml-lib asked for it. */
+/* Whether every clause of the group is answered without NVML. */
+static bool group_without_nvml(const struct cuvet_req_group *g)
+{
+	for (size_t ci = 0; ci < g->nclauses; ci++)
+		if (!key_without_nvml(g->clauses[ci].key))
+			return false;
+	return true;
+}
+
+/* NVML takes tens of milliseconds to start (SPEC §4): a check that may be decided without it
+ * probes without it, unless --no-nvml already said never or --nvml-lib asked for it. The groups
+ * of an expression are OR-ed, so one group answered without NVML may decide it: CUDA images'
+ * NVIDIA_REQUIRE_CUDA is "cuda>=13.0 brand=tesla,driver>=535,driver<536 ...", whose first group
+ * holds on any driver new enough whatever the brand. Whether it did is known only after the
+ * evaluation (lazy_verdict_certain: an expression left UNKNOWN by a brand group probes again
+ * with NVML). */
 static bool check_can_skip_nvml(const struct check_opts *o, const struct cuvet_check *c, char *const *env)
 {
 	const char *root = o->host.probe.root;
@@ -304,11 +318,13 @@ static bool check_can_skip_nvml(const struct check_opts *o, const struct cuvet_c
 	if (!visible_plain(env_value(env, "NVIDIA_VISIBLE_DEVICES")) ||
 	    !visible_plain(env_value(env, "CUDA_VISIBLE_DEVICES")))
 		return false;
-	for (size_t ei = 0; ei < c->nexprs; ei++)
-		for (size_t gi = 0; gi < c->exprs[ei].ngroups; gi++)
-			for (size_t ci = 0; ci < c->exprs[ei].groups[gi].nclauses; ci++)
-				if (!key_without_nvml(c->exprs[ei].groups[gi].clauses[ci].key))
-					return false;
+	for (size_t ei = 0; ei < c->nexprs; ei++) {
+		bool one = c->exprs[ei].ngroups == 0;
+		for (size_t gi = 0; gi < c->exprs[ei].ngroups && !one; gi++)
+			one = group_without_nvml(&c->exprs[ei].groups[gi]);
+		if (!one)
+			return false;
+	}
 	return true;
 }
 
@@ -463,25 +479,12 @@ static int check_run(int argc, char **argv)
 	if (cuvet_check_eval(c, host, &co, &err) < 0)
 		goto fail;
 	if (lazy && !lazy_verdict_certain(host, c) && nvml_could_answer(&o, f)) {
-		/* Correctness first: what NVML would have told may decide it. The requirements are
-		 * read again into a fresh check (their errors were already reported). */
+		/* Correctness first: what NVML would have told may decide it. The requirements read
+		 * stay; the evaluation starts afresh (cuvet_check_eval drops its previous notes). */
 		cuvet_host_free(host);
 		host = NULL;
 		cuvet_facts_free(f);
 		if (!(f = cuvet_probe(&o.host.probe, &err)))
-			goto fail;
-		struct cuvet_check *c2 = cuvet_check_new(&err);
-		if (!c2)
-			goto fail;
-		cuvet_check_free(c);
-		c = c2;
-		for (int i = first; i < argc; i++) {
-			char src[32];
-			snprintf(src, sizeof(src), "argument %d", i - first + 1);
-			if (cuvet_check_add(c, src, argv[i], false, &err) < 0 && err.code != CUVET_E_INVALID)
-				goto fail;
-		}
-		if ((o.env || first == argc) && cuvet_check_add_env(c, run_env, &err) < 0 && err.code != CUVET_E_INVALID)
 			goto fail;
 		if ((code = make_host(ctx, f, &ho, &host, &err)) != EXIT_OK) {
 			if (code < 0)

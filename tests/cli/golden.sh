@@ -508,6 +508,11 @@ json_case no-load-check 0 "$LC" "j['cuda_source']=='kb, inferred from driver 580
 [ -e /proc/driver/nvidia/version ] || json_case check-lazy-nvml-fallback 0 "CUVET_FAKE_NVML_MODE=ok CUVET_NVML_LIBRARY=$FAKE_NVML" \
 	"j['cuda_source']=='nvml' and j['cuda']=='13.0' and j['driver']=='580.159.04' and j['verdict']=='PASS'" -- \
 	check --json --timeout 2 'cuda>=12.0'
+# the same with brand groups beside (CUDA images' NVIDIA_REQUIRE_CUDA): the cuda group alone may
+# decide it, so the probe starts without NVML; undecided here, it asks NVML after all
+[ -e /proc/driver/nvidia/version ] || json_case check-lazy-brand-fallback 0 "CUVET_FAKE_NVML_MODE=ok CUVET_NVML_LIBRARY=$FAKE_NVML" \
+	"j['cuda_source']=='nvml' and j['cuda']=='13.0' and j['verdict']=='PASS' and j['requirements'][0]['groups'][1]['clauses'][0]['verdict']!='UNKNOWN'" -- \
+	check --json --timeout 2 'cuda>=12.0 brand=tesla,driver>=535,driver<536'
 json_case no-load-doctor 1 "CUVET_FAKE_NVML_MODE=rm_mismatch CUVET_CUDA_LIBRARY=$FAKE_CUDA CUVET_FAKE_CUDA_VERSION=12040" \
 	"j['facts']['driver']['cuda_source']!='libcuda' and any(x['id']=='driver-version-mismatch' for x in j['findings'])" -- \
 	doctor --json --nvml-lib "$FAKE_NVML" --timeout 2 --no-load

@@ -22,6 +22,7 @@
 
 /* Internal test hook in fsview.c. */
 void fs_test_disable_openat2(struct cuvet_fs *fs);
+#include "fs_internal.h" /* fs_cache_begin/end: the probe's per-run cache */
 
 #include "tree.h"
 
@@ -940,6 +941,95 @@ static void test_probe_h200_mem(void **state)
 	cuvet_fs_free(dfs);
 }
 
+
+/* The probe's cache (fs_cache_begin): inside a scope a path asked again gets the first answer,
+ * also after the file changed on disk; after the scope the view sees the disk again. Every
+ * answer inside the scope equals the uncached one. */
+static void test_cache(void **state)
+{
+	struct cuvet_fs *fs = ((struct fixture *)*state)->fs;
+	enum mode mode = ((struct fixture *)*state)->mode;
+	struct cuvet_error err = {0};
+	char out[PATH_MAX];
+	static const char *const paths[] = {"/abs", "/dir/sub/rel", "/linkdir/sub", "/dangling", "/loop_a",
+					    "/etc", "/etc/x", "/nope/x", "/chain1", "/dir/esc", "/dir/sub",
+					    "/linkdir/esc", "/linkdir/escdir", "/listme/a", "/listme/missing", "/fifo"};
+	enum { NPATHS = sizeof(paths) / sizeof(paths[0]) };
+	char want_real[NPATHS][PATH_MAX];
+	int want_rc[NPATHS];
+	enum cuvet_fs_type want_type[NPATHS][2];
+	for (size_t i = 0; i < NPATHS; i++) {
+		want_rc[i] = cuvet_fs_realpath(fs, paths[i], want_real[i], PATH_MAX, NULL);
+		want_type[i][0] = cuvet_fs_type(fs, paths[i], false);
+		want_type[i][1] = cuvet_fs_type(fs, paths[i], true);
+	}
+	fs_cache_begin(fs, FS_CACHE_PATHS | FS_CACHE_MAPS);
+	/* listings kept in the scope answer for their names' types (and give the same names again) */
+	static const char *const dirs[] = {"/", "/dir", "/linkdir", "/listme", "/etc"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		struct cuvet_fs_dir d1, d2;
+		assert_int_equal(cuvet_fs_list(fs, dirs[i], &d1, &err), 0);
+		assert_int_equal(cuvet_fs_list(fs, dirs[i], &d2, &err), 0);
+		assert_int_equal(d1.count, d2.count);
+		for (size_t k = 0; k < d1.count; k++)
+			assert_string_equal(d1.names[k], d2.names[k]);
+		cuvet_fs_dir_release(&d1);
+		cuvet_fs_dir_release(&d2);
+	}
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < NPATHS; i++) {
+			/* the order differs per round: a type first, or a realpath first */
+			if (round == 1) {
+				assert_int_equal(cuvet_fs_type(fs, paths[i], true), want_type[i][1]);
+				assert_int_equal(cuvet_fs_type(fs, paths[i], false), want_type[i][0]);
+			}
+			int rc = cuvet_fs_realpath(fs, paths[i], out, sizeof(out), NULL);
+			assert_int_equal(rc, want_rc[i]);
+			if (rc == 0)
+				assert_string_equal(out, want_real[i]);
+			assert_int_equal(cuvet_fs_type(fs, paths[i], false), want_type[i][0]);
+			assert_int_equal(cuvet_fs_type(fs, paths[i], true), want_type[i][1]);
+		}
+	}
+	/* a message is still given for a missing path asked with ERR */
+	assert_int_equal(cuvet_fs_realpath(fs, "/nope/x", out, sizeof(out), &err), -1);
+	assert_int_equal(err.code, CUVET_E_NOTFOUND);
+
+	/* one mapping for the file, whichever name maps it; unmapped at the scope's end */
+	const void *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	assert_int_equal(cuvet_fs_map(fs, "/abs", &a, &la, &err), 0);
+	assert_int_equal(cuvet_fs_map(fs, "/etc/x", &b, &lb, &err), 0);
+	assert_int_equal(la, 7);
+	assert_memory_equal(a, "inside\n", 7);
+	if (mode != MEM) /* fsmem hands out its own bytes: no mapping to keep */
+		assert_ptr_equal(a, b);
+	cuvet_fs_unmap(fs, a, la);
+	cuvet_fs_unmap(fs, b, lb);
+
+	if (mode != MEM) {
+		/* a change on disk is not seen inside the scope, and is after it */
+		put_bytes("cached", "12345", 5);
+		assert_int_equal(cuvet_fs_realpath(fs, "/cached", out, sizeof(out), NULL), 0);
+		assert_int_equal(cuvet_fs_type(fs, "/cached", false), CUVET_FS_FILE);
+		assert_int_equal(cuvet_fs_map(fs, "/cached", &a, &la, &err), 0);
+		char p[PATH_MAX];
+		tree_path(p, sizeof(p), "cached");
+		assert_int_equal(unlink(p), 0);
+		assert_int_equal(cuvet_fs_realpath(fs, "/cached", out, sizeof(out), NULL), 0);
+		assert_string_equal(out, "/cached");
+		assert_int_equal(cuvet_fs_type(fs, "/cached", false), CUVET_FS_FILE);
+		/* held past the scope's end: still readable until unmapped */
+		fs_cache_end(fs);
+		assert_memory_equal(a, "12345", 5);
+		cuvet_fs_unmap(fs, a, la);
+		assert_int_equal(cuvet_fs_realpath(fs, "/cached", out, sizeof(out), NULL), -1);
+		assert_int_equal(cuvet_fs_type(fs, "/cached", false), CUVET_FS_NONE);
+	} else {
+		fs_cache_end(fs);
+	}
+}
+
 #define FS_TESTS(mode)                                                                     \
 	cmocka_unit_test_prestate_setup_teardown(test_realpath, setup, teardown, &mode),   \
 	cmocka_unit_test_prestate_setup_teardown(test_read, setup, teardown, &mode),       \
@@ -947,7 +1037,8 @@ static void test_probe_h200_mem(void **state)
 	cmocka_unit_test_prestate_setup_teardown(test_list, setup, teardown, &mode),       \
 	cmocka_unit_test_prestate_setup_teardown(test_type, setup, teardown, &mode),       \
 	cmocka_unit_test_prestate_setup_teardown(test_readlink, setup, teardown, &mode),   \
-	cmocka_unit_test_prestate_setup_teardown(test_root, setup, teardown, &mode)
+	cmocka_unit_test_prestate_setup_teardown(test_root, setup, teardown, &mode),       \
+	cmocka_unit_test_prestate_setup_teardown(test_cache, setup, teardown, &mode)
 
 int main(void)
 {

@@ -930,13 +930,57 @@ static void test_json(void **state)
 	free_facts();
 }
 
+
+/* check's NVML fallback evaluates the same check again against a second host view: the answer
+ * (verdicts, notes, JSON) is the one a fresh check gives, the reading's notes kept once and the
+ * first evaluation's notes gone. */
+static char *fresh_json(const char *const *env, const char *arg, enum fx which)
+{
+	struct cuvet_error err = {0};
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_int_equal(cuvet_check_add(c, "argument 1", arg, false, &err), 0);
+	assert_int_equal(cuvet_check_add_env(c, (char *const *)env, &err), 0);
+	struct cuvet_check_opts o = {0};
+	assert_int_equal(eval_facts(c, &facts_store[which], &o, &err), 0);
+	char *s = cuvet_check_to_json(c, false, &err);
+	assert_non_null(s);
+	cuvet_check_free(c);
+	return s;
+}
+
+static void test_eval_again(void **state)
+{
+	(void)state;
+	build_facts();
+	static const char *const env[] = {"NVIDIA_DISABLE_REQUIRE=maybe", "NVIDIA_REQUIRE_CUDA=cuda>=12.0 brand=tesla", NULL};
+	const enum fx order[][2] = {{H200_INFER, H200}, {H200, H200_INFER}, {A100_525, H200_INFER}};
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		struct cuvet_error err = {0};
+		struct cuvet_check *c = cuvet_check_new(&err);
+		assert_int_equal(cuvet_check_add(c, "argument 1", "driver>=525", false, &err), 0);
+		assert_int_equal(cuvet_check_add_env(c, (char *const *)env, &err), 0);
+		assert_int_equal(c->nnotes_read, 1); /* NVIDIA_DISABLE_REQUIRE=maybe is read as false */
+		struct cuvet_check_opts o = {0};
+		assert_int_equal(eval_facts(c, &facts_store[order[k][0]], &o, &err), 0);
+		assert_int_equal(eval_facts(c, &facts_store[order[k][1]], &o, &err), 0);
+		char *again = cuvet_check_to_json(c, false, &err);
+		char *fresh = fresh_json(env, "driver>=525", order[k][1]);
+		assert_non_null(again);
+		assert_string_equal(again, fresh);
+		free(again);
+		free(fresh);
+		cuvet_check_free(c);
+	}
+	free_facts();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),     cmocka_unit_test(test_error_message), cmocka_unit_test(test_assume_unknown),
 		cmocka_unit_test(test_env),       cmocka_unit_test(test_env_invalid),   cmocka_unit_test(test_parse_bool), cmocka_unit_test(test_disable_keeps_arguments),
 		cmocka_unit_test(test_images),    cmocka_unit_test(test_json),          cmocka_unit_test(test_refusal),
-		cmocka_unit_test(test_too_many),  cmocka_unit_test(test_gpu_outer_loop), cmocka_unit_test(test_expr_fix),
+		cmocka_unit_test(test_too_many),  cmocka_unit_test(test_gpu_outer_loop), cmocka_unit_test(test_expr_fix), cmocka_unit_test(test_eval_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -386,6 +386,17 @@ static int add_note(struct cuvet_check *c, char *note)
 	return 0;
 }
 
+/* A note of reading the requirements: kept ahead of an evaluation's notes, and by the next one. */
+static int add_read_note(struct cuvet_check *c, char *note)
+{
+	if (add_note(c, note) < 0)
+		return -1;
+	memmove(c->notes + c->nnotes_read + 1, c->notes + c->nnotes_read,
+		(c->nnotes - 1 - c->nnotes_read) * sizeof(*c->notes));
+	c->notes[c->nnotes_read++] = note;
+	return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -420,8 +431,8 @@ int cuvet_check_add_env(struct cuvet_check *c, char *const *env, struct cuvet_er
 		goto out;
 	}
 	if (disable && cuvet_parse_bool(disable) < 0)
-		add_note(c, xasprintf("NVIDIA_DISABLE_REQUIRE=%s is not a boolean; like NVIDIA's toolkit, cuvet "
-				      "reads it as false", disable));
+		add_read_note(c, xasprintf("NVIDIA_DISABLE_REQUIRE=%s is not a boolean; like NVIDIA's toolkit, cuvet "
+					   "reads it as false", disable));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (!str_starts(sorted[i], "NVIDIA_REQUIRE_") || str_starts(sorted[i], "NVIDIA_REQUIRE_JETPACK"))
 			continue;
@@ -1474,6 +1485,10 @@ int cuvet_check_eval(struct cuvet_check *c, const struct cuvet_host *h, const st
 	x.opts = opts;
 	x.kb = cuvet_ctx_kb(h->ctx);
 	x.driver = h->driver;
+	/* the previous evaluation's notes go; those of reading the requirements stay */
+	for (size_t i = c->nnotes_read; i < c->nnotes; i++)
+		free(c->notes[i]);
+	c->nnotes = c->nnotes_read;
 	free(c->cuda_source);
 	c->cuda_source = NULL;
 	c->cuda = 0;

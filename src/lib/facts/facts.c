@@ -194,17 +194,6 @@ void probe_note(struct probe_ctx *pc, const char *fmt, ...)
 	free(s);
 }
 
-/* Open addressing over a power-of-two table; an entry with real == NULL remembers a failure. */
-struct probe_memo_entry {
-	char *path;
-	char *real;
-};
-
-struct probe_memo {
-	size_t cap, count;
-	struct probe_memo_entry *e;
-};
-
 static size_t memo_hash(const char *s)
 {
 	size_t h = 1469598103934665603ULL & SIZE_MAX;
@@ -213,64 +202,10 @@ static size_t memo_hash(const char *s)
 	return h;
 }
 
-static struct probe_memo_entry *memo_slot(struct probe_memo *m, const char *path)
-{
-	size_t i = memo_hash(path) & (m->cap - 1);
-	while (m->e[i].path && strcmp(m->e[i].path, path) != 0)
-		i = (i + 1) & (m->cap - 1);
-	return &m->e[i];
-}
-
-static int memo_grow(struct probe_memo *m)
-{
-	struct probe_memo n = {m->cap ? m->cap * 2 : 512, m->count, NULL};
-	n.e = calloc(n.cap, sizeof(*n.e));
-	if (!n.e)
-		return -1;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->e[i].path)
-			*memo_slot(&n, m->e[i].path) = m->e[i];
-	free(m->e);
-	*m = n;
-	return 0;
-}
-
+/* The view remembers the answer for the rest of the probe (fs_cache_begin in cuvet_probe). */
 int probe_realpath(struct probe_ctx *pc, const char *path, char *out, size_t outlen)
 {
-	struct probe_memo *m = pc->memo;
-	if (!m && (m = pc->memo = calloc(1, sizeof(*m))) == NULL)
-		return cuvet_fs_realpath(pc->fs, path, out, outlen, NULL);
-	if ((m->count + 1) * 2 > m->cap && memo_grow(m) < 0)
-		return cuvet_fs_realpath(pc->fs, path, out, outlen, NULL);
-	struct probe_memo_entry *e = memo_slot(m, path);
-	if (e->path) {
-		if (!e->real || strlen(e->real) >= outlen)
-			return -1;
-		memcpy(out, e->real, strlen(e->real) + 1);
-		return 0;
-	}
-	int rc = cuvet_fs_realpath(pc->fs, path, out, outlen, NULL);
-	char *key = strdup(path);
-	if (key) {
-		e->path = key;
-		e->real = rc == 0 ? strdup(out) : NULL;
-		m->count++;
-	}
-	return rc;
-}
-
-void probe_memo_free(struct probe_ctx *pc)
-{
-	struct probe_memo *m = pc->memo;
-	if (!m)
-		return;
-	for (size_t i = 0; i < m->cap; i++) {
-		free(m->e[i].path);
-		free(m->e[i].real);
-	}
-	free(m->e);
-	free(m);
-	pc->memo = NULL;
+	return cuvet_fs_realpath(pc->fs, path, out, outlen, NULL);
 }
 
 /* real_path -> index into facts->libs, so that finding a copy again costs O(1): a big pip or

@@ -8,6 +8,7 @@
 #include "paths.h"
 #include "ldmodel.h"
 #include "probe.h"
+#include "fs_internal.h"
 
 extern char **environ;
 
@@ -81,6 +82,7 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 		root = *cuvet_fs_root(opts->fs) ? cuvet_fs_root(opts->fs) : "/";
 	struct probe_ctx pc = {0};
 	struct cuvet_kb *own_kb = NULL;
+	bool cache_scope = false;
 	pc.opts = opts;
 	pc.env = opts->env ? opts->env : environ;
 	static char *const empty_env[] = {NULL};
@@ -96,6 +98,10 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	pc.fs = opts->fs ? opts->fs : cuvet_fs_open(root, err);
 	if (!pc.fs)
 		goto fail;
+	/* The probe takes the tree as unchanged while it runs: each path is resolved, typed and
+	 * (while the libraries are read) mapped once, whichever step asks again. */
+	fs_cache_begin(pc.fs, FS_CACHE_PATHS);
+	cache_scope = true;
 	pc.live = cuvet_fs_is_host_root(pc.fs);
 	pc.kb = opts->kb;
 	if (!pc.kb) {
@@ -127,10 +133,11 @@ struct cuvet_facts *cuvet_probe(const struct cuvet_probe_opts *opts, struct cuve
 	pc.facts->probe_seconds = now() - t0;
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
+	if (cache_scope)
+		fs_cache_end(pc.fs);
 	if (pc.fs != opts->fs)
 		cuvet_fs_free(pc.fs);
 	cuvet_kb_free(own_kb);
-	probe_memo_free(&pc);
 	facts_lib_index_free(&pc);
 	ldmodel_free(pc.ldm);
 	return pc.facts;
@@ -142,11 +149,12 @@ fail:
 		close(pc.nvml_fd);
 	}
 	cuvet_kb_free(own_kb);
-	probe_memo_free(&pc);
 	facts_lib_index_free(&pc);
 	ldmodel_free(pc.ldm);
 	cuvet_ldcache_free(pc.cache);
 	cuvet_ldconf_release(&pc.conf);
+	if (cache_scope)
+		fs_cache_end(pc.fs);
 	if (pc.fs != opts->fs)
 		cuvet_fs_free(pc.fs);
 	cuvet_facts_free(pc.facts);

@@ -17,16 +17,15 @@ struct probe_ctx {
 	struct cuvet_ldconf conf;              /* /etc/ld.so.conf directories */
 	const struct cuvet_kb *kb;             /* opts->kb, or the built-in one loaded for this probe */
 	int nvml_pid, nvml_fd;                 /* the NVML child while it runs (-1: none) */
-	struct probe_memo *memo;               /* realpath answers, for paths asked again */
 	struct probe_lib_index *lib_index;     /* facts->libs by real path */
 	struct ldmodel *ldm;                   /* the loader model of this root (probe_ldmodel) */
 	double nvml_deadline, nvml_timeout;
 };
 
-/* cuvet_fs_realpath with the answer remembered for the rest of the probe: the same library
- * paths are resolved while scanning, while deciding what the loader picks, and for the driver. */
+/* cuvet_fs_realpath with the answer remembered for the rest of the probe (the view's cache, see
+ * fs_cache_begin): the same library paths are resolved while scanning, while deciding what the
+ * loader picks, and for the driver. */
 int probe_realpath(struct probe_ctx *pc, const char *path, char *out, size_t outlen);
-void probe_memo_free(struct probe_ctx *pc);
 /* The library copy whose real path is REAL, or NULL; facts_libs_reordered() after sorting. A
  * copy is indexed once its real_path is set, at the next lookup. */
 struct cuvet_lib *facts_lib_by_real(struct probe_ctx *pc, const char *real);

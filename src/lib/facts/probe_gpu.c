@@ -165,9 +165,12 @@ static int gpus_from_sysfs(struct probe_ctx *pc, struct cuvet_error *err)
 			continue;
 		if (facts_bus_id_normalize(dir.names[i], bus, sizeof(bus)) < 0)
 			continue;
+		/* vendor first: the other devices of the bus (dozens in a VM) cost one read each */
 		vendor = read_attr(pc->fs, path, "vendor");
-		klass = read_attr(pc->fs, path, "class");
-		device = read_attr(pc->fs, path, "device");
+		if (vendor && strcasecmp(vendor, "0x10de") == 0) {
+			klass = read_attr(pc->fs, path, "class");
+			device = klass ? read_attr(pc->fs, path, "device") : NULL;
+		}
 		/* Vendor and class as the kernel prints them: "0x10de", "0x030200". */
 		bool gpu = vendor && klass && device && strcasecmp(vendor, "0x10de") == 0 &&
 			   str_starts(klass, "0x03") && str_starts(device, "0x") &&

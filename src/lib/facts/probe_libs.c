@@ -12,6 +12,7 @@
 #include "ldmodel.h"
 #include "paths.h"
 #include "probe.h"
+#include "fs_internal.h"
 
 /* ------------------------------------------------------------------ dpkg ---- */
 
@@ -748,6 +749,9 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 	struct scan s = {.pc = pc};
 	if (!probe_ldmodel(pc, err))
 		return -1;
+	/* Each library file is read for its SONAME here and again for its ELF header where the
+	 * loader model tries it: keep the mappings until the probe ends (a few pages each). */
+	fs_cache_maps(pc->fs, true);
 	ldmodel_each_elem(probe_getenv(pc, "LD_LIBRARY_PATH"), ":;", llp_scan, &s);
 	scan_cache(&s);
 	/* Without a cache the loader falls back to its default directories; ld.so.conf
@@ -782,6 +786,7 @@ int probe_libs(struct probe_ctx *pc, struct cuvet_error *err)
 	free(s.dir_slots);
 	free(s.dist_site);
 	cuvet_fs_dir_release(&s.dist);
+	fs_cache_maps(pc->fs, false);
 	return rc;
 }
 

@@ -45,10 +45,42 @@ struct fs_dir {
 	char root[];      /* canonical host path of the root, "" for "/" */
 };
 
+/* One path string's remembered answers (fs_cache_begin). */
+struct fs_centry {
+	char *path;          /* the path as asked; NULL: a free slot */
+	char *real;          /* cuvet_fs_realpath's answer, when has_real */
+	int real_err;        /* cuvet_fs_realpath failed with this errno (ENOENT, ENOTDIR), when has_real */
+	bool has_real;
+	signed char type[2]; /* cuvet_fs_type's answer + 1 without [0] and with [1] following; 0: not asked */
+	size_t map;          /* 1 + the index in cache.maps of this path's mapping; 0: none */
+	char **names;        /* cuvet_fs_list's answer, one block: each name's NUL is followed by its
+				type + 1 as the directory entry said (1: not said) */
+	size_t nnames, nbytes;
+	bool listed;
+	bool typed;          /* the listing's names carry their types */
+};
+
+/* A mapping kept by the cache; refs counts the callers that have not unmapped it yet. */
+struct fs_cmap {
+	const void *data;
+	size_t len;
+	unsigned refs;
+};
+
+struct fs_cache {
+	unsigned depth;      /* nested fs_cache_begin calls; 0: caching nothing */
+	bool maps_on;
+	size_t cap, count;   /* cap: a power of two, or 0 */
+	struct fs_centry *e;
+	struct fs_cmap *maps;
+	size_t nmaps, maps_cap;
+};
+
 struct cuvet_fs {
 	const struct cuvet_fs_ops *ops;
 	void *impl;
 	struct fs_dir *dir; /* impl when it is the directory backend (the kernel's fast path), else NULL */
+	struct fs_cache cache;
 };
 
 void *fs_impl(const struct cuvet_fs *fs, const struct cuvet_fs_ops *ops)
@@ -93,13 +125,17 @@ struct cuvet_fs *cuvet_fs_new(const struct cuvet_fs_ops *ops, void *impl, struct
 	fs->ops = ops;
 	fs->impl = impl;
 	fs->dir = NULL;
+	memset(&fs->cache, 0, sizeof(fs->cache));
 	return fs;
 }
+
+static void fs_cache_drop(struct cuvet_fs *fs, bool all_maps);
 
 void cuvet_fs_free(struct cuvet_fs *fs)
 {
 	if (!fs)
 		return;
+	fs_cache_drop(fs, true);
 	if (fs->ops->free)
 		fs->ops->free(fs->impl);
 	free(fs);
@@ -407,8 +443,10 @@ static int fd_map(int fd, const void **data, size_t *len)
 	return e;
 }
 
-/* Hands every name in the directory open on FD (closed here) to ADD; 0 or an errno value. */
-static int fd_list(int fd, int (*add)(void *ctx, const char *name), void *ctx)
+/* Hands every name in the directory open on FD (closed here) to ADD, and with ADD_TYPED its
+ * entry's type too (CUVET_FS_NONE where the filesystem does not say); 0 or an errno value. */
+static int fd_list_typed(int fd, int (*add)(void *ctx, const char *name),
+			 int (*add_typed)(void *ctx, const char *name, enum cuvet_fs_type type), void *ctx)
 {
 	char dents[16384];
 	int e = 0;
@@ -428,13 +466,26 @@ static int fd_list(int fd, int (*add)(void *ctx, const char *name), void *ctx)
 			const char *name = de->d_name;
 			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
 				continue;
-			e = add(ctx, name);
+			if (add_typed) {
+				enum cuvet_fs_type t = de->d_type == DT_REG ? CUVET_FS_FILE
+						       : de->d_type == DT_DIR ? CUVET_FS_DIR
+						       : de->d_type == DT_LNK ? CUVET_FS_LINK
+						       : de->d_type == DT_UNKNOWN ? CUVET_FS_NONE : CUVET_FS_OTHER;
+				e = add_typed(ctx, name, t);
+			} else {
+				e = add(ctx, name);
+			}
 		}
 		if (e)
 			break;
 	}
 	close(fd);
 	return e;
+}
+
+static int fd_list(int fd, int (*add)(void *ctx, const char *name), void *ctx)
+{
+	return fd_list_typed(fd, add, NULL, ctx);
 }
 
 static int dir_lstat(void *impl, const char *path, struct cuvet_fs_stat *out)
@@ -549,7 +600,7 @@ struct cuvet_fs *cuvet_fs_open(const char *root, struct cuvet_error *err)
  * inside the root) and one readlink of /proc/self/fd/N replace a readlink per component.
  * Returns false when that is not available (no /proc, no openat2), or the answer does not lie
  * under the root; the caller then walks. */
-static bool dir_realpath_fast(struct fs_dir *d, const char *path, char *canon)
+static bool dir_realpath_fast(struct fs_dir *d, const char *path, char *canon, enum cuvet_fs_type *type)
 {
 	if (!d->host && d->no_openat2)
 		return false;
@@ -560,6 +611,10 @@ static bool dir_realpath_fast(struct fs_dir *d, const char *path, char *canon)
 	char link[64], host[PATH_MAX];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, host, sizeof(host) - 1);
+	/* The cache keeps the type too: the file's own type, whichever way it is asked next. */
+	struct stat st;
+	if (type && n > 0 && fstat(fd, &st) == 0)
+		*type = fs_mode_type(st.st_mode);
 	close(fd);
 	if (n <= 0 || host[0] != '/')
 		return false;
@@ -578,19 +633,235 @@ static bool dir_realpath_fast(struct fs_dir *d, const char *path, char *canon)
 	return true;
 }
 
+/* ----------------------------------------------------------- the cache ---- */
+
+/* Eight bytes at a time (paths are long and every call hashes one): a multiply-xorshift mix. */
+static size_t fs_hash(const char *s)
+{
+	size_t n = strlen(s);
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	for (; n >= 8; n -= 8, s += 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	return (size_t)h;
+}
+
+/* The entry of PATH, or NULL when no scope is open or PATH was never asked. */
+static struct fs_centry *fs_cache_find(struct cuvet_fs *fs, const char *path)
+{
+	struct fs_cache *c = &fs->cache;
+	if (!c->depth || !c->count)
+		return NULL;
+	for (size_t i = fs_hash(path) & (c->cap - 1); c->e[i].path; i = (i + 1) & (c->cap - 1))
+		if (strcmp(c->e[i].path, path) == 0)
+			return &c->e[i];
+	return NULL;
+}
+
+static struct fs_centry *fs_cache_slot(struct fs_cache *c, const char *path)
+{
+	size_t i = fs_hash(path) & (c->cap - 1);
+	while (c->e[i].path && strcmp(c->e[i].path, path) != 0)
+		i = (i + 1) & (c->cap - 1);
+	return &c->e[i];
+}
+
+/* The entry of PATH, made when missing; NULL when no scope is open or memory ran out (the
+ * caller then simply does not remember). */
+static struct fs_centry *fs_cache_get(struct cuvet_fs *fs, const char *path)
+{
+	struct fs_cache *c = &fs->cache;
+	if (!c->depth)
+		return NULL;
+	if ((c->count + 1) * 2 > c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 256;
+		struct fs_centry *ne = calloc(ncap, sizeof(*ne));
+		if (!ne)
+			return NULL;
+		struct fs_cache n = *c;
+		n.cap = ncap;
+		n.e = ne;
+		for (size_t i = 0; i < c->cap; i++)
+			if (c->e[i].path)
+				*fs_cache_slot(&n, c->e[i].path) = c->e[i];
+		free(c->e);
+		c->e = ne;
+		c->cap = ncap;
+	}
+	struct fs_centry *e = fs_cache_slot(c, path);
+	if (!e->path) {
+		e->path = strdup(path);
+		if (!e->path)
+			return NULL;
+		c->count++;
+	}
+	return e;
+}
+
+/* Frees the entries; the mappings nobody holds are unmapped, and with ALL_MAPS (the view is
+ * being freed) every one. A held mapping stays listed until its cuvet_fs_unmap. */
+static void fs_cache_drop(struct cuvet_fs *fs, bool all_maps)
+{
+	struct fs_cache *c = &fs->cache;
+	for (size_t i = 0; i < c->cap; i++) {
+		free(c->e[i].path);
+		free(c->e[i].real);
+		free(c->e[i].names);
+	}
+	free(c->e);
+	c->e = NULL;
+	c->cap = c->count = 0;
+	size_t kept = 0;
+	for (size_t i = 0; i < c->nmaps; i++) {
+		struct fs_cmap *m = &c->maps[i];
+		if (!m->data)
+			continue;
+		if (m->refs && !all_maps)
+			c->maps[kept++] = *m;
+		else if (fs->ops->unmap)
+			fs->ops->unmap(fs->impl, m->data, m->len);
+	}
+	c->nmaps = kept;
+	if (!kept) {
+		free(c->maps);
+		c->maps = NULL;
+		c->maps_cap = 0;
+	}
+}
+
+void fs_cache_begin(struct cuvet_fs *fs, unsigned flags)
+{
+	if (!fs)
+		return;
+	if (fs->cache.depth++ == 0)
+		fs->cache.maps_on = (flags & FS_CACHE_MAPS) != 0;
+}
+
+void fs_cache_end(struct cuvet_fs *fs)
+{
+	if (!fs || !fs->cache.depth)
+		return;
+	if (--fs->cache.depth == 0) {
+		fs->cache.maps_on = false;
+		fs_cache_drop(fs, false);
+	}
+}
+
+void fs_cache_maps(struct cuvet_fs *fs, bool on)
+{
+	if (fs && fs->cache.depth)
+		fs->cache.maps_on = on;
+}
+
+/* The entry that holds what is known of PATH's file: its canonical path's entry when the
+ * realpath is known (several links, one file), else PATH's own. */
+static struct fs_centry *fs_cache_file(struct cuvet_fs *fs, const char *path)
+{
+	struct fs_centry *e = fs_cache_find(fs, path);
+	if (e && e->has_real && !e->real_err && e->real) {
+		struct fs_centry *r = fs_cache_find(fs, e->real);
+		if (r)
+			return r;
+	}
+	return e;
+}
+
 /* --------------------------------------------------- the public calls ---- */
+
+static int fs_cache_listed_type(struct cuvet_fs *fs, const char *path);
+
+/* Remembers that PATH resolves to CANON (a file of type TYPE when not CUVET_FS_NONE), or with
+ * CANON NULL that it does not resolve (errno E). */
+static void fs_cache_real(struct cuvet_fs *fs, const char *path, const char *canon, int e,
+			  enum cuvet_fs_type type)
+{
+	struct fs_centry *c = canon ? fs_cache_get(fs, canon) : NULL;
+	if (c && !c->has_real && (c->real = strdup(canon)) != NULL)
+		c->has_real = true;
+	if (c && type != CUVET_FS_NONE)
+		c->type[0] = c->type[1] = (signed char)(type + 1);
+	struct fs_centry *p = fs_cache_get(fs, path);
+	if (!p || p->has_real)
+		return;
+	if (canon && !(p->real = strdup(canon)))
+		return;
+	p->real_err = canon ? 0 : e;
+	p->has_real = true;
+}
+
+/* PATH's canonical path from what the cache knows, without a system call: PATH is DIR/NAME,
+ * NAME is no link (its directory's listing or an earlier answer says so) and DIR's canonical
+ * path is known, so PATH's is that and NAME. */
+static bool fs_cache_compose(struct cuvet_fs *fs, const char *path, char *canon, enum cuvet_fs_type *type)
+{
+	if (!fs->cache.depth || !fs->cache.count)
+		return false;
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1] || strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0)
+		return false;
+	struct fs_centry *e = fs_cache_find(fs, path);
+	int t = e && e->type[0] ? e->type[0] - 1 : fs_cache_listed_type(fs, path);
+	if (t < 0 || t == CUVET_FS_NONE || t == CUVET_FS_LINK)
+		return false;
+	size_t n = (size_t)(slash - path);
+	const char *pr = "/";
+	if (n) {
+		char parent[PATH_MAX];
+		if (n >= sizeof(parent))
+			return false;
+		memcpy(parent, path, n);
+		parent[n] = '\0';
+		struct fs_centry *d = fs_cache_find(fs, parent);
+		if (!d || !d->has_real || !d->real)
+			return false;
+		pr = d->real;
+	}
+	size_t plen = strcmp(pr, "/") == 0 ? 0 : strlen(pr), nlen = strlen(slash + 1);
+	if (plen + 1 + nlen >= PATH_MAX)
+		return false;
+	memcpy(canon, pr, plen);
+	canon[plen] = '/';
+	memcpy(canon + plen + 1, slash + 1, nlen + 1);
+	*type = (enum cuvet_fs_type)t;
+	return true;
+}
 
 int cuvet_fs_realpath(struct cuvet_fs *fs, const char *path, char *out, size_t outlen,
 		      struct cuvet_error *err)
 {
 	char canon[PATH_MAX];
-	if (!fs->dir || !dir_realpath_fast(fs->dir, path, canon)) {
-		/* A caller that wants no message only needs to know the path is missing. */
-		if (fs->dir && !err && (errno == ENOENT || errno == ENOTDIR) &&
-		    (fs->dir->host || !fs->dir->no_openat2))
+	enum cuvet_fs_type ctype = CUVET_FS_NONE;
+	struct fs_centry *e = fs_cache_find(fs, path);
+	if (e && e->has_real && (e->real || !err)) {
+		if (!e->real) {
+			errno = e->real_err;
 			return -1;
-		if (fs_resolve(fs, path, true, canon, err) < 0)
-			return -1;
+		}
+		memcpy(canon, e->real, strlen(e->real) + 1);
+	} else if (fs_cache_compose(fs, path, canon, &ctype)) {
+		fs_cache_real(fs, path, canon, 0, ctype);
+	} else {
+		enum cuvet_fs_type type = CUVET_FS_NONE;
+		if (!fs->dir || !dir_realpath_fast(fs->dir, path, canon, fs->cache.depth ? &type : NULL)) {
+			/* A caller that wants no message only needs to know the path is missing. */
+			if (fs->dir && !err && (errno == ENOENT || errno == ENOTDIR) &&
+			    (fs->dir->host || !fs->dir->no_openat2)) {
+				int saved = errno;
+				fs_cache_real(fs, path, NULL, saved, CUVET_FS_NONE);
+				errno = saved;
+				return -1;
+			}
+			if (fs_resolve(fs, path, true, canon, err) < 0)
+				return -1;
+		}
+		fs_cache_real(fs, path, canon, 0, type);
 	}
 	size_t n = strlen(canon);
 	if (n >= outlen)
@@ -616,6 +887,10 @@ int cuvet_fs_read(struct cuvet_fs *fs, const char *path, size_t max, char **data
 	int fd = fs->dir ? dir_open_fast(fs->dir, path, O_RDONLY | O_NONBLOCK) : -1;
 	if (fd >= 0) {
 		e = fd_read(fd, max, data, &n);
+	} else if (fs->dir && !err && (errno == ENOENT || errno == ENOTDIR) &&
+		   (fs->dir->host || !fs->dir->no_openat2)) {
+		/* the kernel's walk is exact; only the message would need ours */
+		return -1;
 	} else {
 		if (fs_resolve(fs, path, true, canon, err) < 0)
 			return -1;
@@ -637,6 +912,17 @@ int cuvet_fs_map(struct cuvet_fs *fs, const char *path, const void **data, size_
 	int e;
 	*data = NULL;
 	*len = 0;
+	struct fs_cache *c = &fs->cache;
+	if (c->maps_on) {
+		struct fs_centry *f = fs_cache_file(fs, path);
+		if (f && f->map) {
+			struct fs_cmap *m = &c->maps[f->map - 1];
+			m->refs++;
+			*data = m->data;
+			*len = m->len;
+			return 0;
+		}
+	}
 	int fd = fs->dir ? dir_open_fast(fs->dir, path, O_RDONLY | O_NONBLOCK) : -1;
 	if (fd >= 0) {
 		e = fd_map(fd, data, len);
@@ -663,8 +949,26 @@ int cuvet_fs_map(struct cuvet_fs *fs, const char *path, const void **data, size_
 			return err_set(err, CUVET_E_RANGE, "%s: too large to map", path);
 		return fs_op_fail(err, e, path, 0);
 	}
-	if (*len == 0)
+	if (*len == 0) {
 		*data = NULL;
+	} else if (c->maps_on && fs->ops->map) {
+		/* kept under the file's canonical path when known, so its other names find it */
+		struct fs_centry *pe = fs_cache_find(fs, path);
+		const char *key = pe && pe->has_real && pe->real ? pe->real : path;
+		struct fs_centry *f = fs_cache_get(fs, key);
+		if (f && !f->map && c->nmaps == c->maps_cap) {
+			size_t ncap = c->maps_cap ? c->maps_cap * 2 : 64;
+			struct fs_cmap *nm = realloc(c->maps, ncap * sizeof(*nm));
+			if (nm) {
+				c->maps = nm;
+				c->maps_cap = ncap;
+			}
+		}
+		if (f && !f->map && c->nmaps < c->maps_cap) {
+			c->maps[c->nmaps] = (struct fs_cmap){*data, *len, 1};
+			f->map = ++c->nmaps;
+		}
+	}
 	return 0;
 }
 
@@ -672,6 +976,21 @@ void cuvet_fs_unmap(struct cuvet_fs *fs, const void *data, size_t len)
 {
 	if (!fs || !data || !len)
 		return;
+	struct fs_cache *c = &fs->cache;
+	for (size_t i = c->nmaps; i-- > 0;) {
+		struct fs_cmap *m = &c->maps[i];
+		if (m->data != data)
+			continue;
+		if (m->refs)
+			m->refs--;
+		if (!c->depth && !m->refs) {
+			/* the scope ended while a caller held it */
+			if (fs->ops->unmap)
+				fs->ops->unmap(fs->impl, m->data, m->len);
+			m->data = NULL;
+		}
+		return;
+	}
 	if (!fs->ops->map)
 		free((void *)(uintptr_t)data);
 	else if (fs->ops->unmap)
@@ -704,10 +1023,35 @@ int cuvet_fs_readlink(struct cuvet_fs *fs, const char *path, char *out, size_t o
 	return 0;
 }
 
+static enum cuvet_fs_type fs_type_uncached(struct cuvet_fs *fs, const char *path, bool follow);
+
 enum cuvet_fs_type cuvet_fs_type(struct cuvet_fs *fs, const char *path, bool follow)
 {
 	if (!fs || !path)
 		return CUVET_FS_NONE;
+	int k = follow ? 1 : 0;
+	struct fs_centry *ce = fs_cache_find(fs, path);
+	if (ce) {
+		if (ce->type[k])
+			return (enum cuvet_fs_type)(ce->type[k] - 1);
+		if (follow && ce->has_real && !ce->real)
+			return CUVET_FS_NONE;
+		struct fs_centry *f = follow ? fs_cache_file(fs, path) : NULL;
+		if (f && f->type[1])
+			return (enum cuvet_fs_type)(f->type[1] - 1);
+	}
+	/* the directory's listing said what the entry is; one that is not a link is the same followed */
+	int lt = fs->cache.depth ? fs_cache_listed_type(fs, path) : -1;
+	enum cuvet_fs_type t = lt >= 0 && (!follow || lt == CUVET_FS_NONE || lt != CUVET_FS_LINK)
+				       ? (enum cuvet_fs_type)lt
+				       : fs_type_uncached(fs, path, follow);
+	if (fs->cache.depth && (ce = fs_cache_get(fs, path)) != NULL)
+		ce->type[k] = (signed char)(t + 1);
+	return t;
+}
+
+static enum cuvet_fs_type fs_type_uncached(struct cuvet_fs *fs, const char *path, bool follow)
+{
 	struct fs_dir *d = fs->dir;
 	if (d && d->host) {
 		struct stat st;
@@ -738,12 +1082,12 @@ enum cuvet_fs_type cuvet_fs_type(struct cuvet_fs *fs, const char *path, bool fol
 struct fs_names {
 	char *arena;
 	size_t alen, acap, count;
+	bool typed; /* each name's NUL is followed by one byte: its type + 1 */
 };
 
-static int fs_names_add(void *ctx, const char *name)
+static int fs_names_put(struct fs_names *a, const char *name, int type)
 {
-	struct fs_names *a = ctx;
-	size_t nlen = strlen(name) + 1;
+	size_t nlen = strlen(name) + 1 + (a->typed ? 1 : 0);
 	if (a->alen + nlen > a->acap) {
 		size_t ncap = a->acap ? a->acap * 2 : 1024;
 		while (ncap < a->alen + nlen)
@@ -754,10 +1098,22 @@ static int fs_names_add(void *ctx, const char *name)
 		a->arena = p;
 		a->acap = ncap;
 	}
-	memcpy(a->arena + a->alen, name, nlen);
+	memcpy(a->arena + a->alen, name, strlen(name) + 1);
+	if (a->typed)
+		a->arena[a->alen + nlen - 1] = (char)(type + 1);
 	a->alen += nlen;
 	a->count++;
 	return 0;
+}
+
+static int fs_names_add(void *ctx, const char *name)
+{
+	return fs_names_put(ctx, name, CUVET_FS_NONE);
+}
+
+static int fs_names_add_typed(void *ctx, const char *name, enum cuvet_fs_type type)
+{
+	return fs_names_put(ctx, name, (int)type);
 }
 
 static int fs_namecmp(const void *a, const void *b)
@@ -765,16 +1121,44 @@ static int fs_namecmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A copy of the listing block NAMES (COUNT names, BYTES bytes), its pointers moved along. */
+static char **fs_names_copy(char *const *names, size_t count, size_t bytes)
+{
+	char *block = malloc(bytes);
+	if (!block)
+		return NULL;
+	memcpy(block, names, bytes);
+	char **out = (char **)(void *)block;
+	for (size_t i = 0; i < count; i++)
+		out[i] = block + (names[i] - (const char *)names);
+	return out;
+}
+
 int cuvet_fs_list(struct cuvet_fs *fs, const char *path, struct cuvet_fs_dir *out, struct cuvet_error *err)
 {
-	struct fs_names a = {NULL, 0, 0, 0};
+	struct fs_names a = {NULL, 0, 0, 0, false};
 	int e;
 
 	out->count = 0;
 	out->names = NULL;
+	struct fs_centry *ce = fs_cache_find(fs, path);
+	if (ce && ce->listed) {
+		if (ce->nnames) {
+			out->names = fs_names_copy(ce->names, ce->nnames, ce->nbytes);
+			if (!out->names)
+				return err_set(err, CUVET_E_NOMEM, "%s: out of memory", path);
+			out->count = ce->nnames;
+		}
+		return 0;
+	}
 	int fd = fs->dir ? dir_open_fast(fs->dir, path, O_RDONLY | O_DIRECTORY) : -1;
 	if (fd >= 0) {
-		e = fd_list(fd, fs_names_add, &a);
+		/* in a cache scope the entries' types are kept: the names are often asked for next */
+		a.typed = fs->cache.depth > 0;
+		e = fd_list_typed(fd, fs_names_add, a.typed ? fs_names_add_typed : NULL, &a);
+	} else if (fs->dir && !err && (errno == ENOENT || errno == ENOTDIR) &&
+		   (fs->dir->host || !fs->dir->no_openat2)) {
+		return -1; /* the kernel's walk is exact; only the message would need ours */
 	} else {
 		char canon[PATH_MAX];
 		if (fs_resolve(fs, path, true, canon, err) < 0)
@@ -785,27 +1169,70 @@ int cuvet_fs_list(struct cuvet_fs *fs, const char *path, struct cuvet_fs_dir *ou
 		free(a.arena);
 		return fs_op_fail(err, e, path, 0);
 	}
-	if (a.count == 0) {
-		free(a.arena);
-		return 0;
-	}
 	size_t ptrs = a.count * sizeof(char *);
-	char *block = realloc(a.arena, ptrs + a.alen);
-	if (!block) {
+	char **names = NULL;
+	if (a.count) {
+		char *block = realloc(a.arena, ptrs + a.alen);
+		if (!block) {
+			free(a.arena);
+			return err_set(err, CUVET_E_NOMEM, "%s: out of memory", path);
+		}
+		memmove(block + ptrs, block, a.alen);
+		names = (char **)(void *)block;
+		char *s = block + ptrs;
+		for (size_t i = 0; i < a.count; i++) {
+			names[i] = s;
+			s += strlen(s) + 1 + (a.typed ? 1 : 0);
+		}
+		qsort(names, a.count, sizeof(char *), fs_namecmp);
+	} else {
 		free(a.arena);
-		return err_set(err, CUVET_E_NOMEM, "%s: out of memory", path);
 	}
-	memmove(block + ptrs, block, a.alen);
-	char **names = (char **)(void *)block;
-	char *s = block + ptrs;
-	for (size_t i = 0; i < a.count; i++) {
-		names[i] = s;
-		s += strlen(s) + 1;
+	if (fs->cache.depth && (ce = fs_cache_get(fs, path)) != NULL && !ce->listed) {
+		ce->names = a.count ? fs_names_copy(names, a.count, ptrs + a.alen) : NULL;
+		if (ce->names || !a.count) {
+			ce->nnames = a.count;
+			ce->nbytes = ptrs + a.alen;
+			ce->listed = true;
+			ce->typed = a.typed;
+		}
 	}
-	qsort(names, a.count, sizeof(char *), fs_namecmp);
 	out->names = names;
 	out->count = a.count;
 	return 0;
+}
+
+/* The type of PATH itself (not followed) as the kept listing of its directory gave it:
+ * CUVET_FS_NONE when the listing has no such name; -1 when not known that way. */
+static int fs_cache_listed_type(struct cuvet_fs *fs, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || !slash[1] || (size_t)(slash - path) >= PATH_MAX)
+		return -1;
+	const char *name = slash + 1;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -1;
+	char parent[PATH_MAX];
+	size_t n = (size_t)(slash - path);
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	struct fs_centry *d = fs_cache_find(fs, n ? parent : "/");
+	if (!d || !d->listed || !d->typed)
+		return -1;
+	size_t lo = 0, hi = d->nnames;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d->names[mid], name);
+		if (c == 0) {
+			unsigned char t = (unsigned char)d->names[mid][strlen(name) + 1];
+			return t > 1 ? (int)t - 1 : -1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return CUVET_FS_NONE;
 }
 
 void cuvet_fs_dir_release(struct cuvet_fs_dir *dir)

@@ -306,10 +306,10 @@ static int parse_pci_list(struct kb_table *t, size_t row, const char *cell, cons
 			return cell_error(t, t->lineno[row], col, err,
 					  "invalid PCI device id \"%s\" (expected 0xHHHH, items joined by \"; \")", item);
 		}
-		char hex[5] = {p[2], p[3], p[4], p[5], '\0'};
+		/* four hex digits (checked above): at most 0xffff */
 		unsigned long id = 0;
-		if (parse_ulong(hex, 16, 0xffff, &id) != 0)
-			return cell_error(t, t->lineno[row], col, err, "invalid PCI device id \"%s\"", hex);
+		for (int k = 2; k < 6; k++)
+			id = id << 4 | (unsigned long)(p[k] <= '9' ? p[k] - '0' : (p[k] | 0x20) - 'a' + 10);
 		/* One id, one answer: a duplicate would make a lookup depend on row order. The bitmap
 		 * spares a scan of every earlier id for each new one; only a duplicate looks back. */
 		if (!t->pci_seen && !(t->pci_seen = calloc(65536 / 64, sizeof(*t->pci_seen))))
@@ -329,8 +329,18 @@ static int parse_pci_list(struct kb_table *t, size_t row, const char *cell, cons
 		it->id = (uint16_t)id;
 		it->row = row;
 		it->text = NULL;
-		if (n > 7 && !(it->text = xstrndup(p + 7, n - 7)))
-			return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);
+		if (n > 7) {
+			/* every text is a piece of the file followed by at least one byte ("; ", a tab,
+			 * a newline) or its end: len + 1 bytes hold them all, one allocation per table */
+			if (!t->pci_text && !(t->pci_text = malloc(t->len + 1)))
+				return err_set(err, CUVET_E_NOMEM, "%s: out of memory", t->label);
+			if (t->pci_text_used + (n - 7) + 1 > t->len + 1)
+				return err_set(err, CUVET_E_INVALID, "%s: PCI item texts longer than the file", t->label);
+			it->text = t->pci_text + t->pci_text_used;
+			memcpy(it->text, p + 7, n - 7);
+			it->text[n - 7] = '\0';
+			t->pci_text_used += n - 7 + 1;
+		}
 		it->unverified = it->text && strstr(it->text, "unverified") != NULL;
 		t->npci++;
 		p = next ? next + 2 : p + n;
@@ -438,6 +448,8 @@ static int mark_kind(const char *text, size_t n)
  * derived-from name is kept in the room the marks leave after the cell's new end. */
 static void take_marks(char *cell, struct kb_marks *m)
 {
+	if (!strchr(cell, '['))
+		return; /* no mark: the cell stays as it is (most do) */
 	size_t len = strlen(cell);
 	char from[128] = "";
 	char *w = cell;
@@ -485,12 +497,13 @@ static int check_cell(struct kb_table *t, size_t row, size_t c, struct cuvet_err
 			return err_set(err, CUVET_E_INVALID, "%s:%u: column '%s' is empty", t->label, line, col->name);
 		return 0;
 	}
-	struct cuvet_error e = {0};
 	switch (col->kind) {
 	case KB_TEXT:
 		return 0;
 	case KB_VERSION:
 	case KB_CC: {
+		/* here only: zeroing the message buffer for every cell cost more than checking it */
+		struct cuvet_error e = {0};
 		struct cuvet_version *v = &t->ver[row * t->schema->ncols + c];
 		if (cuvet_version_parse(cell, v, &e) != 0)
 			return cell_error(t, line, col->name, err, "%s", e.msg);
@@ -567,8 +580,9 @@ static void free_pci(struct kb_table *t)
 {
 	free(t->pci_seen);
 	t->pci_seen = NULL;
-	for (size_t i = 0; i < t->npci; i++)
-		free(t->pci[i].text);
+	free(t->pci_text); /* the items' texts */
+	t->pci_text = NULL;
+	t->pci_text_used = 0;
 	free(t->pci);
 }
 

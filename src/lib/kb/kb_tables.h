@@ -96,6 +96,8 @@ struct kb_table {
 	struct kb_pci_item *pci;  /* KB_PCI_LIST items, in file order */
 	size_t npci, pci_cap;
 	uint64_t *pci_seen;       /* while parsing: a bit per PCI id already listed (65536 bits) */
+	char *pci_text;           /* the items' texts, one after another (len + 1 bytes hold them all) */
+	size_t pci_text_used;
 };
 
 static inline const char *kb_cell(const struct kb_table *t, size_t row, size_t col)

@@ -32,6 +32,16 @@ static const struct libfamily families[] = {
  * "libcudart.faf08d9a.so.13" -> "libcudart", "libnvrtc.alt.so.13" -> "libnvrtc". */
 const struct libfamily *libfamily_match(const char *name, const char **sover)
 {
+	/* The probe asks for every name in the loader's cache and in each library directory
+	 * (thousands on a full system): a name whose first four bytes start no family's base is
+	 * turned away before the search for ".so". */
+	if (strncmp(name, "lib", 3) != 0)
+		return NULL;
+	bool start = false;
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(families) && !start; i++)
+		start = families[i].base[3] == name[3];
+	if (!start)
+		return NULL;
 	const char *so = strstr(name, ".so");
 	if (!so || (so[3] != '\0' && so[3] != '.'))
 		return NULL;

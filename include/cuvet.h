@@ -669,6 +669,12 @@ struct cuvet_why_opts {
 	const struct cuvet_facts *facts; /* a probe of the same root and environment (cuvet_probe, NVML
 	                               not needed), borrowed: its library copies explain missing
 	                               libraries and other copies; NULL: no such explanations */
+	/* With EXPLAIN and no FACTS: called at most once, after the tree is resolved and only when it
+	 * holds an NVIDIA library or a missing one (what FACTS would explain), for the facts to use
+	 * (borrowed; the caller frees them after the result); NULL from it: no such explanations.
+	 * Lets a caller probe only when needed without resolving twice. */
+	const struct cuvet_facts *(*facts_fn)(void *arg);
+	void *facts_arg;
 	bool hwcaps;                /* try glibc-hwcaps subdirectories this CPU supports */
 	size_t max_objects;         /* 0: 10000 */
 };

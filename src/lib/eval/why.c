@@ -33,6 +33,7 @@ extern char **environ;
 struct sym_def {
 	const char *name;
 	const char *version;
+	uint32_t hash;
 };
 
 struct obj_priv {
@@ -43,8 +44,10 @@ struct obj_priv {
 	size_t naliases, aliases_cap;
 	int syms_state;             /* 0 not read, 1 read, -1 unreadable */
 	struct cuvet_elf_symbols syms;
-	struct sym_def *defs;       /* defined, versioned symbols, sorted */
+	struct sym_def *defs;       /* defined, versioned symbols */
 	size_t ndefs;
+	uint32_t *slots;            /* open-addressing table over DEFS: index + 1, 0 empty */
+	size_t nslots;              /* a power of two above twice NDEFS */
 };
 
 struct ctx {
@@ -60,6 +63,7 @@ struct ctx {
 	size_t main;                /* index of the executable whose RPATH ends every chain, or NONE */
 	char *main_origin;
 	struct cuvet_error *err;
+	const struct cuvet_facts *facts; /* opts->facts, or what opts->facts_fn gave */
 	bool oom;
 	bool truncated;             /* max_objects reached */
 	size_t cur_input;           /* the input being loaded (cuvet_why_object.input) */
@@ -580,13 +584,35 @@ static void map_dlopen(struct ctx *c)
 
 /* ------------------------------------------------------------- symbols ---- */
 
-static int def_cmp(const void *a, const void *b)
+/* FNV-1a over NAME, a separator and VERSION. */
+static uint32_t def_hash(const char *name, const char *version)
 {
-	const struct sym_def *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-	return r ? r : strcmp(x->version, y->version);
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u;
+	for (const unsigned char *p = (const unsigned char *)version; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
 }
 
+/* Looks NAME@VERSION up in P's table: its slot when present, else the empty slot that ends
+ * the probe sequence. */
+static size_t def_slot(const struct obj_priv *p, const char *name, const char *version, uint32_t h)
+{
+	size_t mask = p->nslots - 1;
+	for (size_t k = h & mask;; k = (k + 1) & mask) {
+		uint32_t e = p->slots[k];
+		if (!e)
+			return k;
+		const struct sym_def *d = &p->defs[e - 1];
+		if (d->hash == h && strcmp(d->name, name) == 0 && strcmp(d->version, version) == 0)
+			return k;
+	}
+}
+
+/* Every object's versioned dynamic symbols (libstdc++.so.6 defines 6000): a hash table instead
+ * of a sorted array, since most objects are only asked a few names. */
 static struct obj_priv *load_syms(struct ctx *c, size_t i)
 {
 	struct obj_priv *p = &c->priv[i];
@@ -600,19 +626,41 @@ static struct obj_priv *load_syms(struct ctx *c, size_t i)
 	size_t len = 0;
 	if (cuvet_fs_map(c->fs, o->path, &data, &len, NULL) < 0)
 		return NULL;
-	int r = cuvet_elf_read_symbols(data, len, &p->syms, NULL);
+	/* only versioned symbols take part in the checks below */
+	int r = cuvet_elf_read_versioned_symbols(data, len, &p->syms, NULL);
 	cuvet_fs_unmap(c->fs, data, len);
 	if (r < 0)
 		return NULL;
 	size_t n = 0;
 	for (size_t k = 0; k < p->syms.nsyms; k++)
 		n += p->syms.syms[k].defined && p->syms.syms[k].version;
-	p->defs = n ? calloc(n, sizeof(*p->defs)) : NULL;
-	for (size_t k = 0; p->defs && k < p->syms.nsyms; k++)
-		if (p->syms.syms[k].defined && p->syms.syms[k].version)
-			p->defs[p->ndefs++] = (struct sym_def){p->syms.syms[k].name, p->syms.syms[k].version};
-	if (p->ndefs > 1)
-		qsort(p->defs, p->ndefs, sizeof(*p->defs), def_cmp);
+	if (n && n < ((size_t)UINT32_MAX) / 4) {
+		size_t ns = 16;
+		while (ns < 2 * n)
+			ns *= 2;
+		p->defs = calloc(n, sizeof(*p->defs));
+		p->slots = calloc(ns, sizeof(*p->slots));
+		if (!p->defs || !p->slots) {
+			free(p->defs);
+			free(p->slots);
+			p->defs = NULL;
+			p->slots = NULL;
+			c->oom = true;
+		} else {
+			p->nslots = ns;
+		}
+	}
+	for (size_t k = 0; p->defs && k < p->syms.nsyms; k++) {
+		const struct cuvet_elf_symbol *sym = &p->syms.syms[k];
+		if (!sym->defined || !sym->version)
+			continue;
+		uint32_t h = def_hash(sym->name, sym->version);
+		size_t slot = def_slot(p, sym->name, sym->version, h);
+		if (p->slots[slot])
+			continue; /* the same name and version twice: one is enough to define it */
+		p->defs[p->ndefs] = (struct sym_def){sym->name, sym->version, h};
+		p->slots[slot] = (uint32_t)++p->ndefs;
+	}
 	p->syms_state = 1;
 	return p;
 }
@@ -622,8 +670,7 @@ static bool defines(struct ctx *c, size_t i, const char *name, const char *versi
 	struct obj_priv *p = load_syms(c, i);
 	if (!p || !p->ndefs)
 		return false;
-	struct sym_def key = {name, version};
-	return bsearch(&key, p->defs, p->ndefs, sizeof(key), def_cmp) != NULL;
+	return p->slots[def_slot(p, name, version, def_hash(name, version))] != 0;
 }
 
 static bool has_verdef(struct ctx *c, size_t i, const char *version)
@@ -633,6 +680,28 @@ static bool has_verdef(struct ctx *c, size_t i, const char *version)
 		if (strcmp(p->syms.verdef[k], version) == 0)
 			return true;
 	return false;
+}
+
+/* The dependency of R whose need lists VERSION: the first such need (in .gnu.version_r order)
+ * whose file is one of R's DT_NEEDED edges (the last edge of that name), when that object
+ * resolved to a loadable file; else CUVET_WHY_NONE. */
+static size_t version_source(struct ctx *c, size_t r, const char *version)
+{
+	const struct cuvet_why_object *ro = &c->w->objects[r];
+	const struct cuvet_elf_symbols *syms = &c->priv[r].syms;
+	size_t to = CUVET_WHY_NONE;
+	for (size_t v = 0; v < syms->nverneed && to == CUVET_WHY_NONE; v++) {
+		const struct cuvet_elf_verneed *vn = &syms->verneed[v];
+		bool named = false;
+		for (size_t q = 0; q < vn->nversions && !named; q++)
+			named = strcmp(vn->versions[q], version) == 0;
+		for (size_t e = 0; named && e < ro->nneeded; e++)
+			if (!ro->needed[e].dlopen && strcmp(ro->needed[e].name, vn->file) == 0)
+				to = ro->needed[e].object;
+	}
+	if (to == CUVET_WHY_NONE || !c->w->objects[to].path || c->w->objects[to].error)
+		return CUVET_WHY_NONE;
+	return to;
 }
 
 /* The versions each object needs from its dependencies (.gnu.version_r) against what the copy
@@ -668,30 +737,27 @@ static void check_versions(struct ctx *c)
 					    c->w->objects[to].path, vn->versions[k], ro->path);
 			}
 		}
-		/* versioned undefined symbols */
+		/* versioned undefined symbols: the object each version comes from (the first need
+		 * naming it whose file resolved) and whether that object defines the version are the
+		 * same for every symbol of that version, which the symbols mostly come grouped by */
 		size_t missing = 0;
 		const char *first = NULL, *first_ver = NULL;
 		size_t first_to = CUVET_WHY_NONE;
-		for (size_t k = 0; k < rp->syms.nsyms; k++) {
+		const char *last_ver = NULL;
+		size_t to = CUVET_WHY_NONE;
+		bool to_has = false;
+		for (size_t k = 0; k < rp->syms.nsyms && !c->oom; k++) {
 			const struct cuvet_elf_symbol *sym = &rp->syms.syms[k];
 			if (sym->defined || sym->weak || !sym->version)
 				continue;
-			size_t to = CUVET_WHY_NONE;
-			for (size_t v = 0; v < rp->syms.nverneed && to == CUVET_WHY_NONE; v++) {
-				const struct cuvet_elf_verneed *vn = &rp->syms.verneed[v];
-				for (size_t q = 0; q < vn->nversions; q++) {
-					if (strcmp(vn->versions[q], sym->version) != 0)
-						continue;
-					for (size_t e = 0; e < ro->nneeded; e++)
-						if (!ro->needed[e].dlopen && strcmp(ro->needed[e].name, vn->file) == 0)
-							to = ro->needed[e].object;
-				}
+			if (!last_ver || strcmp(last_ver, sym->version) != 0) {
+				last_ver = sym->version;
+				to = version_source(c, r, sym->version);
+				/* the version node itself missing is reported above */
+				struct obj_priv *tp = to == CUVET_WHY_NONE ? NULL : load_syms(c, to);
+				to_has = tp && tp->syms.nverdef && has_verdef(c, to, sym->version);
 			}
-			if (to == CUVET_WHY_NONE || !c->w->objects[to].path || c->w->objects[to].error)
-				continue;
-			/* the version node itself missing is reported above */
-			struct obj_priv *tp = load_syms(c, to);
-			if (!tp || !tp->syms.nverdef || !has_verdef(c, to, sym->version))
+			if (!to_has)
 				continue;
 			if (defines(c, to, sym->name, sym->version))
 				continue;
@@ -723,7 +789,22 @@ static void check_versions(struct ctx *c)
 /* The library copies the caller's probe found (cuvet_why_opts.facts), to explain problems. */
 static const struct cuvet_facts *get_facts(struct ctx *c)
 {
-	return c->opts->explain ? c->opts->facts : NULL;
+	return c->opts->explain ? c->facts : NULL;
+}
+
+/* The facts only explain NVIDIA libraries (a family) and missing ones: ask FACTS_FN for them
+ * only when the tree has one, so that a caller probes only then. */
+static void fetch_facts(struct ctx *c)
+{
+	c->facts = c->opts->facts;
+	if (!c->opts->explain || c->facts || !c->opts->facts_fn)
+		return;
+	for (size_t i = 0; i < c->w->nobjects; i++) {
+		if (c->w->objects[i].family || c->w->objects[i].rule == CUVET_WHY_NOT_FOUND) {
+			c->facts = c->opts->facts_fn(c->opts->facts_arg);
+			return;
+		}
+	}
 }
 
 static const char *display_of(const char *family_name_source)
@@ -910,6 +991,7 @@ out:
 static void find_problems(struct ctx *c)
 {
 	size_t n = c->w->nobjects;
+	fetch_facts(c);
 	for (size_t i = 0; i < n && !c->oom; i++) {
 		const struct cuvet_why_object *o = &c->w->objects[i];
 		if (o->rule == CUVET_WHY_NOT_FOUND)
@@ -938,6 +1020,7 @@ static void ctx_release(struct ctx *c)
 		if (p->syms_state > 0)
 			cuvet_elf_symbols_release(&p->syms);
 		free(p->defs);
+		free(p->slots);
 	}
 	free(c->priv);
 	ldmodel_free(c->model);

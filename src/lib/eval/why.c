@@ -34,6 +34,15 @@ struct sym_def {
 	const char *name;
 	const char *version;
 	uint32_t hash;
+	size_t by[2];               /* in the table of every object: the first two objects defining it */
+};
+
+/* Defined, versioned symbols (NAME@VERSION once each) in an open-addressing hash table. */
+struct def_table {
+	struct sym_def *defs;
+	size_t ndefs, cap;
+	uint32_t *slots;            /* index into DEFS + 1, 0 empty */
+	size_t nslots;              /* a power of two above twice CAP */
 };
 
 struct obj_priv {
@@ -44,10 +53,7 @@ struct obj_priv {
 	size_t naliases, aliases_cap;
 	int syms_state;             /* 0 not read, 1 read, -1 unreadable */
 	struct cuvet_elf_symbols syms;
-	struct sym_def *defs;       /* defined, versioned symbols */
-	size_t ndefs;
-	uint32_t *slots;            /* open-addressing table over DEFS: index + 1, 0 empty */
-	size_t nslots;              /* a power of two above twice NDEFS */
+	struct def_table defs;
 };
 
 struct ctx {
@@ -67,6 +73,8 @@ struct ctx {
 	bool oom;
 	bool truncated;             /* max_objects reached */
 	size_t cur_input;           /* the input being loaded (cuvet_why_object.input) */
+	struct def_table all_defs;  /* what the objects of the global scope define */
+	int all_defs_state;         /* 0 not built, 1 built, -1 out of memory */
 };
 
 const char *cuvet_why_rule_name(enum cuvet_why_rule rule)
@@ -596,19 +604,64 @@ static uint32_t def_hash(const char *name, const char *version)
 	return h;
 }
 
-/* Looks NAME@VERSION up in P's table: its slot when present, else the empty slot that ends
- * the probe sequence. */
-static size_t def_slot(const struct obj_priv *p, const char *name, const char *version, uint32_t h)
+static int table_init(struct def_table *t, size_t cap)
 {
-	size_t mask = p->nslots - 1;
-	for (size_t k = h & mask;; k = (k + 1) & mask) {
-		uint32_t e = p->slots[k];
-		if (!e)
-			return k;
-		const struct sym_def *d = &p->defs[e - 1];
-		if (d->hash == h && strcmp(d->name, name) == 0 && strcmp(d->version, version) == 0)
-			return k;
+	memset(t, 0, sizeof(*t));
+	if (cap >= UINT32_MAX / 4)
+		return -1;
+	size_t ns = 16;
+	while (ns < 2 * cap)
+		ns *= 2;
+	t->defs = calloc(cap ? cap : 1, sizeof(*t->defs));
+	t->slots = calloc(ns, sizeof(*t->slots));
+	if (!t->defs || !t->slots) {
+		free(t->defs);
+		free(t->slots);
+		memset(t, 0, sizeof(*t));
+		return -1;
 	}
+	t->cap = cap;
+	t->nslots = ns;
+	return 0;
+}
+
+static void table_release(struct def_table *t)
+{
+	free(t->defs);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* NAME@VERSION's entry, or NULL; *SLOT gets the slot it has or would take. */
+static struct sym_def *table_find(const struct def_table *t, const char *name, const char *version, uint32_t h,
+				  size_t *slot)
+{
+	if (!t->nslots)
+		return NULL;
+	size_t mask = t->nslots - 1;
+	for (size_t k = h & mask;; k = (k + 1) & mask) {
+		uint32_t e = t->slots[k];
+		if (slot)
+			*slot = k;
+		if (!e)
+			return NULL;
+		struct sym_def *d = &t->defs[e - 1];
+		if (d->hash == h && strcmp(d->name, name) == 0 && strcmp(d->version, version) == 0)
+			return d;
+	}
+}
+
+/* NAME@VERSION's entry, added when new (the table has room for CAP entries). */
+static struct sym_def *table_add(struct def_table *t, const char *name, const char *version, uint32_t h)
+{
+	size_t slot = 0;
+	struct sym_def *d = table_find(t, name, version, h, &slot);
+	if (d || t->ndefs >= t->cap)
+		return d;
+	d = &t->defs[t->ndefs];
+	*d = (struct sym_def){name, version, h, {CUVET_WHY_NONE, CUVET_WHY_NONE}};
+	t->slots[slot] = (uint32_t)++t->ndefs;
+	return d;
 }
 
 /* Every object's versioned dynamic symbols (libstdc++.so.6 defines 6000): a hash table instead
@@ -634,43 +687,60 @@ static struct obj_priv *load_syms(struct ctx *c, size_t i)
 	size_t n = 0;
 	for (size_t k = 0; k < p->syms.nsyms; k++)
 		n += p->syms.syms[k].defined && p->syms.syms[k].version;
-	if (n && n < ((size_t)UINT32_MAX) / 4) {
-		size_t ns = 16;
-		while (ns < 2 * n)
-			ns *= 2;
-		p->defs = calloc(n, sizeof(*p->defs));
-		p->slots = calloc(ns, sizeof(*p->slots));
-		if (!p->defs || !p->slots) {
-			free(p->defs);
-			free(p->slots);
-			p->defs = NULL;
-			p->slots = NULL;
-			c->oom = true;
-		} else {
-			p->nslots = ns;
-		}
-	}
-	for (size_t k = 0; p->defs && k < p->syms.nsyms; k++) {
+	if (n && table_init(&p->defs, n) < 0)
+		c->oom = true;
+	for (size_t k = 0; p->defs.cap && k < p->syms.nsyms; k++) {
 		const struct cuvet_elf_symbol *sym = &p->syms.syms[k];
-		if (!sym->defined || !sym->version)
-			continue;
-		uint32_t h = def_hash(sym->name, sym->version);
-		size_t slot = def_slot(p, sym->name, sym->version, h);
-		if (p->slots[slot])
-			continue; /* the same name and version twice: one is enough to define it */
-		p->defs[p->ndefs] = (struct sym_def){sym->name, sym->version, h};
-		p->slots[slot] = (uint32_t)++p->ndefs;
+		if (sym->defined && sym->version)
+			table_add(&p->defs, sym->name, sym->version, def_hash(sym->name, sym->version));
 	}
 	p->syms_state = 1;
 	return p;
 }
 
-static bool defines(struct ctx *c, size_t i, const char *name, const char *version)
+static bool defines(struct ctx *c, size_t i, const char *name, const char *version, uint32_t h)
 {
 	struct obj_priv *p = load_syms(c, i);
-	if (!p || !p->ndefs)
+	return p && table_find(&p->defs, name, version, h, NULL);
+}
+
+/* Does an object of the global scope (the first N, not dlopen'ed, loadable) other than TO
+ * define NAME@VERSION? One table over all of them, built the first time it is asked, keeps the
+ * first two objects defining each symbol. */
+static bool defined_elsewhere(struct ctx *c, size_t n, size_t to, const char *name, const char *version, uint32_t h)
+{
+	if (!c->all_defs_state) {
+		size_t total = 0;
+		c->all_defs_state = -1;
+		for (size_t o = 0; o < n; o++) {
+			const struct cuvet_why_object *ob = &c->w->objects[o];
+			struct obj_priv *p = !ob->dlopen && ob->path && !ob->error ? load_syms(c, o) : NULL;
+			total += p ? p->defs.ndefs : 0;
+		}
+		if (table_init(&c->all_defs, total) < 0) {
+			c->oom = true;
+			return false;
+		}
+		for (size_t o = 0; o < n; o++) {
+			const struct cuvet_why_object *ob = &c->w->objects[o];
+			if (ob->dlopen || !ob->path || ob->error || c->priv[o].syms_state <= 0)
+				continue;
+			const struct def_table *t = &c->priv[o].defs;
+			for (size_t k = 0; k < t->ndefs; k++) {
+				const struct sym_def *d = &t->defs[k];
+				struct sym_def *a = table_add(&c->all_defs, d->name, d->version, d->hash);
+				if (a && a->by[0] == CUVET_WHY_NONE)
+					a->by[0] = o;
+				else if (a && a->by[1] == CUVET_WHY_NONE && a->by[0] != o)
+					a->by[1] = o;
+			}
+		}
+		c->all_defs_state = 1;
+	}
+	if (c->all_defs_state < 0)
 		return false;
-	return p->slots[def_slot(p, name, version, def_hash(name, version))] != 0;
+	const struct sym_def *a = table_find(&c->all_defs, name, version, h, NULL);
+	return a && ((a->by[0] != CUVET_WHY_NONE && a->by[0] != to) || (a->by[1] != CUVET_WHY_NONE && a->by[1] != to));
 }
 
 static bool has_verdef(struct ctx *c, size_t i, const char *version)
@@ -759,13 +829,8 @@ static void check_versions(struct ctx *c)
 			}
 			if (!to_has)
 				continue;
-			if (defines(c, to, sym->name, sym->version))
-				continue;
-			bool elsewhere = false;
-			for (size_t o = 0; o < n && !elsewhere; o++)
-				if (o != to && !c->w->objects[o].dlopen && c->w->objects[o].path && !c->w->objects[o].error)
-					elsewhere = defines(c, o, sym->name, sym->version);
-			if (elsewhere)
+			uint32_t h = def_hash(sym->name, sym->version);
+			if (defines(c, to, sym->name, sym->version, h) || defined_elsewhere(c, n, to, sym->name, sym->version, h))
 				continue;
 			if (!missing++) {
 				first = sym->name;
@@ -1019,10 +1084,10 @@ static void ctx_release(struct ctx *c)
 		free(p->aliases);
 		if (p->syms_state > 0)
 			cuvet_elf_symbols_release(&p->syms);
-		free(p->defs);
-		free(p->slots);
+		table_release(&p->defs);
 	}
 	free(c->priv);
+	table_release(&c->all_defs);
 	ldmodel_free(c->model);
 	cuvet_ldconf_release(&c->conf);
 	cuvet_fs_free(c->fs);

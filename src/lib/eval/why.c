@@ -215,7 +215,7 @@ static void object_found(struct ctx *c, size_t i, struct ldmodel_result *r)
 	struct obj_priv *p = &c->priv[i];
 	o->path = xstrdup(r->path);
 	char real[PATH_MAX];
-	o->real_path = xstrdup(cuvet_fs_realpath(c->fs, r->path, real, sizeof(real), NULL) == 0 ? real : r->path);
+	o->real_path = xstrdup(ldmodel_realpath(c->model, r->path, real, sizeof(real)) == 0 ? real : r->path);
 	if (r->status == LDMODEL_OK) {
 		p->info = r->info;
 		memset(&r->info, 0, sizeof(r->info));
@@ -384,7 +384,7 @@ static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 	if (s->status != LDMODEL_NOT_FOUND) {
 		/* the same file under another name (a symlink) is the same object */
 		char real[PATH_MAX];
-		if (cuvet_fs_realpath(c->fs, s->path, real, sizeof(real), NULL) == 0) {
+		if (ldmodel_realpath(c->model, s->path, real, sizeof(real)) == 0) {
 			for (size_t k = 0; k < w->nobjects; k++) {
 				if (w->objects[k].real_path && strcmp(w->objects[k].real_path, real) == 0) {
 					add_alias(c, k, name);
@@ -438,7 +438,7 @@ static void check_preloaded(struct ctx *c, const char *name, size_t req, size_t 
 		return;
 	}
 	char real[PATH_MAX];
-	if (s->status == LDMODEL_NOT_FOUND || cuvet_fs_realpath(c->fs, s->path, real, sizeof(real), NULL) < 0 ||
+	if (s->status == LDMODEL_NOT_FOUND || ldmodel_realpath(c->model, s->path, real, sizeof(real)) < 0 ||
 	    strcmp(real, h->real_path) == 0)
 		goto out;
 	/* several later objects asking for it (libtorch_cuda, libtorch_python): one problem */

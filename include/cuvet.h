@@ -674,6 +674,10 @@ struct cuvet_why_opts {
 	 * (borrowed; the caller frees them after the result); NULL from it: no such explanations.
 	 * Lets a caller probe only when needed without resolving twice. */
 	const struct cuvet_facts *(*facts_fn)(void *arg);
+	/* Optional, with FACTS_FN: called at most once, as soon as the resolution meets the first
+	 * object that will make it call FACTS_FN (which then always follows), so that a caller can
+	 * start its probe in another thread while the rest is resolved. */
+	void (*facts_soon)(void *arg);
 	void *facts_arg;
 	bool hwcaps;                /* try glibc-hwcaps subdirectories this CPU supports */
 	size_t max_objects;         /* 0: 10000 */

@@ -2,6 +2,7 @@
  * executing anything; then the problems (missing, unsearched copies, other majors, symbol
  * versions, several copies). */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -216,16 +217,47 @@ static struct cuvet_facts *why_probe(const struct why_cli *w)
 }
 
 /* The probe runs once, and only when the library asks (an NVIDIA library or a missing one
- * needs explaining): the resolution is not done twice. */
+ * needs explaining): the resolution is not done twice. It starts in a thread as soon as the
+ * library says it will ask (facts_soon), so that it runs beside the rest of the resolution and
+ * the symbol-version checks. The thread reads W (not changed while it runs) and writes only
+ * FACTS, which the main thread reads after joining it. */
 struct why_facts {
 	const struct why_cli *w;
 	struct cuvet_facts *facts;
 	bool probed;
+	bool running;
+	pthread_t thread;
 };
+
+static void *why_probe_thread(void *arg)
+{
+	struct why_facts *f = arg;
+	f->facts = why_probe(f->w);
+	return NULL;
+}
+
+static void why_facts_soon(void *arg)
+{
+	struct why_facts *f = arg;
+	if (f->probed || f->running)
+		return;
+	/* no thread: the probe runs when the facts are asked for */
+	f->running = pthread_create(&f->thread, NULL, why_probe_thread, f) == 0;
+}
+
+static void why_facts_join(struct why_facts *f)
+{
+	if (!f->running)
+		return;
+	pthread_join(f->thread, NULL);
+	f->running = false;
+	f->probed = true;
+}
 
 static const struct cuvet_facts *why_facts_fn(void *arg)
 {
 	struct why_facts *f = arg;
+	why_facts_join(f);
 	if (!f->probed) {
 		f->probed = true;
 		f->facts = why_probe(f->w);
@@ -326,6 +358,7 @@ static int why_run(int argc, char **argv)
 	w.host.probe.kb = cuvet_ctx_kb(ctx);
 	struct why_facts wf = {.w = &w};
 	w.why.facts_fn = why_facts_fn;
+	w.why.facts_soon = why_facts_soon;
 	w.why.facts_arg = &wf;
 	/* with --json the results are kept and rendered as one document at the end */
 	struct cuvet_why **results = NULL;
@@ -389,6 +422,7 @@ static int why_run(int argc, char **argv)
 	}
 	free(targets);
 	free(abs);
+	why_facts_join(&wf);
 	cuvet_facts_free(wf.facts);
 	cuvet_ctx_free(ctx);
 	host_opts_release(&w.host);

@@ -70,6 +70,7 @@ struct ctx {
 	char *main_origin;
 	struct cuvet_error *err;
 	const struct cuvet_facts *facts; /* opts->facts, or what opts->facts_fn gave */
+	bool facts_soon_called;
 	bool oom;
 	bool truncated;             /* max_objects reached */
 	size_t cur_input;           /* the input being loaded (cuvet_why_object.input) */
@@ -228,6 +229,19 @@ static void object_found(struct ctx *c, size_t i, struct ldmodel_result *r)
 		c->oom = true;
 }
 
+/* Object I will make fetch_facts ask for the facts (an NVIDIA library or a missing one): tell
+ * the caller now, once, so that its probe can run while the rest is resolved. */
+static void facts_soon(struct ctx *c, size_t i)
+{
+	const struct cuvet_why_opts *o = c->opts;
+	if (c->facts_soon_called || i == CUVET_WHY_NONE || !o->explain || o->facts || !o->facts_fn || !o->facts_soon)
+		return;
+	if (c->w->objects[i].family || c->w->objects[i].rule == CUVET_WHY_NOT_FOUND) {
+		c->facts_soon_called = true;
+		o->facts_soon(o->facts_arg);
+	}
+}
+
 /* The family and version of the copy at PATH (REAL_PATH after symlinks) with SONAME (or NULL). */
 static void version_of(struct ctx *c, const char *soname, const char *path, const char *real_path, char **family,
 		       char **version, char **source)
@@ -275,6 +289,7 @@ static void object_version(struct ctx *c, size_t i)
 {
 	struct cuvet_why_object *o = &c->w->objects[i];
 	version_of(c, o->soname, o->path, o->real_path, &o->family, &o->version, &o->version_source);
+	facts_soon(c, i);
 }
 
 static const char *eff_rpath(const struct ctx *c, size_t i)
@@ -288,7 +303,7 @@ static const char *eff_rpath(const struct ctx *c, size_t i)
 
 /* Searches NAME for requester REQ through the loader model: REQ's RPATH chain up to the
  * executable (when REQ has no RUNPATH), LD_LIBRARY_PATH, REQ's RUNPATH, cache, defaults. */
-static int search_name(struct ctx *c, const char *name, size_t req, struct ldmodel_result *r)
+static int search_name(struct ctx *c, const char *name, size_t req, bool want_searched, struct ldmodel_result *r)
 {
 	struct obj_priv *rp = req == CUVET_WHY_NONE ? NULL : &c->priv[req];
 	struct ldmodel_query q = {
@@ -297,7 +312,7 @@ static int search_name(struct ctx *c, const char *name, size_t req, struct ldmod
 		.main_origin = c->main_origin,
 		.runpath = rp && rp->have_info ? rp->info.runpath : NULL,
 		.nodeflib = rp && rp->have_info && rp->info.nodeflib,
-		.want_searched = true,
+		.want_searched = want_searched,
 		.want_info = true,
 	};
 	/* the chain holds at most every object once, and the executable */
@@ -375,10 +390,21 @@ static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 	if (w->nobjects >= c->opts->max_objects)
 		return CUVET_WHY_NONE;
 	struct ldmodel_result *s = malloc(sizeof(*s));
-	if (!s || search_name(c, name, req, s) < 0) {
+	if (!s || search_name(c, name, req, false, s) < 0) {
 		free(s);
 		c->oom = true;
 		return CUVET_WHY_NONE;
+	}
+	/* the places searched are reported only for a library not found: only then are they
+	 * written down (the model remembers every file and directory, so the second search reads
+	 * nothing again) */
+	if (s->status == LDMODEL_NOT_FOUND) {
+		ldmodel_result_release(s);
+		if (search_name(c, name, req, true, s) < 0) {
+			free(s);
+			c->oom = true;
+			return CUVET_WHY_NONE;
+		}
 	}
 	size_t i = CUVET_WHY_NONE;
 	if (s->status != LDMODEL_NOT_FOUND) {
@@ -406,6 +432,7 @@ static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 	if (s->status == LDMODEL_NOT_FOUND) {
 		o->rule = CUVET_WHY_NOT_FOUND;
 		o->searched = ldmodel_result_take_searched(s, &o->nsearched);
+		facts_soon(c, i);
 		goto out;
 	}
 	o->rule = s->rule;
@@ -432,7 +459,7 @@ static void check_preloaded(struct ctx *c, const char *name, size_t req, size_t 
 	if (!h->real_path || strchr(name, '/'))
 		return;
 	struct ldmodel_result *s = malloc(sizeof(*s));
-	if (!s || search_name(c, name, req, s) < 0) {
+	if (!s || search_name(c, name, req, false, s) < 0) {
 		free(s);
 		c->oom = true;
 		return;
@@ -1201,6 +1228,7 @@ static int add_interp(struct ctx *c, const char *interp, size_t loader, bool imp
 		size_t cap = 0;
 		io->rule = CUVET_WHY_NOT_FOUND;
 		add_searched(c, &io->searched, &io->nsearched, &cap, "interpreter: %s", interp);
+		facts_soon(c, k);
 	} else {
 		object_found(c, k, r);
 		c->priv[k].origin = dir_of(interp);

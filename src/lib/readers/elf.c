@@ -857,6 +857,17 @@ static int walk_verdef(struct elf_file *f, const struct symtabs *t, struct cuvet
 	return 0;
 }
 
+/* Entry I of .gnu.version, as gelf_getversym reads it (libelf has converted the section to this
+ * machine's byte order, and refuses an index past its end), without a library call for each of
+ * libtorch_cpu.so's 76 000 symbols. */
+static bool versym_at(const Elf_Data *d, size_t i, GElf_Versym *vs)
+{
+	if (!d || d->d_type != ELF_T_HALF || !d->d_buf || i >= d->d_size / sizeof(GElf_Versym))
+		return false;
+	memcpy(vs, (const char *)d->d_buf + i * sizeof(GElf_Versym), sizeof(*vs));
+	return true;
+}
+
 /* VERSIONED_ONLY: symbols without a version (index 0 or 1 in .gnu.version, or no .gnu.version)
  * are left out before their entry or name is read. */
 static int read_symbols(const void *buf, size_t len, bool versioned_only, struct cuvet_elf_symbols *out,
@@ -880,7 +891,7 @@ static int read_symbols(const void *buf, size_t len, bool versioned_only, struct
 		keep = 0;
 		for (size_t i = 1; i < t.nsyms && i <= (size_t)INT32_MAX; i++) {
 			GElf_Versym vs;
-			keep += t.versym && gelf_getversym(t.versym, (int)i, &vs) && (vs & 0x7fff) >= 2 && vn_get(vn, vs & 0x7fff);
+			keep += versym_at(t.versym, i, &vs) && (vs & 0x7fff) >= 2 && vn_get(vn, vs & 0x7fff);
 		}
 	}
 	if (keep) {
@@ -893,7 +904,7 @@ static int read_symbols(const void *buf, size_t len, bool versioned_only, struct
 	for (size_t i = 1; i < t.nsyms; i++) {
 		GElf_Sym sym;
 		GElf_Versym vs;
-		bool have_vs = t.versym && i <= (size_t)INT32_MAX && gelf_getversym(t.versym, (int)i, &vs);
+		bool have_vs = i <= (size_t)INT32_MAX && versym_at(t.versym, i, &vs);
 		if (versioned_only && (!have_vs || (vs & 0x7fff) < 2 || !vn_get(vn, vs & 0x7fff)))
 			continue;
 		if (i > (size_t)INT32_MAX || !gelf_getsym(t.dynsym, (int)i, &sym)) {

@@ -226,6 +226,9 @@ struct cuvet_elf_symbols {
 	bool *verdef_base;
 	size_t nsyms;
 	struct cuvet_elf_symbol *syms;
+	char *strings;              /* cuvet_elf_read_versioned_symbols: the names lie in this one block
+	                               and each version is one of VERNEED's or VERDEF's strings
+	                               (NULL: each is its own allocation) */
 };
 
 /* Reads version requirements, version definitions and dynamic symbols. Slower than

@@ -732,10 +732,11 @@ void cuvet_elf_symbols_release(struct cuvet_elf_symbols *s)
 		free(s->verdef[i]);
 	free(s->verdef);
 	free(s->verdef_base);
-	for (size_t i = 0; i < s->nsyms; i++) {
+	for (size_t i = 0; !s->strings && i < s->nsyms; i++) {
 		free(s->syms[i].name);
 		free(s->syms[i].version);
 	}
+	free(s->strings);
 	free(s->syms);
 	memset(s, 0, sizeof(*s));
 }
@@ -743,20 +744,20 @@ void cuvet_elf_symbols_release(struct cuvet_elf_symbols *s)
 /* Version index -> name, for the .gnu.version lookup (indexes are 15 bits; real files use a few
  * dozen, so the table grows to the highest index set instead of holding all 32768). */
 struct vernames {
-	const char **name;
+	char **name;
 	size_t n;
 };
 
-static const char *vn_get(const struct vernames *vn, unsigned ndx)
+static char *vn_get(const struct vernames *vn, unsigned ndx)
 {
 	return ndx < vn->n ? vn->name[ndx] : NULL;
 }
 
-static int vn_set(struct vernames *vn, unsigned ndx, const char *name, struct cuvet_error *err)
+static int vn_set(struct vernames *vn, unsigned ndx, char *name, struct cuvet_error *err)
 {
 	if (ndx >= vn->n) {
 		size_t n = (size_t)ndx + 16;
-		const char **p = realloc(vn->name, n * sizeof(*p));
+		char **p = realloc(vn->name, n * sizeof(*p));
 		if (!p)
 			return err_set(err, CUVET_E_NOMEM, "out of memory");
 		memset(p + vn->n, 0, (n - vn->n) * sizeof(*p));
@@ -887,11 +888,30 @@ static int read_symbols(const void *buf, size_t len, bool versioned_only, struct
 	if (walk_verneed(&f, &t, out, vn, err) < 0 || walk_verdef(&f, &t, out, vn, err) < 0)
 		goto fail;
 	size_t keep = t.nsyms > 1 ? t.nsyms - 1 : 0;
+	size_t pos = 0;
 	if (versioned_only && keep) {
+		/* one block for the names (tens of thousands of strdup and free were most of the
+		 * work); the versions point to the verneed/verdef strings */
+		size_t bytes = 0;
 		keep = 0;
 		for (size_t i = 1; i < t.nsyms && i <= (size_t)INT32_MAX; i++) {
 			GElf_Versym vs;
-			keep += versym_at(t.versym, i, &vs) && (vs & 0x7fff) >= 2 && vn_get(vn, vs & 0x7fff);
+			GElf_Sym sym;
+			const char *name = NULL;
+			if (!versym_at(t.versym, i, &vs) || (vs & 0x7fff) < 2 || !vn_get(vn, vs & 0x7fff))
+				continue;
+			if (!gelf_getsym(t.dynsym, (int)i, &sym)) {
+				err_set(err, CUVET_E_INVALID, "dynamic symbol %zu unreadable", i);
+				goto fail;
+			}
+			if (strtab_get(&t.str, sym.st_name, "dynamic symbol", &name, err) < 0)
+				goto fail;
+			bytes += strlen(name) + 1;
+			keep++;
+		}
+		if (keep && !(out->strings = malloc(bytes))) {
+			err_set(err, CUVET_E_NOMEM, "out of memory");
+			goto fail;
 		}
 	}
 	if (keep) {
@@ -915,7 +935,11 @@ static int read_symbols(const void *buf, size_t len, bool versioned_only, struct
 		const char *name = NULL;
 		if (strtab_get(&t.str, sym.st_name, "dynamic symbol", &name, err) < 0)
 			goto fail;
-		if (!(s->name = strdup(name))) {
+		if (out->strings) {
+			size_t n = strlen(name) + 1;
+			s->name = memcpy(out->strings + pos, name, n);
+			pos += n;
+		} else if (!(s->name = strdup(name))) {
 			err_set(err, CUVET_E_NOMEM, "out of memory");
 			goto fail;
 		}
@@ -927,7 +951,9 @@ static int read_symbols(const void *buf, size_t len, bool versioned_only, struct
 			unsigned ndx = vs & 0x7fff;
 			s->hidden = (vs & 0x8000) != 0;
 			/* 0 = local, 1 = global (unversioned); names only from 2 on. */
-			if (ndx >= 2 && vn_get(vn, ndx) && !(s->version = strdup(vn_get(vn, ndx)))) {
+			if (out->strings)
+				s->version = vn_get(vn, ndx);
+			else if (ndx >= 2 && vn_get(vn, ndx) && !(s->version = strdup(vn_get(vn, ndx)))) {
 				err_set(err, CUVET_E_NOMEM, "out of memory");
 				goto fail;
 			}

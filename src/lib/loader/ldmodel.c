@@ -811,6 +811,26 @@ static bool take(struct search *s, enum cand st, const char *path, const char *d
 	return true;
 }
 
+/* A, B, C and D joined into OUT, as pathf("%s%s%s%s") but without a format for every candidate
+ * of every search; false (OUT emptied) when it does not fit. */
+static bool cat4(char *out, size_t len, const char *a, const char *b, const char *c, const char *d)
+{
+	const char *parts[4] = {a, b, c, d};
+	size_t o = 0;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(parts[i]);
+		if (n >= len - o) {
+			if (len)
+				out[0] = '\0';
+			return false;
+		}
+		memcpy(out + o, parts[i], n);
+		o += n;
+	}
+	out[o] = '\0';
+	return true;
+}
+
 /* Tries DIR/NAME after the hwcaps subdirectories of DIR. */
 static bool try_dir(struct search *s, const char *dir, enum cuvet_why_rule rule, size_t from, const char *label)
 {
@@ -828,16 +848,16 @@ static bool try_dir(struct search *s, const char *dir, enum cuvet_why_rule rule,
 	for (size_t h = 0; h <= nsub; h++) {
 		char cand[PATH_MAX], cdir[PATH_MAX];
 		if (h < m->nhwcaps) {
-			if (!d->hwcaps || !pathf(cdir, sizeof(cdir), "%s%sglibc-hwcaps/%s", dir, sep, m->hwcaps[h]))
+			if (!d->hwcaps || !cat4(cdir, sizeof(cdir), dir, sep, "glibc-hwcaps/", m->hwcaps[h]))
 				continue;
 		} else if (h < nsub) {
 			const struct legacy_subdir *l = &m->legacy[h - m->nhwcaps];
-			if (!(d->legacy & (1u << l->first)) || !pathf(cdir, sizeof(cdir), "%s%s%s", dir, sep, l->path))
+			if (!(d->legacy & (1u << l->first)) || !cat4(cdir, sizeof(cdir), dir, sep, l->path, ""))
 				continue;
-		} else if (!pathf(cdir, sizeof(cdir), "%s", dir)) {
+		} else if (!cat4(cdir, sizeof(cdir), dir, "", "", "")) {
 			continue;
 		}
-		if (!pathf(cand, sizeof(cand), "%s%s%s", cdir, strcmp(cdir, "/") == 0 ? "" : "/", s->q->name))
+		if (!cat4(cand, sizeof(cand), cdir, strcmp(cdir, "/") == 0 ? "" : "/", s->q->name, ""))
 			continue;
 		enum cand st = check_candidate(s, cand);
 		if (st == CAND_ABSENT)

@@ -7,7 +7,13 @@ interleaved, after one warm-up run, on one machine; the machine is printed.
 cuvet is run twice per file: as a user runs it (problems explained, which adds a library
 discovery when an NVIDIA library is involved) and with --no-explain (the resolution alone).
 
-usage: bench_why.py CUVET [N] [--cuda-dir DIR] [--depth D]"""
+When a virtual environment with a pip-installed torch exists (--venv, default
+~/.cache/cuvet-bench: `python3 -m venv ~/.cache/cuvet-bench && ~/.cache/cuvet-bench/bin/pip install
+torch`), torch/lib/libtorch_cuda.so is one more file, and `cuvet why --python torch` (the process of
+`import torch`, with VIRTUAL_ENV set to the venv) runs beside `ldd` on torch/_C*.so; without it
+those rows are skipped with a message.
+
+usage: bench_why.py CUVET [N] [--cuda-dir DIR] [--depth D] [--venv DIR]"""
 import glob
 import os
 import platform
@@ -21,9 +27,9 @@ import time
 from benchlib import cpu_model
 
 
-def run_once(argv):
+def run_once(argv, env=None):
     t0 = time.perf_counter()
-    p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - t0, p.returncode
 
 
@@ -57,6 +63,11 @@ def main():
         i = argv.index('--cuda-dir')
         cuda_dir = argv[i + 1]
         del argv[i:i + 2]
+    venv = os.path.expanduser('~/.cache/cuvet-bench')
+    if '--venv' in argv:
+        i = argv.index('--venv')
+        venv = argv[i + 1]
+        del argv[i:i + 2]
     if '--depth' in argv:
         i = argv.index('--depth')
         depth = int(argv[i + 1])
@@ -72,21 +83,42 @@ def main():
                       key=os.path.getsize, reverse=True)[:3]
         for p in libs:
             files.append(('%s (%d MB)' % (os.path.basename(p), os.path.getsize(p) // 1000000), p))
+        sites = sorted(glob.glob(os.path.join(venv, 'lib', 'python3*', 'site-packages', 'torch')))
+        torch_c = sorted(glob.glob(os.path.join(sites[0], '_C*.so'))) if sites else []
+        cuda_lib = os.path.join(sites[0], 'lib', 'libtorch_cuda.so') if sites else ''
+        skipped = []
+        if cuda_lib and os.path.isfile(cuda_lib):
+            files.append(('torch libtorch_cuda.so (%d MB)' % (os.path.getsize(cuda_lib) // 1000000), cuda_lib))
+        else:
+            skipped.append('libtorch_cuda.so: no torch in %s, skipped' % venv)
         cases = []
         for label, path in files:
-            cases.append((label, 'cuvet why', [cuvet, 'why', '-q', path]))
-            cases.append((label, 'cuvet why --no-explain', [cuvet, 'why', '-q', '--no-explain', path]))
-            cases.append((label, 'ldd', ['ldd', path]))
-        times = {(l, t): [] for l, t, _ in cases}
-        for l, t, a in cases:
-            run_once(a)
+            cases.append((label, 'cuvet why', [cuvet, 'why', '-q', path], None))
+            cases.append((label, 'cuvet why --no-explain', [cuvet, 'why', '-q', '--no-explain', path], None))
+            cases.append((label, 'ldd', ['ldd', path], None))
+        if torch_c:
+            label = 'import torch (why --python torch; ldd on %s)' % os.path.basename(torch_c[0])
+            env = dict(os.environ, VIRTUAL_ENV=venv)
+            files.append((label, None))
+            cases.append((label, 'cuvet why', [cuvet, 'why', '-q', '--python', 'torch'], env))
+            cases.append((label, 'cuvet why --no-explain', [cuvet, 'why', '-q', '--no-explain', '--python', 'torch'],
+                          env))
+            cases.append((label, 'ldd', ['ldd', torch_c[0]], None))
+        else:
+            skipped.append('--python torch: no torch/_C*.so in %s, skipped' % venv)
+        times = {(l, t): [] for l, t, _, _ in cases}
+        for l, t, a, e in cases:
+            run_once(a, e)
         for _ in range(n):
-            for l, t, a in cases:
-                times[(l, t)].append(run_once(a)[0])
+            for l, t, a, e in cases:
+                times[(l, t)].append(run_once(a, e)[0])
         print('machine: %s, %d CPUs, %s, %s' % (cpu_model(), os.cpu_count() or 0, platform.platform(),
                                                   subprocess.run(['ldd', '--version'], capture_output=True,
                                                                  text=True).stdout.splitlines()[0]))
-        print('runs: %d each (median wall time, ms)\n' % n)
+        print('runs: %d each (median wall time, ms)' % n)
+        for m in skipped:
+            print(m)
+        print()
         print('| file | cuvet why | cuvet why --no-explain | ldd | ldd / cuvet why | ldd / --no-explain |')
         print('|---|---:|---:|---:|---:|---:|')
         for label, _ in files:

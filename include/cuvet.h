@@ -733,6 +733,16 @@ struct cuvet_why_opts {
 	const struct cuvet_facts *facts; /* a probe of the same root and environment (cuvet_probe, NVML
 	                               not needed), borrowed: its library copies explain missing
 	                               libraries and other copies; NULL: no such explanations */
+	/* With EXPLAIN and no FACTS: called at most once, after the tree is resolved and only when it
+	 * holds an NVIDIA library or a missing one (what FACTS would explain), for the facts to use
+	 * (borrowed; the caller frees them after the result); NULL from it: no such explanations.
+	 * Lets a caller probe only when needed without resolving twice. */
+	const struct cuvet_facts *(*facts_fn)(void *arg);
+	/* Optional, with FACTS_FN: called at most once, as soon as the resolution meets the first
+	 * object that will make it call FACTS_FN (which then always follows), so that a caller can
+	 * start its probe in another thread while the rest is resolved. */
+	void (*facts_soon)(void *arg);
+	void *facts_arg;
 	bool hwcaps;                /* try glibc-hwcaps subdirectories this CPU supports */
 	size_t max_objects;         /* 0: 10000 */
 };

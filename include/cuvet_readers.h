@@ -226,6 +226,9 @@ struct cuvet_elf_symbols {
 	bool *verdef_base;
 	size_t nsyms;
 	struct cuvet_elf_symbol *syms;
+	char *strings;              /* cuvet_elf_read_versioned_symbols: the names lie in this one block
+	                               and each version is one of VERNEED's or VERDEF's strings
+	                               (NULL: each is its own allocation) */
 };
 
 /* Reads version requirements, version definitions and dynamic symbols. Slower than
@@ -234,6 +237,10 @@ struct cuvet_elf_symbols {
  * DT_GNU_HASH) when section headers are stripped. */
 CUVET_API int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out,
 				     struct cuvet_error *err);
+/* The same, keeping only the symbols that have a version (what symbol-version checks use): the
+ * others' entries and names are not read (libtorch_cpu.so: 76 000 symbols, 800 versioned). */
+CUVET_API int cuvet_elf_read_versioned_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out,
+					       struct cuvet_error *err);
 CUVET_API void cuvet_elf_symbols_release(struct cuvet_elf_symbols *syms);
 
 /* --------------------------------------------------- fat binaries (fatbin.c) ---- */

@@ -2,6 +2,7 @@
  * executing anything; then the problems (missing, unsearched copies, other majors, symbol
  * versions, several copies). */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -215,12 +216,53 @@ static struct cuvet_facts *why_probe(const struct why_cli *w)
 	return f;
 }
 
-static bool why_needs_facts(const struct cuvet_why *r)
+/* The probe runs once, and only when the library asks (an NVIDIA library or a missing one
+ * needs explaining): the resolution is not done twice. It starts in a thread as soon as the
+ * library says it will ask (facts_soon), so that it runs beside the rest of the resolution and
+ * the symbol-version checks. The thread reads W (not changed while it runs) and writes only
+ * FACTS, which the main thread reads after joining it. */
+struct why_facts {
+	const struct why_cli *w;
+	struct cuvet_facts *facts;
+	bool probed;
+	bool running;
+	pthread_t thread;
+};
+
+static void *why_probe_thread(void *arg)
 {
-	for (size_t i = 0; i < r->nobjects; i++)
-		if (r->objects[i].family || r->objects[i].rule == CUVET_WHY_NOT_FOUND)
-			return true;
-	return false;
+	struct why_facts *f = arg;
+	f->facts = why_probe(f->w);
+	return NULL;
+}
+
+static void why_facts_soon(void *arg)
+{
+	struct why_facts *f = arg;
+	if (f->probed || f->running)
+		return;
+	/* no thread: the probe runs when the facts are asked for */
+	f->running = pthread_create(&f->thread, NULL, why_probe_thread, f) == 0;
+}
+
+static void why_facts_join(struct why_facts *f)
+{
+	if (!f->running)
+		return;
+	pthread_join(f->thread, NULL);
+	f->running = false;
+	f->probed = true;
+}
+
+static const struct cuvet_facts *why_facts_fn(void *arg)
+{
+	struct why_facts *f = arg;
+	why_facts_join(f);
+	if (!f->probed) {
+		f->probed = true;
+		f->facts = why_probe(f->w);
+	}
+	return f->facts;
 }
 
 /* A relative FILE is relative to this process's directory on the live root (the library takes
@@ -314,8 +356,10 @@ static int why_run(int argc, char **argv)
 	}
 	w.why.kb = cuvet_ctx_kb(ctx);
 	w.host.probe.kb = cuvet_ctx_kb(ctx);
-	struct cuvet_facts *facts = NULL;
-	bool probed = !w.why.explain;
+	struct why_facts wf = {.w = &w};
+	w.why.facts_fn = why_facts_fn;
+	w.why.facts_soon = why_facts_soon;
+	w.why.facts_arg = &wf;
 	/* with --json the results are kept and rendered as one document at the end */
 	struct cuvet_why **results = NULL;
 	size_t nresults = 0;
@@ -340,15 +384,6 @@ static int why_run(int argc, char **argv)
 		const char *const *tk = one ? targets : &targets[k];
 		size_t nk = one ? nargs : 1;
 		struct cuvet_why *r = why_resolve(&w, tk, nk, &err);
-		/* the probe runs once, and only when an NVIDIA library or a missing one needs explaining */
-		if (r && !probed && why_needs_facts(r)) {
-			probed = true;
-			w.why.facts = facts = why_probe(&w);
-			if (facts) {
-				cuvet_why_free(r);
-				r = why_resolve(&w, tk, nk, &err);
-			}
-		}
 		if (!r) {
 			cli_error("why", "%s", err.msg);
 			code = EXIT_INPUT;
@@ -387,7 +422,8 @@ static int why_run(int argc, char **argv)
 	}
 	free(targets);
 	free(abs);
-	cuvet_facts_free(facts);
+	why_facts_join(&wf);
+	cuvet_facts_free(wf.facts);
 	cuvet_ctx_free(ctx);
 	host_opts_release(&w.host);
 	return cli_finish(code);

@@ -349,6 +349,12 @@ static void check_corrupt(const unsigned char *buf, size_t len)
 		assert_true(err.code == CUVET_E_INVALID || err.code == CUVET_E_NOMEM);
 		assert_null(sy.syms);
 	}
+	if (cuvet_elf_read_versioned_symbols(buf, len, &sy, &err) == 0) {
+		cuvet_elf_symbols_release(&sy);
+	} else {
+		assert_true(err.code == CUVET_E_INVALID || err.code == CUVET_E_NOMEM);
+		assert_null(sy.syms);
+	}
 }
 
 /* Every truncation length, with and without section headers: an error or a result, never a crash
@@ -522,6 +528,69 @@ static void test_symbols(void **state)
 	free(buf);
 }
 
+/* The versioned reader gives the full reader's needs and definitions, and exactly its symbols
+ * that have a version, in the same order; *DROPPED counts the symbols it left out. */
+static void assert_versioned_subset(const unsigned char *buf, size_t len, size_t *dropped)
+{
+	struct cuvet_elf_symbols all, ver;
+	struct cuvet_error err = {0};
+	assert_int_equal(cuvet_elf_read_symbols(buf, len, &all, &err), 0);
+	assert_int_equal(cuvet_elf_read_versioned_symbols(buf, len, &ver, &err), 0);
+	assert_int_equal(ver.nverneed, all.nverneed);
+	for (size_t i = 0; i < all.nverneed; i++) {
+		assert_string_equal(ver.verneed[i].file, all.verneed[i].file);
+		assert_int_equal(ver.verneed[i].nversions, all.verneed[i].nversions);
+		for (size_t j = 0; j < all.verneed[i].nversions; j++) {
+			assert_string_equal(ver.verneed[i].versions[j], all.verneed[i].versions[j]);
+			assert_int_equal(ver.verneed[i].weak[j], all.verneed[i].weak[j]);
+		}
+	}
+	assert_int_equal(ver.nverdef, all.nverdef);
+	for (size_t i = 0; i < all.nverdef; i++) {
+		assert_string_equal(ver.verdef[i], all.verdef[i]);
+		assert_int_equal(ver.verdef_base[i], all.verdef_base[i]);
+	}
+	size_t k = 0;
+	*dropped = 0;
+	for (size_t i = 0; i < all.nsyms; i++) {
+		const struct cuvet_elf_symbol *a = &all.syms[i];
+		if (!a->version) {
+			(*dropped)++;
+			continue;
+		}
+		assert_true(k < ver.nsyms);
+		const struct cuvet_elf_symbol *v = &ver.syms[k++];
+		assert_string_equal(v->name, a->name);
+		assert_string_equal(v->version, a->version);
+		assert_int_equal(v->defined, a->defined);
+		assert_int_equal(v->weak, a->weak);
+		assert_int_equal(v->hidden, a->hidden);
+		assert_int_equal(v->type, a->type);
+		assert_int_equal(v->bind, a->bind);
+	}
+	assert_int_equal(k, ver.nsyms);
+	cuvet_elf_symbols_release(&all);
+	cuvet_elf_symbols_release(&ver);
+}
+
+static void test_versioned_symbols(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"libfoo.so.1", "libbar.so.2", "libfoo-sysv.so"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t len, dropped, dropped_stripped;
+		unsigned char *buf = load_required(names[i], &len);
+		assert_versioned_subset(buf, len, &dropped);
+		/* the fixtures have unversioned symbols too (_init, _fini, their own functions) */
+		assert_true(dropped > 0);
+		/* from the dynamic tags alone */
+		strip_section_headers(buf);
+		assert_versioned_subset(buf, len, &dropped_stripped);
+		assert_int_equal(dropped_stripped, dropped);
+		free(buf);
+	}
+}
+
 static void test_symbol_versions_defined(void **state)
 {
 	(void)state;
@@ -584,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_symbol_versions_defined),
+		cmocka_unit_test(test_versioned_symbols),
 		cmocka_unit_test(test_symbols_bad_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -374,6 +374,84 @@ static void test_model_order(void **state)
 	run("rm -rf %s", mroot);
 }
 
+/* facts_fn / facts_soon: asked once, after the hint, when the tree has a missing (or NVIDIA)
+ * library; never when it has none, when EXPLAIN is off or when FACTS is given. */
+struct facts_calls {
+	int soon, fn;
+	int soon_before_fn;
+	const struct cuvet_facts *give;
+};
+
+static void count_soon(void *arg)
+{
+	struct facts_calls *c = arg;
+	c->soon++;
+	c->soon_before_fn += c->fn == 0;
+}
+
+static const struct cuvet_facts *count_fn(void *arg)
+{
+	struct facts_calls *c = arg;
+	c->fn++;
+	return c->give;
+}
+
+static void test_facts_fn(void **state)
+{
+	(void)state;
+	static const char json[] = "{\"schema\": \"cuvet.facts/1\"}";
+	struct cuvet_error err = {0};
+	struct cuvet_facts *facts = cuvet_facts_from_json(json, sizeof(json) - 1, &err);
+	assert_non_null(facts);
+	struct cuvet_why_opts o;
+	cuvet_why_opts_init(&o);
+	o.root = root;
+	o.ld_library_path = "";
+	struct facts_calls calls = {0, 0, 0, facts};
+	o.facts_fn = count_fn;
+	o.facts_soon = count_soon;
+	o.facts_arg = &calls;
+	/* libtwo.so is missing */
+	struct cuvet_why *w = cuvet_why_resolve(&o, "/bin/app", &err);
+	assert_non_null(w);
+	assert_int_equal(calls.soon, 1);
+	assert_int_equal(calls.fn, 1);
+	assert_int_equal(calls.soon_before_fn, 1);
+	assert_int_equal(w->nproblems, 1);
+	assert_string_equal(w->problems[0].id, "not-found");
+	cuvet_why_free(w);
+	/* everything found, no NVIDIA library: no probe needed */
+	memset(&calls, 0, sizeof(calls));
+	w = cuvet_why_resolve(&o, "/p/liba.so", &err);
+	assert_non_null(w);
+	assert_int_equal(w->nproblems, 0);
+	assert_int_equal(calls.soon, 0);
+	assert_int_equal(calls.fn, 0);
+	cuvet_why_free(w);
+	/* facts given, or no explanations: the callbacks are not used */
+	o.facts = facts;
+	w = cuvet_why_resolve(&o, "/bin/app", &err);
+	assert_non_null(w);
+	cuvet_why_free(w);
+	o.facts = NULL;
+	o.explain = false;
+	w = cuvet_why_resolve(&o, "/bin/app", &err);
+	assert_non_null(w);
+	cuvet_why_free(w);
+	assert_int_equal(calls.soon, 0);
+	assert_int_equal(calls.fn, 0);
+	/* a facts_fn without facts_soon is enough */
+	o.explain = true;
+	o.facts_soon = NULL;
+	calls.give = NULL;
+	w = cuvet_why_resolve(&o, "/bin/app", &err);
+	assert_non_null(w);
+	assert_int_equal(calls.fn, 1);
+	assert_int_equal(w->nproblems, 1);
+	cuvet_why_free(w);
+	cuvet_facts_free(facts);
+}
+
 /* The probe asks the same model: with LD_LIBRARY_PATH=/opt/x, the glibc-hwcaps copy of
  * libcudart.so.12 is the default pick (and a copy, though discovery does not look there), and a
  * 32-bit libcuda.so.1 in /opt/x is skipped for the 64-bit one in /lib64. */
@@ -433,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_max_objects),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_process),
+		cmocka_unit_test(test_facts_fn),
 		cmocka_unit_test(test_model_order),
 		cmocka_unit_test(test_probe_pick),
 	};

@@ -33,6 +33,16 @@ extern char **environ;
 struct sym_def {
 	const char *name;
 	const char *version;
+	uint32_t hash;
+	size_t by[2];               /* in the table of every object: the first two objects defining it */
+};
+
+/* Defined, versioned symbols (NAME@VERSION once each) in an open-addressing hash table. */
+struct def_table {
+	struct sym_def *defs;
+	size_t ndefs, cap;
+	uint32_t *slots;            /* index into DEFS + 1, 0 empty */
+	size_t nslots;              /* a power of two above twice CAP */
 };
 
 struct obj_priv {
@@ -43,8 +53,7 @@ struct obj_priv {
 	size_t naliases, aliases_cap;
 	int syms_state;             /* 0 not read, 1 read, -1 unreadable */
 	struct cuvet_elf_symbols syms;
-	struct sym_def *defs;       /* defined, versioned symbols, sorted */
-	size_t ndefs;
+	struct def_table defs;
 };
 
 struct ctx {
@@ -60,9 +69,13 @@ struct ctx {
 	size_t main;                /* index of the executable whose RPATH ends every chain, or NONE */
 	char *main_origin;
 	struct cuvet_error *err;
+	const struct cuvet_facts *facts; /* opts->facts, or what opts->facts_fn gave */
+	bool facts_soon_called;
 	bool oom;
 	bool truncated;             /* max_objects reached */
 	size_t cur_input;           /* the input being loaded (cuvet_why_object.input) */
+	struct def_table all_defs;  /* what the objects of the global scope define */
+	int all_defs_state;         /* 0 not built, 1 built, -1 out of memory */
 };
 
 const char *cuvet_why_rule_name(enum cuvet_why_rule rule)
@@ -203,7 +216,7 @@ static void object_found(struct ctx *c, size_t i, struct ldmodel_result *r)
 	struct obj_priv *p = &c->priv[i];
 	o->path = xstrdup(r->path);
 	char real[PATH_MAX];
-	o->real_path = xstrdup(cuvet_fs_realpath(c->fs, r->path, real, sizeof(real), NULL) == 0 ? real : r->path);
+	o->real_path = xstrdup(ldmodel_realpath(c->model, r->path, real, sizeof(real)) == 0 ? real : r->path);
 	if (r->status == LDMODEL_OK) {
 		p->info = r->info;
 		memset(&r->info, 0, sizeof(r->info));
@@ -214,6 +227,19 @@ static void object_found(struct ctx *c, size_t i, struct ldmodel_result *r)
 	}
 	if (!o->path || !o->real_path)
 		c->oom = true;
+}
+
+/* Object I will make fetch_facts ask for the facts (an NVIDIA library or a missing one): tell
+ * the caller now, once, so that its probe can run while the rest is resolved. */
+static void facts_soon(struct ctx *c, size_t i)
+{
+	const struct cuvet_why_opts *o = c->opts;
+	if (c->facts_soon_called || i == CUVET_WHY_NONE || !o->explain || o->facts || !o->facts_fn || !o->facts_soon)
+		return;
+	if (c->w->objects[i].family || c->w->objects[i].rule == CUVET_WHY_NOT_FOUND) {
+		c->facts_soon_called = true;
+		o->facts_soon(o->facts_arg);
+	}
 }
 
 /* The family and version of the copy at PATH (REAL_PATH after symlinks) with SONAME (or NULL). */
@@ -263,6 +289,7 @@ static void object_version(struct ctx *c, size_t i)
 {
 	struct cuvet_why_object *o = &c->w->objects[i];
 	version_of(c, o->soname, o->path, o->real_path, &o->family, &o->version, &o->version_source);
+	facts_soon(c, i);
 }
 
 static const char *eff_rpath(const struct ctx *c, size_t i)
@@ -276,7 +303,7 @@ static const char *eff_rpath(const struct ctx *c, size_t i)
 
 /* Searches NAME for requester REQ through the loader model: REQ's RPATH chain up to the
  * executable (when REQ has no RUNPATH), LD_LIBRARY_PATH, REQ's RUNPATH, cache, defaults. */
-static int search_name(struct ctx *c, const char *name, size_t req, struct ldmodel_result *r)
+static int search_name(struct ctx *c, const char *name, size_t req, bool want_searched, struct ldmodel_result *r)
 {
 	struct obj_priv *rp = req == CUVET_WHY_NONE ? NULL : &c->priv[req];
 	struct ldmodel_query q = {
@@ -285,7 +312,7 @@ static int search_name(struct ctx *c, const char *name, size_t req, struct ldmod
 		.main_origin = c->main_origin,
 		.runpath = rp && rp->have_info ? rp->info.runpath : NULL,
 		.nodeflib = rp && rp->have_info && rp->info.nodeflib,
-		.want_searched = true,
+		.want_searched = want_searched,
 		.want_info = true,
 	};
 	/* the chain holds at most every object once, and the executable */
@@ -363,16 +390,27 @@ static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 	if (w->nobjects >= c->opts->max_objects)
 		return CUVET_WHY_NONE;
 	struct ldmodel_result *s = malloc(sizeof(*s));
-	if (!s || search_name(c, name, req, s) < 0) {
+	if (!s || search_name(c, name, req, false, s) < 0) {
 		free(s);
 		c->oom = true;
 		return CUVET_WHY_NONE;
+	}
+	/* the places searched are reported only for a library not found: only then are they
+	 * written down (the model remembers every file and directory, so the second search reads
+	 * nothing again) */
+	if (s->status == LDMODEL_NOT_FOUND) {
+		ldmodel_result_release(s);
+		if (search_name(c, name, req, true, s) < 0) {
+			free(s);
+			c->oom = true;
+			return CUVET_WHY_NONE;
+		}
 	}
 	size_t i = CUVET_WHY_NONE;
 	if (s->status != LDMODEL_NOT_FOUND) {
 		/* the same file under another name (a symlink) is the same object */
 		char real[PATH_MAX];
-		if (cuvet_fs_realpath(c->fs, s->path, real, sizeof(real), NULL) == 0) {
+		if (ldmodel_realpath(c->model, s->path, real, sizeof(real)) == 0) {
 			for (size_t k = 0; k < w->nobjects; k++) {
 				if (w->objects[k].real_path && strcmp(w->objects[k].real_path, real) == 0) {
 					add_alias(c, k, name);
@@ -394,6 +432,7 @@ static size_t resolve(struct ctx *c, const char *name, size_t req, bool dlopen)
 	if (s->status == LDMODEL_NOT_FOUND) {
 		o->rule = CUVET_WHY_NOT_FOUND;
 		o->searched = ldmodel_result_take_searched(s, &o->nsearched);
+		facts_soon(c, i);
 		goto out;
 	}
 	o->rule = s->rule;
@@ -420,13 +459,13 @@ static void check_preloaded(struct ctx *c, const char *name, size_t req, size_t 
 	if (!h->real_path || strchr(name, '/'))
 		return;
 	struct ldmodel_result *s = malloc(sizeof(*s));
-	if (!s || search_name(c, name, req, s) < 0) {
+	if (!s || search_name(c, name, req, false, s) < 0) {
 		free(s);
 		c->oom = true;
 		return;
 	}
 	char real[PATH_MAX];
-	if (s->status == LDMODEL_NOT_FOUND || cuvet_fs_realpath(c->fs, s->path, real, sizeof(real), NULL) < 0 ||
+	if (s->status == LDMODEL_NOT_FOUND || ldmodel_realpath(c->model, s->path, real, sizeof(real)) < 0 ||
 	    strcmp(real, h->real_path) == 0)
 		goto out;
 	/* several later objects asking for it (libtorch_cuda, libtorch_python): one problem */
@@ -580,13 +619,80 @@ static void map_dlopen(struct ctx *c)
 
 /* ------------------------------------------------------------- symbols ---- */
 
-static int def_cmp(const void *a, const void *b)
+/* FNV-1a over NAME, a separator and VERSION. */
+static uint32_t def_hash(const char *name, const char *version)
 {
-	const struct sym_def *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-	return r ? r : strcmp(x->version, y->version);
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u;
+	for (const unsigned char *p = (const unsigned char *)version; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
 }
 
+static int table_init(struct def_table *t, size_t cap)
+{
+	memset(t, 0, sizeof(*t));
+	if (cap >= UINT32_MAX / 4)
+		return -1;
+	size_t ns = 16;
+	while (ns < 2 * cap)
+		ns *= 2;
+	t->defs = calloc(cap ? cap : 1, sizeof(*t->defs));
+	t->slots = calloc(ns, sizeof(*t->slots));
+	if (!t->defs || !t->slots) {
+		free(t->defs);
+		free(t->slots);
+		memset(t, 0, sizeof(*t));
+		return -1;
+	}
+	t->cap = cap;
+	t->nslots = ns;
+	return 0;
+}
+
+static void table_release(struct def_table *t)
+{
+	free(t->defs);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* NAME@VERSION's entry, or NULL; *SLOT gets the slot it has or would take. */
+static struct sym_def *table_find(const struct def_table *t, const char *name, const char *version, uint32_t h,
+				  size_t *slot)
+{
+	if (!t->nslots)
+		return NULL;
+	size_t mask = t->nslots - 1;
+	for (size_t k = h & mask;; k = (k + 1) & mask) {
+		uint32_t e = t->slots[k];
+		if (slot)
+			*slot = k;
+		if (!e)
+			return NULL;
+		struct sym_def *d = &t->defs[e - 1];
+		if (d->hash == h && strcmp(d->name, name) == 0 && strcmp(d->version, version) == 0)
+			return d;
+	}
+}
+
+/* NAME@VERSION's entry, added when new (the table has room for CAP entries). */
+static struct sym_def *table_add(struct def_table *t, const char *name, const char *version, uint32_t h)
+{
+	size_t slot = 0;
+	struct sym_def *d = table_find(t, name, version, h, &slot);
+	if (d || t->ndefs >= t->cap)
+		return d;
+	d = &t->defs[t->ndefs];
+	*d = (struct sym_def){name, version, h, {CUVET_WHY_NONE, CUVET_WHY_NONE}};
+	t->slots[slot] = (uint32_t)++t->ndefs;
+	return d;
+}
+
+/* Every object's versioned dynamic symbols (libstdc++.so.6 defines 6000): a hash table instead
+ * of a sorted array, since most objects are only asked a few names. */
 static struct obj_priv *load_syms(struct ctx *c, size_t i)
 {
 	struct obj_priv *p = &c->priv[i];
@@ -600,30 +706,68 @@ static struct obj_priv *load_syms(struct ctx *c, size_t i)
 	size_t len = 0;
 	if (cuvet_fs_map(c->fs, o->path, &data, &len, NULL) < 0)
 		return NULL;
-	int r = cuvet_elf_read_symbols(data, len, &p->syms, NULL);
+	/* only versioned symbols take part in the checks below */
+	int r = cuvet_elf_read_versioned_symbols(data, len, &p->syms, NULL);
 	cuvet_fs_unmap(c->fs, data, len);
 	if (r < 0)
 		return NULL;
 	size_t n = 0;
 	for (size_t k = 0; k < p->syms.nsyms; k++)
 		n += p->syms.syms[k].defined && p->syms.syms[k].version;
-	p->defs = n ? calloc(n, sizeof(*p->defs)) : NULL;
-	for (size_t k = 0; p->defs && k < p->syms.nsyms; k++)
-		if (p->syms.syms[k].defined && p->syms.syms[k].version)
-			p->defs[p->ndefs++] = (struct sym_def){p->syms.syms[k].name, p->syms.syms[k].version};
-	if (p->ndefs > 1)
-		qsort(p->defs, p->ndefs, sizeof(*p->defs), def_cmp);
+	if (n && table_init(&p->defs, n) < 0)
+		c->oom = true;
+	for (size_t k = 0; p->defs.cap && k < p->syms.nsyms; k++) {
+		const struct cuvet_elf_symbol *sym = &p->syms.syms[k];
+		if (sym->defined && sym->version)
+			table_add(&p->defs, sym->name, sym->version, def_hash(sym->name, sym->version));
+	}
 	p->syms_state = 1;
 	return p;
 }
 
-static bool defines(struct ctx *c, size_t i, const char *name, const char *version)
+static bool defines(struct ctx *c, size_t i, const char *name, const char *version, uint32_t h)
 {
 	struct obj_priv *p = load_syms(c, i);
-	if (!p || !p->ndefs)
+	return p && table_find(&p->defs, name, version, h, NULL);
+}
+
+/* Does an object of the global scope (the first N, not dlopen'ed, loadable) other than TO
+ * define NAME@VERSION? One table over all of them, built the first time it is asked, keeps the
+ * first two objects defining each symbol. */
+static bool defined_elsewhere(struct ctx *c, size_t n, size_t to, const char *name, const char *version, uint32_t h)
+{
+	if (!c->all_defs_state) {
+		size_t total = 0;
+		c->all_defs_state = -1;
+		for (size_t o = 0; o < n; o++) {
+			const struct cuvet_why_object *ob = &c->w->objects[o];
+			struct obj_priv *p = !ob->dlopen && ob->path && !ob->error ? load_syms(c, o) : NULL;
+			total += p ? p->defs.ndefs : 0;
+		}
+		if (table_init(&c->all_defs, total) < 0) {
+			c->oom = true;
+			return false;
+		}
+		for (size_t o = 0; o < n; o++) {
+			const struct cuvet_why_object *ob = &c->w->objects[o];
+			if (ob->dlopen || !ob->path || ob->error || c->priv[o].syms_state <= 0)
+				continue;
+			const struct def_table *t = &c->priv[o].defs;
+			for (size_t k = 0; k < t->ndefs; k++) {
+				const struct sym_def *d = &t->defs[k];
+				struct sym_def *a = table_add(&c->all_defs, d->name, d->version, d->hash);
+				if (a && a->by[0] == CUVET_WHY_NONE)
+					a->by[0] = o;
+				else if (a && a->by[1] == CUVET_WHY_NONE && a->by[0] != o)
+					a->by[1] = o;
+			}
+		}
+		c->all_defs_state = 1;
+	}
+	if (c->all_defs_state < 0)
 		return false;
-	struct sym_def key = {name, version};
-	return bsearch(&key, p->defs, p->ndefs, sizeof(key), def_cmp) != NULL;
+	const struct sym_def *a = table_find(&c->all_defs, name, version, h, NULL);
+	return a && ((a->by[0] != CUVET_WHY_NONE && a->by[0] != to) || (a->by[1] != CUVET_WHY_NONE && a->by[1] != to));
 }
 
 static bool has_verdef(struct ctx *c, size_t i, const char *version)
@@ -633,6 +777,28 @@ static bool has_verdef(struct ctx *c, size_t i, const char *version)
 		if (strcmp(p->syms.verdef[k], version) == 0)
 			return true;
 	return false;
+}
+
+/* The dependency of R whose need lists VERSION: the first such need (in .gnu.version_r order)
+ * whose file is one of R's DT_NEEDED edges (the last edge of that name), when that object
+ * resolved to a loadable file; else CUVET_WHY_NONE. */
+static size_t version_source(struct ctx *c, size_t r, const char *version)
+{
+	const struct cuvet_why_object *ro = &c->w->objects[r];
+	const struct cuvet_elf_symbols *syms = &c->priv[r].syms;
+	size_t to = CUVET_WHY_NONE;
+	for (size_t v = 0; v < syms->nverneed && to == CUVET_WHY_NONE; v++) {
+		const struct cuvet_elf_verneed *vn = &syms->verneed[v];
+		bool named = false;
+		for (size_t q = 0; q < vn->nversions && !named; q++)
+			named = strcmp(vn->versions[q], version) == 0;
+		for (size_t e = 0; named && e < ro->nneeded; e++)
+			if (!ro->needed[e].dlopen && strcmp(ro->needed[e].name, vn->file) == 0)
+				to = ro->needed[e].object;
+	}
+	if (to == CUVET_WHY_NONE || !c->w->objects[to].path || c->w->objects[to].error)
+		return CUVET_WHY_NONE;
+	return to;
 }
 
 /* The versions each object needs from its dependencies (.gnu.version_r) against what the copy
@@ -668,38 +834,30 @@ static void check_versions(struct ctx *c)
 					    c->w->objects[to].path, vn->versions[k], ro->path);
 			}
 		}
-		/* versioned undefined symbols */
+		/* versioned undefined symbols: the object each version comes from (the first need
+		 * naming it whose file resolved) and whether that object defines the version are the
+		 * same for every symbol of that version, which the symbols mostly come grouped by */
 		size_t missing = 0;
 		const char *first = NULL, *first_ver = NULL;
 		size_t first_to = CUVET_WHY_NONE;
-		for (size_t k = 0; k < rp->syms.nsyms; k++) {
+		const char *last_ver = NULL;
+		size_t to = CUVET_WHY_NONE;
+		bool to_has = false;
+		for (size_t k = 0; k < rp->syms.nsyms && !c->oom; k++) {
 			const struct cuvet_elf_symbol *sym = &rp->syms.syms[k];
 			if (sym->defined || sym->weak || !sym->version)
 				continue;
-			size_t to = CUVET_WHY_NONE;
-			for (size_t v = 0; v < rp->syms.nverneed && to == CUVET_WHY_NONE; v++) {
-				const struct cuvet_elf_verneed *vn = &rp->syms.verneed[v];
-				for (size_t q = 0; q < vn->nversions; q++) {
-					if (strcmp(vn->versions[q], sym->version) != 0)
-						continue;
-					for (size_t e = 0; e < ro->nneeded; e++)
-						if (!ro->needed[e].dlopen && strcmp(ro->needed[e].name, vn->file) == 0)
-							to = ro->needed[e].object;
-				}
+			if (!last_ver || strcmp(last_ver, sym->version) != 0) {
+				last_ver = sym->version;
+				to = version_source(c, r, sym->version);
+				/* the version node itself missing is reported above */
+				struct obj_priv *tp = to == CUVET_WHY_NONE ? NULL : load_syms(c, to);
+				to_has = tp && tp->syms.nverdef && has_verdef(c, to, sym->version);
 			}
-			if (to == CUVET_WHY_NONE || !c->w->objects[to].path || c->w->objects[to].error)
+			if (!to_has)
 				continue;
-			/* the version node itself missing is reported above */
-			struct obj_priv *tp = load_syms(c, to);
-			if (!tp || !tp->syms.nverdef || !has_verdef(c, to, sym->version))
-				continue;
-			if (defines(c, to, sym->name, sym->version))
-				continue;
-			bool elsewhere = false;
-			for (size_t o = 0; o < n && !elsewhere; o++)
-				if (o != to && !c->w->objects[o].dlopen && c->w->objects[o].path && !c->w->objects[o].error)
-					elsewhere = defines(c, o, sym->name, sym->version);
-			if (elsewhere)
+			uint32_t h = def_hash(sym->name, sym->version);
+			if (defines(c, to, sym->name, sym->version, h) || defined_elsewhere(c, n, to, sym->name, sym->version, h))
 				continue;
 			if (!missing++) {
 				first = sym->name;
@@ -723,7 +881,22 @@ static void check_versions(struct ctx *c)
 /* The library copies the caller's probe found (cuvet_why_opts.facts), to explain problems. */
 static const struct cuvet_facts *get_facts(struct ctx *c)
 {
-	return c->opts->explain ? c->opts->facts : NULL;
+	return c->opts->explain ? c->facts : NULL;
+}
+
+/* The facts only explain NVIDIA libraries (a family) and missing ones: ask FACTS_FN for them
+ * only when the tree has one, so that a caller probes only then. */
+static void fetch_facts(struct ctx *c)
+{
+	c->facts = c->opts->facts;
+	if (!c->opts->explain || c->facts || !c->opts->facts_fn)
+		return;
+	for (size_t i = 0; i < c->w->nobjects; i++) {
+		if (c->w->objects[i].family || c->w->objects[i].rule == CUVET_WHY_NOT_FOUND) {
+			c->facts = c->opts->facts_fn(c->opts->facts_arg);
+			return;
+		}
+	}
 }
 
 static const char *display_of(const char *family_name_source)
@@ -910,6 +1083,7 @@ out:
 static void find_problems(struct ctx *c)
 {
 	size_t n = c->w->nobjects;
+	fetch_facts(c);
 	for (size_t i = 0; i < n && !c->oom; i++) {
 		const struct cuvet_why_object *o = &c->w->objects[i];
 		if (o->rule == CUVET_WHY_NOT_FOUND)
@@ -937,9 +1111,10 @@ static void ctx_release(struct ctx *c)
 		free(p->aliases);
 		if (p->syms_state > 0)
 			cuvet_elf_symbols_release(&p->syms);
-		free(p->defs);
+		table_release(&p->defs);
 	}
 	free(c->priv);
+	table_release(&c->all_defs);
 	ldmodel_free(c->model);
 	cuvet_ldconf_release(&c->conf);
 	cuvet_fs_free(c->fs);
@@ -1053,6 +1228,7 @@ static int add_interp(struct ctx *c, const char *interp, size_t loader, bool imp
 		size_t cap = 0;
 		io->rule = CUVET_WHY_NOT_FOUND;
 		add_searched(c, &io->searched, &io->nsearched, &cap, "interpreter: %s", interp);
+		facts_soon(c, k);
 	} else {
 		object_found(c, k, r);
 		c->priv[k].origin = dir_of(interp);

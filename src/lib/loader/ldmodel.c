@@ -49,6 +49,27 @@ struct dir_memo {
 	unsigned legacy;            /* bit K: DIR/<legacy string K> is a directory */
 };
 
+/* What check_candidate found at one path, per kind of check (header only, or the dynamic
+ * section too): one search asks the same files again and again (every object of a torch tree
+ * needs libc.so.6, and each search walks the same RPATH directories). */
+struct cand_memo {
+	char *path;
+	signed char st[2];          /* [want_info]: -1 not checked yet, else an enum cand */
+	char *why[2];               /* the reason of a CAND_BAD */
+	struct cuvet_elf_info info; /* st[1] == CAND_OK */
+	signed char real_state;     /* ldmodel_realpath: 0 not asked, 1 REAL, -1 unresolvable */
+	char *real;
+};
+
+/* Strings -> entry index, open addressing; the keys are borrowed from the entries. */
+struct str_index {
+	uint32_t *slots;            /* entry + 1; 0 empty */
+	size_t nslots;              /* a power of two, above twice N (0: none yet) */
+	size_t n;
+	const char **keys;          /* per entry */
+	size_t keys_cap;
+};
+
 struct legacy_subdir {
 	char *path;                 /* "tls/haswell/x86_64" */
 	unsigned first;             /* index of its first component among the legacy strings */
@@ -74,8 +95,73 @@ struct ldmodel {
 	unsigned glibc;
 	struct dir_memo *dirs;
 	size_t ndirs, dirs_cap;
+	struct str_index dir_index;
+	struct cand_memo *cands;
+	size_t ncands, cands_cap;
+	struct str_index cand_index;
 	bool oom;
 };
+
+/* ---------------------------------------------------------- string index ---- */
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* KEY's entry, or -1 (then *SLOT is where it would go). */
+static long sidx_find(const struct str_index *x, const char *key, uint32_t h, size_t *slot)
+{
+	if (!x->nslots)
+		return -1;
+	size_t mask = x->nslots - 1;
+	for (size_t k = h & mask;; k = (k + 1) & mask) {
+		*slot = k;
+		uint32_t e = x->slots[k];
+		if (!e)
+			return -1;
+		if (strcmp(x->keys[e - 1], key) == 0)
+			return (long)(e - 1);
+	}
+}
+
+/* Adds KEY (borrowed) as entry X->n. */
+static int sidx_add(struct str_index *x, const char *key)
+{
+	if (x->n >= UINT32_MAX / 4 || xgrow(&x->keys, &x->keys_cap, x->n, sizeof(*x->keys)) < 0)
+		return -1;
+	if (2 * (x->n + 1) >= x->nslots) {
+		size_t ns = x->nslots ? 2 * x->nslots : 64;
+		uint32_t *slots = calloc(ns, sizeof(*slots));
+		if (!slots)
+			return -1;
+		for (size_t i = 0; i < x->n; i++) {
+			size_t k = str_hash(x->keys[i]) & (ns - 1);
+			while (slots[k])
+				k = (k + 1) & (ns - 1);
+			slots[k] = (uint32_t)(i + 1);
+		}
+		free(x->slots);
+		x->slots = slots;
+		x->nslots = ns;
+	}
+	size_t slot = 0;
+	if (sidx_find(x, key, str_hash(key), &slot) >= 0)
+		return -1; /* callers add only what they did not find */
+	x->keys[x->n] = key;
+	x->slots[slot] = (uint32_t)++x->n;
+	return 0;
+}
+
+static void sidx_release(struct str_index *x)
+{
+	free(x->slots);
+	free(x->keys);
+	memset(x, 0, sizeof(*x));
+}
 
 /* ------------------------------------------------------------------ CPU ---- */
 
@@ -393,6 +479,16 @@ void ldmodel_free(struct ldmodel *m)
 	for (size_t i = 0; i < m->ndirs; i++)
 		free(m->dirs[i].dir);
 	free(m->dirs);
+	sidx_release(&m->dir_index);
+	for (size_t i = 0; i < m->ncands; i++) {
+		free(m->cands[i].path);
+		free(m->cands[i].why[0]);
+		free(m->cands[i].why[1]);
+		free(m->cands[i].real);
+		cuvet_elf_info_release(&m->cands[i].info);
+	}
+	free(m->cands);
+	sidx_release(&m->cand_index);
 	free(m);
 }
 
@@ -464,16 +560,18 @@ static void searched(struct search *s, const char *fmt, ...)
 
 static struct dir_memo *dir_info(struct ldmodel *m, const char *dir)
 {
-	for (size_t i = 0; i < m->ndirs; i++)
-		if (strcmp(m->dirs[i].dir, dir) == 0)
-			return &m->dirs[i];
+	size_t slot;
+	long at = sidx_find(&m->dir_index, dir, str_hash(dir), &slot);
+	if (at >= 0)
+		return &m->dirs[at];
 	if (xgrow(&m->dirs, &m->dirs_cap, m->ndirs, sizeof(*m->dirs)) < 0) {
 		m->oom = true;
 		return NULL;
 	}
 	struct dir_memo *d = &m->dirs[m->ndirs];
 	memset(d, 0, sizeof(*d));
-	if (!(d->dir = xstrdup(dir))) {
+	if (!(d->dir = xstrdup(dir)) || sidx_add(&m->dir_index, d->dir) < 0) {
+		free(d->dir);
 		m->oom = true;
 		return NULL;
 	}
@@ -544,9 +642,110 @@ static bool expand_dst(const struct ldmodel *m, const char *s, size_t len, const
 
 enum cand { CAND_ABSENT, CAND_OK, CAND_OTHER_CLASS, CAND_BAD };
 
+static int info_copy(struct cuvet_elf_info *dst, const struct cuvet_elf_info *src)
+{
+	*dst = *src;
+	dst->soname = dst->rpath = dst->runpath = NULL;
+	dst->needed = NULL;
+	dst->nneeded = 0;
+	if ((src->soname && !(dst->soname = xstrdup(src->soname))) || (src->rpath && !(dst->rpath = xstrdup(src->rpath))) ||
+	    (src->runpath && !(dst->runpath = xstrdup(src->runpath))) ||
+	    (src->nneeded && !(dst->needed = calloc(src->nneeded, sizeof(char *)))))
+		goto fail;
+	for (; dst->nneeded < src->nneeded; dst->nneeded++)
+		if (!(dst->needed[dst->nneeded] = xstrdup(src->needed[dst->nneeded])))
+			goto fail;
+	return 0;
+fail:
+	cuvet_elf_info_release(dst);
+	return -1;
+}
+
+/* PATH's memo (added unchecked when new); NULL when out of memory. */
+static struct cand_memo *cand_memo(struct ldmodel *m, const char *path)
+{
+	size_t slot;
+	long at = sidx_find(&m->cand_index, path, str_hash(path), &slot);
+	if (at >= 0)
+		return &m->cands[at];
+	if (xgrow(&m->cands, &m->cands_cap, m->ncands, sizeof(*m->cands)) < 0)
+		return NULL;
+	struct cand_memo *c = &m->cands[m->ncands];
+	memset(c, 0, sizeof(*c));
+	c->st[0] = c->st[1] = -1;
+	if (!(c->path = xstrdup(path)) || sidx_add(&m->cand_index, c->path) < 0) {
+		free(c->path);
+		return NULL;
+	}
+	m->ncands++;
+	return c;
+}
+
+int ldmodel_realpath(struct ldmodel *m, const char *path, char *out, size_t outlen)
+{
+	struct cand_memo *c = cand_memo(m, path);
+	if (!c) /* no room to remember: ask the view */
+		return cuvet_fs_realpath(m->fs, path, out, outlen, NULL);
+	if (!c->real_state) {
+		char real[PATH_MAX];
+		if (cuvet_fs_realpath(m->fs, path, real, sizeof(real), NULL) < 0)
+			c->real_state = -1;
+		else if ((c->real = xstrdup(real)))
+			c->real_state = 1;
+		else
+			return cuvet_fs_realpath(m->fs, path, out, outlen, NULL);
+	}
+	if (c->real_state < 0)
+		return -1;
+	size_t n = strlen(c->real);
+	if (n >= outlen)
+		return -1;
+	memcpy(out, c->real, n + 1);
+	return 0;
+}
+
+static enum cand check_candidate_file(struct search *s, const char *path);
+
 /* Reads PATH's ELF header as open_verify does: a wrong class or machine is skipped (the
- * search goes on), anything else malformed is fatal for the loader. */
+ * search goes on), anything else malformed is fatal for the loader. Each path is read once per
+ * kind of check; later searches get the same answer from the memo. */
 static enum cand check_candidate(struct search *s, const char *path)
+{
+	struct ldmodel *m = s->m;
+	struct ldmodel_result *r = s->r;
+	int w = s->q->want_info ? 1 : 0;
+	struct cand_memo *c = cand_memo(m, path);
+	if (!c) {
+		m->oom = true;
+		return CAND_ABSENT;
+	}
+	if (c->st[w] >= 0) {
+		enum cand st = (enum cand)c->st[w];
+		if (st == CAND_BAD)
+			snprintf(r->why, sizeof(r->why), "%s", c->why[w] ? c->why[w] : "");
+		else if (st == CAND_OK && w && info_copy(&r->info, &c->info) < 0)
+			m->oom = true;
+		return st;
+	}
+	bool oom = m->oom;
+	enum cand st = check_candidate_file(s, path);
+	/* an allocation failure is no answer about the file */
+	if (m->oom && !oom)
+		return st;
+	if (st == CAND_ABSENT) {
+		c->st[0] = c->st[1] = CAND_ABSENT;
+		return st;
+	}
+	if ((st == CAND_BAD && !(c->why[w] = xstrdup(r->why))) ||
+	    (st == CAND_OK && w && info_copy(&c->info, &r->info) < 0)) {
+		m->oom = true;
+		return st;
+	}
+	c->st[w] = (signed char)st;
+	return st;
+}
+
+static enum cand check_candidate_file(struct search *s, const char *path)
 {
 	struct ldmodel *m = s->m;
 	struct ldmodel_result *r = s->r;
@@ -612,6 +811,26 @@ static bool take(struct search *s, enum cand st, const char *path, const char *d
 	return true;
 }
 
+/* A, B, C and D joined into OUT, as pathf("%s%s%s%s") but without a format for every candidate
+ * of every search; false (OUT emptied) when it does not fit. */
+static bool cat4(char *out, size_t len, const char *a, const char *b, const char *c, const char *d)
+{
+	const char *parts[4] = {a, b, c, d};
+	size_t o = 0;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(parts[i]);
+		if (n >= len - o) {
+			if (len)
+				out[0] = '\0';
+			return false;
+		}
+		memcpy(out + o, parts[i], n);
+		o += n;
+	}
+	out[o] = '\0';
+	return true;
+}
+
 /* Tries DIR/NAME after the hwcaps subdirectories of DIR. */
 static bool try_dir(struct search *s, const char *dir, enum cuvet_why_rule rule, size_t from, const char *label)
 {
@@ -629,16 +848,16 @@ static bool try_dir(struct search *s, const char *dir, enum cuvet_why_rule rule,
 	for (size_t h = 0; h <= nsub; h++) {
 		char cand[PATH_MAX], cdir[PATH_MAX];
 		if (h < m->nhwcaps) {
-			if (!d->hwcaps || !pathf(cdir, sizeof(cdir), "%s%sglibc-hwcaps/%s", dir, sep, m->hwcaps[h]))
+			if (!d->hwcaps || !cat4(cdir, sizeof(cdir), dir, sep, "glibc-hwcaps/", m->hwcaps[h]))
 				continue;
 		} else if (h < nsub) {
 			const struct legacy_subdir *l = &m->legacy[h - m->nhwcaps];
-			if (!(d->legacy & (1u << l->first)) || !pathf(cdir, sizeof(cdir), "%s%s%s", dir, sep, l->path))
+			if (!(d->legacy & (1u << l->first)) || !cat4(cdir, sizeof(cdir), dir, sep, l->path, ""))
 				continue;
-		} else if (!pathf(cdir, sizeof(cdir), "%s", dir)) {
+		} else if (!cat4(cdir, sizeof(cdir), dir, "", "", "")) {
 			continue;
 		}
-		if (!pathf(cand, sizeof(cand), "%s%s%s", cdir, strcmp(cdir, "/") == 0 ? "" : "/", s->q->name))
+		if (!cat4(cand, sizeof(cand), cdir, strcmp(cdir, "/") == 0 ? "" : "/", s->q->name, ""))
 			continue;
 		enum cand st = check_candidate(s, cand);
 		if (st == CAND_ABSENT)

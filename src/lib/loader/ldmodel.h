@@ -93,6 +93,9 @@ struct ldmodel_result {
 int ldmodel_search(struct ldmodel *m, const struct ldmodel_query *q, struct ldmodel_result *r,
 		   struct cuvet_error *err);
 void ldmodel_result_release(struct ldmodel_result *r);
+/* cuvet_fs_realpath of PATH (no error details), remembered: a file that many searches find is
+ * resolved once. */
+int ldmodel_realpath(struct ldmodel *m, const char *path, char *out, size_t outlen);
 /* Hands the searched list over to the caller (R keeps none). */
 char **ldmodel_result_take_searched(struct ldmodel_result *r, size_t *n);
 

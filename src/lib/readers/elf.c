@@ -135,7 +135,9 @@ static int strtab_get(const struct strtab *t, uint64_t off, const char *what, co
 		return err_set(err, CUVET_E_INVALID, "%s: string offset %llu out of range (string table size %zu)",
 			       what, (unsigned long long)off, t->size);
 	const char *s = t->base + off;
-	if (!memchr(s, '\0', t->size - (size_t)off))
+	/* a table that ends in NUL terminates every string in it: no scan (the scan read every name
+	 * of a 76 000-symbol .dynstr a second time) */
+	if (t->base[t->size - 1] != '\0' && !memchr(s, '\0', t->size - (size_t)off))
 		return err_set(err, CUVET_E_INVALID, "%s: string at offset %llu is not terminated", what,
 			       (unsigned long long)off);
 	*out = s;
@@ -730,18 +732,41 @@ void cuvet_elf_symbols_release(struct cuvet_elf_symbols *s)
 		free(s->verdef[i]);
 	free(s->verdef);
 	free(s->verdef_base);
-	for (size_t i = 0; i < s->nsyms; i++) {
+	for (size_t i = 0; !s->strings && i < s->nsyms; i++) {
 		free(s->syms[i].name);
 		free(s->syms[i].version);
 	}
+	free(s->strings);
 	free(s->syms);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Version index -> name, for the .gnu.version lookup (indexes are 15 bits). */
+/* Version index -> name, for the .gnu.version lookup (indexes are 15 bits; real files use a few
+ * dozen, so the table grows to the highest index set instead of holding all 32768). */
 struct vernames {
-	const char *name[0x8000];
+	char **name;
+	size_t n;
 };
+
+static char *vn_get(const struct vernames *vn, unsigned ndx)
+{
+	return ndx < vn->n ? vn->name[ndx] : NULL;
+}
+
+static int vn_set(struct vernames *vn, unsigned ndx, char *name, struct cuvet_error *err)
+{
+	if (ndx >= vn->n) {
+		size_t n = (size_t)ndx + 16;
+		char **p = realloc(vn->name, n * sizeof(*p));
+		if (!p)
+			return err_set(err, CUVET_E_NOMEM, "out of memory");
+		memset(p + vn->n, 0, (n - vn->n) * sizeof(*p));
+		vn->name = p;
+		vn->n = n;
+	}
+	vn->name[ndx] = name;
+	return 0;
+}
 
 static int walk_verneed(struct elf_file *f, const struct symtabs *t, struct cuvet_elf_symbols *out,
 			struct vernames *vn, struct cuvet_error *err)
@@ -782,7 +807,8 @@ static int walk_verneed(struct elf_file *f, const struct symtabs *t, struct cuve
 			if (!(e->versions[e->nversions] = strdup(s)))
 				return err_set(err, CUVET_E_NOMEM, "out of memory");
 			e->weak[e->nversions++] = (va.vna_flags & VER_FLG_WEAK) != 0;
-			vn->name[va.vna_other & 0x7fff] = e->versions[e->nversions - 1];
+			if (vn_set(vn, va.vna_other & 0x7fff, e->versions[e->nversions - 1], err) < 0)
+				return -1;
 			if (!va.vna_next)
 				break;
 			aux += va.vna_next;
@@ -822,8 +848,9 @@ static int walk_verdef(struct elf_file *f, const struct symtabs *t, struct cuvet
 		if (!(out->verdef[out->nverdef] = strdup(s)))
 			return err_set(err, CUVET_E_NOMEM, "out of memory");
 		out->verdef_base[out->nverdef] = (def.vd_flags & VER_FLG_BASE) != 0;
-		vn->name[def.vd_ndx & 0x7fff] = out->verdef[out->nverdef];
 		out->nverdef++;
+		if (vn_set(vn, def.vd_ndx & 0x7fff, out->verdef[out->nverdef - 1], err) < 0)
+			return -1;
 		if (!def.vd_next)
 			break;
 		off += def.vd_next;
@@ -831,12 +858,26 @@ static int walk_verdef(struct elf_file *f, const struct symtabs *t, struct cuvet
 	return 0;
 }
 
-int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out, struct cuvet_error *err)
+/* Entry I of .gnu.version, as gelf_getversym reads it (libelf has converted the section to this
+ * machine's byte order, and refuses an index past its end), without a library call for each of
+ * libtorch_cpu.so's 76 000 symbols. */
+static bool versym_at(const Elf_Data *d, size_t i, GElf_Versym *vs)
+{
+	if (!d || d->d_type != ELF_T_HALF || !d->d_buf || i >= d->d_size / sizeof(GElf_Versym))
+		return false;
+	memcpy(vs, (const char *)d->d_buf + i * sizeof(GElf_Versym), sizeof(*vs));
+	return true;
+}
+
+/* VERSIONED_ONLY: symbols without a version (index 0 or 1 in .gnu.version, or no .gnu.version)
+ * are left out before their entry or name is read. */
+static int read_symbols(const void *buf, size_t len, bool versioned_only, struct cuvet_elf_symbols *out,
+			struct cuvet_error *err)
 {
 	struct elf_file f;
 	struct dynamic d;
 	struct symtabs t;
-	struct vernames *vn = NULL;
+	struct vernames vns = {NULL, 0}, *vn = &vns;
 	if (!out)
 		return err_set(err, CUVET_E_INVALID, "no output given");
 	memset(out, 0, sizeof(*out));
@@ -844,15 +885,37 @@ int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols
 		return -1;
 	if (dynamic_find(&f, &d, err) < 0 || symtabs_find(&f, &d, &t, err) < 0)
 		goto fail;
-	vn = calloc(1, sizeof(*vn));
-	if (!vn) {
-		err_set(err, CUVET_E_NOMEM, "out of memory");
-		goto fail;
-	}
 	if (walk_verneed(&f, &t, out, vn, err) < 0 || walk_verdef(&f, &t, out, vn, err) < 0)
 		goto fail;
-	if (t.nsyms > 1) {
-		out->syms = calloc(t.nsyms - 1, sizeof(*out->syms));
+	size_t keep = t.nsyms > 1 ? t.nsyms - 1 : 0;
+	size_t pos = 0;
+	if (versioned_only && keep) {
+		/* one block for the names (tens of thousands of strdup and free were most of the
+		 * work); the versions point to the verneed/verdef strings */
+		size_t bytes = 0;
+		keep = 0;
+		for (size_t i = 1; i < t.nsyms && i <= (size_t)INT32_MAX; i++) {
+			GElf_Versym vs;
+			GElf_Sym sym;
+			const char *name = NULL;
+			if (!versym_at(t.versym, i, &vs) || (vs & 0x7fff) < 2 || !vn_get(vn, vs & 0x7fff))
+				continue;
+			if (!gelf_getsym(t.dynsym, (int)i, &sym)) {
+				err_set(err, CUVET_E_INVALID, "dynamic symbol %zu unreadable", i);
+				goto fail;
+			}
+			if (strtab_get(&t.str, sym.st_name, "dynamic symbol", &name, err) < 0)
+				goto fail;
+			bytes += strlen(name) + 1;
+			keep++;
+		}
+		if (keep && !(out->strings = malloc(bytes))) {
+			err_set(err, CUVET_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (keep) {
+		out->syms = calloc(keep, sizeof(*out->syms));
 		if (!out->syms) {
 			err_set(err, CUVET_E_NOMEM, "out of memory");
 			goto fail;
@@ -860,6 +923,10 @@ int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols
 	}
 	for (size_t i = 1; i < t.nsyms; i++) {
 		GElf_Sym sym;
+		GElf_Versym vs;
+		bool have_vs = i <= (size_t)INT32_MAX && versym_at(t.versym, i, &vs);
+		if (versioned_only && (!have_vs || (vs & 0x7fff) < 2 || !vn_get(vn, vs & 0x7fff)))
+			continue;
 		if (i > (size_t)INT32_MAX || !gelf_getsym(t.dynsym, (int)i, &sym)) {
 			err_set(err, CUVET_E_INVALID, "dynamic symbol %zu unreadable", i);
 			goto fail;
@@ -868,7 +935,11 @@ int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols
 		const char *name = NULL;
 		if (strtab_get(&t.str, sym.st_name, "dynamic symbol", &name, err) < 0)
 			goto fail;
-		if (!(s->name = strdup(name))) {
+		if (out->strings) {
+			size_t n = strlen(name) + 1;
+			s->name = memcpy(out->strings + pos, name, n);
+			pos += n;
+		} else if (!(s->name = strdup(name))) {
 			err_set(err, CUVET_E_NOMEM, "out of memory");
 			goto fail;
 		}
@@ -876,25 +947,37 @@ int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols
 		s->bind = GELF_ST_BIND(sym.st_info);
 		s->type = GELF_ST_TYPE(sym.st_info);
 		s->weak = s->bind == STB_WEAK;
-		GElf_Versym vs;
-		if (t.versym && i <= (size_t)INT32_MAX && gelf_getversym(t.versym, (int)i, &vs)) {
+		if (have_vs) {
 			unsigned ndx = vs & 0x7fff;
 			s->hidden = (vs & 0x8000) != 0;
 			/* 0 = local, 1 = global (unversioned); names only from 2 on. */
-			if (ndx >= 2 && vn->name[ndx] && !(s->version = strdup(vn->name[ndx]))) {
+			if (out->strings)
+				s->version = vn_get(vn, ndx);
+			else if (ndx >= 2 && vn_get(vn, ndx) && !(s->version = strdup(vn_get(vn, ndx)))) {
 				err_set(err, CUVET_E_NOMEM, "out of memory");
 				goto fail;
 			}
 		}
 	}
-	free(vn);
+	free(vns.name);
 	elf_file_close(&f);
 	return 0;
 fail:
-	free(vn);
+	free(vns.name);
 	elf_file_close(&f);
 	cuvet_elf_symbols_release(out);
 	return -1;
+}
+
+int cuvet_elf_read_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out, struct cuvet_error *err)
+{
+	return read_symbols(buf, len, false, out, err);
+}
+
+int cuvet_elf_read_versioned_symbols(const void *buf, size_t len, struct cuvet_elf_symbols *out,
+				     struct cuvet_error *err)
+{
+	return read_symbols(buf, len, true, out, err);
 }
 
 /* --- PT_INTERP (added for "cuvet why": the loader model and why.c) --- */

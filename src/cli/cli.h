@@ -61,5 +61,9 @@ extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
 extern const struct cli_command cmd_why;
+extern const struct cli_command cmd_lock;
+extern const struct cli_command cmd_verify;
+extern const struct cli_command cmd_build;
+extern const struct cli_command cmd_stamp;
 
 #endif

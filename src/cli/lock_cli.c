@@ -86,10 +86,11 @@ void lock_report_text(FILE *out, const char *lock_path, const struct cuvet_lock 
 		if (n > w && n <= 40)
 			w = n;
 	}
-	size_t bad = 0;
+	size_t failed = 0, undetermined = 0;
 	for (size_t i = 0; i < r->nchecks; i++) {
 		const struct cuvet_lock_check *c = &r->checks[i];
-		bad += c->verdict != CUVET_PASS;
+		failed += c->verdict == CUVET_FAIL;
+		undetermined += c->verdict == CUVET_UNKNOWN || c->verdict == CUVET_ERROR;
 		fprintf(out, "  %s%-7s%s %-*s %-5s  %s\n", color ? verdict_color(c->verdict) : "",
 			cuvet_verdict_name(c->verdict), color ? "\033[0m" : "", (int)w, c->component,
 			cuvet_lock_policy_name(c->policy), c->reason ? c->reason : "");
@@ -97,9 +98,10 @@ void lock_report_text(FILE *out, const char *lock_path, const struct cuvet_lock 
 	for (size_t i = 0; i < r->nextra; i++)
 		fprintf(out, "  %-7s %-*s        not in the lock (not drift)\n", "NEW", (int)w, r->extra[i]);
 	fprintf(out, "verdict: %s", cuvet_verdict_name(r->verdict));
-	if (bad)
-		fprintf(out, " (%zu of %zu %s)", bad, r->nchecks,
-			r->verdict == CUVET_FAIL ? "drifted or undetermined" : "undetermined");
+	if (failed && undetermined)
+		fprintf(out, " (%zu of %zu drifted, %zu undetermined)", failed, r->nchecks, undetermined);
+	else if (failed || undetermined)
+		fprintf(out, " (%zu of %zu %s)", failed + undetermined, r->nchecks, failed ? "drifted" : "undetermined");
 	fprintf(out, "\n");
 }
 

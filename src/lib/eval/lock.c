@@ -469,16 +469,25 @@ void cuvet_lock_report_free(struct cuvet_lock_report *r)
 	free(r);
 }
 
-static const char *policy_words(enum cuvet_lock_policy p)
+/* What a policy asks of LOCKED, in words: "exactly 9.7.1.26", "12.8.x (locked 12.8.57)",
+ * "570.86.10 or newer". Malloc'ed. */
+static char *policy_need(enum cuvet_lock_policy p, const char *locked)
 {
-	switch (p) {
-	case CUVET_POLICY_EXACT: return "the exact version";
-	case CUVET_POLICY_PATCH: return "the same major.minor.patch";
-	case CUVET_POLICY_MINOR: return "the same major.minor";
-	case CUVET_POLICY_MAJOR: return "the same major";
-	case CUVET_POLICY_MIN: return "this version or newer";
-	}
-	return "?";
+	struct cuvet_version v;
+	const char *end;
+	unsigned keep = p == CUVET_POLICY_PATCH ? 3 : p == CUVET_POLICY_MINOR ? 2 : 1;
+	if (p == CUVET_POLICY_EXACT)
+		return xasprintf("exactly %s", locked);
+	if (p == CUVET_POLICY_MIN)
+		return xasprintf("%s or newer", locked);
+	if (cuvet_version_parse_prefix(locked, &v, &end, NULL) != 0)
+		return xasprintf("%s (%s)", locked, cuvet_lock_policy_name(p));
+	struct sbuf b;
+	sbuf_init(&b);
+	for (unsigned i = 0; i < keep; i++)
+		sbuf_addf(&b, "%s%u", i ? "." : "", i < v.nparts ? v.part[i] : 0);
+	sbuf_addf(&b, ".x (locked %s)", locked);
+	return sbuf_steal(&b);
 }
 
 /* What the stack has for component NAME: its version (malloc'ed into *ACTUAL, NULL when it has
@@ -603,46 +612,51 @@ struct cuvet_lock_report *cuvet_lock_verify(const struct cuvet_lock *lock, const
 		const char *where, *vsource;
 		if (stack_actual(facts, lc->name, &c->actual, &unknown, &where, &vsource) != 0)
 			goto oom;
-		const char *pw = policy_words(lc->policy);
-		if (!c->actual) {
-			c->verdict = unknown ? CUVET_UNKNOWN : CUVET_FAIL;
-			c->reason = unknown ? xasprintf("%s is there but its version is unknown; the lock needs %s %s",
-							 lc->name, pw, lc->version)
-					    : xasprintf("no %s here; the lock needs %s (%s %s)", lc->name,
-							strcmp(lc->name, "compute-capability") == 0 ? "a visible GPU" : pw,
-							lc->name, lc->version);
+		bool is_cc = strcmp(lc->name, "compute-capability") == 0;
+		const char *what = is_cc ? "compute capability" : lc->name;
+		char *need = policy_need(lc->policy, lc->version);
+		char from[4200] = "";
+		if (!need)
+			goto oom;
+		if (where)
+			snprintf(from, sizeof(from), " (%s)", where);
+		if (!c->actual && unknown) {
+			c->verdict = CUVET_UNKNOWN;
+			c->reason = is_cc ? xasprintf("a visible GPU's compute capability is unknown; the lock needs %s", need)
+					  : xasprintf("%s is there but its version is unknown; the lock needs %s", what, need);
+		} else if (!c->actual) {
+			c->verdict = CUVET_FAIL;
+			c->reason = is_cc ? xasprintf("no visible GPU; the lock needs compute capability %s", need)
+					  : xasprintf("no %s here; the lock needs %s", what, need);
 		} else if (strchr(c->actual, ',')) {
 			/* GPUs of several compute capabilities: every one must satisfy the policy */
 			c->verdict = CUVET_PASS;
 			char *save = NULL, *copy = xstrdup(c->actual);
-			if (!copy)
+			if (!copy) {
+				free(need);
 				goto oom;
+			}
 			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 				enum cuvet_verdict v = cuvet_lock_policy_check(lc->policy, lc->version, t);
 				if (verdict_rank(v) > verdict_rank(c->verdict))
 					c->verdict = v;
 			}
 			free(copy);
-			c->reason = xasprintf("GPUs of compute capability %s; the lock needs %s %s", c->actual, pw,
-					      lc->version);
+			c->reason = xasprintf("GPUs of compute capability %s; the lock needs %s on every one", c->actual, need);
 		} else if (major_only(lc->source) || major_only(vsource)) {
 			c->verdict = check_major_only(lc->policy, lc->version, c->actual);
-			c->reason = xasprintf("%s %s%s%s%s: only the major is known (%s has no version beyond its SONAME); "
-					      "the lock needs %s %s",
-					      lc->name, c->actual, where ? " (" : "", where ? where : "", where ? ")" : "",
-					      major_only(vsource) ? "this copy" : "the locked copy", pw, lc->version);
+			c->reason = xasprintf("%s %s%s: only its major is known (%s has no version beyond its SONAME); "
+					      "the lock needs %s",
+					      what, c->actual, from, major_only(vsource) ? "this copy" : "the locked copy", need);
 		} else {
 			c->verdict = cuvet_lock_policy_check(lc->policy, lc->version, c->actual);
 			if (c->verdict == CUVET_ERROR)
 				c->reason = xasprintf("'%s' or '%s' is not a version", lc->version, c->actual);
-			else if (c->verdict == CUVET_PASS)
-				c->reason = xasprintf("%s %s%s%s%s satisfies %s %s", lc->name, c->actual, where ? " (" : "",
-						      where ? where : "", where ? ")" : "", lc->name, lc->version);
 			else
-				c->reason = xasprintf("%s %s%s%s%s, the lock needs %s %s", lc->name, c->actual,
-						      where ? " (" : "", where ? where : "", where ? ")" : "", pw,
-						      lc->version);
+				c->reason = xasprintf("%s %s%s%s %s", what, c->actual, from,
+						      c->verdict == CUVET_PASS ? ": fits" : "; the lock needs", need);
 		}
+		free(need);
 		if (!c->reason)
 			goto oom;
 		if (verdict_rank(c->verdict) > verdict_rank(r->verdict))

@@ -10,7 +10,8 @@ def lib(family, name, path, version, source="dpkg"):
 
 L = "/usr/lib/x86_64-linux-gnu/"
 base = {
-    "schema": "cuvet.facts/1", "root": "/", "hostname": "build-01", "glibc_version": "2.35",
+    "schema": "cuvet.facts/1", "root": "/",
+    "host": {"hostname": "build-01", "os_id": "ubuntu", "os_version": "22.04", "glibc_version": "2.35", "arch": "x86_64"},
     "driver": {"present": True, "module_loaded": True, "kernel_flavour": "open", "nvml_status": 0,
                "kernel_version": "570.86.10", "cuda_driver_version": 12080, "cuda_source": "nvml"},
     "gpus": [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-11111111-2222-3333-4444-555555555555",
@@ -73,7 +74,7 @@ variant("no-gpu.json", lambda d: d.update(gpus=[]))
 variant("no-driver.json", lambda d: d.update(driver={"present": False, "module_loaded": False}))
 variant("cudnn-missing.json", dellib("cudnn"))
 variant("cudnn-soname-only.json", setlib("libcudnn", "9", "soname"))
-variant("glibc-older.json", lambda d: d.update(glibc_version="2.31"))
+variant("glibc-older.json", lambda d: d["host"].update(glibc_version="2.31"))
 variant("extra-cufft.json", lambda d: d["libraries"].append(
     lib("cufft", "libcufft.so.11", "/usr/local/cuda-12.8/targets/x86_64-linux/lib/libcufft.so.11", "11.3.3.41", "file-name")))
 # today's fleet node, for the rollback verdicts: driver 575, cuDNN 9.10, TensorRT 10.11, H100

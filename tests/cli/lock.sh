@@ -210,5 +210,25 @@ run stamp-facts-drift 1 "$C" stamp model.engine --lock base.lock --facts "$F/cud
 assert stamp-facts-drift-verified [ "$(json model.engine.cuvet.json 'd["predicate"]["buildDefinition"]["internalParameters"]["environment"]["verified"]')" = FAIL ]
 run stamp-no-lock 2 "$C" stamp model.engine
 
+# ---- every lock and record written here validates against the JSON Schemas in doc/ (python3-jsonschema)
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	validate() { # SCHEMA FILE...
+		python3 - "$@" <<'PYEOF'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+for f in sys.argv[2:]:
+    jsonschema.validate(json.load(open(f)), schema, cls=jsonschema.Draft202012Validator)
+PYEOF
+	}
+	assert schema-locks validate "$HERE/../../doc/cuvet.lock.schema.json" base.lock relaxed.lock art.lock root.lock updated.lock release-4.lock
+	assert schema-provenance validate "$HERE/../../doc/cuvet.provenance.schema.json" out.txt.cuvet.json hello2.cuvet.json model.engine.cuvet.json
+	# the schema can fail: a lock with an unknown policy does not validate
+	invalid() { ! validate "$@" 2>/dev/null; }
+	assert schema-refuses invalid "$HERE/../../doc/cuvet.lock.schema.json" badpolicy.lock
+else
+	echo "CUVET-SKIP 3 python3-jsonschema not installed: schema validation skipped"
+fi
+
 echo "lock tests: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -174,9 +174,10 @@ static int build_run(int argc, char **argv)
 			code = EXIT_INPUT;
 			goto out;
 		}
-		if (!o.host.quiet)
-			printf("wrote %s\n", rec);
+		code = lock_cli_report_record(&o.host, rec);
 		free(rec);
+		if (code != EXIT_OK)
+			goto out;
 	}
 	code = cli_finish(EXIT_OK);
 out:

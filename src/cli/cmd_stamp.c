@@ -111,9 +111,10 @@ static int stamp_run(int argc, char **argv)
 			code = EXIT_INPUT;
 			goto out;
 		}
-		if (!o.host.quiet)
-			printf("wrote %s\n", rec);
+		code = lock_cli_report_record(&o.host, rec);
 		free(rec);
+		if (code != EXIT_OK)
+			goto out;
 	}
 	/* the record is written either way; a stack that does not verify is said by the exit status */
 	if (rep && rep->verdict != CUVET_PASS) {

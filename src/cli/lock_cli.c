@@ -176,3 +176,29 @@ void lock_report_markdown(FILE *out, const char *lock_path, const struct cuvet_l
 			fputc('\n', out);
 	}
 }
+
+int lock_cli_report_record(const struct host_opts *o, const char *path)
+{
+	if (o->quiet)
+		return EXIT_OK;
+	if (!o->json) {
+		printf("wrote %s\n", path);
+		return EXIT_OK;
+	}
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		cli_error(o->cmd, "%s: %s", path, strerror(errno));
+		return EXIT_INPUT;
+	}
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		cli_error(o->cmd, "%s: read error", path);
+		return EXIT_INPUT;
+	}
+	return EXIT_OK;
+}

@@ -20,4 +20,8 @@ void lock_report_text(FILE *out, const char *lock_path, const struct cuvet_lock 
 void lock_report_markdown(FILE *out, const char *lock_path, const struct cuvet_lock *lock,
 			  const struct cuvet_lock_report *r);
 
+/* What build and stamp print for a record written to PATH: "wrote PATH", or with --json the record
+ * itself. Returns EXIT_OK or EXIT_INPUT after saying why. */
+int lock_cli_report_record(const struct host_opts *o, const char *path);
+
 #endif

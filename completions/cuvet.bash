@@ -1,17 +1,18 @@
 # bash completion for cuvet(1). The option lists are those of `cuvet COMMAND --help`
 # (src/cli/cmd_*.c option tables); tests/install/test_install.sh checks they stay equal.
 
-_cuvet_commands="doctor probe check kb arch why lock verify build stamp version help"
+_cuvet_commands="doctor probe check kb arch why engine lock verify build stamp version help"
 _cuvet_probe_opts="--json --root --env-file --no-nvml --no-load --timeout --nvml-lib --quiet -q --help -h"
 
 _cuvet_opts() { # COMMAND
 	case $1 in
 	doctor) echo "--facts --scan --kb $_cuvet_probe_opts" ;;
 	probe) echo "--gpu-code $_cuvet_probe_opts" ;;
-	check) echo "--env --facts --visible-devices --assume-unknown --kb $_cuvet_probe_opts" ;;
+	check) echo "--env --facts --visible-devices --assume-unknown --kb --engine $_cuvet_probe_opts" ;;
 	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
+	engine) echo "--json --quiet -q --help -h" ;;
 	lock) echo "--output -o --artifact -a --policy -p --base-image --update -u --facts $_cuvet_probe_opts" ;;
 	verify) echo "--facts --markdown --artifacts $_cuvet_probe_opts" ;;
 	build) echo "--lock -l --in -i --out -o $_cuvet_probe_opts" ;;
@@ -32,7 +33,7 @@ _cuvet() {
 	# the argument of an option
 	case $prev in
 	--root | --scan | --kb) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
-	--facts | --env-file | --nvml-lib | --lock | -l | --in | -i | --out | -o | --output | --artifact | -a) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--facts | --env-file | --nvml-lib | --engine | --lock | -l | --in | -i | --out | -o | --output | --artifact | -a) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
 	--policy | -p)
 		# NAME=POLICY: the components a lock names, then the policies
 		if [[ $cur == *=* ]]; then
@@ -68,6 +69,14 @@ _cuvet() {
 		[ "$n" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "driver cuda gpu image tensorrt cudnn files show" -- "$cur")
 		;;
 	arch | why | verify | stamp) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+	engine)
+		# engine inspect FILE...
+		if [ "$COMP_CWORD" -eq 2 ]; then
+			mapfile -t COMPREPLY < <(compgen -W "inspect" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		fi
+		;;
 	esac
 	return 0
 }

@@ -6,7 +6,7 @@
 set -u
 secs=$1 src=$2 work=$3 shared=${4:-} build=${5:-}
 if ! command -v clang >/dev/null; then
-	echo "CUVET-SKIP 6 clang not installed: fuzzers skipped"
+	echo "CUVET-SKIP 7 clang not installed: fuzzers skipped"
 	exit 77
 fi
 mkdir -p "$work"
@@ -71,6 +71,19 @@ seed_fatbin() {
 fuzz ldcache src/lib/readers/ldcache.c src/lib/base/util.c
 fuzz elf src/lib/readers/elf.c src/lib/base/util.c -- -lelf
 fuzz fatbin src/lib/readers/fatbin.c src/lib/base/util.c -- -lelf
+
+seed_trtengine() {
+	# the real engines kept as test data, and one of them in Ultralytics' metadata wrapper
+	local n=0
+	for f in "$src"/tests/data/engines/*.plan "$src"/tests/data/engines/*.engine; do
+		[ -f "$f" ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	if [ -f "$src/tests/data/engines/trt8.6.1.6-sm89.plan" ]; then
+		{ printf '\x0e\x00\x00\x00{"imgsz": 640}'; cat "$src/tests/data/engines/trt8.6.1.6-sm89.plan"; } >"$1/wrapped"
+	fi
+	return 0
+}
+fuzz trtengine src/lib/readers/trtengine.c src/lib/base/util.c
 
 seed_req() {
 	printf 'cuda>=12.2 brand=tesla,driver>=470,driver<471' >"$1/image"

@@ -364,6 +364,65 @@ CUVET_API void cuvet_host_free(struct cuvet_host *host);
 /* The copy of SONAME a plain dlopen in this environment loads, or NULL. */
 CUVET_API const struct cuvet_lib *cuvet_host_pick(const struct cuvet_host *host, const char *soname);
 
+/* ------------------------------------------------------- TensorRT engines ---- */
+
+/* Whether this host can load a serialized TensorRT engine, from its header
+ * (cuvet_trt_engine_read, cuvet_readers.h): the TensorRT the process loads (the plain dlopen
+ * pick of libnvinfer.so.MAJOR) must be the engine's exact release unless the engine is
+ * version-compatible, and every visible GPU must have the compute capability it was built on
+ * unless it is hardware-compatible. What the header leaves unknown makes a verdict UNKNOWN,
+ * never PASS. */
+struct cuvet_trt_engine;
+
+/* What the provenance record beside an engine (FILE.cuvet.json, written by cuvet build/stamp:
+ * schema cuvet.provenance/1) says of the environment that built it; what it does not say is NULL. */
+struct cuvet_engine_provenance {
+	char *tensorrt;             /* the "tensorrt" component of the build stack, "8.6.1.6" */
+	char *tensorrt_source;      /* where the build host's probe found that version */
+	char *compute_capability;   /* the first build GPU's, "8.9" */
+	char *gpu;                  /* its name */
+	char *driver;               /* the build host's driver, "535.183.01" */
+	bool subject_matches;       /* a subject of the record has the engine's sha256 */
+	char subject_digest[72];    /* the first subject's "sha256:<hex>", "" when none */
+};
+/* Reads a cuvet.provenance/1 record (TEXT, LEN bytes) about the engine ENGINE (ENGINE_LEN bytes, for
+ * its sha256). Fails with CUVET_E_INVALID when TEXT is not such a record. Release with
+ * cuvet_engine_provenance_release. */
+CUVET_API int cuvet_engine_provenance_read(const char *text, size_t len, const void *engine, size_t engine_len,
+					   struct cuvet_engine_provenance *out, struct cuvet_error *err);
+CUVET_API void cuvet_engine_provenance_release(struct cuvet_engine_provenance *p);
+/* {"path": PATH, "subject_matches": ..., "tensorrt": ..., ...}: malloc'ed, NULL on failure. */
+CUVET_API char *cuvet_engine_provenance_to_json(const struct cuvet_engine_provenance *p, const char *path,
+						struct cuvet_error *err);
+
+struct cuvet_engine_item {
+	const char *name;           /* "tensorrt", "gpu", "driver" */
+	enum cuvet_verdict verdict;
+	bool warning;               /* PASS, with something to know (a driver older than the build host's) */
+	char *needs;                /* "TensorRT 8.6.1.6", "compute capability 8.9" */
+	char *have;                 /* "TensorRT 8.6.1 (/usr/lib/.../libnvinfer.so.8, file-name)"; NULL: none */
+	char *message;              /* why the verdict, and the fix */
+};
+struct cuvet_engine_check {
+	enum cuvet_verdict verdict; /* the worst of the items */
+	size_t nitems;
+	struct cuvet_engine_item items[3];
+};
+/* PROV (may be NULL): the engine's provenance record, which answers what the header leaves
+ * unknown (only when the record's subject is this engine) and gives the build host's driver. */
+CUVET_API struct cuvet_engine_check *cuvet_engine_check_new(const struct cuvet_host *host,
+							     const struct cuvet_trt_engine *engine,
+							     const struct cuvet_engine_provenance *prov,
+							     struct cuvet_error *err);
+CUVET_API void cuvet_engine_check_free(struct cuvet_engine_check *c);
+/* {"path": ..., "verdict": ..., "items": [...]}: malloc'ed, NULL on failure. */
+CUVET_API char *cuvet_engine_check_to_json(const struct cuvet_engine_check *c, const char *path, bool pretty,
+					   struct cuvet_error *err);
+/* The JSON object OBJECT with one member KEY = VALUE (both JSON texts) added at its end: how a
+ * command adds its own section to another's document. Malloc'ed, NULL on failure. */
+CUVET_API char *cuvet_json_add_member(const char *object, const char *key, const char *value, bool pretty,
+				      struct cuvet_error *err);
+
 /* ---------------------------------------------------------------- findings ---- */
 
 enum cuvet_severity { CUVET_SEV_INFO, CUVET_SEV_WARNING, CUVET_SEV_ERROR };

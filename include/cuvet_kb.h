@@ -180,6 +180,23 @@ struct cuvet_kb_gpu_row {
 CUVET_API int cuvet_kb_gpu_find(const struct cuvet_kb *kb, const char *query, struct cuvet_kb_gpu_row *out,
 				size_t max, struct cuvet_error *err);
 
+/* gpu-precision.tsv: which reduced precisions a GPU of one compute capability runs well, so a
+ * build enables only those (TensorRT's platformHasFastFp16 / platformHasFastInt8). Each value is
+ * 1 yes, 0 no, -1 unknown (no source states it). */
+struct cuvet_kb_precision {
+	int cc_major, cc_minor;
+	const char *architecture;
+	int fast_fp16;                 /* FP16 at least as fast as FP32 (6.1 runs it at 1/64: 0) */
+	int int8, fp8, fp4;            /* listed for this CC in NVIDIA's support matrices */
+	bool unverified;               /* a value of the row is inferred, not read in its source (see note) */
+	const char *source;
+	const char *note;
+};
+/* Returns 0 and fills OUT, 1 when the table has no row for the CC (OUT: everything unknown), or
+ * -1 when the table does not parse. */
+CUVET_API int cuvet_kb_precision(const struct cuvet_kb *kb, int cc_major, int cc_minor,
+				 struct cuvet_kb_precision *out, struct cuvet_error *err);
+
 /* ngc-tensorrt.tsv, ngc-pytorch-triton.tsv, nvidia-require-cuda-images.tsv. Cells are the
  * source's text ("12.2.1 [sib:triton23.09]", "8.9.5 [unverified]"); NULL where the table has no
  * such column. */

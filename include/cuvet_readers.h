@@ -376,6 +376,88 @@ struct cuvet_arch_file {
 CUVET_API char *cuvet_arch_report_to_json(const struct cuvet_arch_file *files, size_t n, bool pretty,
 					  struct cuvet_error *err);
 
+/* ------------------------------------------- TensorRT engine headers (trtengine.c) ---- */
+
+/* What the header of a serialized TensorRT engine (plan) says, read without TensorRT. The
+ * layouts were checked on real engines (shared/formats/trt-engine.md; tests/data/engines/):
+ * the container `ftrt` (TensorRT 8.6 and later) holding a `ptrt` plan, a bare `ptrt` plan
+ * (7.0 - 8.5) and the length-prefixed FlatBuffer of TensorRT 5/6. A field the header does not
+ * carry in a known place stays unknown (0, -1 or false as documented), never guessed. */
+
+enum cuvet_trt_family {
+	CUVET_TRT_FAMILY_UNKNOWN = 0,
+	CUVET_TRT_FAMILY_FLATBUFFER, /* u64 file size, then a FlatBuffer: TensorRT 5 (6 untested) */
+	CUVET_TRT_FAMILY_PLAN,       /* a bare `ptrt` plan: TensorRT 7.0 - 8.5 */
+	CUVET_TRT_FAMILY_CONTAINER,  /* an `ftrt` container around a `ptrt` plan: TensorRT 8.6+ */
+};
+
+/* The plan header's layout (bytes 4..23 of the `ptrt` header), by the releases it was seen in. */
+enum cuvet_trt_plan_layout {
+	CUVET_TRT_PLAN_UNKNOWN = 0,
+	CUVET_TRT_PLAN_A, /* 7.0, 7.1: serialization version, ?, payload size, CRC-32 */
+	CUVET_TRT_PLAN_B, /* 8.0: serialization version, 256, CRC-32, payload size */
+	CUVET_TRT_PLAN_C, /* 8.2 - 10.3: 0, serialization version, 0, payload size */
+	CUVET_TRT_PLAN_D, /* 10.6 - 10.15: serialization version, payload size, 0 (20-byte header) */
+};
+
+/* The GPU the engine was built on: TensorRT stores a copy of its cudaDeviceProp. */
+struct cuvet_trt_device {
+	bool known;                /* the block was found and decoded; the rest is valid only then */
+	int layout;                /* 1 (7.0 - 10.6) or 2 (10.9+): the order of the fields */
+	int cc_major, cc_minor;    /* compute capability */
+	int sm_count;              /* multiProcessorCount */
+	int integrated;            /* 1 Jetson/Tegra iGPU, 0 discrete, -1 unknown */
+	uint64_t total_memory;     /* totalGlobalMem in bytes; 0 when not recorded (TensorRT 7.0) */
+	uint64_t l2_cache;         /* bytes */
+	int memory_bus_width;      /* bits */
+	int clock_khz, memory_clock_khz;
+};
+
+struct cuvet_trt_engine {
+	enum cuvet_trt_family family;
+	/* A wrapper found before the engine: "ultralytics" (u32 length + JSON metadata), or NULL. */
+	const char *wrapper;       /* static string */
+	uint64_t engine_offset;    /* where the engine starts (after a wrapper) */
+	uint64_t engine_size;      /* its size (the rest of the buffer) */
+	char *wrapper_metadata;    /* the wrapper's JSON text (malloc'ed), or NULL */
+	/* The TensorRT release that built it (major.minor.patch.build); the runtime must be
+	 * exactly this release unless the engine is version-compatible. */
+	bool version_known;
+	unsigned version[4];
+	/* container (family CONTAINER) */
+	uint32_t container_version;/* u32 at 4; only 0 is understood */
+	unsigned nsections;
+	char sections[8][5];       /* the first 8 section names ("ENGN", "WGHT"), NUL-terminated */
+	char container_tag[9];     /* bytes 28..31 in hex ("72747274"), meaning unknown; "" if none */
+	bool trailer_ok;           /* the last 4 bytes are NOT `ftrt` (container) / NOT `ptrt` (plan) */
+	/* plan */
+	uint64_t plan_offset, plan_size;
+	enum cuvet_trt_plan_layout plan_layout;
+	uint32_t serialization_version; /* 0 when unknown; not a release id (237 is 8.5 EA and 10.0) */
+	int crc_ok;                /* layouts A and B: 1 CRC-32 of the stream matches, 0 not, -1 no CRC */
+	bool plan_trailer;         /* the plan ends with NOT `ptrt` (8.4 and later) */
+	struct cuvet_trt_device device;
+	/* Version compatibility (8.6+: BuilderFlag::kVERSION_COMPATIBLE) and hardware compatibility
+	 * (HardwareCompatibilityLevel): no known field records them, so a header alone leaves them
+	 * unknown. -1 unknown, 0 no, 1 yes. */
+	int version_compatible;
+	int hardware_compatible;
+};
+
+/* Reads the header of the engine in BUF (LEN bytes). Fails with CUVET_E_INVALID, the message
+ * naming the offset, when the bytes are not a TensorRT engine ("not a TensorRT engine: unknown
+ * magic ..."), are cut short ("truncated: ...") or contradict themselves ("corrupt: ..."). A
+ * layout the reader does not know leaves the fields unknown and is not an error. Release the
+ * result with cuvet_trt_engine_release. */
+CUVET_API int cuvet_trt_engine_read(const void *buf, size_t len, struct cuvet_trt_engine *out,
+				    struct cuvet_error *err);
+CUVET_API void cuvet_trt_engine_release(struct cuvet_trt_engine *e);
+CUVET_API const char *cuvet_trt_family_name(enum cuvet_trt_family f); /* "container", "plan", ... */
+CUVET_API const char *cuvet_trt_plan_layout_name(enum cuvet_trt_plan_layout l); /* "A".."D", "unknown" */
+/* The header as JSON ("schema": "cuvet.engine/1", doc/engine.md), PATH as given. Malloc'ed. */
+CUVET_API char *cuvet_trt_engine_to_json(const struct cuvet_trt_engine *e, const char *path, bool pretty,
+					 struct cuvet_error *err);
+
 /* ---- the loader model ("cuvet why", the probe's pick; src/lib/loader/ldmodel.c) ---- */
 
 /* The first PT_INTERP path of an ELF image into OUT. Returns 1 when there is one, 0 when

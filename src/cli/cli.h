@@ -58,6 +58,22 @@ bool cli_color(FILE *f);
 extern const struct cli_command cmd_probe;
 extern const struct cli_command cmd_doctor;
 extern const struct cli_command cmd_check;
+extern const struct cli_command cmd_engine;
+/* A TensorRT engine and the provenance record beside it (PATH.cuvet.json), when there is one. */
+struct engine_input {
+	struct cuvet_trt_engine hdr;
+	bool have_prov;
+	struct cuvet_engine_provenance prov;
+	char *prov_path;
+};
+/* Reads the TensorRT engine at PATH and its record (cmd_engine.c); the message names the file. */
+int engine_input_read(const char *path, struct engine_input *in, struct cuvet_error *err);
+void engine_input_release(struct engine_input *in);
+/* check --engine: the engine's section of check's text, its member "engine" of check's JSON (DOC
+ * is consumed; NULL on failure), and the exit status with its verdict merged into CODE. */
+void engine_check_print(FILE *out, const char *path, const struct cuvet_engine_check *ec, bool color);
+char *engine_json_add(char *doc, const struct cuvet_engine_check *ec, const char *path, struct cuvet_error *err);
+int engine_exit_merge(int code, enum cuvet_verdict v);
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
 extern const struct cli_command cmd_why;

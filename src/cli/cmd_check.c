@@ -11,6 +11,7 @@ enum {
 	OPT_VISIBLE,
 	OPT_ASSUME,
 	OPT_KB_DIR,
+	OPT_ENGINE,
 };
 
 static const struct cli_opt check_opts[] = {
@@ -24,6 +25,7 @@ static const struct cli_opt check_opts[] = {
 	{"assume-unknown", 0, "fail|pass", OPT_ASSUME,
 	 "policy for a missing fact: fail (default: the verdict is UNKNOWN) or pass (explicitly assumed)"},
 	{"kb", 0, "DIR", OPT_KB_DIR, "read the knowledge-base tables from DIR instead of the built-in copy"},
+	{"engine", 0, "FILE", OPT_ENGINE, "also check that this host's TensorRT and GPUs can load the TensorRT engine FILE"},
 	CLI_HOST_OPTS,
 	{0},
 };
@@ -34,6 +36,7 @@ struct check_opts {
 	bool assume_pass;
 	const char *visible;
 	const char *kb_dir;
+	const char *engine;
 };
 
 static int check_handle(int id, const char *arg, void *ctx)
@@ -43,6 +46,7 @@ static int check_handle(int id, const char *arg, void *ctx)
 	case OPT_ENV: o->env = true; return 0;
 	case OPT_VISIBLE: o->visible = arg; return 0;
 	case OPT_KB_DIR: o->kb_dir = arg; return 0;
+	case OPT_ENGINE: o->engine = arg; return 0;
 	case OPT_ASSUME:
 		if (strcmp(arg, "pass") == 0)
 			o->assume_pass = true;
@@ -371,9 +375,13 @@ static int check_run(int argc, char **argv)
 	struct cuvet_why **fw = NULL;
 	size_t nfw = 0;
 	int invalid = EXIT_OK;
+	struct engine_input eng = {0};
+	struct cuvet_engine_check *ec = NULL;
 	code = EXIT_INPUT;
 	if (!(ctx = cli_ctx_new("check", o.kb_dir)))
 		goto out;
+	if (o.engine && engine_input_read(o.engine, &eng, &err) < 0)
+		goto fail;
 	o.host.probe.kb = cuvet_ctx_kb(ctx);
 	if (!(c = cuvet_check_new(&err)))
 		goto fail;
@@ -405,7 +413,7 @@ static int check_run(int argc, char **argv)
 		}
 		with_env = false;
 	}
-	if (!o.host.facts_file && check_can_skip_nvml(&o, c, run_env)) {
+	if (!o.host.facts_file && !o.engine && check_can_skip_nvml(&o, c, run_env)) {
 		o.host.probe.use_nvml = false;
 		lazy = true;
 	}
@@ -488,9 +496,16 @@ static int check_run(int argc, char **argv)
 	 * (exit 1: the container will not start), not an input error: c->refused made the verdict FAIL. */
 	if (invalid == EXIT_USAGE || (invalid != EXIT_OK && !c->refused))
 		code = invalid;
+	if (o.engine) {
+		if (!(ec = cuvet_engine_check_new(host, &eng.hdr, eng.have_prov ? &eng.prov : NULL, &err)))
+			goto fail;
+		code = engine_exit_merge(code, ec->verdict);
+	}
 	if (!o.host.quiet) {
 		if (o.host.json) {
 			char *s = cuvet_check_to_json(c, true, &err);
+			if (s && ec)
+				s = engine_json_add(s, ec, o.engine, &err);
 			if (!s)
 				goto fail;
 			puts(s);
@@ -504,6 +519,8 @@ static int check_run(int argc, char **argv)
 			else
 				snprintf(where, sizeof(where), "this host");
 			print_text(stdout, host, c, where, cli_color(stdout));
+			if (ec)
+				engine_check_print(stdout, o.engine, ec, cli_color(stdout));
 		}
 	}
 	code = cli_finish(code);
@@ -512,6 +529,8 @@ fail:
 	cli_error("check", "%s", err.msg[0] ? err.msg : "out of memory");
 	code = EXIT_INPUT;
 out:
+	cuvet_engine_check_free(ec);
+	engine_input_release(&eng);
 	env_free(env_copy);
 	cuvet_check_free(c);
 	cuvet_host_free(host);

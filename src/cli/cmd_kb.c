@@ -27,6 +27,8 @@ const struct cli_command cmd_kb = {
 	"ask the knowledge base about a driver, CUDA toolkit, GPU, NGC image, TensorRT or cuDNN release",
 	"Examples: 'cuvet kb driver 535.104.05', 'cuvet kb cuda 12.4', 'cuvet kb gpu L40S', 'cuvet kb gpu 0x2335',\n"
 	"'cuvet kb image nvcr.io/nvidia/tensorrt:23.09-py3', 'cuvet kb tensorrt 8.6.1', 'cuvet kb cudnn 9.5'.\n"
+	"'gpu' also says which reduced precisions the GPU runs well (fast FP16, INT8, FP8, FP4; TensorRT's\n"
+	"platformHasFastFp16), so a build enables only those.\n"
 	"'files' lists the tables and where each came from; 'show FILE' prints one (to edit and pass back with --kb).\n"
 	"Facts marked unverified in the sources are shown as such. End of life is judged against today's date\n"
 	"(CUVET_TODAY=YYYY-MM-DD overrides it). Exit status 3 when the knowledge base has no answer.",
@@ -259,7 +261,33 @@ static void print_cuda(const char *ver, const struct cuvet_kb_cuda *rel, int n, 
 
 /* --------------------------------------------------------------------- GPU ---- */
 
-static void print_gpu(const struct cuvet_kb_gpu_row *g, int n, size_t shown)
+static const char *yes_no_unknown(int v)
+{
+	return v < 0 ? "unknown" : v ? "yes" : "no";
+}
+
+/* gpu-precision.tsv's row for the GPU's compute capability, in one line plus its source. */
+static int print_precision(const struct cuvet_kb *kb, int major, int minor, struct cuvet_error *err)
+{
+	struct cuvet_kb_precision p;
+	int r = cuvet_kb_precision(kb, major, minor, &p, err);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		field("precision:", "unknown (no row for this compute capability)");
+		return 0;
+	}
+	char line[256];
+	snprintf(line, sizeof(line), "fast FP16 %s, INT8 %s, FP8 %s, FP4 %s%s", yes_no_unknown(p.fast_fp16),
+		 yes_no_unknown(p.int8), yes_no_unknown(p.fp8), yes_no_unknown(p.fp4), p.unverified ? " (unverified)" : "");
+	field("precision:", line);
+	field("  note:", p.note);
+	field("  source:", p.source);
+	return 0;
+}
+
+static int print_gpu(const struct cuvet_kb *kb, const struct cuvet_kb_gpu_row *g, int n, size_t shown,
+		     struct cuvet_error *err)
 {
 	for (size_t i = 0; i < shown; i++) {
 		char cc[16];
@@ -275,9 +303,12 @@ static void print_gpu(const struct cuvet_kb_gpu_row *g, int n, size_t shown)
 		field("caveat:", g[i].caveat);
 		field("note:", g[i].note);
 		field("source:", g[i].gpu.source);
+		if (print_precision(kb, g[i].gpu.cc_major, g[i].gpu.cc_minor, err) < 0)
+			return -1;
 	}
 	if ((size_t)n > shown)
 		printf("(%d more matches)\n", n - (int)shown);
+	return 0;
 }
 
 /* ------------------------------------------------------------------- image ---- */
@@ -443,8 +474,10 @@ static int run_query(const struct cuvet_ctx *ctx, const struct kb_cli *o, const 
 		size_t shown = n > 16 ? 16 : (size_t)n;
 		if (json)
 			doc = cuvet_kb_gpu_to_json(kb, arg, g, shown, true, &err);
-		else if (!o->quiet)
-			print_gpu(g, n, shown);
+		else if (!o->quiet && print_gpu(kb, g, n, shown, &err) < 0) {
+			cli_error("kb", "%s", err.msg);
+			return EXIT_INPUT;
+		}
 	} else if (strcmp(kind, "image") == 0) {
 		struct cuvet_kb_image im;
 		if (cuvet_kb_image(kb, arg, &im, &err) != 0)

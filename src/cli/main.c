@@ -29,6 +29,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_kb,
 	&cmd_arch,
 	&cmd_why,
+	&cmd_engine,
 	&cmd_lock,
 	&cmd_verify,
 	&cmd_build,

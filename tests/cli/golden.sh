@@ -343,6 +343,9 @@ check kb-driver-580-boundary 0 -- "$C" kb driver 580.65.06
 check kb-cuda-12.4 0 -- "$C" kb cuda 12.4
 check kb-cuda-12.4-json 0 -- "$C" kb cuda 12.4 --json
 check kb-gpu-l40s 0 -- "$C" kb gpu L40S
+# precision per GPU: Pascal consumer parts run FP16 at 1/64 of FP32 (CUDA's throughput table)
+check kb-gpu-gtx1080-precision 0 -- "$C" kb gpu "GeForce GTX 1080"
+check kb-gpu-b200-precision-json 0 -- "$C" kb gpu B200 --json
 check kb-gpu-pci 0 -- "$C" kb gpu 0x2335 --json
 check kb-gpu-pci-a100-40gb 0 -- "$C" kb gpu 10de:20b0
 check kb-gpu-unverified 0 -- "$C" kb gpu 0x2324
@@ -750,6 +753,62 @@ check doctor-torch-sublib-llp 1 -- "$C" doctor --root "$R" --no-nvml --env-file 
 check why-python-torch-sublib-llp 1 -- "$C" why --root "$R" --env-file "$WORK/cudnn-sub.env" --python torch --with-dlopen
 check check-torch-sublib 0 -- "$C" check --root "$R" --no-nvml
 check doctor-torch-sublib 0 -- "$C" doctor --root "$R" --no-nvml
+
+# ---- TensorRT engines (tests/data/engines/README.md: real engines, where each came from) ---------
+# What each header says is known independently for the 8.6.1.6 engine (the repository's Nsight
+# report names TensorRT-8.6.1.6 and an RTX 4090) and the 7.1.3.4 one (its CRC-32 and a T4's figures).
+E=$HERE/../data/engines
+check engine-inspect-trt86 0 -- "$C" engine inspect "$E/trt8.6.1.6-sm89.plan"
+check engine-inspect-trt10-json 0 -- "$C" engine inspect --json "$E/trt10.15.1.29-sm86.engine"
+check engine-inspect-all 0 -- "$C" engine inspect "$E/trt7.1.3.4-sm75.plan" "$E/trt8.6.1.6-sm89.plan" "$E/trt10.15.1.29-sm86.engine"
+cp "$E/README.md" "$WORK/README.md"
+check engine-inspect-json-many 4 -- "$C" engine inspect --json "$E/trt7.1.3.4-sm75.plan" "$WORK/README.md"
+head -c 1000 "$E/trt8.6.1.6-sm89.plan" >"$WORK/cut.plan"
+check engine-inspect-truncated 4 -- "$C" engine inspect "$WORK/cut.plan"
+check engine-inspect-missing 4 -- "$C" engine inspect "$WORK/no-such.plan"
+check engine-usage 2 -- "$C" engine model.plan
+# A host with TensorRT 8.6.1 (dpkg: 8.6.1.6) and an RTX 4090 (CC 8.9).
+R=$WORK/trt86
+gpu_sysfs "$R" 0000:17:00.0 0x2684; proc_version "$R" 535.183.01; driver_libs "$R" 535.183.01
+L=$R/usr/lib/x86_64-linux-gnu
+mklib "$L/libnvinfer.so.8.6.1" libnvinfer.so.8
+ln -s libnvinfer.so.8.6.1 "$L/libnvinfer.so.8"
+ldconfig_root "$R" /usr/lib/x86_64-linux-gnu
+# the file name gives 8.6.1: the build number the engine needs (.6) is not known
+check check-engine-build-unknown 3 -- "$C" check --root "$R" --no-nvml --engine "$E/trt8.6.1.6-sm89.plan"
+mkdir -p "$R/var/lib/dpkg/info"
+printf 'Package: libnvinfer8\nStatus: install ok installed\nArchitecture: amd64\nVersion: 8.6.1.6-1+cuda12.0\n\n' >"$R/var/lib/dpkg/status"
+printf '/usr/lib/x86_64-linux-gnu/libnvinfer.so.8\n/usr/lib/x86_64-linux-gnu/libnvinfer.so.8.6.1\n' \
+	>"$R/var/lib/dpkg/info/libnvinfer8:amd64.list"
+check check-engine-pass 0 -- "$C" check --root "$R" --no-nvml --engine "$E/trt8.6.1.6-sm89.plan"
+check check-engine-pass-json 0 -- "$C" check --root "$R" --no-nvml --json --engine "$E/trt8.6.1.6-sm89.plan"
+# 7.1 on 8.6 and CC 7.5 on 8.9: both fail (no version or hardware compatibility before 8.6)
+check check-engine-trt7-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/trt7.1.3.4-sm75.plan"
+# 10.15 needs a newer TensorRT (FAIL); CC 8.6 on 8.9 loads only if built ampere+ (UNKNOWN)
+check check-engine-trt10-fail 1 -- "$C" check --root "$R" --no-nvml --engine "$E/trt10.15.1.29-sm86.engine"
+check check-engine-not-engine 4 -- "$C" check --root "$R" --no-nvml --engine "$WORK/README.md"
+# The provenance record beside an engine (FILE.cuvet.json, cuvet.provenance/1 as cuvet build and
+# stamp write it): the build host's driver, and what the header does not say. The subject's digest
+# comes from sha256sum, not from cuvet.
+provenance() { # ENGINE SHA256 TENSORRT CC DRIVER
+	printf '{"schema": "cuvet.provenance/1", "_type": "https://in-toto.io/Statement/v1",\n "subject": [{"name": "%s", "digest": {"sha256": "%s"}, "kind": "tensorrt-engine"}],\n "predicateType": "https://slsa.dev/provenance/v1",\n "predicate": {"buildDefinition": {"buildType": "https://cuvet.dev/build/v1", "internalParameters": {"environment": {"verified": "PASS", "driver": {"version": "%s", "source": "kernel-module"}, "stack": [{"name": "cudart", "version": "12.0.146"}, {"name": "tensorrt", "version": "%s", "source": "dpkg:libnvinfer8"}], "gpus": [{"name": "NVIDIA GeForce RTX 4090", "compute_capability": "%s"}]}}}}}\n' \
+		"$(basename "$1")" "$2" "$5" "$3" "$4" >"$1.cuvet.json"
+}
+cp "$E/trt8.6.1.6-sm89.plan" "$WORK/model.plan"
+provenance "$WORK/model.plan" "$(sha256sum "$WORK/model.plan" | cut -d' ' -f1)" 8.6.1.6 8.9 550.54.15
+check engine-inspect-provenance 0 -- "$C" engine inspect "$WORK/model.plan"
+check engine-inspect-provenance-json 0 -- "$C" engine inspect --json "$WORK/model.plan"
+# built on driver 550.54.15, here 535.183.01: a warning, not a failure
+check check-engine-provenance-older-driver 0 -- "$C" check --root "$R" --no-nvml --engine "$WORK/model.plan"
+provenance "$WORK/model.plan" 0000000000000000000000000000000000000000000000000000000000000000 8.6.1.6 8.9 550.54.15
+check check-engine-provenance-other-bytes 0 -- "$C" check --root "$R" --no-nvml --engine "$WORK/model.plan"
+# a header that records neither (TensorRT 5's FlatBuffer: a u64 file size first): the record answers
+printf '\x40\x00\x00\x00\x00\x00\x00\x00' >"$WORK/lenet.engine"
+head -c 56 /dev/zero >>"$WORK/lenet.engine"
+provenance "$WORK/lenet.engine" "$(sha256sum "$WORK/lenet.engine" | cut -d' ' -f1)" 5.0.2.6 6.2 32.1.0
+check check-engine-provenance-fallback 1 -- "$C" check --root "$R" --no-nvml --engine "$WORK/lenet.engine"
+printf 'not json' >"$WORK/lenet.engine.cuvet.json"
+check check-engine-provenance-invalid 4 -- "$C" check --root "$R" --no-nvml --engine "$WORK/lenet.engine"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

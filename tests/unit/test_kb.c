@@ -382,6 +382,56 @@ static void test_tolerant_parse(void **state)
 }
 
 
+/* --------------------------------------------------------- precision ---- */
+
+/* gpu-precision.tsv, retyped from its sources: the CUDA guide's throughput table (6.1 runs FP16
+ * at 2 results per clock per SM against 128 for FP32), the TensorRT support matrices (FP8 from
+ * 8.9, FP4 on Blackwell), and what no source here states stays unknown. */
+static void test_precision(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_kb *kb = cuvet_kb_load(NULL, &err);
+	assert_non_null(kb);
+	struct cuvet_kb_precision p;
+	assert_int_equal(cuvet_kb_precision(kb, 6, 1, &p, &err), 0);
+	assert_int_equal(p.fast_fp16, 0);
+	assert_int_equal(p.int8, 1);
+	assert_int_equal(p.fp8, 0);
+	assert_false(p.unverified);
+	assert_string_equal(p.architecture, "Pascal");
+	assert_non_null(strstr(p.source, "Throughput of Native Arithmetic Instructions"));
+	assert_int_equal(cuvet_kb_precision(kb, 6, 0, &p, &err), 0); /* P100: fast FP16 */
+	assert_int_equal(p.fast_fp16, 1);
+	assert_true(p.unverified);                                   /* its INT8 "no" is inferred */
+	assert_int_equal(cuvet_kb_precision(kb, 5, 3, &p, &err), 0); /* Jetson Nano */
+	assert_int_equal(p.fast_fp16, 1);
+	assert_int_equal(cuvet_kb_precision(kb, 6, 2, &p, &err), 0); /* TX2: INT8 not stated */
+	assert_int_equal(p.int8, -1);
+	assert_int_equal(cuvet_kb_precision(kb, 8, 6, &p, &err), 0);
+	assert_int_equal(p.fp8, 0);
+	assert_int_equal(cuvet_kb_precision(kb, 8, 9, &p, &err), 0);
+	assert_int_equal(p.fast_fp16, 1);
+	assert_int_equal(p.int8, 1);
+	assert_int_equal(p.fp8, 1);
+	assert_int_equal(p.fp4, 0);
+	assert_int_equal(cuvet_kb_precision(kb, 9, 0, &p, &err), 0);
+	assert_int_equal(p.fp8, 1);
+	assert_int_equal(p.fp4, 0);
+	assert_int_equal(cuvet_kb_precision(kb, 10, 0, &p, &err), 0);
+	assert_int_equal(p.fp4, 1);
+	assert_int_equal(p.int8, -1);
+	assert_int_equal(cuvet_kb_precision(kb, 12, 0, &p, &err), 0);
+	assert_int_equal(p.fp4, 1);
+	assert_int_equal(p.fp8, 1);
+	/* no row: everything unknown */
+	assert_int_equal(cuvet_kb_precision(kb, 4, 0, &p, &err), 1);
+	assert_int_equal(p.fast_fp16, -1);
+	assert_int_equal(p.fp4, -1);
+	assert_null(p.source);
+	cuvet_kb_free(kb);
+}
+
 /* ------------------------------------------------------------- files ---- */
 
 static void test_files(void **state)
@@ -389,11 +439,12 @@ static void test_files(void **state)
 	(void)state;
 	struct cuvet_error err = {0};
 	struct cuvet_kb *kb = cuvet_kb_load(NULL, &err);
-	assert_int_equal(cuvet_kb_file_count(), 13);
+	assert_int_equal(cuvet_kb_file_count(), 14);
 	assert_string_equal(cuvet_kb_file_name(0), "gpu-compute-capability.tsv");
 	assert_string_equal(cuvet_kb_file_name(11), "dlopen-deps.tsv");
-	assert_string_equal(cuvet_kb_file_name(12), "DATE");
-	assert_null(cuvet_kb_file_name(13));
+	assert_string_equal(cuvet_kb_file_name(12), "gpu-precision.tsv");
+	assert_string_equal(cuvet_kb_file_name(13), "DATE");
+	assert_null(cuvet_kb_file_name(14));
 	const char *text = NULL, *origin = NULL;
 	size_t len = 0;
 	for (size_t i = 0; i < cuvet_kb_file_count(); i++) {
@@ -1049,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_gpu_table),
 		cmocka_unit_test(test_tolerant_parse),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_precision),
 		cmocka_unit_test(test_every_row_parses),
 		cmocka_unit_test(test_driver_cuda_boundaries),
 		cmocka_unit_test(test_driver_cuda_from_toolkits),

@@ -177,6 +177,19 @@ static const struct kb_col dlopen_cols[] = {
 };
 _Static_assert(CUVET_ARRAY_LEN(dlopen_cols) == DL_NCOLS, "dlopen columns");
 
+static const struct kb_col precision_cols[] = {
+	{"compute_capability", KB_CC, KB_F_REQUIRED, NULL},
+	{"architecture", KB_TEXT, 0, NULL},
+	{"fast_fp16", KB_ENUM, 0, "yes|no"},
+	{"int8", KB_ENUM, 0, "yes|no"},
+	{"fp8", KB_ENUM, 0, "yes|no"},
+	{"fp4", KB_ENUM, 0, "yes|no"},
+	{"status", KB_ENUM, 0, "unverified"},
+	{"source", KB_TEXT, KB_F_REQUIRED, NULL},
+	{"note", KB_TEXT, 0, NULL},
+};
+_Static_assert(CUVET_ARRAY_LEN(precision_cols) == GP_NCOLS, "precision columns");
+
 const struct kb_schema kb_schemas[KB_NTABLES] = {
 	[KB_GPU] = {"gpu-compute-capability.tsv", KB_COLS(gpu_cols), NULL},
 	[KB_TOOLKIT_DRIVER] = {"cuda-toolkit-driver.tsv", KB_COLS(toolkit_cols), NULL},
@@ -190,6 +203,7 @@ const struct kb_schema kb_schemas[KB_NTABLES] = {
 	[KB_NGC_OTHER] = {"ngc-pytorch-triton.tsv", KB_COLS(ngc_other_cols), NULL},
 	[KB_REQUIRE_IMAGES] = {"nvidia-require-cuda-images.tsv", KB_COLS(require_cols), NULL},
 	[KB_DLOPEN_DEPS] = {"dlopen-deps.tsv", KB_COLS(dlopen_cols), NULL},
+	[KB_GPU_PRECISION] = {"gpu-precision.tsv", KB_COLS(precision_cols), NULL},
 };
 
 const struct kb_schema *kb_schema(enum kb_table_id id)
@@ -922,6 +936,38 @@ void kb_gpu_fill(const struct kb_table *t, size_t row, bool item_unverified, str
 	out->chip = kb_cell(t, row, GPU_CHIP);
 	out->source = kb_cell(t, row, GPU_SOURCE);
 	out->unverified = item_unverified || strcmp(kb_cell(t, row, GPU_STATUS), "unverified") == 0;
+}
+
+static int yes_no(const char *cell)
+{
+	return !cell || !*cell ? -1 : strcmp(cell, "yes") == 0;
+}
+
+int cuvet_kb_precision(const struct cuvet_kb *kb, int cc_major, int cc_minor, struct cuvet_kb_precision *out,
+		       struct cuvet_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->cc_major = cc_major;
+	out->cc_minor = cc_minor;
+	out->fast_fp16 = out->int8 = out->fp8 = out->fp4 = -1;
+	const struct kb_table *t = kb_table(kb, KB_GPU_PRECISION, err);
+	if (!t)
+		return -1;
+	for (size_t r = 0; r < t->nrows; r++) {
+		const struct cuvet_version *cc = kb_ver(t, r, GP_CC);
+		if ((int)cc->part[0] != cc_major || (int)cc->part[1] != cc_minor)
+			continue;
+		out->architecture = kb_cell(t, r, GP_ARCHITECTURE)[0] ? kb_cell(t, r, GP_ARCHITECTURE) : NULL;
+		out->fast_fp16 = yes_no(kb_cell(t, r, GP_FP16));
+		out->int8 = yes_no(kb_cell(t, r, GP_INT8));
+		out->fp8 = yes_no(kb_cell(t, r, GP_FP8));
+		out->fp4 = yes_no(kb_cell(t, r, GP_FP4));
+		out->unverified = strcmp(kb_cell(t, r, GP_STATUS), "unverified") == 0;
+		out->source = kb_cell(t, r, GP_SOURCE);
+		out->note = kb_cell(t, r, GP_NOTE)[0] ? kb_cell(t, r, GP_NOTE) : NULL;
+		return 0;
+	}
+	return 1;
 }
 
 int cuvet_kb_gpu_by_pci(const struct cuvet_kb *kb, unsigned device_id, struct cuvet_kb_gpu *out)

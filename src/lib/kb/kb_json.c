@@ -151,6 +151,12 @@ char *cuvet_kb_cuda_to_json(const struct cuvet_kb *kb, const char *version, cons
 
 /* --------------------------------------------------------------------- GPU ---- */
 
+/* 1 true, 0 false, -1 null (unknown) */
+static json_t *tri_json(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
 char *cuvet_kb_gpu_to_json(const struct cuvet_kb *kb, const char *query, const struct cuvet_kb_gpu_row *rows, size_t n,
 			   bool pretty, struct cuvet_error *err)
 {
@@ -164,12 +170,22 @@ char *cuvet_kb_gpu_to_json(const struct cuvet_kb *kb, const char *query, const s
 		const struct cuvet_kb_gpu_row *g = &rows[i];
 		char cc[16];
 		snprintf(cc, sizeof(cc), "%d.%d", g->gpu.cc_major, g->gpu.cc_minor);
-		jadd(arr, json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "model", g->gpu.model,
+		struct cuvet_kb_precision p;
+		int pr = cuvet_kb_precision(kb, g->gpu.cc_major, g->gpu.cc_minor, &p, err);
+		if (pr < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+		json_t *prec = pr == 1 ? json_null()
+				       : json_pack("{s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "fast_fp16", tri_json(p.fast_fp16),
+						   "int8", tri_json(p.int8), "fp8", tri_json(p.fp8), "fp4", tri_json(p.fp4),
+						   "unverified", p.unverified, "note", jstr(p.note), "source", jstr(p.source));
+		jadd(arr, json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "model", g->gpu.model,
 				    "segment", g->gpu.segment, "compute_capability", cc, "architecture",
 				    jstr(g->gpu.architecture), "chip", jstr(g->gpu.chip), "unverified", g->gpu.unverified,
 				    "pci_device_ids", jstr(g->pci_device_ids), "pci_variant", jstr(g->pci_variant), "caveat",
 				    jstr(g->caveat), "pci_ids_note", jstr(g->pci_ids_note), "note", jstr(g->note), "source",
-				    jstr(g->gpu.source)), &ok);
+				    jstr(g->gpu.source), "precision", prec), &ok);
 	}
 	return kb_doc(kb, "gpu", query, arr, ok, pretty, err);
 }

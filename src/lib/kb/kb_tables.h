@@ -17,6 +17,7 @@ enum kb_table_id {
 	KB_NGC_OTHER,
 	KB_REQUIRE_IMAGES,
 	KB_DLOPEN_DEPS,
+	KB_GPU_PRECISION,
 	KB_NTABLES,
 };
 
@@ -165,6 +166,8 @@ enum {
 enum { RI_IMAGE, RI_REQUIRE, RI_NOTE, RI_SOURCE, RI_NCOLS };
 /* dlopen-deps.tsv */
 enum { DL_REQUESTER, DL_LOADS, DL_EVIDENCE, DL_SOURCE, DL_NOTES, DL_NCOLS };
+/* gpu-precision.tsv */
+enum { GP_CC, GP_ARCHITECTURE, GP_FP16, GP_INT8, GP_FP8, GP_FP4, GP_STATUS, GP_SOURCE, GP_NOTE, GP_NCOLS };
 
 /* The number in "R535" (the cell is checked when parsed). */
 unsigned kb_branch_number(const char *cell);

@@ -150,6 +150,15 @@ echo changed >>model.onnx
 run verify-artifacts-changed 1 "$C" verify art.lock --facts "$F/base.json" --artifacts
 assert verify-artifacts-changed-why grep -q 'FAIL    model.onnx .*model.onnx changed since it was locked' "$WORK/out"
 
+# real engines (tests/data/engines, their README says which TensorRT built them on which GPU): the
+# header reader fills in the release and compute capability
+E=$HERE/../data/engines
+cp "$E/trt8.6.1.6-sm89.plan" "$E/trt10.15.1.29-sm86.engine" "$E/trt7.1.3.4-sm75.plan" .
+run lock-engines 0 "$C" lock --facts "$F/base.json" -o engines.lock -a trt8.6.1.6-sm89.plan -a trt10.15.1.29-sm86.engine -a trt7.1.3.4-sm75.plan
+assert lock-engine-fields [ "$(json engines.lock '" ".join(a["kind"]+":"+a["tensorrt"]+":"+a["compute_capability"] for a in d["artifacts"])')" = \
+	"tensorrt-engine:8.6.1.6:8.9 tensorrt-engine:10.15.1.29:8.6 tensorrt-engine:7.1.3.4:7.5" ]
+assert lock-engine-sha256 [ "$(json engines.lock 'd["artifacts"][0]["sha256"]')" = "sha256:$(sha256sum trt8.6.1.6-sm89.plan | cut -d' ' -f1)" ]
+
 # ---- build and stamp on a fixture root ------------------------------------------------------
 # A root whose libraries carry their full versions in their file names, as the loader finds them.
 R=$WORK/root
@@ -209,6 +218,12 @@ assert stamp-stack-from-lock [ "$(json model.engine.cuvet.json 'd["predicate"]["
 run stamp-facts-drift 1 "$C" stamp model.engine --lock base.lock --facts "$F/cudnn-patch.json"
 assert stamp-facts-drift-verified [ "$(json model.engine.cuvet.json 'd["predicate"]["buildDefinition"]["internalParameters"]["environment"]["verified"]')" = FAIL ]
 run stamp-no-lock 2 "$C" stamp model.engine
+# a stamped real engine: the record carries its header's release, and the engine reader (engine
+# inspect) finds the record beside it and says it is about these bytes
+run stamp-engine 0 "$C" stamp trt8.6.1.6-sm89.plan --lock base.lock
+assert stamp-engine-subject [ "$(json trt8.6.1.6-sm89.plan.cuvet.json 'd["subject"][0]["tensorrt"] + " " + d["subject"][0]["compute_capability"]')" = "8.6.1.6 8.9" ]
+run engine-inspect-stamped 0 "$C" engine inspect --json trt8.6.1.6-sm89.plan
+assert engine-inspect-reads-record [ "$(json "$WORK/out" 'd["provenance"]["subject_matches"]')" = True ]
 
 # ---- every lock and record written here validates against the JSON Schemas in doc/ (python3-jsonschema)
 if python3 -c 'import jsonschema' 2>/dev/null; then

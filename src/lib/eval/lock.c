@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -418,6 +419,53 @@ const char *cuvet_artifact_kind(const char *path, struct cuvet_error *err)
 	return artifact_kind_bytes(b, (size_t)n, slash ? slash + 1 : path);
 }
 
+int artifact_engine_info(const char *path, bool *is_engine, char **tensorrt, char **cc, struct cuvet_error *err)
+{
+	*is_engine = false;
+	*tensorrt = *cc = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(err, errno, "%s", path);
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return err_sys(err, e, "%s", path);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 8) {
+		close(fd);
+		return 0;
+	}
+	/* mapped, not read: engines run to gigabytes and the reader looks at a few places */
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	int e = errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return err_sys(err, e, "%s: mmap", path);
+	struct cuvet_trt_engine eng;
+	struct cuvet_error rerr = {0};
+	int rc = 0;
+	if (cuvet_trt_engine_read(map, (size_t)st.st_size, &eng, &rerr) == 0) {
+		*is_engine = true;
+		if (eng.version_known &&
+		    !(*tensorrt = xasprintf("%u.%u.%u.%u", eng.version[0], eng.version[1], eng.version[2], eng.version[3])))
+			rc = err_set(err, CUVET_E_NOMEM, "out of memory");
+		if (rc == 0 && eng.device.known && !(*cc = xasprintf("%d.%d", eng.device.cc_major, eng.device.cc_minor)))
+			rc = err_set(err, CUVET_E_NOMEM, "out of memory");
+		cuvet_trt_engine_release(&eng);
+	} else if (rerr.code == CUVET_E_NOMEM) {
+		rc = err_set(err, CUVET_E_NOMEM, "out of memory");
+	}
+	/* a file the reader refuses is simply not an engine: its kind stays what its bytes say */
+	munmap(map, (size_t)st.st_size);
+	if (rc != 0) {
+		free(*tensorrt);
+		free(*cc);
+		*tensorrt = *cc = NULL;
+	}
+	return rc;
+}
+
 int cuvet_lock_add_artifact(struct cuvet_lock *lock, const char *path, struct cuvet_error *err)
 {
 	struct stat st;
@@ -433,6 +481,14 @@ int cuvet_lock_add_artifact(struct cuvet_lock *lock, const char *path, struct cu
 		return -1;
 	struct cuvet_lock_artifact a = {0};
 	a.size = (uint64_t)st.st_size;
+	/* the engine header reader (readers/trtengine.c) also knows engines behind a wrapper, and gives the
+	 * TensorRT release and the build GPU's compute capability when the header records them */
+	bool engine = false;
+	if ((strcmp(kind, "tensorrt-engine") == 0 || strcmp(kind, "file") == 0) &&
+	    artifact_engine_info(path, &engine, &a.tensorrt, &a.compute_capability, err) != 0)
+		return -1;
+	if (engine)
+		kind = "tensorrt-engine";
 	if (!dup_into(&a.path, path) || !dup_into(&a.sha256, digest) || !dup_into(&a.kind, kind)) {
 		lock_artifact_release(&a);
 		return err_set(err, CUVET_E_NOMEM, "out of memory");

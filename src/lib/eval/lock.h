@@ -20,4 +20,9 @@ void lock_doc_free(void *doc);
 /* The kind of an artifact from its first N bytes and its file NAME (cuvet_artifact_kind). */
 const char *artifact_kind_bytes(const unsigned char *b, size_t n, const char *name);
 
+/* Whether the file at PATH is a TensorRT engine by its header (cuvet_trt_engine_read), and then the
+ * TensorRT release ("8.6.1.6") and build GPU's compute capability ("8.9") it records, each malloc'ed
+ * or NULL when the header does not say. -1 only for an unreadable file or no memory. */
+int artifact_engine_info(const char *path, bool *is_engine, char **tensorrt, char **cc, struct cuvet_error *err);
+
 #endif

@@ -572,8 +572,21 @@ static json_t *file_entry(const char *path, const char *known, struct cuvet_erro
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return err_sys(err, errno, "%s", path), NULL;
-	json_t *o = json_pack("{s:s, s:o, s:s, s:I}", "name", path, "digest", digest_set(digest), "kind", kind, "size",
-			      (json_int_t)st.st_size);
+	bool engine = false;
+	char *trt = NULL, *cc = NULL;
+	if ((strcmp(kind, "tensorrt-engine") == 0 || strcmp(kind, "file") == 0) &&
+	    artifact_engine_info(path, &engine, &trt, &cc, err) != 0)
+		return NULL;
+	json_t *o = json_pack("{s:s, s:o, s:s, s:I}", "name", path, "digest", digest_set(digest), "kind",
+			      engine ? "tensorrt-engine" : kind, "size", (json_int_t)st.st_size);
+	/* an engine's own header: the TensorRT release and compute capability it was built for */
+	if (o && ((trt && json_object_set_new(o, "tensorrt", json_string(trt))) ||
+		  (cc && json_object_set_new(o, "compute_capability", json_string(cc))))) {
+		json_decref(o);
+		o = NULL;
+	}
+	free(trt);
+	free(cc);
 	if (!o)
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 	return o;

@@ -131,11 +131,22 @@ assert lock-update-keeps-unknown [ "$(json updated.lock 'd["x-ci"]["pipeline"], 
 "$C" lock --facts "$F/base.json" -o relaxed2.lock -p cudnn=minor >/dev/null
 run lock-update-keeps-policy 0 "$C" lock --facts "$F/base.json" -o relaxed2.lock --update
 assert lock-update-keeps-policy-value [ "$(json relaxed2.lock '[c["policy"] for c in d["components"] if c["name"]=="cudnn"][0]')" = minor ]
-# a rewrite without changes is byte-identical (order kept)
+# a rewrite keeps the file's mode (the temporary file's 0600 never shows)
+chmod 640 relaxed2.lock
+"$C" lock --facts "$F/base.json" -o relaxed2.lock --update >/dev/null
+assert lock-update-keeps-mode [ "$(stat -c %a relaxed2.lock)" = 640 ]
+umask 022
+"$C" lock --facts "$F/base.json" -o fresh.lock >/dev/null
+assert lock-new-mode-644 [ "$(stat -c %a fresh.lock)" = 644 ]
+# a rewrite without changes is the same document (unknown fields and their order kept) ...
 cp annotated.lock same.lock
 "$C" lock --facts "$F/base.json" -o same.lock --update >/dev/null
 python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(a!=b)" annotated.lock same.lock
 assert lock-update-same-content [ $? = 0 ]
+# ... and byte for byte the same for a lock cuvet wrote
+cp base.lock again.lock
+"$C" lock --facts "$F/base.json" -o again.lock --update >/dev/null
+assert lock-update-same-bytes cmp -s base.lock again.lock
 
 # ---- artifacts -----------------------------------------------------------------------------
 printf 'ftrt\0\0\0\0' >model.engine

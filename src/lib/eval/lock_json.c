@@ -456,10 +456,18 @@ int cuvet_file_write_atomic(const char *path, const char *text, size_t len, stru
 		tmp = NULL;
 		goto out;
 	}
-	/* mkstemp makes 0600; a lock is read by others (CI, deploy hooks): 0644 less the umask */
-	mode_t um = umask(0);
-	umask(um);
-	if (fchmod(fd, 0644 & ~um) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
+	/* mkstemp makes 0600; a lock is read by others (CI, deploy hooks): the mode of the file replaced,
+	 * else 0644 less the umask */
+	struct stat st;
+	mode_t mode;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		mode = st.st_mode & 07777;
+	} else {
+		mode_t um = umask(0);
+		umask(um);
+		mode = 0644 & ~um;
+	}
+	if (fchmod(fd, mode) != 0 || write_all(fd, text, len) != 0 || fsync(fd) != 0) {
 		err_sys(err, errno, "%s: writing %s", path, tmp);
 		goto out;
 	}

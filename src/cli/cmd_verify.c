@@ -1,5 +1,9 @@
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <errno.h>
 
 #include "lock_cli.h"
 
@@ -9,7 +13,7 @@ enum {
 };
 
 static const struct cli_opt verify_opts[] = {
-	{"facts", 0, "FILE", OPT_FACTS, "verify a facts file (cuvet probe --json from another host or a fleet node) instead of probing"},
+	{"facts", 0, "FILE|DIR", OPT_FACTS, "verify a facts file (cuvet probe --json from another host) instead of probing; a directory: every *.json in it, one fleet node each"},
 	{"markdown", 0, NULL, OPT_MARKDOWN, "print Markdown for a pull request: a table and a diff of what drifted"},
 	{"artifacts", 0, NULL, OPT_ARTIFACTS, "also hash the lock's artifacts at their paths and compare"},
 	CLI_HOST_OPTS,
@@ -18,6 +22,7 @@ static const struct cli_opt verify_opts[] = {
 
 struct verify_cli {
 	struct host_opts host;
+	const char *fleet;      /* --facts DIR */
 	bool markdown;
 	struct cuvet_lock_verify_opts vo;
 };
@@ -28,6 +33,16 @@ static int verify_handle(int id, const char *arg, void *ctx)
 	switch (id) {
 	case OPT_MARKDOWN: o->markdown = true; return 0;
 	case OPT_ARTIFACTS: o->vo.artifacts = true; return 0;
+	case OPT_FACTS: {
+		struct stat st;
+		if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+			o->fleet = arg;
+			o->host.facts_file = NULL;
+			return 0;
+		}
+		o->fleet = NULL;
+		return host_opts_handle(&o->host, id, arg) == 0 ? 0 : 1;
+	}
 	default: return host_opts_handle(&o->host, id, arg) == 0 ? 0 : 1;
 	}
 }
@@ -57,6 +72,150 @@ static void rollback_text(FILE *out, char **paths, struct cuvet_lock **locks, st
 				fprintf(out, "          %s: %s\n", r->checks[j].component, r->checks[j].reason);
 	}
 	fprintf(out, "%zu of %zu locked releases would run here\n", run, n);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The facts files of a fleet directory: its *.json entries, sorted. NULL (after saying why) on error. */
+static char **fleet_files(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **files = NULL;
+	size_t cap = 0;
+	*n = 0;
+	if (!d) {
+		cli_error("verify", "--facts %s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".json") != 0)
+			continue;
+		if (*n + 2 > cap) {
+			char **t = realloc(files, (cap = cap ? cap * 2 : 16) * sizeof(*files));
+			if (!t)
+				goto oom;
+			files = t;
+		}
+		size_t plen = strlen(dir) + len + 2;
+		if (!(files[*n] = malloc(plen)))
+			goto oom;
+		snprintf(files[*n], plen, "%s/%s", dir, e->d_name);
+		files[++*n] = NULL;
+	}
+	closedir(d);
+	if (!*n) {
+		cli_error("verify", "--facts %s: no *.json facts files in it", dir);
+		free(files);
+		return NULL;
+	}
+	qsort(files, *n, sizeof(*files), cmp_str);
+	return files;
+oom:
+	closedir(d);
+	cli_error("verify", "out of memory");
+	for (size_t i = 0; i < *n; i++)
+		free(files[i]);
+	free(files);
+	*n = 0;
+	return NULL;
+}
+
+/* Rollback over a fleet: every lock against every node's facts. Per lock, on how many nodes it
+ * would run, and for each node where not, what stops it. */
+static int verify_fleet(struct verify_cli *o, char **paths, struct cuvet_lock **locks, size_t nlocks)
+{
+	size_t nnodes = 0;
+	char **files = fleet_files(o->fleet, &nnodes);
+	if (!files)
+		return EXIT_INPUT;
+	int code = EXIT_OK;
+	struct cuvet_lock_report **reps = calloc(nlocks * nnodes, sizeof(*reps));
+	struct cuvet_facts *f = NULL;
+	enum cuvet_verdict worst = CUVET_PASS;
+	if (!reps) {
+		cli_error("verify", "out of memory");
+		code = EXIT_INPUT;
+		goto out;
+	}
+	for (size_t j = 0; j < nnodes; j++) {
+		struct cuvet_error err = {0};
+		if (!(f = facts_read_file(files[j], &err))) {
+			cli_error("verify", "%s", err.msg);
+			code = EXIT_INPUT;
+			goto out;
+		}
+		for (size_t i = 0; i < nlocks; i++) {
+			struct cuvet_lock_report *r = reps[i * nnodes + j] = cuvet_lock_verify(locks[i], f, &o->vo, &err);
+			if (!r) {
+				cli_error("verify", "%s: %s", paths[i], err.msg);
+				code = EXIT_INPUT;
+				goto out;
+			}
+			if (rank(r->verdict) > rank(worst))
+				worst = r->verdict;
+		}
+		cuvet_facts_free(f);
+		f = NULL;
+	}
+	if (!o->host.quiet && o->host.json) {
+		printf("{\n  \"schema\": \"cuvet.rollback/1\",\n  \"verdict\": \"%s\",\n  \"nodes\": [\n",
+		       cuvet_verdict_name(worst));
+		for (size_t j = 0; j < nnodes; j++) {
+			printf("    {\"facts\": \"%s\", \"locks\": [\n", files[j]);
+			for (size_t i = 0; i < nlocks; i++) {
+				struct cuvet_error err = {0};
+				char *s = cuvet_lock_report_to_json(reps[i * nnodes + j], paths[i], &err);
+				if (!s) {
+					cli_error("verify", "%s", err.msg);
+					code = EXIT_INPUT;
+					goto out;
+				}
+				fputs(s, stdout);
+				free(s);
+				fputs(i + 1 < nlocks ? ",\n" : "\n", stdout);
+			}
+			printf("    ]}%s\n", j + 1 < nnodes ? "," : "");
+		}
+		printf("  ]\n}\n");
+	} else if (!o->host.quiet) {
+		for (size_t i = 0; i < nlocks; i++) {
+			size_t run = 0;
+			for (size_t j = 0; j < nnodes; j++)
+				run += reps[i * nnodes + j]->verdict == CUVET_PASS;
+			printf("%-7s %s  would run on %zu of %zu nodes\n", run == nnodes ? "PASS" : "FAIL", paths[i], run, nnodes);
+			for (size_t j = 0; j < nnodes; j++) {
+				const struct cuvet_lock_report *r = reps[i * nnodes + j];
+				if (r->verdict == CUVET_PASS)
+					continue;
+				printf("          %s %s:", cuvet_verdict_name(r->verdict), files[j]);
+				const char *sep = " ";
+				for (size_t k = 0; k < r->nchecks; k++)
+					if (r->checks[k].verdict != CUVET_PASS) {
+						printf("%s%s %s (lock: %s %s)", sep, r->checks[k].component,
+						       r->checks[k].actual ? r->checks[k].actual : "none",
+						       cuvet_lock_policy_name(r->checks[k].policy), r->checks[k].expected);
+						sep = ", ";
+					}
+				printf("\n");
+			}
+		}
+	}
+	if (code == EXIT_OK)
+		code = cli_finish(cuvet_verdict_exit(worst));
+out:
+	cuvet_facts_free(f);
+	for (size_t i = 0; reps && i < nlocks * nnodes; i++)
+		cuvet_lock_report_free(reps[i]);
+	free(reps);
+	for (size_t j = 0; j < nnodes; j++)
+		free(files[j]);
+	free(files);
+	return code;
 }
 
 static int verify_run(int argc, char **argv)
@@ -94,6 +253,15 @@ static int verify_run(int argc, char **argv)
 			code = EXIT_INPUT;
 			goto out;
 		}
+	if (o.fleet) {
+		if (o.markdown) {
+			cli_error("verify", "--markdown takes one facts file, not a fleet directory");
+			code = EXIT_USAGE;
+			goto out;
+		}
+		code = verify_fleet(&o, argv + first, locks, n);
+		goto out;
+	}
 	if ((code = lock_cli_facts(&o.host, &f)) != EXIT_OK)
 		goto out;
 	enum cuvet_verdict worst = CUVET_PASS;

@@ -114,6 +114,15 @@ sed 's/"575.51.03"/"580.95.05"/' release-3.lock >release-4.lock
 GOLD=1 run rollback-text 1 "$C" verify release-1.lock release-2.lock release-3.lock release-4.lock --facts "$F/today.json"
 run rollback-json 1 "$C" verify release-1.lock release-2.lock release-3.lock release-4.lock --facts "$F/today.json" --json
 assert rollback-json-verdicts [ "$(json "$WORK/out" '" ".join(l["verdict"] for l in d["locks"])')" = "FAIL PASS PASS FAIL" ]
+# over a fleet: a directory of facts files, one node each
+mkdir fleet
+cp "$F/today.json" "$F/base.json" "$F/gpu-a100.json" "$F/driver-older.json" fleet/
+GOLD=1 run rollback-fleet 1 "$C" verify release-1.lock release-2.lock release-3.lock --facts fleet
+run rollback-fleet-json 1 "$C" verify release-1.lock release-2.lock release-3.lock --facts fleet --json
+assert rollback-fleet-json-verdicts [ "$(json "$WORK/out" '" ".join(n["facts"].split("/")[-1]+":"+"".join(l["verdict"][0] for l in n["locks"]) for n in d["nodes"])')" = \
+	"base.json:PPF driver-older.json:FFF gpu-a100.json:FFF today.json:FPP" ]
+mkdir empty-fleet
+run rollback-fleet-empty 4 "$C" verify release-1.lock --facts empty-fleet
 run rollback-two-run 0 "$C" verify release-2.lock release-3.lock --facts "$F/today.json"
 
 # ---- round trip: unknown fields survive --update -------------------------------------------

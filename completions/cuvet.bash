@@ -14,8 +14,8 @@ _cuvet_opts() { # COMMAND
 	kb) echo "--json --kb --quiet -q --help -h" ;;
 	engine) echo "--json --quiet -q --help -h" ;;
 	lock) echo "--output -o --artifact -a --policy -p --base-image --update -u --facts $_cuvet_probe_opts" ;;
-	verify) echo "--facts --markdown --artifacts $_cuvet_probe_opts" ;;
-	build) echo "--lock -l --in -i --out -o $_cuvet_probe_opts" ;;
+	verify) echo "--facts --markdown --artifacts --assume-unknown $_cuvet_probe_opts" ;;
+	build) echo "--lock -l --in -i --out -o --assume-unknown $_cuvet_probe_opts" ;;
 	stamp) echo "--lock -l --in -i --facts --probe $_cuvet_probe_opts" ;;
 	version | help) echo "--help -h" ;;
 	esac

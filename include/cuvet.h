@@ -871,9 +871,12 @@ struct cuvet_lock_report {
 	struct cuvet_lock_check *checks;
 	size_t nextra;
 	char **extra;               /* families the stack has and the lock does not (not drift) */
+	size_t nassumed;            /* UNKNOWN components the overall verdict assumed to pass */
 };
 struct cuvet_lock_verify_opts {
 	bool artifacts;             /* also hash each artifact at its path and compare */
+	bool unknown_passes;        /* --assume-unknown=pass: an UNKNOWN component (still reported UNKNOWN)
+	                               does not make the overall verdict UNKNOWN; an explicit policy */
 };
 /* Checks FACTS against LOCK, component by component, under each component's policy. OPTS may be NULL. */
 CUVET_API struct cuvet_lock_report *cuvet_lock_verify(const struct cuvet_lock *lock, const struct cuvet_facts *facts,
@@ -897,6 +900,7 @@ struct cuvet_provenance {
 	const char *lock_path;
 	const struct cuvet_facts *facts;  /* the stack it was built on; NULL for a stamp without one */
 	enum cuvet_verdict verified;      /* the lock's verdict on those facts (recorded with facts only) */
+	size_t unknown_assumed;           /* of which UNKNOWN components assumed to pass (--assume-unknown=pass) */
 	char *const *command;             /* NULL-terminated argv, NULL for a stamp */
 	int exit_status;
 	const char *const *inputs;        /* NULL-terminated paths */

@@ -11,12 +11,14 @@ enum {
 	OPT_LOCK = OPT_HOST_COMMON_LAST + 1,
 	OPT_IN,
 	OPT_OUT,
+	OPT_ASSUME_UNKNOWN,
 };
 
 static const struct cli_opt build_opts[] = {
 	{"lock", 'l', "FILE", OPT_LOCK, "the lock this host must verify against before the command runs (required)"},
 	{"in", 'i', "FILE", OPT_IN, "an input of the build: hashed before the command runs (repeatable)"},
 	{"out", 'o', "FILE", OPT_OUT, "an output of the build: gets FILE.cuvet.json beside it (repeatable)"},
+	{"assume-unknown", 0, "fail|pass", OPT_ASSUME_UNKNOWN, "a component whose version is unknown: fail (default: refuse, exit 3) or pass (build, and the record says so)"},
 	CLI_HOST_OPTS,
 	{0},
 };
@@ -26,6 +28,7 @@ struct build_cli {
 	const char *lock_path;
 	const char **in, **out;
 	size_t nin, nout;
+	struct cuvet_lock_verify_opts vo;
 };
 
 static int push(const char ***arr, size_t *n, const char *s)
@@ -47,6 +50,7 @@ static int build_handle(int id, const char *arg, void *ctx)
 	case OPT_LOCK: o->lock_path = arg; return 0;
 	case OPT_IN: return push(&o->in, &o->nin, arg) ? 1 : 0;
 	case OPT_OUT: return push(&o->out, &o->nout, arg) ? 1 : 0;
+	case OPT_ASSUME_UNKNOWN: return lock_cli_assume("build", arg, &o->vo.unknown_passes) ? 1 : 0;
 	default: return host_opts_handle(&o->host, id, arg) == 0 ? 0 : 1;
 	}
 }
@@ -114,7 +118,7 @@ static int build_run(int argc, char **argv)
 	if ((code = lock_cli_facts(&o.host, &f)) != EXIT_OK)
 		goto out;
 	struct cuvet_error err = {0};
-	if (!(rep = cuvet_lock_verify(lock, f, NULL, &err))) {
+	if (!(rep = cuvet_lock_verify(lock, f, &o.vo, &err))) {
 		cli_error("build", "%s", err.msg);
 		code = EXIT_INPUT;
 		goto out;
@@ -164,7 +168,7 @@ static int build_run(int argc, char **argv)
 		snprintf(finished, sizeof(finished), "%s", started);
 	struct cuvet_provenance p = {
 		.builder = "cuvet build", .lock = lock, .lock_path = o.lock_path, .facts = f, .verified = rep->verdict,
-		.command = argv + first, .exit_status = status, .inputs = o.in, .input_digests = (const char *const *)digests,
+		.unknown_assumed = rep->nassumed, .command = argv + first, .exit_status = status, .inputs = o.in, .input_digests = (const char *const *)digests,
 		.started = started, .finished = finished,
 	};
 	for (size_t i = 0; i < o.nout; i++) {

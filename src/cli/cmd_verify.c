@@ -10,12 +10,14 @@
 enum {
 	OPT_MARKDOWN = OPT_HOST_COMMON_LAST + 1,
 	OPT_ARTIFACTS,
+	OPT_ASSUME_UNKNOWN,
 };
 
 static const struct cli_opt verify_opts[] = {
 	{"facts", 0, "FILE|DIR", OPT_FACTS, "verify a facts file (cuvet probe --json from another host) instead of probing; a directory: every *.json in it, one fleet node each"},
 	{"markdown", 0, NULL, OPT_MARKDOWN, "print Markdown for a pull request: a table and a diff of what drifted"},
 	{"artifacts", 0, NULL, OPT_ARTIFACTS, "also hash the lock's artifacts at their paths and compare"},
+	{"assume-unknown", 0, "fail|pass", OPT_ASSUME_UNKNOWN, "policy for a component whose version is unknown: fail (default: the verdict is UNKNOWN) or pass (explicitly assumed)"},
 	CLI_HOST_OPTS,
 	{0},
 };
@@ -33,6 +35,7 @@ static int verify_handle(int id, const char *arg, void *ctx)
 	switch (id) {
 	case OPT_MARKDOWN: o->markdown = true; return 0;
 	case OPT_ARTIFACTS: o->vo.artifacts = true; return 0;
+	case OPT_ASSUME_UNKNOWN: return lock_cli_assume("verify", arg, &o->vo.unknown_passes) ? 1 : 0;
 	case OPT_FACTS: {
 		struct stat st;
 		if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {

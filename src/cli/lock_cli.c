@@ -5,6 +5,16 @@
 
 #include "lock_cli.h"
 
+int lock_cli_assume(const char *cmd, const char *arg, bool *pass)
+{
+	if (strcmp(arg, "pass") == 0 || strcmp(arg, "fail") == 0) {
+		*pass = strcmp(arg, "pass") == 0;
+		return 0;
+	}
+	cli_error(cmd, "--assume-unknown wants 'fail' or 'pass', not '%s'", arg);
+	return -1;
+}
+
 int lock_cli_facts(struct host_opts *o, struct cuvet_facts **f)
 {
 	struct cuvet_error err = {0};
@@ -98,6 +108,9 @@ void lock_report_text(FILE *out, const char *lock_path, const struct cuvet_lock 
 	for (size_t i = 0; i < r->nextra; i++)
 		fprintf(out, "  %-7s %-*s        not in the lock (not drift)\n", "NEW", (int)w, r->extra[i]);
 	fprintf(out, "verdict: %s", cuvet_verdict_name(r->verdict));
+	if (r->nassumed)
+		fprintf(out, " (%zu undetermined assumed to pass: --assume-unknown=pass)", r->nassumed);
+	else
 	if (failed && undetermined)
 		fprintf(out, " (%zu of %zu drifted, %zu undetermined)", failed, r->nchecks, undetermined);
 	else if (failed || undetermined)

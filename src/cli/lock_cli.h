@@ -5,6 +5,10 @@
 
 #include "common.h"
 
+/* --assume-unknown fail|pass (SPEC §6.2: unknown passes only as an explicit policy); 0, or -1 after
+ * saying why. */
+int lock_cli_assume(const char *cmd, const char *arg, bool *pass);
+
 /* Probes (or reads --facts); returns EXIT_OK with *F, or an exit code after saying why. */
 int lock_cli_facts(struct host_opts *o, struct cuvet_facts **f);
 /* "host", "root:DIR" or "facts:FILE" for the lock's "source". */

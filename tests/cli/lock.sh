@@ -78,6 +78,11 @@ run verify-no-driver 1 "$C" verify base.lock --facts "$F/no-driver.json"
 assert verify-no-driver-why grep -q 'FAIL    driver .*no driver here; the lock needs 570.86.10 or newer$' "$WORK/out"
 run verify-cudnn-missing 1 "$C" verify base.lock --facts "$F/cudnn-missing.json"
 GOLD=1 run verify-cudnn-soname-only 3 "$C" verify base.lock --facts "$F/cudnn-soname-only.json"
+run verify-soname-only-assumed 0 "$C" verify base.lock --facts "$F/cudnn-soname-only.json" --assume-unknown=pass
+assert verify-soname-only-assumed-says grep -q '^verdict: PASS (1 undetermined assumed to pass: --assume-unknown=pass)$' "$WORK/out"
+assert verify-soname-only-still-unknown grep -q '^  UNKNOWN cudnn ' "$WORK/out"
+run verify-assume-bad 2 "$C" verify base.lock --facts "$F/base.json" --assume-unknown=maybe
+run verify-assumed-fail-stays 1 "$C" verify base.lock --facts "$F/cudnn-patch.json" --assume-unknown=pass
 run verify-glibc-older 1 "$C" verify base.lock --facts "$F/glibc-older.json"
 GOLD=1 run verify-extra-cufft 0 "$C" verify base.lock --facts "$F/extra-cufft.json"
 GOLD=1 run verify-json 1 "$C" verify base.lock --facts "$F/cudnn-patch.json" --json
@@ -227,6 +232,20 @@ sed 's/"9.7.1"/"9.7.0"/' root.lock >root-cudnn.lock
 run build-drift-cudnn 1 "$C" build "${H[@]}" --lock root-cudnn.lock -- sh -c 'touch ran.txt'
 assert build-drift-cudnn-why grep -q 'FAIL    cudnn: cudnn 9.7.1 (.*/libcudnn.so.9.7.1); the lock needs exactly 9.7.0$' "$WORK/err"
 assert build-drift-cudnn-not-run [ ! -e ran.txt ]
+# a library whose version only its SONAME tells: UNKNOWN refuses (exit 3); --assume-unknown=pass builds and says so
+R2=$WORK/root2
+mkdir -p "$R2/usr/lib/x86_64-linux-gnu" "$R2/proc/driver/nvidia" "$R2/etc"
+$CC -shared -fPIC -o "$R2/usr/lib/x86_64-linux-gnu/libcudnn.so.9" -Wl,-soname,libcudnn.so.9 empty.c
+cp "$R/proc/driver/nvidia/version" "$R2/proc/driver/nvidia/version"
+cp "$R/etc/ld.so.conf" "$R2/etc/"
+"$LDCONFIG" -r "$R2" 2>/dev/null
+H2=(--root "$R2" --no-nvml --no-load)
+"$C" lock "${H2[@]}" -o root2.lock >/dev/null
+assert lock-soname-source [ "$(json root2.lock '[c["version"]+":"+c["source"] for c in d["components"] if c["name"]=="cudnn"][0]')" = 9:soname ]
+run build-unknown-refused 3 "$C" build "${H2[@]}" --lock root2.lock -- sh -c 'touch ran.txt'
+assert build-unknown-not-run [ ! -e ran.txt ]
+run build-unknown-assumed 0 "$C" build "${H2[@]}" --lock root2.lock --assume-unknown=pass --out assumed.txt -- sh -c 'echo x >assumed.txt'
+assert build-unknown-assumed-recorded [ "$(json assumed.txt.cuvet.json 'd["predicate"]["buildDefinition"]["internalParameters"]["environment"]["unknown_assumed_pass"]')" = 1 ]
 run build-no-lock 2 "$C" build "${H[@]}" -- true
 run build-no-command 2 "$C" build "${H[@]}" --lock root.lock
 run build-facts-refused 2 "$C" build --facts "$F/base.json" --lock base.lock -- true

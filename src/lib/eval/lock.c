@@ -715,7 +715,9 @@ struct cuvet_lock_report *cuvet_lock_verify(const struct cuvet_lock *lock, const
 		free(need);
 		if (!c->reason)
 			goto oom;
-		if (verdict_rank(c->verdict) > verdict_rank(r->verdict))
+		if (c->verdict == CUVET_UNKNOWN && opts && opts->unknown_passes)
+			r->nassumed++;
+		else if (verdict_rank(c->verdict) > verdict_rank(r->verdict))
 			r->verdict = c->verdict;
 	}
 	for (size_t i = 0; i < nart; i++) {
@@ -723,7 +725,9 @@ struct cuvet_lock_report *cuvet_lock_verify(const struct cuvet_lock *lock, const
 		c->component = lock->artifacts[i].path;
 		if (check_artifact(&lock->artifacts[i], c, err) != 0)
 			goto fail;
-		if (verdict_rank(c->verdict) > verdict_rank(r->verdict))
+		if (c->verdict == CUVET_UNKNOWN && opts->unknown_passes)
+			r->nassumed++;
+		else if (verdict_rank(c->verdict) > verdict_rank(r->verdict))
 			r->verdict = c->verdict;
 	}
 	/* families this stack has and the lock does not: new, not drift, but worth a line */

@@ -534,7 +534,8 @@ char *cuvet_lock_report_to_json(const struct cuvet_lock_report *r, const char *l
 	if (json_object_set_new(root, "schema", json_string("cuvet.verify/1")) ||
 	    (lock_path && json_object_set_new(root, "lock", json_string(lock_path))) ||
 	    json_object_set_new(root, "verdict", json_string(cuvet_verdict_name(r->verdict))) ||
-	    json_object_set_new(root, "exit", json_integer(cuvet_verdict_exit(r->verdict))))
+	    json_object_set_new(root, "exit", json_integer(cuvet_verdict_exit(r->verdict))) ||
+	    (r->nassumed && json_object_set_new(root, "unknown_assumed_pass", json_integer((json_int_t)r->nassumed))))
 		goto oom;
 	for (size_t i = 0; i < r->nchecks; i++) {
 		const struct cuvet_lock_check *c = &r->checks[i];
@@ -607,7 +608,9 @@ static json_t *environment(const struct cuvet_provenance *p)
 	if (!env || !stack || !gpus)
 		goto fail;
 	if (p->facts) {
-		if (json_object_set_new(env, "verified", json_string(cuvet_verdict_name(p->verified))))
+		if (json_object_set_new(env, "verified", json_string(cuvet_verdict_name(p->verified))) ||
+		    (p->unknown_assumed &&
+		     json_object_set_new(env, "unknown_assumed_pass", json_integer((json_int_t)p->unknown_assumed))))
 			goto fail;
 		const char *src = NULL, *driver = facts_driver_version(p->facts, &src);
 		if ((p->facts->hostname && json_object_set_new(env, "hostname", json_string(p->facts->hostname))) ||

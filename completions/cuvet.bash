@@ -1,7 +1,7 @@
 # bash completion for cuvet(1). The option lists are those of `cuvet COMMAND --help`
 # (src/cli/cmd_*.c option tables); tests/install/test_install.sh checks they stay equal.
 
-_cuvet_commands="doctor probe check kb arch why engine version help"
+_cuvet_commands="doctor probe check kb arch why engine lock verify build stamp version help"
 _cuvet_probe_opts="--json --root --env-file --no-nvml --no-load --timeout --nvml-lib --quiet -q --help -h"
 
 _cuvet_opts() { # COMMAND
@@ -13,6 +13,10 @@ _cuvet_opts() { # COMMAND
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
 	engine) echo "--json --quiet -q --help -h" ;;
+	lock) echo "--output -o --artifact -a --policy -p --base-image --update -u --facts $_cuvet_probe_opts" ;;
+	verify) echo "--facts --markdown --artifacts --assume-unknown $_cuvet_probe_opts" ;;
+	build) echo "--lock -l --in -i --out -o --assume-unknown $_cuvet_probe_opts" ;;
+	stamp) echo "--lock -l --in -i --facts --probe $_cuvet_probe_opts" ;;
 	version | help) echo "--help -h" ;;
 	esac
 }
@@ -29,7 +33,16 @@ _cuvet() {
 	# the argument of an option
 	case $prev in
 	--root | --scan | --kb) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
-	--facts | --env-file | --nvml-lib | --engine) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--facts | --env-file | --nvml-lib | --engine | --lock | -l | --in | -i | --out | -o | --output | --artifact | -a) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--policy | -p)
+		# NAME=POLICY: the components a lock names, then the policies
+		if [[ $cur == *=* ]]; then
+			mapfile -t COMPREPLY < <(compgen -P "${cur%%=*}=" -W "exact patch minor major min" -- "${cur#*=}")
+		else
+			mapfile -t COMPREPLY < <(compgen -S = -W "driver compute-capability cudart cublas cudnn tensorrt nccl cufft curand cusparse cusparselt cusolver nvrtc nvjitlink cupti glibc" -- "$cur")
+		fi
+		return 0 ;;
+	--base-image) return 0 ;;
 	--assume-unknown) mapfile -t COMPREPLY < <(compgen -W "fail pass" -- "$cur"); return 0 ;;
 	--visible-devices) mapfile -t COMPREPLY < <(compgen -W "all none" -- "$cur"); return 0 ;;
 	--timeout | --gpu | -g | --ld-library-path) return 0 ;;
@@ -55,7 +68,7 @@ _cuvet() {
 		done
 		[ "$n" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "driver cuda gpu image tensorrt cudnn files show" -- "$cur")
 		;;
-	arch | why) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+	arch | why | verify | stamp) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	engine)
 		# engine inspect FILE...
 		if [ "$COMP_CWORD" -eq 2 ]; then

@@ -6,7 +6,7 @@
 set -u
 secs=$1 src=$2 work=$3 shared=${4:-} build=${5:-}
 if ! command -v clang >/dev/null; then
-	echo "CUVET-SKIP 6 clang not installed: fuzzers skipped"
+	echo "CUVET-SKIP 7 clang not installed: fuzzers skipped"
 	exit 77
 fi
 mkdir -p "$work"
@@ -98,6 +98,14 @@ seed_facts() {
 	done
 	return 0
 }
+seed_lock() {
+	local n=0
+	for f in "$src"/tests/cli/lock/golden/lock-file.out; do
+		[ -f "$f" ] && sed '/^exit: /d' "$f" >"$1/seed$n" && n=$((n + 1))
+	done
+	printf '{"schema": "cuvet.lock/1", "x": {"y": [1]}, "components": [{"name": "cudnn", "version": "9", "policy": "exact", "source": "soname"}], "artifacts": [{"path": "a", "kind": "file", "size": 1, "sha256": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}]}' >"$1/small"
+	return 0
+}
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	lib=()
@@ -106,9 +114,14 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")
 	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
-	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl -lcrypto
-	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl -lcrypto
+	# base/sha256.c needs libcrypto; the image layer libarchive and libcurl when the build has them
+	extra=(-lcrypto)
+	grep -q 'CUVET_HAVE_LIBARCHIVE 1' "$work/cuvet_config.h" && extra+=(-larchive)
+	grep -q 'CUVET_HAVE_LIBCURL 1' "$work/cuvet_config.h" && extra+=(-lcurl)
+	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${extra[@]}"
+	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${extra[@]}"
+	fuzz lock "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${extra[@]}"
 else
-	echo "CUVET-SKIP 2 req, facts: no build directory with the generated knowledge base"
+	echo "CUVET-SKIP 3 req, facts, lock: no build directory with the generated knowledge base"
 fi
 exit $status

@@ -782,6 +782,152 @@ CUVET_API void cuvet_why_rule_text(const struct cuvet_why *why, size_t object, c
 CUVET_API char *cuvet_why_to_json(const struct cuvet_why *const *results, size_t n, bool pretty,
 				  struct cuvet_error *err);
 
+/* ------------------------------------------------------------------ locks ---- */
+
+/* A lock (cuvet.lock/1, doc/lock.md) is the stack a build ran on, as a file: the components with
+ * their exact versions and where each came from, the build host's GPUs, the artifacts built, and
+ * per component the policy by which another stack still counts as the same. */
+
+/* How much of a locked version must match (doc/lock.md): EXACT every part, PATCH the first three
+ * (major.minor.patch; a fourth build part may differ), MINOR the first two, MAJOR the first one
+ * (in either direction); MIN: any version at least the locked one. */
+enum cuvet_lock_policy {
+	CUVET_POLICY_EXACT,
+	CUVET_POLICY_PATCH,
+	CUVET_POLICY_MINOR,
+	CUVET_POLICY_MAJOR,
+	CUVET_POLICY_MIN,
+};
+CUVET_API const char *cuvet_lock_policy_name(enum cuvet_lock_policy p); /* "exact", ... */
+CUVET_API int cuvet_lock_policy_from_name(const char *name, enum cuvet_lock_policy *out);
+/* The policy a new lock gives a component ("tensorrt" and "cudnn" exact, "driver" min, ...). */
+CUVET_API enum cuvet_lock_policy cuvet_lock_policy_default(const char *component);
+/* Whether ACTUAL satisfies LOCKED under POLICY: PASS or FAIL; ERROR when either is no version. */
+CUVET_API enum cuvet_verdict cuvet_lock_policy_check(enum cuvet_lock_policy p, const char *locked,
+						     const char *actual);
+
+struct cuvet_lock_component {
+	char *name;                 /* "driver", "cudnn", "tensorrt", "compute-capability", "glibc", ... */
+	char *version;              /* "9.14.0" */
+	char *source;               /* where the version came from ("kernel-module", "file-name", ...) */
+	char *path;                 /* the library copy a process loads, or NULL */
+	enum cuvet_lock_policy policy;
+};
+
+struct cuvet_lock_gpu {
+	char *name;                 /* "NVIDIA H200" */
+	char *compute_capability;   /* "9.0", NULL when unknown */
+	char *uuid;
+};
+
+struct cuvet_lock_artifact {
+	char *path;                 /* as given */
+	char *sha256;               /* "sha256:<64 hex digits>" */
+	char *kind;                 /* "tensorrt-engine", "binary", "shared-library", "cubin", "fatbin",
+	                               "onnx", "file" (cuvet_artifact_kind) */
+	uint64_t size;
+	char *tensorrt;             /* engines: the TensorRT version it was built with; NULL unknown */
+	char *compute_capability;   /* engines: the compute capability it was built for; NULL unknown */
+};
+
+struct cuvet_lock {
+	char *created;              /* "2026-12-04T18:30:00Z" */
+	char *generator;            /* "cuvet 0.1.0" */
+	char *source;               /* "host", "root:DIR", "facts:FILE" */
+	char *hostname;
+	char *base_image;           /* image reference, NULL for a host */
+	char *base_digest;          /* "sha256:..." */
+	char *driver_cuda;          /* the highest CUDA the build host's driver runs ("13.0") */
+	size_t ngpus;
+	struct cuvet_lock_gpu *gpus;
+	size_t ncomponents;
+	struct cuvet_lock_component *components;
+	size_t nartifacts;
+	struct cuvet_lock_artifact *artifacts;
+	void *doc;                  /* private: the document read, whose unknown fields a rewrite keeps */
+};
+
+struct cuvet_lock_opts {
+	const char *source;         /* "host" when NULL */
+	const char *created;        /* NULL: now (UTC) */
+	const char *base_image;     /* "REF@sha256:..." or NULL */
+};
+/* The lock of the stack in FACTS: the driver in effect, the library copies a process loads (one per
+ * family), the visible GPUs' compute capability, glibc; each with its default policy. */
+CUVET_API struct cuvet_lock *cuvet_lock_from_facts(const struct cuvet_facts *facts, const struct cuvet_lock_opts *opts,
+						   struct cuvet_error *err);
+/* Sets the policy of component NAME (CUVET_E_NOTFOUND when the lock has none). */
+CUVET_API int cuvet_lock_set_policy(struct cuvet_lock *lock, const char *name, enum cuvet_lock_policy p,
+				    struct cuvet_error *err);
+/* Hashes the file at PATH and adds (or replaces) it as an artifact. */
+CUVET_API int cuvet_lock_add_artifact(struct cuvet_lock *lock, const char *path, struct cuvet_error *err);
+CUVET_API struct cuvet_lock *cuvet_lock_parse(const char *text, size_t len, struct cuvet_error *err);
+CUVET_API struct cuvet_lock *cuvet_lock_read(const char *path, struct cuvet_error *err);
+/* The lock as cuvet.lock/1 JSON (malloc'ed), with the unknown fields of the document it was read from. */
+CUVET_API char *cuvet_lock_to_json(const struct cuvet_lock *lock, struct cuvet_error *err);
+/* Writes TEXT to PATH atomically: a temporary file in the same directory, fsync, rename, fsync of
+ * the directory. A crash leaves the old file or the new one, whole. */
+CUVET_API int cuvet_file_write_atomic(const char *path, const char *text, size_t len, struct cuvet_error *err);
+CUVET_API int cuvet_lock_write(const struct cuvet_lock *lock, const char *path, struct cuvet_error *err);
+CUVET_API void cuvet_lock_free(struct cuvet_lock *lock);
+
+/* One component of a lock checked against a stack. */
+struct cuvet_lock_check {
+	const char *component;      /* borrowed from the lock */
+	enum cuvet_lock_policy policy;
+	const char *expected;       /* the locked version */
+	char *actual;               /* what the stack has, NULL when it has none or it is unknown */
+	enum cuvet_verdict verdict;
+	char *reason;               /* one line: why it passes or fails */
+};
+struct cuvet_lock_report {
+	enum cuvet_verdict verdict; /* FAIL if any FAIL, else ERROR, else UNKNOWN, else PASS */
+	size_t nchecks;
+	struct cuvet_lock_check *checks;
+	size_t nextra;
+	char **extra;               /* families the stack has and the lock does not (not drift) */
+	size_t nassumed;            /* UNKNOWN components the overall verdict assumed to pass */
+};
+struct cuvet_lock_verify_opts {
+	bool artifacts;             /* also hash each artifact at its path and compare */
+	bool unknown_passes;        /* --assume-unknown=pass: an UNKNOWN component (still reported UNKNOWN)
+	                               does not make the overall verdict UNKNOWN; an explicit policy */
+};
+/* Checks FACTS against LOCK, component by component, under each component's policy. OPTS may be NULL. */
+CUVET_API struct cuvet_lock_report *cuvet_lock_verify(const struct cuvet_lock *lock, const struct cuvet_facts *facts,
+						      const struct cuvet_lock_verify_opts *opts, struct cuvet_error *err);
+CUVET_API void cuvet_lock_report_free(struct cuvet_lock_report *r);
+/* {"schema": "cuvet.verify/1", "lock": LOCK_PATH, "verdict", "checks": [...]} (malloc'ed). */
+CUVET_API char *cuvet_lock_report_to_json(const struct cuvet_lock_report *r, const char *lock_path,
+					  struct cuvet_error *err);
+
+/* "sha256:<hex>" of the file at PATH. */
+CUVET_API int cuvet_file_sha256(const char *path, char out[72], struct cuvet_error *err);
+/* What a file is, from its first bytes and its name: "tensorrt-engine" (the plan magic "ptrt" or
+ * "ftrt"), "cubin" (ELF for EM_CUDA), "shared-library", "binary", "object", "fatbin", "onnx", "file". */
+CUVET_API const char *cuvet_artifact_kind(const char *path, struct cuvet_error *err);
+
+/* A provenance record (cuvet.provenance/1, doc/provenance.md, shaped like an in-toto statement
+ * with an SLSA v1 predicate) for OUTPUT, written atomically to OUTPUT.cuvet.json. */
+struct cuvet_provenance {
+	const char *builder;              /* "cuvet build" or "cuvet stamp" */
+	const struct cuvet_lock *lock;    /* required */
+	const char *lock_path;
+	const struct cuvet_facts *facts;  /* the stack it was built on; NULL for a stamp without one */
+	enum cuvet_verdict verified;      /* the lock's verdict on those facts (recorded with facts only) */
+	size_t unknown_assumed;           /* of which UNKNOWN components assumed to pass (--assume-unknown=pass) */
+	char *const *command;             /* NULL-terminated argv, NULL for a stamp */
+	int exit_status;
+	const char *const *inputs;        /* NULL-terminated paths */
+	const char *const *input_digests; /* their "sha256:..." taken before the build, or NULL: hash now */
+	const char *started, *finished;   /* RFC 3339 UTC */
+};
+/* Writes PROV for OUTPUT to OUTPUT.cuvet.json; *RECORD_PATH (when not NULL) gets that path, malloc'ed. */
+CUVET_API int cuvet_provenance_write(const struct cuvet_provenance *prov, const char *output, char **record_path,
+				     struct cuvet_error *err);
+/* The current time as "YYYY-MM-DDTHH:MM:SSZ" into BUF (at least 21 bytes); -1 when the clock fails. */
+CUVET_API int cuvet_time_rfc3339(char *buf, size_t len);
+
 /* ----------------------------------------------------------------- library ---- */
 
 CUVET_API const char *cuvet_library_version(void);   /* "0.1.0" */

@@ -77,5 +77,9 @@ int engine_exit_merge(int code, enum cuvet_verdict v);
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
 extern const struct cli_command cmd_why;
+extern const struct cli_command cmd_lock;
+extern const struct cli_command cmd_verify;
+extern const struct cli_command cmd_build;
+extern const struct cli_command cmd_stamp;
 
 #endif

@@ -30,6 +30,10 @@ static const struct cli_command *const commands[] = {
 	&cmd_arch,
 	&cmd_why,
 	&cmd_engine,
+	&cmd_lock,
+	&cmd_verify,
+	&cmd_build,
+	&cmd_stamp,
 	&cmd_version,
 	&cmd_help,
 };

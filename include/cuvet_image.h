@@ -103,6 +103,129 @@ CUVET_API const char *cuvet_image_env(const struct cuvet_image *img, const char 
 CUVET_API int cuvet_registry_resolve(const char *ref, const struct cuvet_image_opts *opts, char *digest,
 				     size_t len, struct cuvet_error *err);
 
+/* ------------------------------------------------------------ Dockerfiles ---- */
+
+/* A Dockerfile as BuildKit's dockerfile frontend reads it: parser directives (`# syntax=`,
+ * `# escape=`) only before anything else, comments, line continuations with the escape
+ * character (comment and empty lines inside one are skipped), heredocs (`<<EOF`, `<<-EOF`,
+ * `<<"EOF"`), JSON (exec) and shell forms, flags (`--platform=`, `--from=`, `--checksum=`), and
+ * the ARGs before the first FROM with their defaults, `--build-arg` overrides and `${VAR}`,
+ * `${VAR:-x}`, `${VAR:+x}` expanded in FROM as BuildKit expands them there. */
+struct cuvet_dockerfile_heredoc {
+	char *name;        /* "EOF" */
+	char *body;        /* the lines between the opening and the closing word (tabs stripped for <<-) */
+	bool strip_tabs;   /* <<-EOF */
+	bool quoted;       /* <<"EOF" or <<'EOF': no expansion in the body */
+};
+struct cuvet_dockerfile_instr {
+	char *keyword;     /* upper case: "FROM", "RUN" */
+	char *args;        /* the text after the keyword, continuations joined (escape and newline removed),
+			      flags included, heredoc bodies not */
+	unsigned line, end_line; /* 1-based, the first and last line it covers (heredoc bodies too) */
+	bool json;         /* exec form: ARGV holds the array */
+	char **argv;       /* JSON form: the strings; NULL otherwise */
+	size_t argc;
+	struct cuvet_dockerfile_heredoc *heredocs;
+	size_t nheredocs;
+};
+struct cuvet_dockerfile_stage {
+	size_t instr;      /* index of its FROM in instrs */
+	char *image_text;  /* the image as written: "${BASE}:${TAG}", "nvidia/cuda:12.4.1-base-ubuntu22.04" */
+	char *image;       /* expanded; NULL when an expansion failed (an unset variable gives "") */
+	char *name;        /* the AS name, lower-cased as BuildKit keys it; NULL when none */
+	char *platform;    /* --platform value as written, or NULL */
+	long base_stage;   /* the earlier stage it builds on (FROM <stage name>), else -1 */
+	/* Where IMAGE_TEXT lies in the buffer; image_len 0 when it does not lie there in one piece
+	 * (split by a continuation). */
+	size_t image_offset, image_len;
+};
+struct cuvet_dockerfile {
+	char escape;                /* '\\' or '`' */
+	char *syntax;               /* `# syntax=` directive, or NULL */
+	struct cuvet_dockerfile_instr *instrs;
+	size_t ninstrs;
+	struct cuvet_dockerfile_stage *stages;
+	size_t nstages;
+	struct cuvet_image_kv *args; /* the ARGs before the first FROM: name and value in effect (NULL: none) */
+	size_t nargs;
+};
+/* Parses LEN bytes. BUILD_ARGS: NULL-terminated "NAME=VALUE" overrides (docker build --build-arg),
+ * or NULL. Malformed input (an unterminated heredoc or JSON array, an unknown instruction, a
+ * directive with a bad value, no FROM) is CUVET_E_INVALID with the line in the message. */
+CUVET_API struct cuvet_dockerfile *cuvet_dockerfile_parse(const char *buf, size_t len, const char *const *build_args,
+							  struct cuvet_error *err);
+CUVET_API void cuvet_dockerfile_free(struct cuvet_dockerfile *df);
+
+/* Lint findings. IDs are stable ("CV-D001"); each names the hadolint rule it overlaps, if any. */
+struct cuvet_dockerfile_finding {
+	const char *id;             /* "CV-D002" (static) */
+	const char *hadolint;       /* "DL3007", or NULL when hadolint has no such rule (static) */
+	const char *name;           /* "latest-tag" (static) */
+	enum cuvet_severity severity;
+	unsigned line, end_line;    /* of the instruction (or, for a requirements file, its line) */
+	char *file;                 /* NULL: the Dockerfile; else the requirements file the line is in */
+	char *message;
+};
+struct cuvet_dockerfile_findings {
+	struct cuvet_dockerfile_finding *items;
+	size_t count;
+};
+struct cuvet_dockerfile_lint_opts {
+	const struct cuvet_kb *kb;  /* for the known stacks of base images; NULL: that rule is off */
+	const char *dir;            /* the Dockerfile's directory, where requirements files are read; NULL: not read */
+};
+/* Every rule's id, hadolint id, name, severity and one line; terminated by an entry with a NULL id. */
+struct cuvet_dockerfile_rule {
+	const char *id, *hadolint, *name;
+	enum cuvet_severity severity;
+	const char *summary;
+};
+CUVET_API const struct cuvet_dockerfile_rule *cuvet_dockerfile_rules(void);
+/* Findings in line order. NULL on error (allocation). */
+CUVET_API struct cuvet_dockerfile_findings *cuvet_dockerfile_lint(const struct cuvet_dockerfile *df,
+								  const struct cuvet_dockerfile_lint_opts *opts,
+								  struct cuvet_error *err);
+CUVET_API void cuvet_dockerfile_findings_free(struct cuvet_dockerfile_findings *f);
+
+/* Pinning. A digests file has one "REF DIGEST" per line, as
+ *   skopeo inspect --format '{{.Name}}:{{.Tag}} {{.Digest}}' docker://REF
+ * prints it (REF in any form docker accepts: "ubuntu:22.04" and "docker.io/library/ubuntu:22.04"
+ * are the same); blank lines and lines starting with '#' are skipped. */
+struct cuvet_digests;
+CUVET_API struct cuvet_digests *cuvet_digests_parse(const char *buf, size_t len, struct cuvet_error *err);
+CUVET_API void cuvet_digests_free(struct cuvet_digests *d);
+
+enum cuvet_pin_state {
+	CUVET_PIN_PINNED,      /* already carries a digest: left as it is */
+	CUVET_PIN_REWRITTEN,   /* a digest was added */
+	CUVET_PIN_STAGE,       /* FROM an earlier stage, or scratch: nothing to pin */
+	CUVET_PIN_UNRESOLVED,  /* no digest known for it (not in the digests file, registry error) */
+	CUVET_PIN_VARIABLE,    /* the image is written with a variable, or split by a continuation: not rewritten */
+};
+struct cuvet_pin_line {
+	unsigned line;
+	enum cuvet_pin_state state;
+	char *image;           /* as written (expanded) */
+	char *pinned;          /* the new token ("ubuntu:22.04@sha256:…"), or NULL */
+	char *why;             /* for UNRESOLVED / VARIABLE: why not, else NULL */
+};
+struct cuvet_pin_result {
+	char *text;            /* the new file (the same bytes where nothing was rewritten) */
+	size_t len;
+	struct cuvet_pin_line *lines;  /* one per FROM */
+	size_t nlines;
+	size_t unpinned;       /* FROM lines naming an image that are not pinned after this */
+};
+/* Resolves every FROM image without a digest through DIGESTS, else (when DIGESTS is NULL or lacks
+ * it and REGISTRY is not NULL) through cuvet_registry_resolve with REGISTRY's options, and gives the
+ * rewritten bytes: only the image tokens change. */
+CUVET_API struct cuvet_pin_result *cuvet_dockerfile_pin(const char *buf, size_t len,
+							const struct cuvet_dockerfile *df,
+							const struct cuvet_digests *digests,
+							const struct cuvet_image_opts *registry,
+							struct cuvet_error *err);
+CUVET_API void cuvet_pin_result_free(struct cuvet_pin_result *r);
+
 #ifdef __cplusplus
 }
 #endif

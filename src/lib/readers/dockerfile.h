@@ -1,0 +1,32 @@
+/* Inside libcuvet: the Dockerfile helpers shared by the parser (readers/dockerfile.c), the lint
+ * rules (eval/dockerfile_lint.c) and pinning (eval/dockerfile_pin.c). */
+#ifndef CUVET_DOCKERFILE_H
+#define CUVET_DOCKERFILE_H
+
+#include "cuvet_image.h"
+#include "internal.h"
+
+/* Expands S as BuildKit's shell lexer expands a word in FROM and ARG: quotes removed ('…'
+ * literal, "…" expanded), ESCAPE escapes the next character, $NAME, ${NAME}, ${NAME:-word},
+ * ${NAME-word}, ${NAME:+word}, ${NAME+word} from the NVARS pairs (a NULL value is declared but
+ * unset). *UNSET is set when a variable without a value was used. NULL on allocation failure or
+ * a malformed ${…} (ERR filled). */
+char *df_expand(const char *s, char escape, const struct cuvet_image_kv *vars, size_t nvars, bool *unset,
+		struct cuvet_error *err);
+
+/* An image reference split as distribution/reference splits it, without validation: DOMAIN
+ * ("docker.io" when none is written), PATH ("library/ubuntu" for "ubuntu"), TAG (NULL when none),
+ * DIGEST (NULL when none). Each is a fresh string; -1 on allocation failure. */
+struct df_ref {
+	char *domain, *path, *tag, *digest;
+	bool domain_given;
+};
+int df_ref_split(const char *text, struct df_ref *out);
+void df_ref_release(struct df_ref *r);
+
+/* A shell command line (RUN's shell form) as words, in commands: a NULL entry separates commands
+ * (at &&, ||, ;, |, & and newlines); quotes removed. NULL-terminated twice at the end. */
+char **df_shell_words(const char *s, size_t *n);
+void df_words_free(char **w, size_t n);
+
+#endif

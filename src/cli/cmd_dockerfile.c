@@ -321,7 +321,7 @@ static int lint_run(int argc, char **argv)
 				stages = json_array();
 				for (size_t s = 0; s < df->nstages; s++) {
 					const struct cuvet_dockerfile_stage *sg = &df->stages[s];
-					json_array_append_new(stages, json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:I?}", "line",
+					json_array_append_new(stages, json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:o?}", "line",
 										(json_int_t)df->instrs[sg->instr].line, "image_text",
 										sg->image_text, "image", sg->image, "name", sg->name,
 										"platform", sg->platform, "base_stage",

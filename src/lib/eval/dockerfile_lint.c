@@ -25,7 +25,7 @@ static const struct cuvet_dockerfile_rule rules[] = {
 	[R_LATEST] = {"CV-D002", "DL3007", "latest-tag", CUVET_SEV_WARNING, "FROM names the tag latest"},
 	[R_NO_DIGEST] = {"CV-D003", NULL, "tag-without-digest", CUVET_SEV_INFO,
 			 "FROM names a tag without a digest: the image can change under it (cuvet dockerfile pin)"},
-	[R_STAGE_AS_IMAGE] = {"CV-D004", NULL, "stage-as-image", CUVET_SEV_ERROR,
+	[R_STAGE_AS_IMAGE] = {"CV-D004", "DL3006", "stage-as-image", CUVET_SEV_ERROR,
 			      "FROM names a stage defined later, or a misspelt stage: it pulls an image of that name instead"},
 	[R_KNOWN_STACK] = {"CV-D005", NULL, "known-stack", CUVET_SEV_INFO,
 			   "the base image's CUDA stack and driver floor, from the knowledge base"},
@@ -176,7 +176,7 @@ static char *stage_env(const struct cuvet_dockerfile *df, size_t s, const char *
 		if (strcmp(in->keyword, "ENV") != 0)
 			continue;
 		size_t n;
-		char **w = df_shell_words(in->args, &n);
+		char **w = df_shell_words(in->args, df->escape, &n);
 		if (!w)
 			return found;
 		bool legacy = n > 0 && w[0] && !strchr(w[0], '=');
@@ -220,10 +220,10 @@ static void lint_known_stack(struct lint *L, size_t s, const struct cuvet_docker
 		known = cuvet_kb_image(kb, key, &im, &e) == 0;
 		free(key);
 	}
-	if (known) {
+	if (known && im.cuda.value) {
 		struct sbuf b;
 		sbuf_init(&b);
-		sbuf_addf(&b, "%s:%s carries", im.image, im.tag);
+		sbuf_addf(&b, "%s%s%s carries", im.image, im.tag ? ":" : "", im.tag ? im.tag : "");
 		const struct {
 			const char *name;
 			const struct cuvet_kb_fact *f;
@@ -239,9 +239,6 @@ static void lint_known_stack(struct lint *L, size_t s, const struct cuvet_docker
 		if (im.min_driver.value)
 			sbuf_addf(&b, "; driver floor %s%s", im.min_driver.value,
 				  im.min_driver.unverified ? " (unverified)" : "");
-		else if (im.require_cuda)
-			sbuf_addf(&b, "; NVIDIA_REQUIRE_CUDA \"%.40s%s\"", im.require_cuda,
-				  strlen(im.require_cuda) > 40 ? "…" : "");
 		sbuf_addf(&b, " (%s)", im.table);
 		char *msg = sbuf_steal(&b);
 		if (!msg) {
@@ -250,18 +247,22 @@ static void lint_known_stack(struct lint *L, size_t s, const struct cuvet_docker
 		}
 		add(L, R_KNOWN_STACK, in->line, NULL, "%s", msg);
 		free(msg);
-		if (im.cuda.value)
-			tag_version(im.cuda.value, cuda, sizeof(cuda));
+		tag_version(im.cuda.value, cuda, sizeof(cuda));
 	} else if (is_nvidia_cuda(r) && r->tag) {
+		/* nvidia/cuda tags start with the toolkit release; its driver floor is the toolkit's. */
 		tag_version(r->tag, cuda, sizeof(cuda));
 		struct cuvet_kb_cuda rel;
 		if (kb && cuda[0] && cuvet_kb_cuda_releases(kb, cuda, &rel, 1, &e) > 0) {
+			char req[64] = "";
+			if (known && im.require_cuda)
+				snprintf(req, sizeof(req), "; it sets NVIDIA_REQUIRE_CUDA=%.*s…", (int)strcspn(im.require_cuda, " "),
+					 im.require_cuda);
 			add(L, R_KNOWN_STACK, in->line, NULL,
-			    "%s carries CUDA %s (from its tag); driver floor %s%s%s%s (cuda-toolkit-driver.tsv)", image, rel.version,
-			    rel.min_linux_driver ? rel.min_linux_driver : "unknown",
+			    "%s carries CUDA %s (from its tag); driver floor %s%s%s%s (cuda-toolkit-driver.tsv)%s", image,
+			    rel.version, rel.min_linux_driver ? rel.min_linux_driver : "unknown",
 			    rel.minor_compat_min_driver ? ", or " : "",
 			    rel.minor_compat_min_driver ? rel.minor_compat_min_driver : "",
-			    rel.minor_compat_min_driver ? " through minor-version compatibility" : "");
+			    rel.minor_compat_min_driver ? " through minor-version compatibility" : "", req);
 		}
 	}
 	if (!cuda[0])
@@ -291,8 +292,7 @@ static void lint_from(struct lint *L, size_t s)
 	if (!sg->image || unset) {
 		add(L, R_UNSET_VAR, in->line, NULL, "FROM %s: a variable in it has no value%s%s", sg->image_text,
 		    sg->image ? ", giving " : " (set a default in the ARG or pass --build-arg)", sg->image ? sg->image : "");
-		if (!sg->image)
-			return;
+		return;
 	}
 	if (sg->base_stage >= 0)
 		return;
@@ -460,7 +460,7 @@ static void lint_script(struct lint *L, const char *script, struct sbuf *apt, st
 			size_t *nreqs, size_t *capreqs, unsigned line)
 {
 	size_t n;
-	char **w = df_shell_words(script, &n);
+	char **w = df_shell_words(script, '\\', &n);
 	if (!w) {
 		L->oom = true;
 		return;
@@ -490,7 +490,7 @@ static char *read_requirements(const struct lint *L, const char *path, char **sh
 		if ((strcmp(in->keyword, "COPY") != 0 && strcmp(in->keyword, "ADD") != 0) || strstr(in->args, "--from="))
 			continue;
 		size_t n;
-		char **w = df_shell_words(in->args, &n);
+		char **w = df_shell_words(in->args, L->df->escape, &n);
 		if (!w)
 			return NULL;
 		size_t cnt = 0;
@@ -653,7 +653,7 @@ static void lint_add(struct lint *L, const struct cuvet_dockerfile_instr *in)
 		src = (const char *const *)in->argv;
 		cnt = in->argc;
 	} else {
-		w = df_shell_words(in->args, &n);
+		w = df_shell_words(in->args, L->df->escape, &n);
 		if (!w) {
 			L->oom = true;
 			return;
@@ -726,6 +726,11 @@ struct cuvet_dockerfile_findings *cuvet_dockerfile_lint(const struct cuvet_docke
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 		return NULL;
 	}
+	/* A finding in the Dockerfile covers its instruction's lines. */
+	for (size_t k = 0; k < L.out->count; k++)
+		for (size_t i = 0; !L.out->items[k].file && i < df->ninstrs; i++)
+			if (df->instrs[i].line == L.out->items[k].line)
+				L.out->items[k].end_line = df->instrs[i].end_line;
 	if (L.out->count > 1)
 		qsort(L.out->items, L.out->count, sizeof(*L.out->items), cmp_findings);
 	return L.out;

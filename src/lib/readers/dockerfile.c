@@ -385,7 +385,7 @@ static int words_push(char ***w, size_t *n, size_t *cap, char *s)
 	return 0;
 }
 
-char **df_shell_words(const char *s, size_t *nout)
+char **df_shell_words(const char *s, char escape, size_t *nout)
 {
 	char **w = NULL;
 	size_t n = 0, cap = 0;
@@ -401,7 +401,7 @@ char **df_shell_words(const char *s, size_t *nout)
 		} else if (quote) {
 			if (c == quote)
 				quote = 0;
-			else if (quote == '"' && c == '\\' && s[i + 1])
+			else if (quote == '"' && c == escape && s[i + 1])
 				sbuf_addf(&cur, "%c", s[++i]);
 			else
 				sbuf_addf(&cur, "%c", c);
@@ -411,7 +411,7 @@ char **df_shell_words(const char *s, size_t *nout)
 			quote = c;
 			in_word = true;
 			continue;
-		} else if (c == '\\' && s[i + 1]) {
+		} else if (c == escape && s[i + 1]) {
 			if (s[i + 1] != '\n')
 				sbuf_addf(&cur, "%c", s[i + 1]), in_word = true;
 			i++;

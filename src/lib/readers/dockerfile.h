@@ -24,9 +24,11 @@ struct df_ref {
 int df_ref_split(const char *text, struct df_ref *out);
 void df_ref_release(struct df_ref *r);
 
-/* A shell command line (RUN's shell form) as words, in commands: a NULL entry separates commands
- * (at &&, ||, ;, |, & and newlines); quotes removed. NULL-terminated twice at the end. */
-char **df_shell_words(const char *s, size_t *n);
+/* A command line as words, in commands: a NULL entry separates commands (at &&, ||, ;, |, &,
+ * parentheses and newlines); quotes removed, ESCAPE escapes the next character ('\\' for a shell,
+ * the Dockerfile's escape for the words of COPY, ADD and ENV). Ends with two NULL entries; *N
+ * counts them. NULL on allocation failure. */
+char **df_shell_words(const char *s, char escape, size_t *n);
 void df_words_free(char **w, size_t n);
 
 #endif

@@ -181,5 +181,46 @@ else
 	expect_fail "basic: a named auth file must exist" "$work/none.json: No such file" "$client" --auth-file "$work/none.json" resolve "$A/team/app:1"
 fi
 
+# ---- Bearer tokens: docker-registry's own token auth (auth.token) with an offline token service
+# (token_server.py signs RS256 JWTs with a throwaway key whose certificate is the registry's root bundle)
+if ! command -v openssl >/dev/null; then
+	echo "SKIP part: openssl not installed (the token service's key)"
+else
+	mkdir -p "$work/tok"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tok/key.pem" -out "$work/tok/cert.pem" -days 2 \
+		-subj /CN=cuvet-token 2>/dev/null || exit 1
+	tport=$(free_port)
+	python3 "$here/token_server.py" "$tport" "$work/tok/key.pem" "$work/tok/cert.pem" cuvet-issuer cuvet:s3cret &
+	pids+=($!)
+	bport=$(free_port)
+	start_registry bearer "$bport" "auth:
+  token:
+    realm: \"http://127.0.0.1:$tport/token\"
+    service: \"cuvet registry\"
+    issuer: cuvet-issuer
+    rootcertbundle: $work/tok/cert.pem"
+	B=127.0.0.1:$bport
+	tlog=$work/tok/token-$tport.log
+	skopeo copy -q --dest-tls-verify=false --dest-creds cuvet:s3cret oci:lay:amd docker://$B/team/app:1 || exit 1
+	skopeo copy -q --dest-tls-verify=false --dest-creds cuvet:s3cret oci:lay:arm docker://$B/private/app:1 || exit 1
+	want=$(skopeo inspect --raw --tls-verify=false --creds cuvet:s3cret docker://$B/team/app:1 | sha256sum | sed 's/^/sha256:/; s/ .*//')
+	: >"$tlog"
+	expect_eq "bearer: anonymous token, resolve" "$(HOME=$work/nohome "$client" resolve "$B/team/app:1")" "$want"
+	expect_eq "bearer: the token request (service, pull scope, no credentials)" "$(cat "$tlog")" \
+		'{"path": "/token", "query": {"service": ["cuvet registry"], "scope": ["repository:team/app:pull"]}, "auth": ""}'
+	out=$(HOME=$work/nohome "$client" open "$B/team/app:1")
+	expect_eq "bearer: open (manifest and config blob with the token)" "$(sed -n 's/^manifest //p' <<<"$out") $(sed -n 's/^env ARCH=//p' <<<"$out")" "$want amd64"
+	expect_fail "bearer: a repository the anonymous token does not cover" "unauthorized (UNAUTHORIZED" \
+		env HOME=$work/nohome "$client" resolve "$B/private/app:1"
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$B" "$(printf 'cuvet:s3cret' | base64)" >"$work/bearer.json"
+	: >"$tlog"
+	want=$(skopeo inspect --raw --tls-verify=false --creds cuvet:s3cret docker://$B/private/app:1 | sha256sum | sed 's/^/sha256:/; s/ .*//')
+	expect_eq "bearer: credentials to the token service (access_token answer)" "$("$client" --auth-file "$work/bearer.json" resolve "$B/private/app:1")" "$want"
+	expect_eq "bearer: the token request carried Basic credentials" "$(sed -n 's/.*"auth": "\([A-Za-z]*\)".*/\1/p' "$tlog" | sort -u)" "Basic"
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$B" "$(printf 'cuvet:nope' | base64)" >"$work/bearer-wrong.json"
+	expect_fail "bearer: wrong password at the token service" "http://127.0.0.1:$tport/token: unauthorized (HTTP 401) with the credentials for $B" \
+		"$client" --auth-file "$work/bearer-wrong.json" resolve "$B/private/app:1"
+fi
+
 echo "$checks checks, $fails failed"
 [ "$fails" = 0 ]

@@ -1,7 +1,7 @@
 # bash completion for cuvet(1). The option lists are those of `cuvet COMMAND --help`
 # (src/cli/cmd_*.c option tables); tests/install/test_install.sh checks they stay equal.
 
-_cuvet_commands="doctor probe check kb arch why version help"
+_cuvet_commands="doctor probe check kb arch why dockerfile version help"
 _cuvet_probe_opts="--json --root --env-file --no-nvml --no-load --timeout --nvml-lib --quiet -q --help -h"
 
 _cuvet_opts() { # COMMAND
@@ -12,6 +12,9 @@ _cuvet_opts() { # COMMAND
 	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
+	"dockerfile lint") echo "--json --sarif --build-arg --kb --quiet -q --help -h" ;;
+	"dockerfile pin") echo "--digests --check --dry-run -n --platform --build-arg --json --quiet -q --help -h" ;;
+	dockerfile) echo "--help -h" ;;
 	version | help) echo "--help -h" ;;
 	esac
 }
@@ -25,13 +28,21 @@ _cuvet() {
 		return 0
 	fi
 	local cmd=${COMP_WORDS[1]}
+	# dockerfile's subcommand is part of the command
+	if [ "$cmd" = dockerfile ]; then
+		if [ "$COMP_CWORD" -eq 2 ] && [[ $cur != -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "lint pin" -- "$cur")
+			return 0
+		fi
+		case ${COMP_WORDS[2]} in lint | pin) cmd="dockerfile ${COMP_WORDS[2]}" ;; esac
+	fi
 	# the argument of an option
 	case $prev in
 	--root | --scan | --kb) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
-	--facts | --env-file | --nvml-lib) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--facts | --env-file | --nvml-lib | --digests) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
 	--assume-unknown) mapfile -t COMPREPLY < <(compgen -W "fail pass" -- "$cur"); return 0 ;;
 	--visible-devices) mapfile -t COMPREPLY < <(compgen -W "all none" -- "$cur"); return 0 ;;
-	--timeout | --gpu | -g | --ld-library-path) return 0 ;;
+	--timeout | --gpu | -g | --ld-library-path | --build-arg | --platform) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$(_cuvet_opts "$cmd")" -- "$cur")
@@ -54,7 +65,7 @@ _cuvet() {
 		done
 		[ "$n" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "driver cuda gpu image tensorrt cudnn files show" -- "$cur")
 		;;
-	arch | why) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+	arch | why | "dockerfile lint" | "dockerfile pin") mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	esac
 	return 0
 }

@@ -85,6 +85,13 @@ seed_facts() {
 	done
 	return 0
 }
+seed_dockerfile() {
+	local n=0
+	for f in "$src"/tests/dockerfile/corpus/*.Dockerfile "$src"/tests/dockerfile/corpus/*/Dockerfile; do
+		[ -f "$f" ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	return 0
+}
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	lib=()
@@ -93,9 +100,13 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")
 	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
-	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
-	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
+	# the image layer (src/lib/image/) links libarchive and libcurl where the build found them
+	# shellcheck disable=SC2207
+	imglibs=($(pkg-config --libs libarchive libcurl 2>/dev/null))
+	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz dockerfile "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 else
-	echo "CUVET-SKIP 2 req, facts: no build directory with the generated knowledge base"
+	echo "CUVET-SKIP 3 req, facts, dockerfile: no build directory with the generated knowledge base"
 fi
 exit $status

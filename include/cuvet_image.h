@@ -187,10 +187,11 @@ CUVET_API struct cuvet_dockerfile_findings *cuvet_dockerfile_lint(const struct c
 								  struct cuvet_error *err);
 CUVET_API void cuvet_dockerfile_findings_free(struct cuvet_dockerfile_findings *f);
 
-/* Pinning. A digests file has one "REF DIGEST" per line, as
- *   skopeo inspect --format '{{.Name}}:{{.Tag}} {{.Digest}}' docker://REF
- * prints it (REF in any form docker accepts: "ubuntu:22.04" and "docker.io/library/ubuntu:22.04"
- * are the same); blank lines and lines starting with '#' are skipped. */
+/* Pinning. A digests file has one "REF DIGEST" per line, made for instance by
+ *   echo "REF $(skopeo inspect --format '{{.Digest}}' docker://REF)"
+ * (REF in any form docker accepts: "ubuntu:22.04" and "docker.io/library/ubuntu:22.04" are the
+ * same; no tag is latest); blank lines and lines starting with '#' are skipped; for a reference
+ * given twice the last line wins. */
 struct cuvet_digests;
 CUVET_API struct cuvet_digests *cuvet_digests_parse(const char *buf, size_t len, struct cuvet_error *err);
 CUVET_API void cuvet_digests_free(struct cuvet_digests *d);

@@ -34,7 +34,7 @@ static const struct cli_opt lint_opts[] = {
 };
 
 static const struct cli_opt pin_opts[] = {
-	{"digests", 0, "FILE", OPT_DIGESTS, "take digests from FILE: lines \"REF DIGEST\" (skopeo inspect --format '{{.Name}}:{{.Tag}} {{.Digest}}')"},
+	{"digests", 0, "FILE", OPT_DIGESTS, "take digests from FILE, offline: lines \"REF DIGEST\" (DIGEST as skopeo inspect prints {{.Digest}} of docker://REF); without it, each registry is asked"},
 	{"check", 0, NULL, OPT_CHECK, "change nothing; exit 1 when a FROM names an image without a digest"},
 	{"dry-run", 'n', NULL, OPT_DRY_RUN, "change nothing; print the change as a unified diff"},
 	{"platform", 0, "OS/ARCH", OPT_PLATFORM, "the platform asked of a registry (a multi-platform tag is pinned to its index either way)"},

@@ -97,7 +97,7 @@ assert sarif-structure python3 "$HERE/sarif_check.py" "$WORK/out.sarif" 9
 # ----------------------------------------------------------------------- pin
 digests=$WORK/digests
 cat >"$digests" <<'EOF'
-# skopeo inspect --format '{{.Name}}:{{.Tag}} {{.Digest}}' docker://REF
+# echo "REF $(skopeo inspect --format '{{.Digest}}' docker://REF)"
 docker.io/library/golang:1.22-bookworm sha256:1111111111111111111111111111111111111111111111111111111111111111
 docker.io/library/debian:bookworm-slim sha256:2222222222222222222222222222222222222222222222222222222222222222
 ubuntu:latest sha256:3333333333333333333333333333333333333333333333333333333333333333

@@ -197,6 +197,9 @@ static void test_lint_rules(void **state)
 	assert_string_equal(got, "CV-D003@1 CV-D010@2 CV-D009@4");
 	lint_ids("FROM ${X}\n", got, sizeof(got));
 	assert_string_equal(got, "CV-D012@1");
+	/* distribution/reference: a repository name is lower-case */
+	lint_ids("FROM Ubuntu:22.04\nFROM ubuntu:bad!tag\n", got, sizeof(got));
+	assert_string_equal(got, "CV-D013@1 CV-D013@2");
 }
 
 static void test_pin_bytes(void **state)

@@ -16,7 +16,7 @@
 
 enum {
 	R_UNTAGGED, R_LATEST, R_NO_DIGEST, R_STAGE_AS_IMAGE, R_KNOWN_STACK, R_APT, R_PIP, R_REQUIREMENTS,
-	R_ADD_FILE, R_ADD_URL, R_CUDA_ENV, R_UNSET_VAR, R_COUNT
+	R_ADD_FILE, R_ADD_URL, R_CUDA_ENV, R_UNSET_VAR, R_INVALID_REF, R_COUNT
 };
 
 static const struct cuvet_dockerfile_rule rules[] = {
@@ -42,6 +42,8 @@ static const struct cuvet_dockerfile_rule rules[] = {
 			"ENV CUDA_VERSION contradicts the CUDA of the base image's tag"},
 	[R_UNSET_VAR] = {"CV-D012", NULL, "from-unset-variable", CUVET_SEV_ERROR,
 			 "FROM uses an ARG without a value (no default, no --build-arg)"},
+	[R_INVALID_REF] = {"CV-D013", NULL, "invalid-reference", CUVET_SEV_ERROR,
+			   "FROM names no valid image reference (distribution/reference's grammar): the build fails"},
 	[R_COUNT] = {NULL, NULL, NULL, CUVET_SEV_INFO, NULL},
 };
 
@@ -160,7 +162,7 @@ static bool versions_agree(const char *a, const char *b)
 	return true;
 }
 
-static bool is_nvidia_cuda(const struct df_ref *r)
+static bool is_nvidia_cuda(const struct cuvet_imgref *r)
 {
 	return strcmp(r->path, "nvidia/cuda") == 0 &&
 	       (strcmp(r->domain, "docker.io") == 0 || strcmp(r->domain, "nvcr.io") == 0);
@@ -203,7 +205,7 @@ static char *stage_env(const struct cuvet_dockerfile *df, size_t s, const char *
 }
 
 static void lint_known_stack(struct lint *L, size_t s, const struct cuvet_dockerfile_instr *in, const char *image,
-			     const struct df_ref *r)
+			     const struct cuvet_imgref *r)
 {
 	const struct cuvet_kb *kb = L->opts ? L->opts->kb : NULL;
 	char cuda[32] = "";
@@ -299,9 +301,13 @@ static void lint_from(struct lint *L, size_t s)
 	const char *image = sg->image;
 	if (strcasecmp(image, "scratch") == 0)
 		return;
-	struct df_ref r;
-	if (df_ref_split(image, &r) < 0) {
-		L->oom = true;
+	struct cuvet_imgref r;
+	struct cuvet_error re = {0};
+	if (cuvet_imgref_parse(image, &r, &re) < 0) {
+		if (re.code == CUVET_E_NOMEM)
+			L->oom = true;
+		else
+			add(L, R_INVALID_REF, in->line, NULL, "FROM %s: %s", image, re.msg);
 		return;
 	}
 	/* A stage name: defined later, or one edit from an earlier one. */
@@ -341,7 +347,7 @@ static void lint_from(struct lint *L, size_t s)
 		add(L, R_NO_DIGEST, in->line, NULL, "FROM %s: tag without digest (cuvet dockerfile pin adds it)", image);
 	lint_known_stack(L, s, in, image, &r);
 done:
-	df_ref_release(&r);
+	cuvet_imgref_release(&r);
 }
 
 /* ------------------------------------------------------------------- RUN ---- */

@@ -29,7 +29,7 @@ void cuvet_digests_free(struct cuvet_digests *d)
 }
 
 /* "domain/path:tag" with the tag latest when none is written; NULL on allocation failure. */
-static char *ref_key(const struct df_ref *r)
+static char *ref_key(const struct cuvet_imgref *r)
 {
 	return xasprintf("%s/%s:%s", r->domain, r->path, r->tag ? r->tag : "latest");
 }
@@ -91,11 +91,16 @@ struct cuvet_digests *cuvet_digests_parse(const char *buf, size_t len, struct cu
 			err_set(err, CUVET_E_INVALID, "digests line %u: %.80s is not a digest (sha256:<64 hex>)", no, dg);
 			goto fail;
 		}
-		struct df_ref r;
-		if (df_ref_split(s, &r) < 0)
-			goto nomem;
+		struct cuvet_imgref r;
+		struct cuvet_error re = {0};
+		if (cuvet_imgref_parse(s, &r, &re) < 0) {
+			if (re.code == CUVET_E_NOMEM)
+				goto nomem;
+			err_set(err, CUVET_E_INVALID, "digests line %u: %.300s", no, re.msg);
+			goto fail;
+		}
 		char *key = ref_key(&r);
-		df_ref_release(&r);
+		cuvet_imgref_release(&r);
 		if (!key || xgrow(&d->items, &d->cap, d->count, sizeof(*d->items)) < 0) {
 			free(key);
 			goto nomem;
@@ -161,7 +166,7 @@ struct cuvet_pin_result *cuvet_dockerfile_pin(const char *buf, size_t len, const
 			pl->state = CUVET_PIN_STAGE;
 			continue;
 		}
-		struct df_ref ref;
+		struct cuvet_imgref ref;
 		if (!sg->image) {
 			pl->state = CUVET_PIN_VARIABLE;
 			if (!(pl->why = xstrdup("the image is a variable without a value")))
@@ -169,11 +174,19 @@ struct cuvet_pin_result *cuvet_dockerfile_pin(const char *buf, size_t len, const
 			r->unpinned++;
 			continue;
 		}
-		if (df_ref_split(sg->image, &ref) < 0)
-			goto nomem;
+		struct cuvet_error re = {0};
+		if (cuvet_imgref_parse(sg->image, &ref, &re) < 0) {
+			if (re.code == CUVET_E_NOMEM)
+				goto nomem;
+			pl->state = CUVET_PIN_UNRESOLVED;
+			r->unpinned++;
+			if (!(pl->why = xstrdup(re.msg)))
+				goto nomem;
+			continue;
+		}
 		if (ref.digest) {
 			pl->state = CUVET_PIN_PINNED;
-			df_ref_release(&ref);
+			cuvet_imgref_release(&ref);
 			continue;
 		}
 		r->unpinned++;
@@ -182,25 +195,39 @@ struct cuvet_pin_result *cuvet_dockerfile_pin(const char *buf, size_t len, const
 			pl->state = CUVET_PIN_VARIABLE;
 			pl->why = xstrdup(sg->image_len == 0 ? "the image is split by a line continuation"
 							     : "the image is written with a variable or quotes: pin the ARG's default instead");
-			df_ref_release(&ref);
+			cuvet_imgref_release(&ref);
 			if (!pl->why)
 				goto nomem;
 			continue;
 		}
 		char *key = ref_key(&ref);
 		bool tagged = ref.tag != NULL;
-		df_ref_release(&ref);
+		cuvet_imgref_release(&ref);
 		if (!key)
 			goto nomem;
 		const char *digest = digests_find(digests, key);
+		char resolved[160];
+		if (!digest && registry) {
+			struct cuvet_error rerr = {0};
+			if (cuvet_registry_resolve(key, registry, resolved, sizeof(resolved), &rerr) == 0) {
+				digest = resolved;
+			} else {
+				if (rerr.code == CUVET_E_NOMEM) {
+					free(key);
+					goto nomem;
+				}
+				pl->state = CUVET_PIN_UNRESOLVED;
+				pl->why = xstrdup(rerr.msg);
+				free(key);
+				if (!pl->why)
+					goto nomem;
+				continue;
+			}
+		}
 		free(key);
 		if (!digest) {
 			pl->state = CUVET_PIN_UNRESOLVED;
-			/* The registry path (cuvet_registry_resolve) is the registry engineer's; until it is
-			 * in this build, only a digests file resolves. */
-			pl->why = xstrdup(registry ? "no digest for it: the registry client is not in this build (use --digests)"
-						   : "not in the digests file");
-			if (!pl->why)
+			if (!(pl->why = xstrdup("not in the digests file")))
 				goto nomem;
 			continue;
 		}

@@ -14,16 +14,6 @@
 char *df_expand(const char *s, char escape, const struct cuvet_image_kv *vars, size_t nvars, bool *unset,
 		struct cuvet_error *err);
 
-/* An image reference split as distribution/reference splits it, without validation: DOMAIN
- * ("docker.io" when none is written), PATH ("library/ubuntu" for "ubuntu"), TAG (NULL when none),
- * DIGEST (NULL when none). Each is a fresh string; -1 on allocation failure. */
-struct df_ref {
-	char *domain, *path, *tag, *digest;
-	bool domain_given;
-};
-int df_ref_split(const char *text, struct df_ref *out);
-void df_ref_release(struct df_ref *r);
-
 /* A command line as words, in commands: a NULL entry separates commands (at &&, ||, ;, |, &,
  * parentheses and newlines); quotes removed, ESCAPE escapes the next character ('\\' for a shell,
  * the Dockerfile's escape for the words of COPY, ADD and ENV). Ends with two NULL entries; *N

@@ -462,7 +462,7 @@ static void print_diff(const char *path, const char *a, size_t alen, const char 
 	unsigned no = 0;
 	while (pa < alen || pb < blen) {
 		const char *ea = memchr(a + pa, '\n', alen - pa), *eb = memchr(b + pb, '\n', blen - pb);
-		size_t la = ea ? (size_t)(ea - a - pa) + 1 : alen - pa, lb = eb ? (size_t)(eb - b - pb) + 1 : blen - pb;
+		size_t la = ea ? (size_t)(ea - (a + pa)) + 1 : alen - pa, lb = eb ? (size_t)(eb - (b + pb)) + 1 : blen - pb;
 		no++;
 		if (la != lb || memcmp(a + pa, b + pb, la) != 0) {
 			if (!header) {

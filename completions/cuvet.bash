@@ -12,7 +12,7 @@ _cuvet_opts() { # COMMAND
 	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
-	"dockerfile lint") echo "--json --sarif --build-arg --kb --quiet -q --help -h" ;;
+	"dockerfile lint") echo "--json --sarif --build-arg --trusted-registry --kb --quiet -q --help -h" ;;
 	"dockerfile pin") echo "--digests --check --dry-run -n --platform --build-arg --json --quiet -q --help -h" ;;
 	dockerfile) echo "--help -h" ;;
 	version | help) echo "--help -h" ;;
@@ -42,7 +42,7 @@ _cuvet() {
 	--facts | --env-file | --nvml-lib | --digests) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
 	--assume-unknown) mapfile -t COMPREPLY < <(compgen -W "fail pass" -- "$cur"); return 0 ;;
 	--visible-devices) mapfile -t COMPREPLY < <(compgen -W "all none" -- "$cur"); return 0 ;;
-	--timeout | --gpu | -g | --ld-library-path | --build-arg | --platform) return 0 ;;
+	--timeout | --gpu | -g | --ld-library-path | --build-arg | --platform | --trusted-registry) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$(_cuvet_opts "$cmd")" -- "$cur")

@@ -173,6 +173,9 @@ struct cuvet_dockerfile_findings {
 struct cuvet_dockerfile_lint_opts {
 	const struct cuvet_kb *kb;  /* for the known stacks of base images; NULL: that rule is off */
 	const char *dir;            /* the Dockerfile's directory, where requirements files are read; NULL: not read */
+	/* Registries FROM may name ("nvcr.io", "*.example.com", "docker.io" for Hub's names),
+	 * NULL-terminated; NULL: any (the rule is off). */
+	const char *const *trusted_registries;
 };
 /* Every rule's id, hadolint id, name, severity and one line; terminated by an entry with a NULL id. */
 struct cuvet_dockerfile_rule {

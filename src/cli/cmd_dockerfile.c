@@ -21,12 +21,14 @@ enum {
 	OPT_CHECK,
 	OPT_DRY_RUN,
 	OPT_PLATFORM,
+	OPT_TRUSTED,
 };
 
 static const struct cli_opt lint_opts[] = {
 	{"json", 0, NULL, OPT_JSON, "print JSON (schema cuvet.dockerfile-lint/1)"},
 	{"sarif", 0, NULL, OPT_SARIF, "print SARIF 2.1.0 for code-review tools"},
 	{"build-arg", 0, "NAME[=VALUE]", OPT_BUILD_ARG, "as docker build --build-arg: a value for an ARG before FROM (NAME alone takes it from the environment); repeatable"},
+	{"trusted-registry", 0, "REGISTRY", OPT_TRUSTED, "FROM may name images only from REGISTRY (nvcr.io, *.example.com, docker.io for Docker Hub); repeatable"},
 	{"kb", 0, "DIR", OPT_KB, "read the knowledge base from DIR instead of the built-in one"},
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},
 	{"help", 'h', NULL, OPT_HELP, "show this help"},
@@ -79,6 +81,8 @@ struct df_opts {
 	const char *kb_dir, *digests, *platform;
 	char **build_args; /* NULL-terminated */
 	size_t nbuild;
+	const char **trusted; /* NULL-terminated; NULL: no --trusted-registry */
+	size_t ntrusted;
 };
 
 static int df_handler(int id, const char *arg, void *ctx)
@@ -93,6 +97,17 @@ static int df_handler(int id, const char *arg, void *ctx)
 	case OPT_KB: o->kb_dir = arg; return 0;
 	case OPT_DIGESTS: o->digests = arg; return 0;
 	case OPT_PLATFORM: o->platform = arg; return 0;
+	case OPT_TRUSTED: {
+		const char **t = realloc(o->trusted, (o->ntrusted + 2) * sizeof(*t));
+		if (!t) {
+			cli_error("dockerfile", "out of memory");
+			return -1;
+		}
+		o->trusted = t;
+		t[o->ntrusted++] = arg;
+		t[o->ntrusted] = NULL;
+		return 0;
+	}
 	case OPT_BUILD_ARG: {
 		if (!*arg || *arg == '=') {
 			cli_error("dockerfile", "--build-arg '%s': expected NAME=VALUE or NAME", arg);
@@ -133,6 +148,7 @@ static void df_opts_release(struct df_opts *o)
 	for (size_t i = 0; i < o->nbuild; i++)
 		free(o->build_args[i]);
 	free(o->build_args);
+	free(o->trusted);
 }
 
 /* Reads a whole file (at most 16 MiB). NULL after filling ERR. */
@@ -295,7 +311,8 @@ static int lint_run(int argc, char **argv)
 			df = cuvet_dockerfile_parse(buf, len, (const char *const *)o.build_args, &err);
 			if (df) {
 				char *copy = strdup(path);
-				struct cuvet_dockerfile_lint_opts lo = {.kb = cuvet_ctx_kb(ctx), .dir = copy ? dirname(copy) : NULL};
+				struct cuvet_dockerfile_lint_opts lo = {.kb = cuvet_ctx_kb(ctx), .dir = copy ? dirname(copy) : NULL,
+									.trusted_registries = o.trusted};
 				fs = cuvet_dockerfile_lint(df, &lo, &err);
 				free(copy);
 			} else {

@@ -63,6 +63,8 @@ check lint-ngc-json 1 -- "$CUVET" dockerfile lint --json ngc/Dockerfile
 # --build-arg overrides an ARG's default; one that no ARG declares changes nothing
 check lint-build-arg 1 -- "$CUVET" dockerfile lint --build-arg PYTORCH_TAG=23.09-py3 --build-arg TRT_TAG=24.01-py3 \
 	--build-arg UNDECLARED=x args.Dockerfile
+check lint-trusted-registry 1 -- "$CUVET" dockerfile lint --trusted-registry nvcr.io --trusted-registry '*.example.com:8443' \
+	trusted-registry.Dockerfile
 check lint-quiet 1 -- "$CUVET" dockerfile lint -q multistage.Dockerfile
 
 printf 'FROM ubuntu:22.04@sha256:%064d\nRUN apt-get install -y curl=7.81.0-1ubuntu1.16\n' 0 >"$WORK/clean.Dockerfile"

@@ -16,7 +16,12 @@ import shutil
 import subprocess
 import sys
 
-OVERLAP = ["DL3006", "DL3007", "DL3008", "DL3013", "DL3020"]
+OVERLAP = ["DL3006", "DL3007", "DL3008", "DL3013", "DL3020", "DL3026"]
+
+# options given to both tools for a file
+OPTIONS = {
+    "trusted-registry.Dockerfile": ["--trusted-registry", "nvcr.io", "--trusted-registry", "*.example.com:8443"],
+}
 
 # (file, line, rule, tool that flags it alone, why)
 DIVERGENCES = [
@@ -45,7 +50,7 @@ def corpus_files(corpus):
 
 
 def run_cuvet(cuvet, corpus, rel):
-    p = subprocess.run([cuvet, "dockerfile", "lint", "--json", rel], cwd=corpus, capture_output=True, text=True,
+    p = subprocess.run([cuvet, "dockerfile", "lint", "--json"] + OPTIONS.get(rel, []) + [rel], cwd=corpus, capture_output=True, text=True,
                        env={"PATH": "/usr/bin:/bin", "CUVET_TODAY": "2026-11-29"})
     if p.returncode not in (0, 1):
         raise SystemExit(f"cuvet dockerfile lint {rel}: exit {p.returncode}: {p.stderr}")
@@ -54,7 +59,7 @@ def run_cuvet(cuvet, corpus, rel):
 
 
 def run_hadolint(hadolint, corpus, rel):
-    p = subprocess.run([hadolint, "--no-fail", "--no-color", "-f", "json", rel], cwd=corpus, capture_output=True,
+    p = subprocess.run([hadolint, "--no-fail", "--no-color", "-f", "json"] + OPTIONS.get(rel, []) + [rel], cwd=corpus, capture_output=True,
                        text=True)
     return json.loads(p.stdout or "[]")
 
@@ -116,6 +121,8 @@ def main():
                     failures.append(f"{rel}:{h['line']}: hadolint {h['code']} but cuvet does not flag it")
             only_hl.append(f"- `{rel}:{h['line']}` {h['code']} {h['level']}: {one_line(h['message'])}{note}")
         lines = [f"### `{rel}`", ""]
+        if rel in OPTIONS:
+            lines += ["Both linted with `" + " ".join(OPTIONS[rel]) + "`.", ""]
         if unparsable:
             lines += ["hadolint cannot parse this file (DL1000: " + one_line(unparsable[0]["message"]) + "), so it is "
                       "compared with nothing.", ""]
@@ -133,7 +140,7 @@ def main():
         "",
         "Overlapping rules (cuvet id → hadolint id): CV-D001 and CV-D004 → DL3006 (no tag; CV-D004 says the name",
         "is a stage defined later or misspelt), CV-D002 → DL3007, CV-D006 → DL3008, CV-D007 → DL3013,",
-        "CV-D009 → DL3020. On these, the same lines are flagged except where listed below as expected.",
+        "CV-D009 → DL3020, CV-D014 → DL3026 (with the same --trusted-registry options). On these, the same lines are flagged except where listed below as expected.",
         f"Lines both flag on the overlapping rules: {agree}.",
         "",
         "Everything else is listed per file: cuvet's own rules (digests, stage names, known CUDA stacks, requirements",

@@ -16,7 +16,7 @@
 
 enum {
 	R_UNTAGGED, R_LATEST, R_NO_DIGEST, R_STAGE_AS_IMAGE, R_KNOWN_STACK, R_APT, R_PIP, R_REQUIREMENTS,
-	R_ADD_FILE, R_ADD_URL, R_CUDA_ENV, R_UNSET_VAR, R_INVALID_REF, R_COUNT
+	R_ADD_FILE, R_ADD_URL, R_CUDA_ENV, R_UNSET_VAR, R_INVALID_REF, R_UNTRUSTED, R_COUNT
 };
 
 static const struct cuvet_dockerfile_rule rules[] = {
@@ -44,6 +44,8 @@ static const struct cuvet_dockerfile_rule rules[] = {
 			 "FROM uses an ARG without a value (no default, no --build-arg)"},
 	[R_INVALID_REF] = {"CV-D013", NULL, "invalid-reference", CUVET_SEV_ERROR,
 			   "FROM names no valid image reference (distribution/reference's grammar): the build fails"},
+	[R_UNTRUSTED] = {"CV-D014", "DL3026", "untrusted-registry", CUVET_SEV_ERROR,
+			 "FROM names an image from a registry not in --trusted-registry"},
 	[R_COUNT] = {NULL, NULL, NULL, CUVET_SEV_INFO, NULL},
 };
 
@@ -338,6 +340,19 @@ static void lint_from(struct lint *L, size_t s)
 		free(lower);
 		if (hit)
 			goto done;
+	}
+	if (L->opts && L->opts->trusted_registries) {
+		bool trusted = false;
+		for (const char *const *t = L->opts->trusted_registries; *t && !trusted; t++) {
+			/* "*.example.com" matches any host ending in ".example.com", as hadolint's DL3026 */
+			if ((*t)[0] == '*' && (*t)[1] == '.')
+				trusted = str_ends(r.domain, *t + 1) && strlen(r.domain) > strlen(*t + 1);
+			else
+				trusted = strcmp(r.domain, *t) == 0;
+		}
+		if (!trusted)
+			add(L, R_UNTRUSTED, in->line, NULL, "FROM %s: registry %s is not one of the trusted registries", image,
+			    r.domain);
 	}
 	if (!r.tag && !r.digest)
 		add(L, R_UNTAGGED, in->line, NULL, "FROM %s: no tag, so latest is implied; name a version", image);

@@ -12,7 +12,7 @@ _cuvet_opts() { # COMMAND
 	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
-	"dockerfile lint") echo "--json --sarif --build-arg --trusted-registry --kb --quiet -q --help -h" ;;
+	"dockerfile lint") echo "--json --sarif --build-arg --platform --trusted-registry --kb --quiet -q --help -h" ;;
 	"dockerfile pin") echo "--digests --check --dry-run -n --platform --build-arg --json --quiet -q --help -h" ;;
 	dockerfile) echo "--help -h" ;;
 	version | help) echo "--help -h" ;;

@@ -146,7 +146,11 @@ struct cuvet_dockerfile {
 	size_t ninstrs;
 	struct cuvet_dockerfile_stage *stages;
 	size_t nstages;
-	struct cuvet_image_kv *args; /* the ARGs before the first FROM: name and value in effect (NULL: none) */
+	/* The ARGs of the global scope: BuildKit's automatic BUILDPLATFORM, BUILDOS, BUILDARCH,
+	 * BUILDVARIANT, TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT (the builder's platform,
+	 * TARGETPLATFORM from the build arg of that name), then those before the first FROM: name and
+	 * value in effect (NULL: none). */
+	struct cuvet_image_kv *args;
 	size_t nargs;
 };
 /* Parses LEN bytes. BUILD_ARGS: NULL-terminated "NAME=VALUE" overrides (docker build --build-arg),

@@ -28,6 +28,7 @@ static const struct cli_opt lint_opts[] = {
 	{"json", 0, NULL, OPT_JSON, "print JSON (schema cuvet.dockerfile-lint/1)"},
 	{"sarif", 0, NULL, OPT_SARIF, "print SARIF 2.1.0 for code-review tools"},
 	{"build-arg", 0, "NAME[=VALUE]", OPT_BUILD_ARG, "as docker build --build-arg: a value for an ARG before FROM (NAME alone takes it from the environment); repeatable"},
+	{"platform", 0, "OS/ARCH[/VARIANT]", OPT_PLATFORM, "as docker build --platform: TARGETPLATFORM, TARGETOS, TARGETARCH for FROM (default: this machine's)"},
 	{"trusted-registry", 0, "REGISTRY", OPT_TRUSTED, "FROM may name images only from REGISTRY (nvcr.io, *.example.com, docker.io for Docker Hub); repeatable"},
 	{"kb", 0, "DIR", OPT_KB, "read the knowledge base from DIR instead of the built-in one"},
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},
@@ -39,7 +40,7 @@ static const struct cli_opt pin_opts[] = {
 	{"digests", 0, "FILE", OPT_DIGESTS, "take digests from FILE, offline: lines \"REF DIGEST\" (DIGEST as skopeo inspect prints {{.Digest}} of docker://REF); without it, each registry is asked"},
 	{"check", 0, NULL, OPT_CHECK, "change nothing; exit 1 when a FROM names an image without a digest"},
 	{"dry-run", 'n', NULL, OPT_DRY_RUN, "change nothing; print the change as a unified diff"},
-	{"platform", 0, "OS/ARCH", OPT_PLATFORM, "the platform asked of a registry (a multi-platform tag is pinned to its index either way)"},
+	{"platform", 0, "OS/ARCH", OPT_PLATFORM, "as docker build --platform: TARGETPLATFORM for FROM, and the platform asked of a registry (a multi-platform tag is pinned to its index either way)"},
 	{"build-arg", 0, "NAME[=VALUE]", OPT_BUILD_ARG, "as docker build --build-arg; repeatable"},
 	{"json", 0, NULL, OPT_JSON, "print what was done as JSON (schema cuvet.dockerfile-pin/1)"},
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},
@@ -85,6 +86,25 @@ struct df_opts {
 	size_t ntrusted;
 };
 
+/* Appends NAME=VALUE (or NAME when it holds the '=') to the build args. */
+static int push_build_arg(struct df_opts *o, const char *name, const char *value)
+{
+	size_t n = strlen(name) + (value ? strlen(value) + 1 : 0) + 1;
+	char *v = malloc(n);
+	char **b = realloc(o->build_args, (o->nbuild + 2) * sizeof(*b));
+	if (b)
+		o->build_args = b;
+	if (!v || !b) {
+		free(v);
+		cli_error("dockerfile", "out of memory");
+		return -1;
+	}
+	snprintf(v, n, "%s%s%s", name, value ? "=" : "", value ? value : "");
+	b[o->nbuild++] = v;
+	b[o->nbuild] = NULL;
+	return 0;
+}
+
 static int df_handler(int id, const char *arg, void *ctx)
 {
 	struct df_opts *o = ctx;
@@ -96,7 +116,10 @@ static int df_handler(int id, const char *arg, void *ctx)
 	case OPT_DRY_RUN: o->dry_run = true; return 0;
 	case OPT_KB: o->kb_dir = arg; return 0;
 	case OPT_DIGESTS: o->digests = arg; return 0;
-	case OPT_PLATFORM: o->platform = arg; return 0;
+	case OPT_PLATFORM:
+		/* as docker build --platform: the stages see it as TARGETPLATFORM */
+		o->platform = arg;
+		return push_build_arg(o, "TARGETPLATFORM", arg);
 	case OPT_TRUSTED: {
 		const char **t = realloc(o->trusted, (o->ntrusted + 2) * sizeof(*t));
 		if (!t) {
@@ -113,31 +136,11 @@ static int df_handler(int id, const char *arg, void *ctx)
 			cli_error("dockerfile", "--build-arg '%s': expected NAME=VALUE or NAME", arg);
 			return -1;
 		}
-		char *v;
-		if (strchr(arg, '=')) {
-			v = strdup(arg);
-		} else {
-			/* docker build: NAME alone takes the value from the environment, or is ignored. */
-			const char *env = getenv(arg);
-			if (!env)
-				return 0;
-			size_t n = strlen(arg) + strlen(env) + 2;
-			v = malloc(n);
-			if (v)
-				snprintf(v, n, "%s=%s", arg, env);
-		}
-		char **b = realloc(o->build_args, (o->nbuild + 2) * sizeof(*b));
-		if (!v || !b) {
-			free(v);
-			if (b)
-				o->build_args = b;
-			cli_error("dockerfile", "out of memory");
-			return -1;
-		}
-		o->build_args = b;
-		b[o->nbuild++] = v;
-		b[o->nbuild] = NULL;
-		return 0;
+		if (strchr(arg, '='))
+			return push_build_arg(o, arg, NULL);
+		/* docker build: NAME alone takes the value from the environment, or is ignored. */
+		const char *env = getenv(arg);
+		return env ? push_build_arg(o, arg, env) : 0;
 	}
 	}
 	return 0;

@@ -131,7 +131,8 @@ static void test_args_and_stages(void **state)
 			   "FROM ${NOPE}\n"
 			   "ARG AFTER=1\n";
 	struct cuvet_dockerfile *df = parse(text, NULL);
-	assert_int_equal(df->nargs, 3);
+	assert_int_equal(df->nargs, 8 + 3); /* BuildKit's automatic platform ARGs first */
+	assert_string_equal(df->args[8].key, "REG");
 	assert_int_equal(df->nstages, 4);
 	assert_string_equal(df->stages[0].image, "nvcr.io/nvidia/pytorch:24.01-py3");
 	assert_string_equal(df->stages[0].name, "build");
@@ -150,6 +151,11 @@ static void test_args_and_stages(void **state)
 	df = parse(text, args);
 	assert_string_equal(df->stages[0].image, "localhost:5000/nvidia/pytorch:23.09-py3");
 	assert_string_equal(df->stages[2].image, "localhost:5000/x:set");
+	cuvet_dockerfile_free(df);
+	/* TARGETARCH without a declaration, from the target platform */
+	const char *const arm[] = {"TARGETPLATFORM=linux/arm64/v8", NULL};
+	df = parse("FROM alpine:3.19-${TARGETARCH}${TARGETVARIANT}\n", arm);
+	assert_string_equal(df->stages[0].image, "alpine:3.19-arm64v8");
 	cuvet_dockerfile_free(df);
 	parse_fails("FROM a b\n", "line 1: FROM requires either one or three arguments");
 	parse_fails("FROM --network=none a\n", "line 1: unknown flag: --network=none");
@@ -187,6 +193,11 @@ static void test_lint_rules(void **state)
 	assert_string_equal(got, "CV-D001@1 CV-D002@2 CV-D003@2");
 	lint_ids("FROM a:1 AS builder\nFROM biulder\nFROM later\nFROM b:2 AS later\n", got, sizeof(got));
 	assert_string_equal(got, "CV-D003@1 CV-D004@2 CV-D004@3 CV-D003@4");
+	/* a typo of a later stage; COPY --from a later stage, a typo, an index, an image, an earlier stage */
+	lint_ids("FROM a:1 AS first\nFROM b:1\nCOPY --from=runtime /a /a\nCOPY --from=frist /b /b\nCOPY --from=0 /c /c\n"
+		 "COPY --from=nginx:1.25 /d /d\nRUN --mount=type=cache,from=first,target=/x true\nFROM runtme\nFROM c:1 AS runtime\n",
+		 got, sizeof(got));
+	assert_string_equal(got, "CV-D003@1 CV-D003@2 CV-D015@3 CV-D015@4 CV-D004@8 CV-D003@9");
 	lint_ids("FROM a:1\nRUN apt-get -o X=1 install -y a=1 b ./c.deb && apt-get -y install d\n"
 		 "RUN pip3 install -i http://x --no-cache-dir e f==1 ./g git+https://h/i -r r.txt\n"
 		 "RUN [\"python3\", \"-m\", \"pip\", \"install\", \"j\"]\n",

@@ -16,7 +16,7 @@
 
 enum {
 	R_UNTAGGED, R_LATEST, R_NO_DIGEST, R_STAGE_AS_IMAGE, R_KNOWN_STACK, R_APT, R_PIP, R_REQUIREMENTS,
-	R_ADD_FILE, R_ADD_URL, R_CUDA_ENV, R_UNSET_VAR, R_INVALID_REF, R_UNTRUSTED, R_COUNT
+	R_ADD_FILE, R_ADD_URL, R_CUDA_ENV, R_UNSET_VAR, R_INVALID_REF, R_UNTRUSTED, R_COPY_FROM, R_COUNT
 };
 
 static const struct cuvet_dockerfile_rule rules[] = {
@@ -46,6 +46,8 @@ static const struct cuvet_dockerfile_rule rules[] = {
 			   "FROM names no valid image reference (distribution/reference's grammar): the build fails"},
 	[R_UNTRUSTED] = {"CV-D014", "DL3026", "untrusted-registry", CUVET_SEV_ERROR,
 			 "FROM names an image from a registry not in --trusted-registry"},
+	[R_COPY_FROM] = {"CV-D015", "DL3022", "copy-from-not-stage", CUVET_SEV_ERROR,
+			 "COPY --from (or RUN --mount from=) names a stage defined later, or a misspelt stage: it reads an image of that name instead"},
 	[R_COUNT] = {NULL, NULL, NULL, CUVET_SEV_INFO, NULL},
 };
 
@@ -128,6 +130,58 @@ static size_t edit_distance(const char *a, const char *b)
 			d[i][k] = best;
 		}
 	return d[la][lb];
+}
+
+/* Whether WORD is one or two edits (for names of 6 or more) from stage NAME, not equal. */
+static bool typo_of(const char *name, const char *word)
+{
+	size_t d = edit_distance(name, word);
+	return strlen(name) >= 3 && d > 0 && d <= (strlen(name) >= 6 ? 2u : 1u);
+}
+
+/* COPY --from=NAME (and RUN --mount=from=NAME): a name that is no earlier stage is an image, so
+ * a stage defined later or a misspelt one copies from Docker Hub instead. */
+static void lint_copy_from(struct lint *L, size_t idx)
+{
+	const struct cuvet_dockerfile *df = L->df;
+	const struct cuvet_dockerfile_instr *in = &df->instrs[idx];
+	const char *f = strstr(in->args, "--from=");
+	if (!f)
+		f = strstr(in->args, ",from=");
+	if (!f)
+		return;
+	f = strchr(f, '=') + 1;
+	size_t n = strcspn(f, " \t,");
+	char *from = xstrndup(f, n);
+	if (!from) {
+		L->oom = true;
+		return;
+	}
+	str_lower(from);
+	bool earlier = false, numeric = n > 0 && strspn(from, "0123456789") == n;
+	for (size_t k = 0; k < df->nstages && df->stages[k].instr < idx; k++)
+		earlier |= df->stages[k].name && strcmp(df->stages[k].name, from) == 0;
+	if (!earlier && !numeric && n > 0 && !strpbrk(from, "/:.@$")) {
+		for (size_t k = 0; k < df->nstages; k++) {
+			const char *name = df->stages[k].name;
+			unsigned line = df->instrs[df->stages[k].instr].line;
+			if (!name)
+				continue;
+			if (strcmp(name, from) == 0) {
+				add(L, R_COPY_FROM, in->line, NULL,
+				    "%s --from=%s: stage %s is defined later (line %u), so this reads the image docker.io/library/%s",
+				    in->keyword, from, name, line, from);
+				break;
+			}
+			if (typo_of(name, from)) {
+				add(L, R_COPY_FROM, in->line, NULL,
+				    "%s --from=%s: looks like stage %s (line %u) misspelt; as written it reads the image docker.io/library/%s",
+				    in->keyword, from, name, line, from);
+				break;
+			}
+		}
+	}
+	free(from);
 }
 
 /* The leading "X.Y[.Z]" of a tag ("12.4.1-devel-ubuntu22.04" -> "12.4.1"), or "" . */
@@ -328,9 +382,9 @@ static void lint_from(struct lint *L, size_t s)
 				    image, df->stages[k].name, df->instrs[df->stages[k].instr].line, r.path);
 				hit = true;
 			}
-		for (size_t k = 0; k < s && !hit; k++) {
+		for (size_t k = 0; k < df->nstages && !hit; k++) {
 			const char *name = df->stages[k].name;
-			if (name && strlen(name) >= 3 && edit_distance(name, lower) <= (strlen(name) >= 6 ? 2u : 1u)) {
+			if (k != s && name && typo_of(name, lower)) {
 				add(L, R_STAGE_AS_IMAGE, in->line, NULL,
 				    "FROM %s: looks like stage %s (line %u) misspelt; as written it pulls the image docker.io/%s",
 				    image, name, df->instrs[df->stages[k].instr].line, r.path);
@@ -737,6 +791,8 @@ struct cuvet_dockerfile_findings *cuvet_dockerfile_lint(const struct cuvet_docke
 		lint_from(&L, s);
 	for (size_t i = 0; i < df->ninstrs; i++) {
 		const struct cuvet_dockerfile_instr *in = &df->instrs[i];
+		if (strcmp(in->keyword, "COPY") == 0 || strcmp(in->keyword, "RUN") == 0)
+			lint_copy_from(&L, i);
 		if (strcmp(in->keyword, "RUN") == 0)
 			lint_run(&L, in);
 		else if (strcmp(in->keyword, "ADD") == 0)

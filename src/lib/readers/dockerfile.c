@@ -594,6 +594,45 @@ static int global_arg(struct parser *p, const struct cuvet_dockerfile_instr *in,
 	return 0;
 }
 
+/* BuildKit's automatic platform ARGs, in the global scope without a declaration: BUILDPLATFORM
+ * is the builder's (this machine's), TARGETPLATFORM the one asked for (docker build --platform,
+ * given here as the build arg TARGETPLATFORM) or else the builder's; each split into OS, ARCH and
+ * VARIANT. */
+static const char *builder_platform(void)
+{
+#if defined(__x86_64__)
+	return "linux/amd64";
+#elif defined(__aarch64__)
+	return "linux/arm64";
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+	return "linux/ppc64le";
+#elif defined(__s390x__)
+	return "linux/s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+	return "linux/riscv64";
+#else
+	return NULL;
+#endif
+}
+
+static int platform_args(struct parser *p, const char *prefix, const char *platform)
+{
+	char os[64] = "", arch[64] = "", variant[64] = "";
+	if (platform)
+		sscanf(platform, "%63[^/]/%63[^/]/%63s", os, arch, variant);
+	const struct {
+		const char *suffix, *value;
+	} parts[] = {{"PLATFORM", platform}, {"OS", platform ? os : NULL}, {"ARCH", platform ? arch : NULL},
+		     {"VARIANT", platform ? variant : NULL}};
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(parts); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%s%s", prefix, parts[i].suffix);
+		if (add_arg(p, name, strlen(name), parts[i].value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int from_instr(struct parser *p, size_t idx, const struct joined *j, size_t args_at)
 {
 	struct cuvet_dockerfile *df = p->df;
@@ -690,6 +729,12 @@ struct cuvet_dockerfile *cuvet_dockerfile_parse(const char *buf, size_t len, con
 		err_set(err, CUVET_E_INVALID, "not a Dockerfile: it holds a NUL byte");
 		goto fail;
 	}
+	const char *target = builder_platform();
+	for (const char *const *b = build_args; b && *b; b++)
+		if (str_starts(*b, "TARGETPLATFORM="))
+			target = *b + 15;
+	if (platform_args(&p, "BUILD", builder_platform()) < 0 || platform_args(&p, "TARGET", target) < 0)
+		goto fail;
 	struct lines l = {.buf = buf, .len = len};
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
 		l.pos = 3;

@@ -195,9 +195,10 @@ static void test_lint_rules(void **state)
 	assert_string_equal(got, "CV-D003@1 CV-D004@2 CV-D004@3 CV-D003@4");
 	/* a typo of a later stage; COPY --from a later stage, a typo, an index, an image, an earlier stage */
 	lint_ids("FROM a:1 AS first\nFROM b:1\nCOPY --from=runtime /a /a\nCOPY --from=frist /b /b\nCOPY --from=0 /c /c\n"
-		 "COPY --from=nginx:1.25 /d /d\nRUN --mount=type=cache,from=first,target=/x true\nFROM runtme\nFROM c:1 AS runtime\n",
+		 "COPY --from=nginx:1.25 /d /d\nRUN --mount=type=cache,from=first,target=/x tool --from=runtime\nFROM runtme\n"
+		 "FROM c:1 AS runtime\nRUN --mount=type=bind,from=runtim,target=/y true\n",
 		 got, sizeof(got));
-	assert_string_equal(got, "CV-D003@1 CV-D003@2 CV-D015@3 CV-D015@4 CV-D004@8 CV-D003@9");
+	assert_string_equal(got, "CV-D003@1 CV-D003@2 CV-D015@3 CV-D015@4 CV-D004@8 CV-D003@9 CV-D015@10");
 	lint_ids("FROM a:1\nRUN apt-get -o X=1 install -y a=1 b ./c.deb && apt-get -y install d\n"
 		 "RUN pip3 install -i http://x --no-cache-dir e f==1 ./g git+https://h/i -r r.txt\n"
 		 "RUN [\"python3\", \"-m\", \"pip\", \"install\", \"j\"]\n",

@@ -145,12 +145,25 @@ static void lint_copy_from(struct lint *L, size_t idx)
 {
 	const struct cuvet_dockerfile *df = L->df;
 	const struct cuvet_dockerfile_instr *in = &df->instrs[idx];
-	const char *f = strstr(in->args, "--from=");
-	if (!f)
-		f = strstr(in->args, ",from=");
+	/* only the instruction's own flags, before its first other word */
+	const char *f = NULL;
+	for (const char *w = in->args; !f && w[0] == '-' && w[1] == '-'; w += strspn(w, " \t")) {
+		size_t wl = strcspn(w, " \t");
+		if (strcmp(in->keyword, "COPY") == 0 && str_starts(w, "--from="))
+			f = w + 7;
+		else if (str_starts(w, "--mount=")) {
+			const char *m = w + 8;
+			while (!f && m < w + wl) {
+				if (str_starts(m, "from="))
+					f = m + 5;
+				const char *comma = memchr(m, ',', (size_t)(w + wl - m));
+				m = comma ? comma + 1 : w + wl;
+			}
+		}
+		w += wl;
+	}
 	if (!f)
 		return;
-	f = strchr(f, '=') + 1;
 	size_t n = strcspn(f, " \t,");
 	char *from = xstrndup(f, n);
 	if (!from) {

@@ -85,6 +85,14 @@ seed_facts() {
 	done
 	return 0
 }
+seed_image_config() {
+	local n=0
+	for f in "$src"/tests/unit/image-configs/*.json; do
+		[ -f "$f" ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	printf '{"os":"linux","architecture":"amd64","config":{"Env":["CUDA_VERSION=12.4.1","A=b=c"],"Labels":{"b":"1","a":"2"}},"rootfs":{"type":"layers","diff_ids":["sha256:%064d"]}}' 0 >"$1/small"
+	return 0
+}
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	lib=()
@@ -95,6 +103,7 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
 	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
 	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
+	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $(pkg-config --libs libarchive libcurl 2>/dev/null)
 else
 	echo "CUVET-SKIP 2 req, facts: no build directory with the generated knowledge base"
 fi

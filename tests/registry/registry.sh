@@ -71,7 +71,13 @@ mk_image() { # TAG ARCH [VARIANT] FILE-CONTENT
 			--config.env CUDA_VERSION=12.4.1 --config.env 'NVIDIA_REQUIRE_CUDA=cuda>=12.4 brand=tesla,driver>=470,driver<471' \
 			--config.env "ARCH=$arch" --config.label com.nvidia.cudnn.version=9.1.0.70-1 --config.label maintainer=cuvet &&
 		umoci unpack --rootless --image lay:"$tag" "b-$tag" >/dev/null &&
-		mkdir -p "b-$tag/rootfs/usr/lib" && printf '%s\n' "$content" >"b-$tag/rootfs/usr/lib/arch.txt" &&
+		mkdir -p "b-$tag/rootfs/usr/lib" "b-$tag/rootfs/etc" "b-$tag/rootfs/opt" &&
+		printf '%s\n' "$content" >"b-$tag/rootfs/usr/lib/arch.txt" &&
+		printf 'ID=cuvet-%s\n' "$arch" >"b-$tag/rootfs/etc/os-release" && echo gone >"b-$tag/rootfs/opt/gone.txt" &&
+		head -c 3000000 /dev/urandom >"b-$tag/rootfs/opt/big.bin" &&
+		umoci repack --image lay:"$tag" "b-$tag" >/dev/null &&
+		rm -rf "b-$tag" && umoci unpack --rootless --image lay:"$tag" "b-$tag" >/dev/null &&
+		rm "b-$tag/rootfs/opt/gone.txt" && printf 'ID=cuvet-%s-2\n' "$arch" >"b-$tag/rootfs/etc/os-release" &&
 		umoci repack --image lay:"$tag" "b-$tag" >/dev/null || { echo "umoci failed"; exit 1; }
 	if [ -n "$variant" ]; then # umoci config has no --variant: set it in the config and re-point the manifest
 		python3 "$here/oci_layout.py" variant lay "$tag" "$variant" || exit 1
@@ -108,6 +114,14 @@ expect_eq "single: labels" "$(grep '^label ' <<<"$out")" $'label com.nvidia.cudn
 expect_eq "single: platform" "$(sed -n 's/^platform //p' <<<"$out")" "linux/amd64"
 expect_eq "single: ref" "$(sed -n 's/^ref //p' <<<"$out")" "$R/test/single:1.0"
 expect_eq "resolve single" "$("$client" resolve "docker://$R/test/single:1.0")" "$want_manifest"
+out=$("$client" --layers --cat /etc/os-release --cat /opt/gone.txt --cat /opt/big.bin --cat /usr/lib/arch.txt open "$R/test/single:1.0")
+expect_eq "layers: streamed from the registry, the upper layer's file, whiteout applied" "$(grep -E '^(fs|path) ' <<<"$out" | sed 's/ (.*contents not held.*//')" \
+"fs yes
+path /etc/os-release file 17 bytes: ID=cuvet-amd64-2
+path /opt/gone.txt none
+path /opt/big.bin file
+path /usr/lib/arch.txt file"
+expect_eq "no layers asked: no view" "$("$client" open "$R/test/single:1.0" | grep '^fs ')" "fs no"
 expect_eq "open by digest" "$("$client" open "$R/test/single@$want_manifest" | sed -n 's/^manifest //p')" "$want_manifest"
 
 # ---- the two-platform index

@@ -236,5 +236,26 @@ else
 		"$client" --auth-file "$work/bearer-wrong.json" resolve "$B/private/app:1"
 fi
 
+# ---- a registry that misbehaves (fake_registry.py): challenge quoting, lies, redirects, timeouts
+fport=$(free_port)
+python3 "$here/fake_registry.py" "$fport" &
+pids+=($!)
+for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$fport),0.2)" 2>/dev/null && break; sleep 0.1; done
+F=127.0.0.1:$fport
+good=$("$client" open "$F/good:1")
+expect_eq "fake: quoted challenge parameters, realm with a query, config via a 307 to storage on another host" "$(sed -n 's/^env //p' <<<"$good")" "FAKE=1"
+expect_eq "fake: no Docker-Content-Digest: the body's sha256" "$("$client" resolve "$F/nodigest:1")" "$(sed -n 's/^manifest //p' <<<"$good")"
+expect_fail "fake: Docker-Content-Digest that is not the body's" "Docker-Content-Digest sha256:0000000000000000000000000000000000000000000000000000000000000000, but the manifest's bytes are sha256:" \
+	"$client" open "$F/lying:1"
+expect_fail "fake: config bytes that are not its digest" "190 bytes with digest sha256:188c12aca3a5d500840e37d51ed65e3bc7b29617410725dc9bd7cd4b171fa41a, the manifest says 190 bytes, sha256:" "$client" open "$F/badconfig:1"
+expect_fail "fake: schema 1" "schema 1 (deprecated since 2017) is not supported" "$client" open "$F/schema1:1"
+expect_fail "fake: Content-Type and mediaType disagree" "Content-Type application/vnd.oci.image.index.v1+json but mediaType application/vnd.oci.image.manifest.v1+json" \
+	"$client" open "$F/typemix:1"
+expect_fail "fake: a slow registry times out" "timeout: http://$F/v2/slow/manifests/1" "$client" --timeout 1000 open "$F/slow:1"
+expect_eq "fake: a layer through a 307 (no token sent to storage)" "$("$client" --layers --cat /etc/os-release open "$F/layer:1" | grep '^path ')" \
+	"path /etc/os-release file 8 bytes: ID=fake"
+expect_fail "fake: a layer whose bytes are not its digest" "digest mismatch: expected sha256:" "$client" --layers open "$F/badlayer:1"
+expect_fail "fake: a layer longer than the manifest says" "more than the" "$client" --layers open "$F/longlayer:1"
+
 echo "$checks checks, $fails failed"
 [ "$fails" = 0 ]

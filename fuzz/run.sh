@@ -92,6 +92,24 @@ seed_dockerfile() {
 	done
 	return 0
 }
+seed_image_config() {
+	local n=0
+	for f in "$src"/tests/unit/image-configs/*.json; do
+		[ -f "$f" ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	printf '{"os":"linux","architecture":"amd64","config":{"Env":["CUDA_VERSION=12.4.1","A=b=c"],"Labels":{"b":"1","a":"2"}},"rootfs":{"type":"layers","diff_ids":["sha256:%064d"]}}' 0 >"$1/small"
+	return 0
+}
+seed_manifest() { # the first byte picks the Content-Type (fuzz_manifest.c)
+	local d=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	printf '\003{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":7023},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":32654}]}' $d $d >"$1/oci-manifest"
+	printf '\001{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":7143,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":7682,"platform":{"architecture":"amd64","os":"linux"}}]}' $d $d >"$1/oci-index"
+	printf '\002{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","digest":"%s","size":529,"platform":{"architecture":"arm","os":"linux","variant":"v7"}}]}' $d >"$1/docker-list"
+	printf '\000{"schemaVersion":1,"name":"x","tag":"y"}' >"$1/schema1"
+	return 0
+}
+fuzz manifest src/lib/image/manifest.c src/lib/base/util.c -- -ljansson
+
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	lib=()
@@ -105,8 +123,9 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	imglibs=($(pkg-config --libs libarchive libcurl 2>/dev/null))
 	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 	fuzz dockerfile "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 else
-	echo "CUVET-SKIP 3 req, facts, dockerfile: no build directory with the generated knowledge base"
+	echo "CUVET-SKIP 4 req, facts, image_config, dockerfile: no build directory with the generated knowledge base"
 fi
 exit $status

@@ -10,6 +10,7 @@
 #define CUVET_IMAGE_H
 
 #include "cuvet.h"
+#include "cuvet_kb.h"
 #include "cuvet_readers.h"
 
 #ifdef __cplusplus
@@ -102,6 +103,99 @@ CUVET_API const char *cuvet_image_env(const struct cuvet_image *img, const char 
  * manifest types accepted: a multi-platform tag gives its index), verified against the bytes. */
 CUVET_API int cuvet_registry_resolve(const char *ref, const struct cuvet_image_opts *opts, char *digest,
 				     size_t len, struct cuvet_error *err);
+
+/* ------------------------------------------------------- image analysis ---- */
+/* What `cuvet image inspect` reports (src/lib/eval/image_report.c): the config's claims, the
+ * libraries the image's files hold (the probe's library discovery on the image's view: no driver,
+ * GPU, NVML or host file is read), their disagreements, the knowledge base's stack for the tag,
+ * the GPU code of its CUDA libraries and the minimum driver with its evidence. Pointers into the
+ * image and the context: both must outlive the report. */
+
+/* A component version the config states (env or label). */
+struct cuvet_image_claim {
+	const char *key;            /* "CUDA_VERSION", "com.nvidia.cudnn.version" (into the image) */
+	const char *value;          /* as written */
+	bool label;                 /* from config.Labels */
+	const char *family;         /* the library family it speaks of ("cudart", "cudnn"), NULL for none */
+	char *version;              /* the version it claims, package revision and build tags taken off
+	                               ("9.1.0.70-1" -> "9.1.0.70"); NULL when the value has none */
+	unsigned compare_parts;     /* how many leading parts a file's version is compared on (2 for a
+	                               toolkit version against libcudart's) */
+};
+
+/* One line of the dependency list: a component, its version and where it comes from. */
+struct cuvet_image_component {
+	const char *component;      /* a library family ("cudart", "cudnn"), or "cuda-compat" */
+	const char *version;        /* NULL when unknown */
+	const char *source;         /* "file", or the claim's key ("env:CUDA_VERSION", "label:…") */
+	const char *path;           /* the file (a library copy in the image), NULL from the config */
+	const char *version_source; /* how the file's version was read ("file-name", "dpkg:…") */
+	int cuda_major;             /* the CUDA major the copy is built for; 0 unknown */
+	const struct cuvet_lib *lib; /* into facts, NULL from the config */
+};
+
+/* The config claims a version that the file found contradicts: files win, both are shown. */
+struct cuvet_image_mismatch {
+	const struct cuvet_image_claim *claim;
+	const struct cuvet_lib *lib;
+};
+
+/* A compute capability the knowledge base knows a GPU of, and whether the image's CUDA code runs
+ * there: every library with GPU code has SASS for it (SASS) or at least PTX it can JIT. */
+struct cuvet_image_cc {
+	unsigned major, minor;
+	char architecture[32];      /* "Hopper" */
+	bool sass;                  /* every library has SASS that loads there */
+	bool runs;                  /* every library has SASS or PTX for it */
+};
+
+/* A floor on the host's driver, and the evidence giving it. */
+struct cuvet_image_floor {
+	char *driver;               /* "550.54.14", or a branch "580" when only that is known */
+	char *evidence;             /* "NVIDIA_REQUIRE_CUDA: cuda>=12.4", "libcudart.so.12.4.127: CUDA 12 …" */
+	char *cuda;                 /* the CUDA version it rests on ("12.4") */
+	bool minor_compat;          /* the floor through minor-version compatibility (libraries) */
+};
+
+struct cuvet_image_report {
+	const struct cuvet_image_info *info;
+	char **environ;             /* config.Env as KEY=VALUE, NULL-terminated: the workload's environment */
+	struct cuvet_facts *facts;  /* the probe of the image's files; NULL when they were not read */
+	size_t nclaims;
+	struct cuvet_image_claim *claims;
+	size_t ncomponents;
+	struct cuvet_image_component *components; /* by component, files first */
+	size_t nmismatches;
+	struct cuvet_image_mismatch *mismatches;
+	bool kb_known;              /* the image's reference is a tag the knowledge base has a row for */
+	struct cuvet_kb_image kb;
+	size_t ngpu_libs;           /* libraries whose GPU code was read and that carry some */
+	const struct cuvet_lib **gpu_libs;
+	size_t nccs;
+	struct cuvet_image_cc *ccs; /* every CC of the GPU table, ascending; empty without GPU code */
+	size_t nfloors;
+	struct cuvet_image_floor *floors;
+	const struct cuvet_image_floor *min_driver; /* the highest floor, NULL when nothing gives one */
+	size_t nnotes;
+	char **notes;
+};
+
+struct cuvet_image_report_opts {
+	bool gpu_code;              /* read the fatbin headers of the image's CUDA libraries */
+};
+/* IMG's files are probed when it has a view (cuvet_image_fs). CTX and IMG are required. */
+CUVET_API struct cuvet_image_report *cuvet_image_report_new(const struct cuvet_ctx *ctx, struct cuvet_image *img,
+							    const struct cuvet_image_report_opts *opts,
+							    struct cuvet_error *err);
+CUVET_API void cuvet_image_report_free(struct cuvet_image_report *r);
+/* "cuvet.image/1". The returned string is malloc'ed; free() it. */
+CUVET_API char *cuvet_image_report_to_json(const struct cuvet_image_report *r, bool pretty, struct cuvet_error *err);
+/* Facts for a container of the image on a host: the host's kernel module, driver libraries (libcuda,
+ * NVML: the runtime mounts them in) and GPUs; the image's libraries, toolkits, OS and environment.
+ * IMAGE_FACTS may be NULL (the image's files were not read: no libraries). */
+CUVET_API struct cuvet_facts *cuvet_image_container_facts(const struct cuvet_facts *host,
+							  const struct cuvet_facts *image_facts,
+							  const struct cuvet_image_info *info, struct cuvet_error *err);
 
 /* ------------------------------------------------------------ Dockerfiles ---- */
 

@@ -1,5 +1,5 @@
 /* reg_client — the registry path of the library, printed line by line for tests/registry/registry.sh:
- *   reg_client [--platform P] [--auth-file F] [--tls-verify=false] [--layers] [--timeout MS] open REF
+ *   reg_client [--platform P] [--auth-file F] [--tls-verify=false] [--layers [--cat PATH]...] [--timeout MS] open REF
  *   reg_client [...] resolve REF
  * open prints the image's digests, platform, layers, env and labels; resolve prints the digest.
  * Exit 0 ok, 1 on a library error (its message on stderr, prefixed by the error code's name). */
@@ -26,6 +26,8 @@ int main(int argc, char **argv)
 {
 	struct cuvet_image_opts opts = {0};
 	struct cuvet_error err = {0};
+	const char *cat[16];
+	size_t ncat = 0;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (strcmp(argv[i], "--platform") == 0 && i + 1 < argc)
@@ -38,6 +40,8 @@ int main(int argc, char **argv)
 			opts.layers = true;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
 			opts.timeout_ms = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--cat") == 0 && i + 1 < argc && ncat < 16)
+			cat[ncat++] = argv[++i];
 		else if (strcmp(argv[i], "--max-json") == 0 && i + 1 < argc)
 			opts.limits.max_json = strtoull(argv[++i], NULL, 10);
 		else {
@@ -80,6 +84,20 @@ int main(int argc, char **argv)
 		printf("label %s=%s\n", in->labels[k].key, in->labels[k].value);
 	struct cuvet_fs *fs = cuvet_image_fs(img);
 	printf("fs %s\n", fs ? "yes" : "no");
+	static const char *const types[] = {"none", "file", "dir", "link", "other"};
+	for (size_t k = 0; fs && k < ncat; k++) {
+		enum cuvet_fs_type t = cuvet_fs_type(fs, cat[k], false);
+		char *data = NULL;
+		size_t len = 0;
+		printf("path %s %s", cat[k], types[t]);
+		if (t == CUVET_FS_FILE && cuvet_fs_read(fs, cat[k], 0, &data, &len, &err) == 0)
+			printf(" %zu bytes: %.*s", len, (int)len, data);
+		else if (t == CUVET_FS_FILE)
+			printf(" (%s)\n", err.msg);
+		else
+			printf("\n");
+		free(data);
+	}
 	cuvet_image_free(img);
 	return 0;
 }

@@ -71,7 +71,13 @@ mk_image() { # TAG ARCH [VARIANT] FILE-CONTENT
 			--config.env CUDA_VERSION=12.4.1 --config.env 'NVIDIA_REQUIRE_CUDA=cuda>=12.4 brand=tesla,driver>=470,driver<471' \
 			--config.env "ARCH=$arch" --config.label com.nvidia.cudnn.version=9.1.0.70-1 --config.label maintainer=cuvet &&
 		umoci unpack --rootless --image lay:"$tag" "b-$tag" >/dev/null &&
-		mkdir -p "b-$tag/rootfs/usr/lib" && printf '%s\n' "$content" >"b-$tag/rootfs/usr/lib/arch.txt" &&
+		mkdir -p "b-$tag/rootfs/usr/lib" "b-$tag/rootfs/etc" "b-$tag/rootfs/opt" &&
+		printf '%s\n' "$content" >"b-$tag/rootfs/usr/lib/arch.txt" &&
+		printf 'ID=cuvet-%s\n' "$arch" >"b-$tag/rootfs/etc/os-release" && echo gone >"b-$tag/rootfs/opt/gone.txt" &&
+		head -c 3000000 /dev/urandom >"b-$tag/rootfs/opt/big.bin" &&
+		umoci repack --image lay:"$tag" "b-$tag" >/dev/null &&
+		rm -rf "b-$tag" && umoci unpack --rootless --image lay:"$tag" "b-$tag" >/dev/null &&
+		rm "b-$tag/rootfs/opt/gone.txt" && printf 'ID=cuvet-%s-2\n' "$arch" >"b-$tag/rootfs/etc/os-release" &&
 		umoci repack --image lay:"$tag" "b-$tag" >/dev/null || { echo "umoci failed"; exit 1; }
 	if [ -n "$variant" ]; then # umoci config has no --variant: set it in the config and re-point the manifest
 		python3 "$here/oci_layout.py" variant lay "$tag" "$variant" || exit 1
@@ -108,6 +114,14 @@ expect_eq "single: labels" "$(grep '^label ' <<<"$out")" $'label com.nvidia.cudn
 expect_eq "single: platform" "$(sed -n 's/^platform //p' <<<"$out")" "linux/amd64"
 expect_eq "single: ref" "$(sed -n 's/^ref //p' <<<"$out")" "$R/test/single:1.0"
 expect_eq "resolve single" "$("$client" resolve "docker://$R/test/single:1.0")" "$want_manifest"
+out=$("$client" --layers --cat /etc/os-release --cat /opt/gone.txt --cat /opt/big.bin --cat /usr/lib/arch.txt open "$R/test/single:1.0")
+expect_eq "layers: streamed from the registry, the upper layer's file, whiteout applied" "$(grep -E '^(fs|path) ' <<<"$out" | sed 's/ (.*contents not held.*//')" \
+"fs yes
+path /etc/os-release file 17 bytes: ID=cuvet-amd64-2
+path /opt/gone.txt none
+path /opt/big.bin file
+path /usr/lib/arch.txt file"
+expect_eq "no layers asked: no view" "$("$client" open "$R/test/single:1.0" | grep '^fs ')" "fs no"
 expect_eq "open by digest" "$("$client" open "$R/test/single@$want_manifest" | sed -n 's/^manifest //p')" "$want_manifest"
 
 # ---- the two-platform index
@@ -221,6 +235,27 @@ else
 	expect_fail "bearer: wrong password at the token service" "http://127.0.0.1:$tport/token: unauthorized (HTTP 401) with the credentials for $B" \
 		"$client" --auth-file "$work/bearer-wrong.json" resolve "$B/private/app:1"
 fi
+
+# ---- a registry that misbehaves (fake_registry.py): challenge quoting, lies, redirects, timeouts
+fport=$(free_port)
+python3 "$here/fake_registry.py" "$fport" &
+pids+=($!)
+for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$fport),0.2)" 2>/dev/null && break; sleep 0.1; done
+F=127.0.0.1:$fport
+good=$("$client" open "$F/good:1")
+expect_eq "fake: quoted challenge parameters, realm with a query, config via a 307 to storage on another host" "$(sed -n 's/^env //p' <<<"$good")" "FAKE=1"
+expect_eq "fake: no Docker-Content-Digest: the body's sha256" "$("$client" resolve "$F/nodigest:1")" "$(sed -n 's/^manifest //p' <<<"$good")"
+expect_fail "fake: Docker-Content-Digest that is not the body's" "Docker-Content-Digest sha256:0000000000000000000000000000000000000000000000000000000000000000, but the manifest's bytes are sha256:" \
+	"$client" open "$F/lying:1"
+expect_fail "fake: config bytes that are not its digest" "190 bytes with digest sha256:188c12aca3a5d500840e37d51ed65e3bc7b29617410725dc9bd7cd4b171fa41a, the manifest says 190 bytes, sha256:" "$client" open "$F/badconfig:1"
+expect_fail "fake: schema 1" "schema 1 (deprecated since 2017) is not supported" "$client" open "$F/schema1:1"
+expect_fail "fake: Content-Type and mediaType disagree" "Content-Type application/vnd.oci.image.index.v1+json but mediaType application/vnd.oci.image.manifest.v1+json" \
+	"$client" open "$F/typemix:1"
+expect_fail "fake: a slow registry times out" "timeout: http://$F/v2/slow/manifests/1" "$client" --timeout 1000 open "$F/slow:1"
+expect_eq "fake: a layer through a 307 (no token sent to storage)" "$("$client" --layers --cat /etc/os-release open "$F/layer:1" | grep '^path ')" \
+	"path /etc/os-release file 8 bytes: ID=fake"
+expect_fail "fake: a layer whose bytes are not its digest" "digest mismatch: expected sha256:" "$client" --layers open "$F/badlayer:1"
+expect_fail "fake: a layer longer than the manifest says" "more than the" "$client" --layers open "$F/longlayer:1"
 
 echo "$checks checks, $fails failed"
 [ "$fails" = 0 ]

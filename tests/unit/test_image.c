@@ -129,6 +129,209 @@ static void open_refuses_unknown_transport(void **state)
 	assert_string_equal(err.msg, "no image source");
 }
 
+
+/* --------------------------------------------------- inspect's analysis ---- */
+
+static char *read_fixture(const char *name, size_t *len)
+{
+	const char *dir = getenv("CUVET_ELF_FIXTURES");
+	if (!dir)
+		return NULL;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(1 << 20);
+	*len = buf ? fread(buf, 1, 1 << 20, f) : 0;
+	fclose(f);
+	return buf;
+}
+
+#define LIB "/usr/local/cuda-12.4/targets/x86_64-linux/lib/"
+
+/* A CUDA 12.4 runtime image's files (cudart, cuBLASLt with GPU code, cuDNN 9.1.0 where its env and
+ * label claim 9.2.0.82, a framework library with GPU code outside any library family). */
+static struct cuvet_image *cuda_image(const char *extra_env, bool with_files)
+{
+	struct cuvet_error err = {0};
+	struct cuvet_fs *fs = NULL;
+	if (with_files) {
+		size_t len = 0;
+		char *elf = read_fixture("libfatbin_host.so", &len);
+		assert_non_null(elf);
+		fs = cuvet_fs_mem_new(&err);
+		assert_non_null(fs);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, LIB "libcudart.so.12.4.127", "x", 1, 0644, &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_symlink(fs, LIB "libcudart.so.12", "libcudart.so.12.4.127", &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, LIB "libcublasLt.so.12.4.5.8", elf, len, 0755, &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_symlink(fs, LIB "libcublasLt.so.12", "libcublasLt.so.12.4.5.8", &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_symlink(fs, "/usr/local/cuda-12.4/lib64", "targets/x86_64-linux/lib", &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_symlink(fs, "/usr/local/cuda", "cuda-12.4", &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, "/usr/lib/x86_64-linux-gnu/libcudnn.so.9.1.0", "x", 1, 0644, &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_symlink(fs, "/usr/lib/x86_64-linux-gnu/libcudnn.so.9", "libcudnn.so.9.1.0", &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, "/etc/ld.so.conf.d/x.conf", "/usr/lib/x86_64-linux-gnu\n", 26, 0644, &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, "/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n", 33, 0644, &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, "/usr/local/lib/python3.10/dist-packages/torch/lib/libtorch_cuda.so",
+						       elf, len, 0644, &err), 0);
+		free(elf);
+	}
+	char cfg[2048];
+	snprintf(cfg, sizeof(cfg),
+		 "{\"os\":\"linux\",\"architecture\":\"amd64\",\"config\":{\"Env\":[\"PATH=/usr/bin\","
+		 "\"NVIDIA_REQUIRE_CUDA=cuda>=12.4 brand=tesla,driver>=470,driver<471\",\"CUDA_VERSION=12.4.1\","
+		 "\"NV_CUDA_CUDART_VERSION=12.4.127-1\",\"NV_CUDNN_VERSION=9.2.0.82-1\",\"NCCL_VERSION=2.21.5-1\"%s],"
+		 "\"Labels\":{\"com.nvidia.cudnn.version\":\"9.2.0.82-1\"}}}",
+		 extra_env);
+	struct cuvet_image *img = cuvet_image_from_config(cfg, strlen(cfg), fs, &err);
+	if (!img)
+		fail_msg("%s", err.msg);
+	return img;
+}
+
+static const struct cuvet_image_component *component(const struct cuvet_image_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->ncomponents; i++)
+		if (strcmp(r->components[i].component, name) == 0)
+			return &r->components[i];
+	return NULL;
+}
+
+static void report_files_win(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_ctx *ctx = cuvet_ctx_new(NULL, &err);
+	assert_non_null(ctx);
+	struct cuvet_image *img = cuda_image("", true);
+	struct cuvet_image_report_opts o = {.gpu_code = true};
+	struct cuvet_image_report *r = cuvet_image_report_new(ctx, img, &o, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	/* Nothing of this machine: no hostname, glibc or architecture from uname, no driver, no GPU. */
+	assert_non_null(r->facts);
+	assert_null(r->facts->hostname);
+	assert_null(r->facts->glibc_version);
+	assert_false(r->facts->driver.present);
+	assert_int_equal(r->facts->ngpus, 0);
+	assert_string_equal(r->facts->root, "config");
+	/* The environment a container of the image gets. */
+	assert_string_equal(r->environ[0], "PATH=/usr/bin");
+	assert_null(r->environ[6]);
+
+	/* Components: files first, the toolkit from CUDA_VERSION, NCCL from the env (no file). */
+	assert_int_equal(r->ncomponents, 5);
+	const char *order[] = {"cublas", "cuda", "cudart", "cudnn", "nccl"};
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(r->components[i].component, order[i]);
+	assert_string_equal(component(r, "cudart")->version, "12.4.127");
+	assert_string_equal(component(r, "cudart")->source, "file");
+	assert_int_equal(component(r, "cudart")->cuda_major, 12);
+	assert_string_equal(component(r, "cudnn")->version, "9.1.0");
+	assert_string_equal(component(r, "cudnn")->path, "/usr/lib/x86_64-linux-gnu/libcudnn.so.9");
+	assert_string_equal(component(r, "cuda")->version, "12.4.1");
+	assert_string_equal(component(r, "cuda")->source, "env");
+	assert_string_equal(component(r, "nccl")->version, "2.21.5");
+	assert_string_equal(component(r, "nccl")->version_source, "NCCL_VERSION");
+	assert_null(component(r, "nccl")->path);
+
+	/* cuDNN: env and label say 9.2.0.82, the file is 9.1.0 — two findings. CUDA_VERSION 12.4.1 and
+	 * NV_CUDA_CUDART_VERSION 12.4.127 agree with libcudart.so.12.4.127 (the toolkit on 12.4). */
+	assert_int_equal(r->nmismatches, 2);
+	assert_string_equal(r->mismatches[0].claim->key, "NV_CUDNN_VERSION");
+	assert_string_equal(r->mismatches[0].claim->version, "9.2.0.82");
+	assert_string_equal(r->mismatches[0].lib->version, "9.1.0");
+	assert_string_equal(r->mismatches[1].claim->key, "com.nvidia.cudnn.version");
+	assert_true(r->mismatches[1].claim->label);
+	assert_int_equal(r->nnotes, 2);
+	assert_string_equal(r->notes[0], "NCCL_VERSION says 2.21.5-1, but the image's files hold no nccl library");
+
+	/* GPU code: the fixture carries sm_90a SASS and compute_80 PTX, in cuBLASLt and in the
+	 * framework's library; SASS only on 9.0, PTX JIT from 8.0 up, nothing below. */
+	assert_int_equal(r->ngpu_libs, 2);
+	size_t sass = 0, ptx = 0, no = 0;
+	for (size_t i = 0; i < r->nccs; i++) {
+		const struct cuvet_image_cc *c = &r->ccs[i];
+		unsigned cc = c->major * 10 + c->minor;
+		if (c->sass) {
+			assert_int_equal(cc, 90);
+			assert_string_equal(c->architecture, "Hopper");
+			sass++;
+		} else if (c->runs) {
+			assert_true(cc >= 80);
+			ptx++;
+		} else {
+			assert_true(cc < 80);
+			no++;
+		}
+	}
+	assert_int_equal(sass, 1);
+	assert_true(ptx >= 4 && no >= 8);
+
+	/* Floors: the requirement's CUDA 12.4 (12.4.0's 550.54.14) and the libraries' CUDA 12 by
+	 * minor-version compatibility (525): the requirement gives the minimum. */
+	assert_int_equal(r->nfloors, 2);
+	assert_string_equal(r->floors[0].driver, "550.54.14");
+	assert_string_equal(r->floors[0].evidence,
+			    "NVIDIA_REQUIRE_CUDA: cuda>=12.4 (CUDA 12.4.0 needs driver >= 550.54.14)");
+	assert_false(r->floors[0].minor_compat);
+	assert_string_equal(r->floors[1].driver, "525");
+	assert_true(r->floors[1].minor_compat);
+	assert_ptr_equal(r->min_driver, &r->floors[0]);
+	assert_false(r->kb_known);
+
+	char *json = cuvet_image_report_to_json(r, false, &err);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"schema\":\"cuvet.image/1\""));
+	assert_non_null(strstr(json, "{\"cc\":\"9.0\",\"architecture\":\"Hopper\",\"runs\":\"sass\"}"));
+	assert_non_null(strstr(json, "\"minimum\":{\"driver\":\"550.54.14\""));
+	free(json);
+	cuvet_image_report_free(r);
+	cuvet_image_free(img);
+	cuvet_ctx_free(ctx);
+}
+
+/* Without files: the config alone; CUDA_VERSION's legacy rule gives the floor; a disabled
+ * requirement gives none and says so. */
+static void report_config_only(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_ctx *ctx = cuvet_ctx_new(NULL, &err);
+	assert_non_null(ctx);
+	static const char cfg[] = "{\"config\":{\"Env\":[\"CUDA_VERSION=11.8.0\",\"NV_CUDNN_VERSION=8.9.6.50\"]}}";
+	struct cuvet_image *img = cuvet_image_from_config(cfg, sizeof(cfg) - 1, NULL, &err);
+	assert_non_null(img);
+	struct cuvet_image_report *r = cuvet_image_report_new(ctx, img, NULL, &err);
+	assert_non_null(r);
+	assert_null(r->facts);
+	assert_int_equal(r->nmismatches, 0);
+	assert_int_equal(r->ncomponents, 2);
+	assert_string_equal(r->components[0].component, "cuda");
+	assert_string_equal(r->components[1].component, "cudnn");
+	assert_string_equal(r->components[1].version, "8.9.6.50");
+	assert_string_equal(r->components[1].source, "env");
+	assert_int_equal(r->nfloors, 1);
+	assert_string_equal(r->floors[0].driver, "520.61.05");
+	assert_string_equal(r->floors[0].evidence,
+			    "CUDA_VERSION (legacy rule): cuda>=11.8 (CUDA 11.8.0 needs driver >= 520.61.05)");
+	cuvet_image_report_free(r);
+	cuvet_image_free(img);
+
+	static const char off[] = "{\"config\":{\"Env\":[\"NVIDIA_REQUIRE_CUDA=cuda>=12.4\",\"NVIDIA_DISABLE_REQUIRE=1\"]}}";
+	img = cuvet_image_from_config(off, sizeof(off) - 1, NULL, &err);
+	assert_non_null(img);
+	r = cuvet_image_report_new(ctx, img, NULL, &err);
+	assert_non_null(r);
+	assert_int_equal(r->nfloors, 0);
+	assert_null(r->min_driver);
+	assert_int_equal(r->nnotes, 1);
+	assert_string_equal(r->notes[0], "NVIDIA_DISABLE_REQUIRE=1: the runtime checks none of the image's requirements");
+	cuvet_image_report_free(r);
+	cuvet_image_free(img);
+	cuvet_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +339,8 @@ int main(void)
 		cmocka_unit_test(config_with_view),
 		cmocka_unit_test(config_refused),
 		cmocka_unit_test(open_refuses_unknown_transport),
+		cmocka_unit_test(report_files_win),
+		cmocka_unit_test(report_config_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

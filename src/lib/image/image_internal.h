@@ -15,6 +15,8 @@ struct cuvet_image {
 	struct cuvet_fs *fs;                  /* merged layers, or NULL */
 	struct cuvet_image_limits limits;     /* defaults filled in */
 	uint64_t entries, bytes;              /* counted against the limits while merging */
+	unsigned applied;                     /* layers merged so far (layers.c) */
+	uint64_t held;                        /* bytes of file contents the view holds (layers.c) */
 };
 
 /* A pull stream of a blob's bytes (a layer inside a tar file, a file, an HTTP body). */
@@ -42,19 +44,6 @@ struct cuvet_image *image_open_local(const char *source, const struct cuvet_imag
 				     struct cuvet_error *err);
 struct cuvet_image *image_open_registry(const char *ref, const struct cuvet_image_opts *opts,
 					struct cuvet_error *err);
-
-/* digest.c: SHA-256 of content ("sha256:" and 64 lower-case hex digits, NUL-terminated). */
-#define IMAGE_DIGEST_LEN (7 + 64 + 1)
-struct image_sha256 {
-	uint32_t h[8];
-	uint64_t bytes;
-	unsigned char buf[64];
-	size_t fill;
-};
-void image_sha256_init(struct image_sha256 *s);
-void image_sha256_update(struct image_sha256 *s, const void *data, size_t len);
-void image_sha256_final(struct image_sha256 *s, char out[IMAGE_DIGEST_LEN]);
-void image_sha256(const void *data, size_t len, char out[IMAGE_DIGEST_LEN]);
 
 /* manifest.c: manifests and indexes from bytes (a registry's, an OCI layout's). */
 #define IMAGE_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"

@@ -20,13 +20,11 @@
 
 #include "../base/internal.h"
 #include "image_internal.h"
+#include "sha256.h"
 
 #if CUVET_HAVE_LIBCURL
 #include <curl/curl.h>
 #include <jansson.h>
-
-/* Until layers.c defines it (written in parallel), a layer read is an error, not a link failure. */
-#pragma weak image_layer_apply
 
 #define REG_ACCEPT                                                                                          \
 	"Accept: " IMAGE_MT_OCI_INDEX ", " IMAGE_MT_DOCKER_LIST ", " IMAGE_MT_OCI_MANIFEST ", " IMAGE_MT_DOCKER_MANIFEST
@@ -65,6 +63,18 @@ struct reg_resp {
 };
 
 /* ---------------------------------------------------------------- helpers ---- */
+
+#define IMAGE_DIGEST_LEN (7 + SHA256_HEX)
+
+/* "sha256:<hex>" of LEN bytes at DATA. */
+static void digest_of(const void *data, size_t len, char out[IMAGE_DIGEST_LEN])
+{
+	struct sha256 c;
+	sha256_init(&c);
+	sha256_update(&c, data, len);
+	memcpy(out, "sha256:", 7);
+	sha256_hex(&c, out + 7);
+}
 
 static void resp_release(struct reg_resp *r)
 {
@@ -717,7 +727,7 @@ static int reg_manifest(struct reg *r, const char *reference, struct reg_resp *r
 			err_set(err, CUVET_E_IO, "%s: HTTP %ld%s%s", url, resp->status, *why ? ": " : "", why);
 		goto out;
 	}
-	image_sha256(resp->body ? resp->body : "", resp->len, digest);
+	digest_of(resp->body ? resp->body : "", resp->len, digest);
 	if (resp->digest[0] && strcmp(resp->digest, digest) != 0) {
 		err_set(err, CUVET_E_INVALID, "%s: Docker-Content-Digest %.80s, but the manifest's bytes are %s", url,
 			resp->digest, digest);
@@ -918,7 +928,7 @@ static int reg_blob_small(struct reg *r, const struct image_descriptor *d, struc
 			*why ? ": " : "", why);
 		goto out;
 	}
-	image_sha256(resp->body ? resp->body : "", resp->len, got);
+	digest_of(resp->body ? resp->body : "", resp->len, got);
 	if (strcmp(got, d->digest) != 0 || resp->len != d->size) {
 		err_set(err, CUVET_E_INVALID, "%s: %zu bytes with digest %s, the manifest says %llu bytes, %s", url,
 			resp->len, got, (unsigned long long)d->size, d->digest);
@@ -1044,10 +1054,6 @@ struct cuvet_image *image_open_registry(const char *ref, const struct cuvet_imag
 		goto fail;
 	resp_release(&resp);
 	if (opts->layers) {
-		if (!image_layer_apply) {
-			err_set(err, CUVET_E_INVALID, "docker://%s: reading layers is not supported by this build", ref);
-			goto fail;
-		}
 		for (size_t i = 0; i < m.nitems; i++) {
 			struct image_stream s = {0};
 			if (reg_blob_open(&r, m.items[i].digest, m.items[i].size, &s, err) < 0)

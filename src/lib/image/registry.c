@@ -266,7 +266,7 @@ static int creds_from_entry(struct reg *r, json_t *e, struct cuvet_error *err)
 		r->user = xstrdup(json_string_value(user));
 		r->pass = xstrdup(json_string_value(pass));
 	} else {
-		if (json_is_string(json_object_get(e, "identitytoken")))
+		if (json_is_string(json_object_get(e, "identitytoken")) && !r->cred_note)
 			r->cred_note = xasprintf("%s holds an identity token for %s, which cuvet does not use",
 						 r->auth_file, r->ref.domain);
 		return 0;

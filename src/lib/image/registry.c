@@ -529,8 +529,9 @@ static int reg_token(struct reg *r, struct cuvet_error *err)
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 		goto out;
 	}
-	url = xasprintf("%s%s%s%s&scope=%s", r->realm, strchr(r->realm, '?') ? "&" : "?",
-			r->service ? "service=" : "", r->service ? esc_service : "", esc_scope);
+	/* the realm may hold a query already (nvcr.io: "…/proxy_auth?scope=…"); no service, no parameter */
+	url = xasprintf("%s%s%s%s%sscope=%s", r->realm, strchr(r->realm, '?') ? "&" : "?", r->service ? "service=" : "",
+			r->service ? esc_service : "", r->service ? "&" : "", esc_scope);
 	if (!url) {
 		err_set(err, CUVET_E_NOMEM, "out of memory");
 		goto out;

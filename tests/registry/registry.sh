@@ -38,7 +38,7 @@ expect_fail() {
 	if [ "$rc" = 1 ] && [[ $out == *"$want"* ]]; then ok "$what"; else bad "$what: rc=$rc, stderr: $out (want '$want')"; fi
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# start_registry NAME PORT [AUTH-YAML]
+# start_registry NAME PORT [YAML after http.addr: "auth:" at the top level, or "  tls:" under http]
 start_registry() {
 	local name=$1 port=$2 auth=${3:-}
 	mkdir -p "$work/$name"
@@ -240,6 +240,31 @@ else
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$B" "$(printf 'cuvet:nope' | base64)" >"$work/bearer-wrong.json"
 	expect_fail "bearer: wrong password at the token service" "http://127.0.0.1:$tport/token: unauthorized (HTTP 401) with the credentials for $B" \
 		"$client" --auth-file "$work/bearer-wrong.json" resolve "$B/private/app:1"
+fi
+
+# ---- TLS: a registry with a self-signed certificate. Named by a host name that is not loopback by
+# name (this machine's, when it resolves to 127.0.0.1) it needs tls_verify_off; as 127.0.0.1 it is
+# docker's implicit insecure registry.
+if command -v openssl >/dev/null; then
+	mkdir -p "$work/tls"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" -days 2 \
+		-subj "/CN=$(hostname)" -addext "subjectAltName=DNS:$(hostname),IP:127.0.0.1" 2>/dev/null || exit 1
+	sport=$(free_port)
+	start_registry tls "$sport" "  tls:
+    certificate: $work/tls/cert.pem
+    key: $work/tls/key.pem"
+	skopeo copy -q --dest-tls-verify=false oci:lay:amd docker://127.0.0.1:$sport/team/app:1 || exit 1
+	want=$(skopeo inspect --raw --tls-verify=false docker://127.0.0.1:$sport/team/app:1 | sha256sum | sed 's/^/sha256:/; s/ .*//')
+	expect_eq "tls: loopback registry with a self-signed certificate, no flag" "$("$client" resolve "127.0.0.1:$sport/team/app:1")" "$want"
+	h=$(hostname)
+	if [ "$(getent hosts "$h" | awk '{print $1; exit}')" = 127.0.0.1 ] && [[ $h != localhost* ]] && [[ $h != *.* ]]; then
+		expect_fail "tls: a host name with a self-signed certificate is refused" "https://$h:$sport/v2/: SSL certificate problem" \
+			"$client" resolve "$h:$sport/team/app:1"
+		expect_fail "tls: the refusal says how to allow it" "needs tls_verify_off" "$client" resolve "$h:$sport/team/app:1"
+		expect_eq "tls: tls_verify_off accepts it" "$("$client" --tls-verify=false resolve "$h:$sport/team/app:1")" "$want"
+	else
+		echo "SKIP part: this machine's host name ($h) does not resolve to 127.0.0.1 (or is a dotted/localhost name)"
+	fi
 fi
 
 # ---- a registry that misbehaves (fake_registry.py): challenge quoting, lies, redirects, timeouts

@@ -186,10 +186,14 @@ else
 	expect_eq "basic: credentials from ~/.docker/config.json" "$(HOME=$work/home "$client" resolve "$A/team/app:1")" "$want"
 	expect_eq "basic: \$DOCKER_CONFIG wins over HOME" "$(HOME=/nonexistent DOCKER_CONFIG=$work/home/.docker "$client" resolve "$A/team/app:1")" "$want"
 	expect_eq "basic: open with credentials" "$(HOME=$work/home "$client" open "$A/team/app:1" | sed -n 's/^manifest //p')" "$want"
-	expect_fail "basic: no credentials" "unauthorized (the registry asks for a user and password); no credentials for $A" \
+	expect_fail "basic: no credentials" "unauthorized (the registry asks for a user and password); no credentials for $A (no auth file at $work/nohome/.docker/config.json)" \
 		env HOME=$work/nohome "$client" resolve "$A/team/app:1"
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$A" "$(printf 'cuvet:wrong' | base64)" >"$work/wrong.json"
-	expect_fail "basic: wrong password" "unauthorized" "$client" --auth-file "$work/wrong.json" resolve "$A/team/app:1"
+	expect_fail "basic: wrong password" "unauthorized (UNAUTHORIZED: authentication required: the repository does not exist or needs credentials) with the credentials for $A in $work/wrong.json" \
+		"$client" --auth-file "$work/wrong.json" resolve "$A/team/app:1"
+	printf '{"auths":{"other.example:5000":{"auth":"%s"}}}\n' "$(printf 'cuvet:s3cret' | base64)" >"$work/other.json"
+	expect_fail "basic: an auth file without this registry" "no credentials for $A in $work/other.json" \
+		"$client" --auth-file "$work/other.json" resolve "$A/team/app:1"
 	printf '{"auths":{"%s":{}},"credsStore":"secretservice"}\n' "$A" >"$work/store.json"
 	expect_fail "basic: credsStore is named, never run" "docker-credential-secretservice (credsStore in $work/store.json), which cuvet does not run" \
 		"$client" --auth-file "$work/store.json" resolve "$A/team/app:1"
@@ -230,7 +234,7 @@ else
 		'{"path": "/token", "query": {"service": ["cuvet registry"], "scope": ["repository:team/app:pull"]}, "auth": ""}'
 	out=$(HOME=$work/nohome "$client" open "$B/team/app:1")
 	expect_eq "bearer: open (manifest and config blob with the token)" "$(sed -n 's/^manifest //p' <<<"$out") $(sed -n 's/^env ARCH=//p' <<<"$out")" "$want amd64"
-	expect_fail "bearer: a repository the anonymous token does not cover" "unauthorized (UNAUTHORIZED" \
+	expect_fail "bearer: a repository the anonymous token does not cover" "unauthorized (UNAUTHORIZED: authentication required: the repository does not exist or needs credentials); no credentials for $B (no auth file at $work/nohome/.docker/config.json)" \
 		env HOME=$work/nohome "$client" resolve "$B/private/app:1"
 	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$B" "$(printf 'cuvet:s3cret' | base64)" >"$work/bearer.json"
 	: >"$tlog"

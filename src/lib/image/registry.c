@@ -46,6 +46,7 @@ struct reg {
 	char *authz;      /* "Authorization: …" header, or NULL */
 	char *user, *pass; /* credentials from the auth file, or NULL */
 	char *auth_file;  /* the file they came from (for messages) */
+	bool auth_read;   /* it exists and was read */
 	char *cred_note;  /* why no credentials were used although the file names this registry */
 	char *realm, *service; /* the Bearer challenge, to renew the token */
 	time_t token_at;
@@ -299,6 +300,7 @@ static int creds_load(struct reg *r, struct cuvet_error *err)
 	FILE *f = fopen(r->auth_file, "rb");
 	if (!f)
 		return explicit ? err_sys(err, errno, "%s", r->auth_file) : 0;
+	r->auth_read = true;
 	json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
 	if (!root)
@@ -512,8 +514,11 @@ static int reg_unauthorized(struct reg *r, const char *url, const char *why, str
 	if (r->user)
 		return err_set(err, CUVET_E_IO, "%s: unauthorized (%s) with the credentials for %s in %s", url, why,
 			       r->ref.domain, r->auth_file);
-	return err_set(err, CUVET_E_IO, "%s: unauthorized (%s); no credentials for %s in %s", url, why, r->ref.domain,
-		       r->auth_file ? r->auth_file : "any auth file");
+	if (r->auth_read)
+		return err_set(err, CUVET_E_IO, "%s: unauthorized (%s); no credentials for %s in %s", url, why,
+			       r->ref.domain, r->auth_file);
+	return err_set(err, CUVET_E_IO, "%s: unauthorized (%s); no credentials for %s (no auth file at %s)", url, why,
+		       r->ref.domain, r->auth_file ? r->auth_file : "$HOME/.docker/config.json: HOME is not set");
 }
 
 static int reg_token(struct reg *r, struct cuvet_error *err)
@@ -722,8 +727,13 @@ static int reg_manifest(struct reg *r, const char *reference, struct reg_resp *r
 			err_set(err, CUVET_E_NOTFOUND, "docker://%s: %s %s not found in %s (%s)", r->text,
 				str_starts(reference, "sha256:") ? "manifest" : "tag", reference, url,
 				*why ? why : "HTTP 404");
-		else if (resp->status == 401 || resp->status == 403)
-			reg_unauthorized(r, url, *why ? why : "HTTP 401", err);
+		else if (resp->status == 401 || resp->status == 403) {
+			/* Docker Hub answers so for a repository that does not exist, as for a private one */
+			char why2[320];
+			snprintf(why2, sizeof(why2), "%s: the repository does not exist or needs credentials",
+				 *why ? why : "HTTP 401");
+			reg_unauthorized(r, url, why2, err);
+		}
 		else
 			err_set(err, CUVET_E_IO, "%s: HTTP %ld%s%s", url, resp->status, *why ? ": " : "", why);
 		goto out;

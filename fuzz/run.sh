@@ -110,6 +110,16 @@ seed_manifest() { # the first byte picks the Content-Type (fuzz_manifest.c)
 }
 fuzz manifest src/lib/image/manifest.c src/lib/base/util.c -- -ljansson
 
+seed_imgref() {
+	printf 'nvcr.io/nvidia/pytorch:24.01-py3' >"$1/ngc"
+	printf 'ubuntu:22.04@sha256:%064d' 0 >"$1/digest"
+	printf '[fc00::1]:5000/docker/docker' >"$1/ipv6"
+	printf 'localhost:5000' >"$1/hostport"
+	printf 'index.docker.io/library/foo/bar' >"$1/hub"
+	return 0
+}
+fuzz imgref src/lib/image/ref.c src/lib/base/util.c
+
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	lib=()

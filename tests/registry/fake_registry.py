@@ -13,7 +13,9 @@ has a query. Repositories (tag "1"):
   slow        answers after 3 s
   layer       one gzip tar layer, redirected to storage
   badlayer    a layer blob whose bytes are not its digest
-  longlayer   a layer blob longer than the manifest's size"""
+  longlayer   a layer blob longer than the manifest's size
+  noservice   needs another token ("Bearer T2"), from a challenge without service whose realm holds a
+              scope already, as nvcr.io's does: the client must answer a 401 after the ping too"""
 import gzip
 import hashlib
 import io
@@ -86,6 +88,11 @@ class Handler(BaseHTTPRequestHandler):
                   and len(q.get("scope", [])) == 1 and q["scope"][0].startswith("repository:")
                   and q["scope"][0].endswith(":pull"))
             return self.send(200, b'{"token":"T1"}') if ok else self.send(400, json.dumps(q).encode())
+        if url.path == "/auth/token2":
+            q = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+            ok = ("service" not in q and "" not in q and "&&" not in url.query
+                  and q.get("scope") == ["repository:noservice:pull,push", "repository:noservice:pull"])
+            return self.send(200, b'{"access_token":"T2"}') if ok else self.send(400, url.query.encode())
         if url.path.startswith("/storage/"):
             d = url.path[len("/storage/"):]
             if self.headers.get("Authorization"):  # the registry's token never goes to storage
@@ -100,7 +107,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, body, "application/octet-stream")
         if not url.path.startswith("/v2/"):
             return self.send(404)
-        if self.headers.get("Authorization") != "Bearer T1":
+        if url.path.startswith("/v2/noservice/") and self.headers.get("Authorization") != "Bearer T2":
+            return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                             headers=[("WWW-Authenticate", 'Bearer realm="http://127.0.0.1:%d/auth/token2?'
+                                       'scope=repository:noservice:pull,push"' % port)])
+        if self.headers.get("Authorization") not in ("Bearer T1", "Bearer T2"):
             return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
                              headers=[("WWW-Authenticate", CHALLENGE)])
         if url.path == "/v2/":
@@ -115,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
             # storage on another host name, as registries redirect to S3 and the like
             return self.send(307, headers=[("Location", "http://localhost:%d/storage/%s%s" % (port, prefix, ref))])
         body, ctype, hdr = M, OCI_M, [("Docker-Content-Digest", digest(M))]
-        if repo == "good":
+        if repo in ("good", "noservice"):
             body = manifest([])
             hdr = [("Docker-Content-Digest", digest(body))]
         elif repo == "nodigest":

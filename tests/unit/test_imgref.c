@@ -194,6 +194,11 @@ static void test_format(void **state)
 	    "docker.io/library/busybox:latest@sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa");
 	fmt("busybox:latest@sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa", true,
 	    "busybox:latest@sha256:86e0e091d0da6bde2456dbb48306f3956bbeb2eae1b5b9a43045843f69fe4aaa");
+	/* found by fuzz_imgref: a short form that would read as another registry keeps docker.io */
+	fmt("index.docker.io/libr.docker.io/library/fary/foo/bar", true, "docker.io/libr.docker.io/library/fary/foo/bar");
+	fmt("docker.io/localhost/x", true, "docker.io/localhost/x");
+	fmt("docker.io/localhostx/x", true, "localhostx/x");
+	fmt("docker.io/a.b", true, "a.b");
 	/* No tag stays no tag (latest is implied by the user, not written by us). */
 	fmt("ubuntu", false, "docker.io/library/ubuntu");
 

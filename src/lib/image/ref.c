@@ -275,9 +275,15 @@ int cuvet_imgref_format(const struct cuvet_imgref *ref, bool familiar, char *buf
 	if (!ref || !ref->domain || !ref->path || !buf)
 		return err_set(err, CUVET_E_INVALID, "image reference: nothing to format");
 	const char *domain = ref->domain, *path = ref->path;
-	/* familiarizeName: Docker Hub's domain dropped, and "library/" when nothing nests below it. */
+	/* familiarizeName: Docker Hub's domain dropped, and "library/" when nothing nests below it.
+	 * Unlike familiarizeName, the domain stays when the path's first component would read as a
+	 * registry ("docker.io/a.b/c" is not "a.b/c"): the short form must name the same image. */
 	if (familiar && strcmp(domain, REF_DEFAULT_DOMAIN) == 0) {
-		domain = NULL;
+		size_t first = strcspn(path, "/");
+		bool looks_like_domain = path[first] == '/' && ((first == 9 && strncmp(path, "localhost", 9) == 0) ||
+								 memchr(path, '.', first) != NULL);
+		if (!looks_like_domain)
+			domain = NULL;
 		if (str_starts(path, REF_OFFICIAL_PREFIX) && !strchr(path + strlen(REF_OFFICIAL_PREFIX), '/'))
 			path += strlen(REF_OFFICIAL_PREFIX);
 	}

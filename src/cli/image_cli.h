@@ -30,7 +30,7 @@ enum {
 	{"limit-json", 0, "N", OPT_IMG_LIMIT_JSON, "refuse a manifest, index or config over N bytes (default 16 MiB)"}, \
 	{"limit-path", 0, "N", OPT_IMG_LIMIT_PATH, "refuse a member name over N bytes (default 4096)"},            \
 	{"authfile", 0, "FILE", OPT_IMG_AUTHFILE, "registry credentials (default: $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json, ~/.docker/config.json)"}, \
-	{"no-tls-verify", 0, NULL, OPT_IMG_NO_TLS_VERIFY, "talk to the registry over plain HTTP or unverified TLS (skopeo --tls-verify=false)"}
+	{"no-tls-verify", 0, NULL, OPT_IMG_NO_TLS_VERIFY, "talk to the registry over plain HTTP or unverified TLS (as skopeo's tls-verify=false)"}
 
 struct image_cli {
 	const char *cmd;

@@ -698,3 +698,27 @@ int cuvet_fs_mem_make_opaque(struct cuvet_fs *fs, const char *path, unsigned mod
 	}
 	return cuvet_fs_mem_add_dir(fs, path, mode, err);
 }
+
+int cuvet_fs_mem_info(struct cuvet_fs *fs, const char *path, struct cuvet_fs_mem_info *out, struct cuvet_error *err)
+{
+	struct fs_mem *m = mem_of(fs, path, err);
+	if (!m)
+		return -1;
+	struct mem_node *n;
+	int e = mem_lookup(m, path, &n);
+	if (e == ENOENT || e == ENOTDIR)
+		return err_set(err, CUVET_E_NOTFOUND, "%s: No such file or directory", path);
+	memset(out, 0, sizeof(*out));
+	out->type = n->type;
+	out->mode = n->mode;
+	if (n->blob) {
+		out->size = out->held_bytes = n->blob->len;
+		out->held = CUVET_FS_HELD_WHOLE;
+	} else if (n->sparse) {
+		out->size = n->sparse->size;
+		for (size_t i = 0; i < n->sparse->n; i++)
+			out->held_bytes += n->sparse->ext[i].len;
+		out->held = n->sparse->complete ? CUVET_FS_HELD_PART : CUVET_FS_HELD_NONE;
+	}
+	return 0;
+}

@@ -10,7 +10,6 @@
 
 /* Until source.c and registry.c define these (other modules of this layer, written in parallel), a
  * call through a missing one is an error rather than a link failure. */
-#pragma weak image_open_local
 #pragma weak image_open_registry
 
 void image_limits_defaults(struct cuvet_image_limits *l)
@@ -279,10 +278,6 @@ struct cuvet_image *cuvet_image_open(const char *source, const struct cuvet_imag
 	}
 	if (str_starts(source, "docker-archive:") || str_starts(source, "oci:") ||
 	    str_starts(source, "oci-archive:")) {
-		if (!image_open_local) {
-			err_set(err, CUVET_E_INVALID, "%s: local image sources are not supported by this build", source);
-			return NULL;
-		}
 		return image_open_local(source, opts, err);
 	}
 	err_set(err, CUVET_E_INVALID,

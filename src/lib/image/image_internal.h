@@ -15,6 +15,8 @@ struct cuvet_image {
 	struct cuvet_fs *fs;                  /* merged layers, or NULL */
 	struct cuvet_image_limits limits;     /* defaults filled in */
 	uint64_t entries, bytes;              /* counted against the limits while merging */
+	unsigned applied;                     /* layers merged so far (layers.c) */
+	uint64_t held;                        /* bytes of file contents the view holds (layers.c) */
 };
 
 /* A pull stream of a blob's bytes (a layer inside a tar file, a file, an HTTP body). */

@@ -609,7 +609,7 @@ static int check_image(struct check_opts *o, int argc, char **argv, int first)
 		goto out;
 	}
 	struct cuvet_check_opts co = {.assume_unknown_pass = o->assume_pass};
-	if (cuvet_check_eval(c, host, &co, &err) < 0)
+	if (cuvet_check_eval(c, host, &co, &err) < 0 || cuvet_image_check_gpu_code(c, host, &err) < 0)
 		goto fail;
 	code = cuvet_verdict_exit(c->verdict);
 	if (invalid == EXIT_USAGE || (invalid != EXIT_OK && !c->refused))

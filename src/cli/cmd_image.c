@@ -101,8 +101,16 @@ static void print_kb_facts(FILE *out, const struct cuvet_kb_image *k)
 			facts[i].f->unverified ? " [unverified]" : "");
 		first = false;
 	}
-	if (first)
+	if (first && k->require_cuda)
+		fputs("its NVIDIA_REQUIRE_CUDA only", out);
+	else if (first)
 		fputs("no versions", out);
+}
+
+/* "nvcr.io/nvidia/tensorrt:23.09-py3"; the CUDA images' table names the whole reference as the image. */
+static void print_kb_ref(FILE *out, const struct cuvet_kb_image *k)
+{
+	fprintf(out, "%s%s%s", k->image ? k->image : "", k->tag ? ":" : "", k->tag ? k->tag : "");
 }
 
 static void print_text(FILE *out, const struct cuvet_image_report *r)
@@ -125,8 +133,11 @@ static void print_text(FILE *out, const struct cuvet_image_report *r)
 	fputs("\nconfig\n", out);
 	if (!r->nclaims)
 		fputs("  nothing about NVIDIA components\n", out);
-	for (size_t i = 0; i < r->nclaims; i++)
-		fprintf(out, "  %s%-28s %s\n", r->claims[i].label ? "label " : "", r->claims[i].key, r->claims[i].value);
+	for (size_t i = 0; i < r->nclaims; i++) {
+		char key[256];
+		snprintf(key, sizeof(key), "%s%s", r->claims[i].label ? "label " : "", r->claims[i].key);
+		fprintf(out, "  %-30s %s\n", key, r->claims[i].value);
+	}
 
 	fputs("\ncomponents (the image's files win over its config)\n", out);
 	if (!r->ncomponents)
@@ -151,7 +162,9 @@ static void print_text(FILE *out, const struct cuvet_image_report *r)
 	}
 
 	if (r->kb_known) {
-		fprintf(out, "\nknowledge base  %s:%s (%s): ", r->kb.image, r->kb.tag, r->kb.table);
+		fputs("\nknowledge base  ", out);
+		print_kb_ref(out, &r->kb);
+		fprintf(out, " (%s): ", r->kb.table);
 		print_kb_facts(out, &r->kb);
 		fputc('\n', out);
 	}
@@ -256,7 +269,9 @@ static void print_markdown(FILE *out, const struct cuvet_image_report *r)
 		fputs(".\n", out);
 	}
 	if (r->kb_known) {
-		fprintf(out, "\nKnowledge base (%s), %s:%s: ", r->kb.table, r->kb.image, r->kb.tag);
+		fprintf(out, "\nKnowledge base (%s), ", r->kb.table);
+		print_kb_ref(out, &r->kb);
+		fputs(": ", out);
 		print_kb_facts(out, &r->kb);
 		fputs(".\n", out);
 	}

@@ -343,7 +343,7 @@ static const char HOST_FACTS[] =
 	"{\"schema\":\"cuvet.facts/1\",\"root\":\"/\",\"host\":{\"hostname\":\"node1\",\"os_id\":\"rhel\",\"arch\":\"x86_64\"},"
 	"\"driver\":{\"present\":true,\"module_loaded\":true,\"kernel_version\":\"535.104.05\",\"kernel_flavour\":\"open\","
 	"\"libcuda_path\":\"/usr/lib64/libcuda.so.1\",\"libcuda_version\":\"535.104.05\"},"
-	"\"gpus\":[{\"index\":0,\"name\":\"NVIDIA H100 80GB HBM3\",\"uuid\":\"GPU-1\",\"cc_major\":9,\"cc_minor\":0,"
+	"\"gpus\":[{\"index\":0,\"name\":\"NVIDIA H100 80GB HBM3\",\"uuid\":\"GPU-1\",\"compute_capability\":\"9.0\","
 	"\"brand\":\"nvidia\",\"source\":\"nvml\",\"visible\":true}],"
 	"\"libraries\":[{\"family\":\"cuda\",\"name\":\"libcuda.so.1\",\"path\":\"/usr/lib64/libcuda.so.1\","
 	"\"real_path\":\"/usr/lib64/libcuda.so.535.104.05\",\"version\":\"535.104.05\",\"default_pick\":true},"

@@ -305,6 +305,14 @@ static void collect_mismatches(struct builder *b)
 	}
 }
 
+static const char *info_env(const struct cuvet_image_info *in, const char *key)
+{
+	for (size_t i = in->nenv; i-- > 0;)
+		if (strcmp(in->env[i].key, key) == 0)
+			return in->env[i].value;
+	return NULL;
+}
+
 static int lookup_kb(struct builder *b, struct cuvet_error *err)
 {
 	struct cuvet_image_report *r = b->r;
@@ -316,6 +324,12 @@ static int lookup_kb(struct builder *b, struct cuvet_error *err)
 	struct cuvet_error kerr = {0};
 	if (cuvet_kb_image(b->kb, ref, &r->kb, &kerr) == 0) {
 		r->kb_known = true;
+		/* NVIDIA republishes images with other lists (the table's comment): a difference is worth
+		 * saying, not an error. */
+		const char *mine = info_env(r->info, "NVIDIA_REQUIRE_CUDA");
+		if (r->kb.require_cuda && mine && strcmp(mine, r->kb.require_cuda) != 0)
+			note(b, "NVIDIA_REQUIRE_CUDA differs from the value the knowledge base has for %s (%s)",
+			     ref, r->kb.table);
 		return 0;
 	}
 	memset(&r->kb, 0, sizeof(r->kb));
@@ -558,7 +572,8 @@ static void floors_from_kb(struct builder *b)
 	if (!r->kb_known || !r->kb.min_driver.value)
 		return;
 	add_floor(b, r->kb.min_driver.value, r->kb.cuda.value ? r->kb.cuda.value : "", false,
-		  "knowledge base (%s): %s:%s needs driver >= %s%s", r->kb.table, r->kb.image, r->kb.tag,
+		  "knowledge base (%s): %s%s%s needs driver >= %s%s", r->kb.table, r->kb.image ? r->kb.image : "",
+		  r->kb.tag ? ":" : "", r->kb.tag ? r->kb.tag : "",
 		  r->kb.min_driver.value, r->kb.min_driver.unverified ? " [unverified]" : "");
 }
 
@@ -747,8 +762,8 @@ char *cuvet_image_report_to_json(const struct cuvet_image_report *r, bool pretty
 		json_array_append_new(notes, json_string(r->notes[i]));
 	json_t *kb = json_null();
 	if (r->kb_known)
-		kb = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "image", r->kb.image,
-			       "tag", r->kb.tag, "ubuntu", kb_fact_json(&r->kb.ubuntu), "cuda", kb_fact_json(&r->kb.cuda),
+		kb = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "image", jstr(r->kb.image),
+			       "tag", jstr(r->kb.tag), "ubuntu", kb_fact_json(&r->kb.ubuntu), "cuda", kb_fact_json(&r->kb.cuda),
 			       "cudnn", kb_fact_json(&r->kb.cudnn), "tensorrt", kb_fact_json(&r->kb.tensorrt), "cublas",
 			       kb_fact_json(&r->kb.cublas), "nccl", kb_fact_json(&r->kb.nccl), "python",
 			       kb_fact_json(&r->kb.python), "framework", kb_fact_json(&r->kb.framework), "min_driver",
@@ -852,4 +867,47 @@ done:
 	json_decref(h);
 	json_decref(im);
 	return out;
+}
+
+/* --------------------------------------------------- check: GPU code ---- */
+
+int cuvet_image_check_gpu_code(struct cuvet_check *c, const struct cuvet_host *host, struct cuvet_error *err)
+{
+	if (!c || !host)
+		return err_set(err, CUVET_E_INVALID, "no check or no host view");
+	static const char *const sets[] = {"gpu-code", NULL};
+	/* the workload problems' ids are static strings: doctor's ids for the same conditions */
+	static const char *const ids[] = {"gpu-code-missing", "gpu-code-ptx-unsupported"};
+	struct cuvet_doctor_opts o;
+	cuvet_doctor_opts_init(&o);
+	o.rule_sets = sets;
+	struct cuvet_findings *fs = cuvet_doctor(host, &o, err);
+	if (!fs)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < fs->count && rc == 0; i++) {
+		const struct cuvet_finding *f = &fs->items[i];
+		const char *id = NULL;
+		for (size_t k = 0; k < CUVET_ARRAY_LEN(ids) && !id; k++)
+			if (strcmp(f->id, ids[k]) == 0)
+				id = ids[k];
+		if (!id || f->severity != CUVET_SEV_ERROR)
+			continue;
+		struct cuvet_check_problem *p = realloc(c->workload, (c->nworkload + 1) * sizeof(*p));
+		char *summary = xstrdup(f->summary), *cause = xstrdup(f->cause), *fix = xstrdup(f->fix);
+		if (p)
+			c->workload = p;
+		if (!p || !summary || !cause || !fix) {
+			free(summary);
+			free(cause);
+			free(fix);
+			rc = err_set(err, CUVET_E_NOMEM, "out of memory");
+			break;
+		}
+		p[c->nworkload++] = (struct cuvet_check_problem){id, summary, cause, fix};
+		c->workload_verdict = CUVET_FAIL;
+		c->verdict = CUVET_FAIL;
+	}
+	cuvet_findings_free(fs);
+	return rc;
 }

@@ -839,7 +839,8 @@ struct cuvet_facts *cuvet_image_container_facts(const struct cuvet_facts *host, 
 		goto oom;
 	}
 	env = NULL;
-	if (json_object_set(h, "toolkits", im ? json_object_get(im, "toolkits") : json_array()) < 0)
+	json_t *tks = im ? json_incref(json_object_get(im, "toolkits")) : json_array();
+	if (!tks || json_object_set_new(h, "toolkits", tks) < 0)
 		goto oom;
 	json_t *hh = json_object_get(h, "host");
 	json_t *ih = im ? json_object_get(im, "host") : NULL;

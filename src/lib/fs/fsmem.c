@@ -579,19 +579,20 @@ static bool mem_lower(const struct fs_mem *m, const struct mem_node *n)
 	return m->layer == 0 || n->layer < m->layer;
 }
 
-/* Drops DIR's entries from lower layers, and theirs under the directories this layer put. */
+/* Drops DIR's entries from lower layers. A lower directory under which this layer put something
+ * (a tar need not list the parents of its members) stays, holding only that. */
 static void mem_prune_lower(const struct fs_mem *m, struct mem_node *dir)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < dir->nkids; i++) {
 		struct mem_node *k = dir->kids[i].node;
-		if (mem_lower(m, k)) {
+		if (k->type == CUVET_FS_DIR)
+			mem_prune_lower(m, k);
+		if (mem_lower(m, k) && (k->type != CUVET_FS_DIR || k->nkids == 0)) {
 			free(dir->kids[i].name);
 			mem_node_free(k);
 			continue;
 		}
-		if (k->type == CUVET_FS_DIR)
-			mem_prune_lower(m, k);
 		dir->kids[j++] = dir->kids[i];
 	}
 	dir->nkids = j;

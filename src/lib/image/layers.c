@@ -470,7 +470,9 @@ int image_layer_apply(struct cuvet_image *img, struct image_stream *s, const cha
 		int r = archive_read_next_header(in, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
+		/* ARCHIVE_RETRY is a damaged header (a bad checksum) libarchive would skip; a warning that leaves
+		 * no name is one too */
+		if ((r != ARCHIVE_OK && r != ARCHIVE_WARN) || (r == ARCHIVE_WARN && !archive_entry_pathname(e))) {
 			tar_fail(lr, in, NULL);
 			goto out;
 		}

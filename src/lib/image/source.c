@@ -32,6 +32,7 @@ struct member {
 	char *name;   /* cleaned: no leading "./" or "/" */
 	uint64_t off; /* of the data in the file */
 	uint64_t size;
+	char *link;   /* a symbolic link's target (docker save links repeated layers), else NULL */
 };
 
 /* Where the blobs are: a directory (oci:) or an uncompressed tar file. */
@@ -49,8 +50,10 @@ static void store_close(struct store *st)
 		close(st->dirfd);
 	if (st->fd >= 0)
 		close(st->fd);
-	for (size_t i = 0; i < st->n; i++)
+	for (size_t i = 0; i < st->n; i++) {
 		free(st->m[i].name);
+		free(st->m[i].link);
+	}
 	free(st->m);
 }
 
@@ -207,7 +210,7 @@ static int index_tar(struct store *st, const char *file, struct cuvet_error *err
 				goto out;
 			}
 		} else {
-			if (type == '0' || type == '\0' || type == '7') {
+			if (type == '0' || type == '\0' || type == '7' || type == '2') {
 				char *name = longname;
 				longname = NULL;
 				if (!name) {
@@ -224,12 +227,16 @@ static int index_tar(struct store *st, const char *file, struct cuvet_error *err
 					clean += *clean == '/' ? 1 : 2;
 				char *kept = clean ? xstrdup(clean) : NULL;
 				free(name);
-				if (!kept || xgrow(&st->m, &st->cap, st->n, sizeof(*st->m)) < 0) {
+				char *link = NULL;
+				if (type == '2') /* the header's target (docker save's are short) */
+					link = xstrndup((const char *)h + 157, strnlen((const char *)h + 157, 100));
+				if (!kept || (type == '2' && !link) || xgrow(&st->m, &st->cap, st->n, sizeof(*st->m)) < 0) {
 					free(kept);
+					free(link);
 					err_set(err, CUVET_E_NOMEM, "out of memory");
 					goto out;
 				}
-				st->m[st->n++] = (struct member){kept, data, size};
+				st->m[st->n++] = (struct member){kept, data, size, link};
 			} else {
 				free(longname);
 				longname = NULL;
@@ -245,13 +252,60 @@ out:
 
 /* ------------------------------------------------------------ reading ---- */
 
-static const struct member *store_member(const struct store *st, const char *name)
+static const struct member *store_member_literal(const struct store *st, const char *name)
 {
 	const struct member *hit = NULL;
 	for (size_t i = 0; i < st->n; i++)
 		if (strcmp(st->m[i].name, name) == 0)
 			hit = &st->m[i]; /* the last one wins, as tar extraction */
 	return hit;
+}
+
+/* The member NAME, through symbolic links between members ("<id>/layer.tar -> ../<hex>.tar"),
+ * resolved against the link's directory; a link out of the archive or a chain longer than 8 is
+ * no member. */
+static const struct member *store_member(const struct store *st, const char *name)
+{
+	char cur[1024];
+	snprintf(cur, sizeof(cur), "%s", name);
+	for (int depth = 0; depth < 8; depth++) {
+		const struct member *m = store_member_literal(st, cur);
+		if (!m || !m->link)
+			return m;
+		char next[2048];
+		const char *slash = strrchr(cur, '/');
+		if (m->link[0] == '/')
+			snprintf(next, sizeof(next), "%s", m->link + 1);
+		else
+			snprintf(next, sizeof(next), "%.*s%s", slash ? (int)(slash - cur + 1) : 0, cur, m->link);
+		/* fold "dir/../x" and "./x" */
+		char out[1024];
+		size_t n = 0;
+		const char *p = next;
+		while (*p) {
+			const char *e = strchr(p, '/');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+			if (len == 2 && p[0] == '.' && p[1] == '.') {
+				if (n == 0)
+					return NULL;
+				while (n > 0 && out[n - 1] != '/')
+					n--;
+				if (n > 0)
+					n--;
+			} else if (len && !(len == 1 && p[0] == '.')) {
+				if (n + len + 2 > sizeof(out))
+					return NULL;
+				if (n)
+					out[n++] = '/';
+				memcpy(out + n, p, len);
+				n += len;
+			}
+			p += len + (e ? 1 : 0);
+		}
+		out[n] = '\0';
+		snprintf(cur, sizeof(cur), "%s", out);
+	}
+	return NULL;
 }
 
 /* Opens NAME: a file descriptor of the directory's file, or the archive's with OFF and SIZE. */
@@ -555,16 +609,30 @@ static int take_manifest_layers(struct store *st, struct cuvet_image *img, json_
 	return 0;
 }
 
+/* The config: blob DIGEST, or MEMBER (checked against DIGEST when one is given). */
 static int read_config(struct store *st, struct cuvet_image *img, const char *digest, const char *member,
 		       struct cuvet_error *err)
 {
 	char *data;
 	size_t len;
-	if (digest) {
+	if (!member) {
 		if (read_blob(st, digest, "config", &data, &len, err) < 0)
 			return -1;
-	} else if (store_read(st, member, &data, &len, err) < 0) {
-		return -1;
+	} else {
+		if (store_read(st, member, &data, &len, err) < 0)
+			return -1;
+		if (digest) {
+			struct sha256 c;
+			char hex[SHA256_HEX];
+			sha256_init(&c);
+			sha256_update(&c, data, len);
+			sha256_hex(&c, hex);
+			if (!str_starts(digest, "sha256:") || strcmp(digest + 7, hex) != 0) {
+				free(data);
+				return err_set(err, CUVET_E_INVALID, "%s: config %s: digest mismatch: its bytes hash to sha256:%s",
+					       st->source, member, hex);
+			}
+		}
 	}
 	int rc = image_parse_config(img, data, len, err);
 	free(data);
@@ -625,6 +693,8 @@ static char *digest_of_member(const char *name)
 		hex = name + strlen("blobs/sha256/");
 	else if (strlen(name) == 64 + 5 && strcmp(name + 64, ".json") == 0)
 		hex = name;
+	else if (strlen(name) == 64 + 4 && strcmp(name + 64, ".tar") == 0)
+		hex = name; /* skopeo's docker-archive: the uncompressed layer named by its digest */
 	if (!hex)
 		return NULL;
 	for (size_t i = 0; i < 64; i++)
@@ -661,7 +731,10 @@ static int open_docker(struct store *st, struct cuvet_image *img, const char *re
 			size_t j;
 			json_t *t;
 			json_array_foreach(json_object_get(d, "RepoTags"), j, t) {
-				if (json_is_string(t) && strcmp(json_string_value(t), ref) == 0)
+				const char *tv = json_is_string(t) ? json_string_value(t) : "";
+				if (strcmp(tv, ref) == 0 ||
+				    (str_starts(tv, "docker.io/") && (strcmp(tv + 10, ref) == 0 ||
+					(str_starts(tv + 10, "library/") && strcmp(tv + 18, ref) == 0))))
 					item = d;
 			}
 			if (item)
@@ -780,7 +853,7 @@ static int open_docker(struct store *st, struct cuvet_image *img, const char *re
 		if (rc < 0)
 			goto out;
 		rc = -1;
-	} else if (read_config(st, img, img->info.config_digest, NULL, err) < 0) {
+	} else if (read_config(st, img, img->info.config_digest, config, err) < 0) {
 		goto out;
 	}
 	/* legacy layers: the blob is the uncompressed tar, so its digest is the diff_id */

@@ -12,7 +12,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 GOLDEN=$HERE/golden
 for t in umoci skopeo python3; do
 	if ! command -v "$t" >/dev/null; then
-		echo "CUVET-SKIP 17 $t not installed: the image tests need it to build their image"
+		echo "CUVET-SKIP 22 $t not installed: the image tests need it to build their image"
 		exit 77
 	fi
 done
@@ -70,6 +70,8 @@ OCI=oci:$W/oci:cuda
 check image-inspect-oci 1 -- "$CUVET" image inspect "$OCI"
 check image-inspect-docker25-markdown 1 -- "$CUVET" image inspect --markdown "docker-archive:$W/cuda-docker25.tar"
 check image-inspect-oci-archive-json 1 -- "$CUVET" image inspect --json "oci-archive:$W/cuda-oci.tar"
+check image-inspect-docker-archive 1 -- "$CUVET" image inspect "docker-archive:$W/cuda.tar"
+check image-inspect-ngc-tag 1 -- "$CUVET" image inspect --no-gpu-code "docker-archive:$W/trt.tar"
 check image-inspect-no-layers 0 -- "$CUVET" image inspect --no-layers "$OCI"
 check image-inspect-no-gpu-code 1 -- "$CUVET" image inspect --no-gpu-code "docker-archive:$W/cuda-docker25.tar"
 check image-inspect-quiet 1 -- "$CUVET" image inspect -q "$OCI"

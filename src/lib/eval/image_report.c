@@ -571,10 +571,40 @@ static void floors_from_kb(struct builder *b)
 	const struct cuvet_image_report *r = b->r;
 	if (!r->kb_known || !r->kb.min_driver.value)
 		return;
-	add_floor(b, r->kb.min_driver.value, r->kb.cuda.value ? r->kb.cuda.value : "", false,
+	/* The cell is the release notes' text ("535+; datacenter may use 450.51+ (R450), ..."): its
+	 * leading version is the floor, the rest stays in the knowledge base's own answer. */
+	char *v = claim_version(r->kb.min_driver.value, &b->oom);
+	if (!v)
+		return;
+	add_floor(b, v, r->kb.cuda.value ? r->kb.cuda.value : "", false,
 		  "knowledge base (%s): %s%s%s needs driver >= %s%s", r->kb.table, r->kb.image ? r->kb.image : "",
-		  r->kb.tag ? ":" : "", r->kb.tag ? r->kb.tag : "",
-		  r->kb.min_driver.value, r->kb.min_driver.unverified ? " [unverified]" : "");
+		  r->kb.tag ? ":" : "", r->kb.tag ? r->kb.tag : "", v, r->kb.min_driver.unverified ? " [unverified]" : "");
+	free(v);
+}
+
+/* The tag's stack as the knowledge base has it against the image's files: a difference is a note
+ * (a retagged or rebuilt image), the files being what runs. */
+static void kb_against_files(struct builder *b)
+{
+	const struct cuvet_image_report *r = b->r;
+	if (!r->kb_known || !r->facts)
+		return;
+	const struct {
+		const char *name, *family;
+		const struct cuvet_kb_fact *f;
+		unsigned parts;
+	} rows[] = {
+		{"CUDA", "cudart", &r->kb.cuda, 2}, {"cuDNN", "cudnn", &r->kb.cudnn, 0},
+		{"TensorRT", "tensorrt", &r->kb.tensorrt, 0}, {"cuBLAS", "cublas", &r->kb.cublas, 0},
+		{"NCCL", "nccl", &r->kb.nccl, 0},
+	};
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(rows); i++) {
+		const struct cuvet_lib *l = rows[i].f->value ? family_lib(r->facts, rows[i].family) : NULL;
+		if (l && !versions_agree(rows[i].f->value, l->version, rows[i].parts))
+			note(b, "the knowledge base has %s %s for %s%s%s (%s); the image's %s is %s", rows[i].name,
+			     rows[i].f->value, r->kb.image ? r->kb.image : "", r->kb.tag ? ":" : "", r->kb.tag ? r->kb.tag : "",
+			     r->kb.table, l->path, l->version);
+	}
 }
 
 /* ------------------------------------------------------------------ new ---- */
@@ -636,6 +666,7 @@ struct cuvet_image_report *cuvet_image_report_new(const struct cuvet_ctx *ctx, s
 		goto fail;
 	floors_from_libraries(&b);
 	floors_from_kb(&b);
+	kb_against_files(&b);
 	for (size_t i = 0; i < r->nfloors; i++)
 		if (!r->min_driver || version_cmp_loose(r->floors[i].driver, r->min_driver->driver) > 0)
 			r->min_driver = &r->floors[i];

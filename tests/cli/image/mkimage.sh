@@ -54,9 +54,11 @@ umoci config --image "$lay:cuda" --os linux --architecture amd64 \
 	--config.label "maintainer=NVIDIA CORPORATION <cudatools@nvidia.com>" \
 	--config.label "com.nvidia.cudnn.version=9.2.0.82-1" >/dev/null
 rm -rf "$b"
-rm -f "$work/cuda.tar" "$work/cuda-oci.tar" "$work/cuda-docker25.tar"
+rm -f "$work/cuda.tar" "$work/cuda-oci.tar" "$work/cuda-docker25.tar" "$work/trt.tar"
 skopeo copy -q "oci:$lay:cuda" "docker-archive:$work/cuda.tar:nvidia/cuda:12.4.1-base-ubuntu22.04"
 skopeo copy -q "oci:$lay:cuda" "oci-archive:$work/cuda-oci.tar:cuda"
+# the same files under an NGC tag the knowledge base has a full row for
+skopeo copy -q "oci:$lay:cuda" "docker-archive:$work/trt.tar:nvcr.io/nvidia/tensorrt:23.09-py3"
 # docker save of Docker >= 25 (moby PR #44598): the OCI layout plus manifest.json naming blobs/sha256/...
 python3 - "$lay" <<'PY'
 import json, sys

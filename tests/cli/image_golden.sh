@@ -12,7 +12,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 GOLDEN=$HERE/golden
 for t in umoci skopeo python3; do
 	if ! command -v "$t" >/dev/null; then
-		echo "CUVET-SKIP 22 $t not installed: the image tests need it to build their image"
+		echo "CUVET-SKIP 24 $t not installed: the image tests need it to build their image"
 		exit 77
 	fi
 done
@@ -77,6 +77,8 @@ check image-inspect-no-gpu-code 1 -- "$CUVET" image inspect --no-gpu-code "docke
 check image-inspect-quiet 1 -- "$CUVET" image inspect -q "$OCI"
 # limits and bad input: nothing printed on stdout, exit 4; usage errors exit 2
 check image-inspect-limit-entries 4 -- "$CUVET" image inspect --limit-entries 3 "$OCI"
+check image-inspect-other-platform 4 -- "$CUVET" image inspect --platform linux/arm64 "$OCI"
+check image-inspect-platform-alias 0 -- "$CUVET" image inspect -q --no-layers --platform linux/x86_64 "$OCI"
 check image-inspect-missing 4 -- "$CUVET" image inspect "oci:$W/nothing:cuda"
 check image-inspect-no-transport 2 -- "$CUVET" image inspect "$W/cuda.tar"
 check image-inspect-json-markdown 2 -- "$CUVET" image inspect --json --markdown "$OCI"

@@ -155,6 +155,8 @@ struct cuvet_image_floor {
 	char *evidence;             /* "NVIDIA_REQUIRE_CUDA: cuda>=12.4", "libcudart.so.12.4.127: CUDA 12 …" */
 	char *cuda;                 /* the CUDA version it rests on ("12.4") */
 	bool minor_compat;          /* the floor through minor-version compatibility (libraries) */
+	bool jit_only;              /* only for the GPUs that JIT the image's PTX (no SASS for them):
+	                               not part of the minimum */
 };
 
 struct cuvet_image_report {

@@ -198,8 +198,13 @@ static void print_text(FILE *out, const struct cuvet_image_report *r)
 	else
 		fputs("\nminimum driver  unknown (nothing in the image gives one)\n", out);
 	for (size_t i = 0; i < r->nfloors; i++)
-		fprintf(out, "  %s %-10s %s\n", &r->floors[i] == r->min_driver ? "*" : " ", r->floors[i].driver,
-			r->floors[i].evidence);
+		fprintf(out, "  %s %-10s %s\n", &r->floors[i] == r->min_driver ? "*" : r->floors[i].jit_only ? "~" : " ",
+			r->floors[i].driver, r->floors[i].evidence);
+	for (size_t i = 0; i < r->nfloors; i++)
+		if (r->floors[i].jit_only) {
+			fputs("  (~: only for the GPUs that JIT-compile the image's PTX; not part of the minimum)\n", out);
+			break;
+		}
 
 	if (r->nnotes) {
 		fputs("\nnotes\n", out);

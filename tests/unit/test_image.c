@@ -276,13 +276,18 @@ static void report_files_win(void **state)
 
 	/* Floors: the requirement's CUDA 12.4 (12.4.0's 550.54.14) and the libraries' CUDA 12 by
 	 * minor-version compatibility (525): the requirement gives the minimum. */
-	assert_int_equal(r->nfloors, 2);
+	assert_int_equal(r->nfloors, 3);
 	assert_string_equal(r->floors[0].driver, "550.54.14");
 	assert_string_equal(r->floors[0].evidence,
 			    "NVIDIA_REQUIRE_CUDA: cuda>=12.4 (CUDA 12.4.0 needs driver >= 550.54.14)");
 	assert_false(r->floors[0].minor_compat);
 	assert_string_equal(r->floors[1].driver, "525");
 	assert_true(r->floors[1].minor_compat);
+	/* GPUs without SASS here JIT compute_80 of PTX ISA 9.0 (the fixture's), which CUDA 13.0 brings:
+	 * a floor for them only (rules_arch.c's ptx-unsupported says the same), not the minimum. */
+	assert_string_equal(r->floors[2].driver, "580.65.06");
+	assert_true(r->floors[2].jit_only);
+	assert_non_null(strstr(r->floors[2].evidence, "ISA 9.0"));
 	assert_ptr_equal(r->min_driver, &r->floors[0]);
 	assert_false(r->kb_known);
 

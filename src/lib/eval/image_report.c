@@ -13,6 +13,7 @@
 #include "cuvet_image.h"
 #include "facts.h"
 #include "kb_tables.h"
+#include "rules.h"
 
 /* The config variables and labels that state a component's version (images.md §7: the CUDA images'
  * Dockerfiles; NGC's framework images for CUDNN_VERSION, TRT_VERSION, CUBLAS_VERSION). PARTS: a
@@ -566,6 +567,59 @@ static void floors_from_libraries(struct builder *b)
 	}
 }
 
+/* The GPUs that run the image's code only by JIT-compiling its PTX need a driver that knows the
+ * highest PTX ISA they compile (its toolkit's minimum driver): a floor for those GPUs only. */
+static void floors_from_ptx(struct builder *b)
+{
+	struct cuvet_image_report *r = b->r;
+	unsigned isa_major = 0, isa_minor = 0;
+	const struct cuvet_lib *from = NULL;
+	struct sbuf ccs;
+	sbuf_init(&ccs);
+	for (size_t i = 0; i < r->nccs; i++) {
+		const struct cuvet_image_cc *c = &r->ccs[i];
+		if (c->sass || !c->runs)
+			continue;
+		sbuf_addf(&ccs, "%s%u.%u", ccs.len ? " " : "", c->major, c->minor);
+		for (size_t li = 0; li < r->ngpu_libs; li++) {
+			const struct cuvet_lib *l = r->gpu_libs[li];
+			bool sass = false;
+			for (size_t g = 0; g < l->ngpu_code; g++)
+				sass |= l->gpu_code[g].kind == CUVET_FATBIN_ELF && target_runs(&l->gpu_code[g], c->major, c->minor);
+			for (size_t g = 0; !sass && g < l->ngpu_code; g++) {
+				const struct cuvet_lib_gpu_code *x = &l->gpu_code[g];
+				if (x->kind != CUVET_FATBIN_PTX || !target_runs(x, c->major, c->minor))
+					continue;
+				if (x->ptx_isa_major * 100 + x->ptx_isa_minor > isa_major * 100 + isa_minor) {
+					isa_major = x->ptx_isa_major;
+					isa_minor = x->ptx_isa_minor;
+					from = l;
+				}
+			}
+		}
+	}
+	if (ccs.oom)
+		b->oom = true;
+	if (from && !ccs.oom) {
+		struct ptx_need need;
+		rules_ptx_need(b->kb, isa_major, isa_minor, &need);
+		if (!need.min_driver)
+			note(b, "%s carries PTX ISA %u.%u, which the knowledge base does not place: the driver the GPUs that "
+				"JIT it (%s) need is unknown", from->name, isa_major, isa_minor, ccs.data);
+		else {
+			char cuda[16];
+			snprintf(cuda, sizeof(cuda), "%d.%d", need.cuda / 1000, (need.cuda % 1000) / 10);
+			add_floor(b, need.min_driver, cuda, false,
+				  "GPUs without SASS in the image (%s) JIT its PTX: ISA %u.%u (%s) comes with CUDA %s, which needs "
+				  "driver >= %s%s", ccs.data, isa_major, isa_minor, from->name, need.toolkit, need.min_driver,
+				  need.uncertain ? " [unverified]" : "");
+			if (!b->oom)
+				r->floors[r->nfloors - 1].jit_only = true;
+		}
+	}
+	sbuf_release(&ccs);
+}
+
 static void floors_from_kb(struct builder *b)
 {
 	const struct cuvet_image_report *r = b->r;
@@ -666,9 +720,11 @@ struct cuvet_image_report *cuvet_image_report_new(const struct cuvet_ctx *ctx, s
 		goto fail;
 	floors_from_libraries(&b);
 	floors_from_kb(&b);
+	floors_from_ptx(&b);
 	kb_against_files(&b);
 	for (size_t i = 0; i < r->nfloors; i++)
-		if (!r->min_driver || version_cmp_loose(r->floors[i].driver, r->min_driver->driver) > 0)
+		if (!r->floors[i].jit_only &&
+		    (!r->min_driver || version_cmp_loose(r->floors[i].driver, r->min_driver->driver) > 0))
 			r->min_driver = &r->floors[i];
 	if (b.oom) {
 		err_set(err, CUVET_E_NOMEM, "out of memory");
@@ -786,8 +842,9 @@ char *cuvet_image_report_to_json(const struct cuvet_image_report *r, bool pretty
 	}
 	for (size_t i = 0; i < r->nfloors; i++) {
 		const struct cuvet_image_floor *f = &r->floors[i];
-		json_array_append_new(floors, json_pack("{s:s, s:s, s:s, s:b}", "driver", f->driver, "cuda", f->cuda,
-							"evidence", f->evidence, "minor_version_compat", f->minor_compat));
+		json_array_append_new(floors, json_pack("{s:s, s:s, s:s, s:b, s:b}", "driver", f->driver, "cuda", f->cuda,
+							"evidence", f->evidence, "minor_version_compat", f->minor_compat,
+							"jit_only", f->jit_only));
 	}
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_array_append_new(notes, json_string(r->notes[i]));

@@ -361,6 +361,17 @@ static void collect_gpu_code(struct builder *b, struct cuvet_error *err)
 		const struct cuvet_lib *l = &f->libs[i];
 		if (l->stub || !l->gpu_code_read || !l->ngpu_code)
 			continue;
+		/* cuFFT's .nv_fatbin is a lone sm_75 stub, its kernels in other sections: it says nothing
+		 * about the GPUs the library runs on (doctor does not judge it either). */
+		if (gpu_code_is_placeholder(l)) {
+			bool seen = false;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = f->libs[j].real_path && l->real_path && strcmp(f->libs[j].real_path, l->real_path) == 0;
+			if (!seen)
+				note(b, "%s: its .nv_fatbin holds only a placeholder (sm_75), its kernels are elsewhere "
+					"('cuvet arch --deep'): not counted in the GPU code", l->path);
+			continue;
+		}
 		bool dup = false;
 		for (size_t j = 0; j < r->ngpu_libs && !dup; j++)
 			dup = l->real_path && r->gpu_libs[j]->real_path && strcmp(l->real_path, r->gpu_libs[j]->real_path) == 0;

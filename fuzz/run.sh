@@ -101,9 +101,11 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")
 	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
-	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
-	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
-	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $(pkg-config --libs libarchive libcurl 2>/dev/null)
+	# the image layer's modules use libarchive (layers) and libcurl (registries)
+	imglibs=$(pkg-config --libs libarchive libcurl 2>/dev/null)
+	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $imglibs
+	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $imglibs
+	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $imglibs
 else
 	echo "CUVET-SKIP 2 req, facts: no build directory with the generated knowledge base"
 fi

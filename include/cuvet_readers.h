@@ -151,6 +151,19 @@ CUVET_API int cuvet_fs_mem_add_sparse(struct cuvet_fs *fs, const char *path, uin
 				      const struct cuvet_fs_extent *ext, size_t n, bool complete, unsigned mode,
 				      struct cuvet_error *err);
 
+/* What the in-memory view has at PATH (literal, no link followed): type, permission bits, size,
+ * and how much of a regular file's bytes it holds. CUVET_E_NOTFOUND when nothing is there. */
+enum cuvet_fs_held { CUVET_FS_HELD_NONE, CUVET_FS_HELD_WHOLE, CUVET_FS_HELD_PART };
+struct cuvet_fs_mem_info {
+	enum cuvet_fs_type type;
+	unsigned mode;
+	uint64_t size;           /* a regular file's */
+	enum cuvet_fs_held held; /* PART: a sparse file that maps; NONE: metadata only */
+	uint64_t held_bytes;
+};
+CUVET_API int cuvet_fs_mem_info(struct cuvet_fs *fs, const char *path, struct cuvet_fs_mem_info *out,
+				struct cuvet_error *err);
+
 /* ------------------------------------------------------------- ld.so.cache ---- */
 
 struct cuvet_ldcache_entry {

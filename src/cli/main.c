@@ -30,6 +30,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_arch,
 	&cmd_why,
 	&cmd_dockerfile,
+	&cmd_image,
 	&cmd_version,
 	&cmd_help,
 };

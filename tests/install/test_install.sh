@@ -103,6 +103,9 @@ expect_bash "check" cuvet ch
 expect_bash "doctor probe check kb arch why dockerfile version help --help --version" cuvet ""
 expect_bash "lint pin" cuvet dockerfile ""
 expect_bash "--sarif" cuvet dockerfile lint --sa
+expect_bash "doctor probe check kb arch why image version help --help --version" cuvet ""
+expect_bash "inspect" cuvet image ""
+expect_bash "oci: oci-archive:" cuvet image inspect oci
 expect_bash "fail pass" cuvet check --assume-unknown ""
 expect_bash "cuda cudnn" cuvet kb --json cu
 expect_bash "--gpu-code" cuvet probe --gp
@@ -110,6 +113,8 @@ expect_bash "--gpu-code" cuvet probe --gp
 for cmd in doctor probe check why arch kb version "dockerfile lint" "dockerfile pin"; do
 	# shellcheck disable=SC2086 # "dockerfile lint" is two words
 	want=$(LD_LIBRARY_PATH=$libdir "$CUVET" $cmd --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | tr -d ' ,' |
+for cmd in doctor probe check why arch kb image version; do
+	want=$(LD_LIBRARY_PATH=$libdir "$CUVET" "$cmd" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | tr -d ' ,' |
 		sed -E 's/^(-[a-zA-Z])(--)/\1\n\2/' | sort | tr '\n' ' ')
 	# shellcheck disable=SC2086
 	got=$(complete_bash cuvet $cmd - | tr ' ' '\n' | sort | tr '\n' ' ')
@@ -122,6 +127,8 @@ if command -v zsh >/dev/null 2>&1; then
 	for cmd in doctor probe check why arch kb "dockerfile lint" "dockerfile pin"; do
 		# shellcheck disable=SC2086
 		for o in $(LD_LIBRARY_PATH=$libdir "$CUVET" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+	for cmd in doctor probe check why arch kb image; do
+		for o in $(LD_LIBRARY_PATH=$libdir "$CUVET" "$cmd" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 			grep -q -- "$o" "$P/share/zsh/site-functions/_cuvet" || bad "zsh: _cuvet lacks $cmd $o"
 		done
 	done

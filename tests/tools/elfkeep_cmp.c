@@ -105,6 +105,8 @@ int main(int argc, char **argv)
 		for (size_t off = 0; off < size;) {
 			seed = seed * 1103515245u + 12345u;
 			size_t n = 1 + (seed >> 8) % (seed & 1 ? 16 : (1u << 20));
+			if (getenv("ELFKEEP_CHUNK"))
+				n = (size_t)atol(getenv("ELFKEEP_CHUNK"));
 			if (n > size - off)
 				n = size - off;
 			if (elfkeep_feed(k, (const char *)real + off, n, &err) < 0) {

@@ -579,19 +579,20 @@ static bool mem_lower(const struct fs_mem *m, const struct mem_node *n)
 	return m->layer == 0 || n->layer < m->layer;
 }
 
-/* Drops DIR's entries from lower layers, and theirs under the directories this layer put. */
+/* Drops DIR's entries from lower layers. A lower directory under which this layer put something
+ * (a tar need not list the parents of its members) stays, holding only that. */
 static void mem_prune_lower(const struct fs_mem *m, struct mem_node *dir)
 {
 	size_t j = 0;
 	for (size_t i = 0; i < dir->nkids; i++) {
 		struct mem_node *k = dir->kids[i].node;
-		if (mem_lower(m, k)) {
+		if (k->type == CUVET_FS_DIR)
+			mem_prune_lower(m, k);
+		if (mem_lower(m, k) && (k->type != CUVET_FS_DIR || k->nkids == 0)) {
 			free(dir->kids[i].name);
 			mem_node_free(k);
 			continue;
 		}
-		if (k->type == CUVET_FS_DIR)
-			mem_prune_lower(m, k);
 		dir->kids[j++] = dir->kids[i];
 	}
 	dir->nkids = j;
@@ -697,4 +698,28 @@ int cuvet_fs_mem_make_opaque(struct cuvet_fs *fs, const char *path, unsigned mod
 		return 0;
 	}
 	return cuvet_fs_mem_add_dir(fs, path, mode, err);
+}
+
+int cuvet_fs_mem_info(struct cuvet_fs *fs, const char *path, struct cuvet_fs_mem_info *out, struct cuvet_error *err)
+{
+	struct fs_mem *m = mem_of(fs, path, err);
+	if (!m)
+		return -1;
+	struct mem_node *n;
+	int e = mem_lookup(m, path, &n);
+	if (e == ENOENT || e == ENOTDIR)
+		return err_set(err, CUVET_E_NOTFOUND, "%s: No such file or directory", path);
+	memset(out, 0, sizeof(*out));
+	out->type = n->type;
+	out->mode = n->mode;
+	if (n->blob) {
+		out->size = out->held_bytes = n->blob->len;
+		out->held = CUVET_FS_HELD_WHOLE;
+	} else if (n->sparse) {
+		out->size = n->sparse->size;
+		for (size_t i = 0; i < n->sparse->n; i++)
+			out->held_bytes += n->sparse->ext[i].len;
+		out->held = n->sparse->complete ? CUVET_FS_HELD_PART : CUVET_FS_HELD_NONE;
+	}
+	return 0;
 }

@@ -132,7 +132,8 @@ struct layer_read {
 	/* the tar */
 	struct sha256 tar_sha;
 	uint64_t ubytes;
-	unsigned char buf[1 << 16];
+	unsigned char buf[1 << 16];   /* the decompressor's output (tar_read) */
+	unsigned char data[1 << 16];  /* a member's bytes (add_regular) */
 };
 
 /* The blob's next bytes, hashed and counted. */
@@ -244,17 +245,17 @@ static int add_regular(struct layer_read *lr, struct archive *in, struct archive
 	int64_t ssize = archive_entry_size(e);
 	uint64_t size = ssize > 0 ? (uint64_t)ssize : 0;
 	/* the first block tells an ELF file */
-	la_ssize_t n = size ? archive_read_data(in, lr->buf, sizeof(lr->buf) < size ? sizeof(lr->buf) : (size_t)size) : 0;
+	la_ssize_t n = size ? archive_read_data(in, lr->data, sizeof(lr->data) < size ? sizeof(lr->data) : (size_t)size) : 0;
 	if (n < 0)
 		return tar_fail(lr, in, path);
-	bool elf = n >= 4 && memcmp(lr->buf, "\177ELF", 4) == 0;
+	bool elf = n >= 4 && memcmp(lr->data, "\177ELF", 4) == 0;
 	bool whole = size <= IMAGE_KEEP_MAX && (keep_whole(path) || (elf && size <= IMAGE_ELF_WHOLE));
 	if (whole) {
 		char *data = malloc(size ? (size_t)size : 1);
 		if (!data)
 			return err_set(lr->err, CUVET_E_NOMEM, "%s: %s: out of memory", lr->label, path);
 		uint64_t got = (uint64_t)n;
-		memcpy(data, lr->buf, (size_t)n);
+		memcpy(data, lr->data, (size_t)n);
 		while (got < size) {
 			la_ssize_t r = archive_read_data(in, data + got, (size_t)(size - got));
 			if (r <= 0) {
@@ -275,12 +276,12 @@ static int add_regular(struct layer_read *lr, struct archive *in, struct archive
 			return -1;
 		uint64_t got = 0;
 		while (n > 0) {
-			if (elfkeep_feed(k, lr->buf, (size_t)n, lr->err) < 0) {
+			if (elfkeep_feed(k, lr->data, (size_t)n, lr->err) < 0) {
 				elfkeep_free(k);
 				return -1;
 			}
 			got += (uint64_t)n;
-			n = got < size ? archive_read_data(in, lr->buf, sizeof(lr->buf)) : 0;
+			n = got < size ? archive_read_data(in, lr->data, sizeof(lr->data)) : 0;
 		}
 		if (n < 0) {
 			elfkeep_free(k);
@@ -469,7 +470,9 @@ int image_layer_apply(struct cuvet_image *img, struct image_stream *s, const cha
 		int r = archive_read_next_header(in, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
+		/* ARCHIVE_RETRY is a damaged header (a bad checksum) libarchive would skip; a warning that leaves
+		 * no name is one too */
+		if ((r != ARCHIVE_OK && r != ARCHIVE_WARN) || (r == ARCHIVE_WARN && !archive_entry_pathname(e))) {
 			tar_fail(lr, in, NULL);
 			goto out;
 		}

@@ -76,7 +76,7 @@ def build(layout, libs, nlayers, gz):
     for k in range(nlayers):
         def produce(fobj, k=k):
             with tarfile.open(fileobj=fobj, mode="w|", format=tarfile.PAX_FORMAT) as t:
-                t.add(libs, arcname="opt/copy%d/lib64" % k)
+                t.add(os.path.realpath(libs), arcname="opt/copy%d/lib64" % k)
         layers.append(write_blob(layout, produce, gz))
         print("  layer %d: %s, %.2f GB" % (k + 1, layers[-1][0][:19], layers[-1][1] / 1e9), flush=True)
     index = {"schemaVersion": 2, "manifests": []}

@@ -536,6 +536,7 @@ int image_layer_apply(struct cuvet_image *img, struct image_stream *s, const cha
 	(void)digest;
 	(void)clean_name;
 	(void)keep_whole;
+	(void)lim;
 	return err_set(err, CUVET_E_INVALID, "image layers need libarchive, which this build of cuvet lacks");
 }
 

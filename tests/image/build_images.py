@@ -323,6 +323,13 @@ def hostile(work):
                  "error 1: {L}: /etc/h: hard link to the directory \"etc\"")
     expect_error("long-name", [tar_bytes(base + [reg("a" * 5000, b"x")])],
                  "error 8: {L}: member name of 5000 bytes (limit 4096): \"" + "a" * 64 + "...\"")
+    big_pax = io.BytesIO()
+    with tarfile.open(fileobj=big_pax, mode="w", format=tarfile.PAX_FORMAT) as t:
+        ti = tarfile.TarInfo("big")
+        ti.pax_headers = {"comment": "x" * (8 << 20)}
+        ti.size = 1
+        t.addfile(ti, io.BytesIO(b"1"))
+    expect_error("oversized-pax", [big_pax.getvalue()], "error 8: {L}: oversized tar header: Special header too large")
     expect_error("through-link", [tar_bytes(base + [sym("etc/l", "/tmp"), reg("etc/l/x", b"x")])],
                  "error 1: /etc/l/x: /etc/l is not a directory")
     # how far the stream got when the limit tripped depends on libarchive's buffering: the

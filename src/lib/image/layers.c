@@ -231,6 +231,9 @@ static int tar_fail(struct layer_read *lr, struct archive *in, const char *membe
 		return -1;
 	lr->failed = true;
 	const char *msg = archive_error_string(in);
+	/* libarchive's limit on pax and GNU long-name headers ("Special header too large") */
+	if (msg && strstr(msg, "header too large"))
+		return err_set(lr->err, CUVET_E_RANGE, "%s: oversized tar header: %s", lr->label, msg);
 	if (member)
 		return err_set(lr->err, CUVET_E_INVALID, "%s: %s: corrupt or truncated tar: %s", lr->label, member,
 			       msg ? msg : "read error");

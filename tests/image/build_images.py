@@ -288,6 +288,74 @@ def handmade(work):
     return lower, upper
 
 
+def layouts(work):
+    """Indexes: a nested index picked by platform, two tags, Docker >= 25's docker save layout."""
+    # os-release: a file the view keeps whole, so the listing shows whose bytes it holds
+    amd = tar_bytes([reg("etc/os-release", b"amd64")])
+    arm = tar_bytes([reg("etc/os-release", b"arm64")])
+    lay = os.path.join(work, "multi")
+    md_amd = make_layout(lay, [amd], tag="amd")
+    idx_amd = json.load(open(os.path.join(lay, "index.json")))["manifests"][0]
+    keep = os.path.join(work, "multi-amd")
+    shutil.copytree(lay, keep)
+    md_arm = make_layout(lay, [arm], tag="arm")
+    for f in os.listdir(os.path.join(keep, "blobs", "sha256")):
+        shutil.copy(os.path.join(keep, "blobs", "sha256", f), os.path.join(lay, "blobs", "sha256"))
+    idx_arm = json.load(open(os.path.join(lay, "index.json")))["manifests"][0]
+    idx_amd["platform"] = {"os": "linux", "architecture": "amd64"}
+    idx_arm["platform"] = {"os": "linux", "architecture": "arm64", "variant": "v8"}
+    for d in (idx_amd, idx_arm):
+        d.pop("annotations")
+    nested = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                         "manifests": [idx_arm, idx_amd]}).encode()
+    nd = blob(lay, nested)
+    top = {"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": nd, "size": len(nested),
+         "annotations": {"org.opencontainers.image.ref.name": "multi"}},
+        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md_amd, "size": 1,
+         "annotations": {"org.opencontainers.image.ref.name": "plain"}}]}
+    json.dump(top, open(os.path.join(lay, "index.json"), "w"))
+    for plat, want_md, want in [("linux/amd64", md_amd, "amd64"), ("linux/arm64", md_arm, "arm64"),
+                                ("linux/arm64/v8", md_arm, "arm64")]:
+        p = subprocess.run([TOOL, "oci:%s:multi" % lay, plat], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        got, head = listing(p.stdout)
+        check(p.returncode == 0 and head.get("index") == [nd] and head.get("manifest") == [want_md]
+              and got.get("/etc/os-release", [""])[-1] == "sha256:" + hashlib.sha256(want.encode()).hexdigest(),
+              "nested index: %s picks the %s manifest (%s)" % (plat, want, p.stderr.strip()))
+    p = subprocess.run([TOOL, "oci:%s:multi" % lay, "linux/s390x"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    check(p.returncode == 1 and p.stderr.strip() == "error 3: oci:%s:multi: no manifest for platform linux/s390x" % lay,
+          "nested index: no manifest for the platform (%s)" % p.stderr.strip())
+    rc, out, err = tree("oci:%s:plain" % lay)
+    check(rc == 0 and listing(out)[1].get("manifest") == [md_amd], "tag picked by ref.name (%s)" % err)
+    rc, out, err = tree("oci:%s" % lay)
+    check(rc == 1 and err == "error 1: oci:%s: index.json holds 2 images: name one (oci:%s:TAG, the ref.name "
+          "annotation)" % (lay, lay), "two images and no tag: refused (%s)" % err)
+    rc, out, err = tree("oci:%s:nope" % lay)
+    check(rc == 1 and err == "error 3: oci:%s:nope: no image tagged \"nope\" in index.json" % lay,
+          "unknown tag: refused (%s)" % err)
+    # Docker >= 25's docker save: the OCI layout plus manifest.json naming blobs/sha256/... paths
+    d25 = os.path.join(work, "d25")
+    md = make_layout(d25, [amd, arm], tag="latest")
+    man = json.load(open(os.path.join(d25, "blobs", "sha256", md[7:])))
+    mf = [{"Config": "blobs/sha256/" + man["config"]["digest"][7:], "RepoTags": ["example/app:1"],
+           "Layers": ["blobs/sha256/" + l["digest"][7:] for l in man["layers"]]}]
+    json.dump(mf, open(os.path.join(d25, "manifest.json"), "w"))
+    tarpath = os.path.join(work, "d25.tar")
+    with tarfile.open(tarpath, "w") as t:
+        for name in sorted(os.listdir(d25)):
+            t.add(os.path.join(d25, name), arcname=name)
+    rc, out, err = tree("docker-archive:" + tarpath)
+    got, head = listing(out)
+    check(rc == 0 and head.get("manifest") == [md] and head.get("ref") == ["example/app:1"] and
+          all(" application/vnd.oci.image.layer.v1.tar+gzip " in l for l in head.get("layer", [])) and
+          got.get("/etc/os-release", [""])[-1] == "sha256:" + hashlib.sha256(b"arm64").hexdigest(),
+          "Docker >= 25 docker-archive: manifest.json's layers, index.json's manifest digest and media types (%s)" % err)
+    rc, out, err = tree("docker-archive:%s:example/app:2" % tarpath)
+    check(rc == 1 and err == "error 3: docker-archive:%s:example/app:2: no image tagged \"example/app:2\" in "
+          "manifest.json" % tarpath, "docker-archive: unknown RepoTag refused (%s)" % err)
+
+
 def hostile(work):
     """Each hostile layout must be refused with exactly the message given. In WANT, {L} is the
     label of layer 1 ("layer 1 (sha256:<12 hex>)"), {LD} its full digest, {MD} the manifest's;
@@ -441,9 +509,13 @@ def main():
             check(dl == ol, "docker-archive: the same diff_ids as the OCI layout")
         # the whiteouts umoci wrote: the view must not show what they hide
         handmade(work)
+        layouts(work)
         hostile(work)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("KEEP_IMAGES"):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("kept", work)
     if FAILS:
         print("%d check(s) failed" % len(FAILS))
         sys.exit(1)

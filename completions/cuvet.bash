@@ -1,14 +1,16 @@
 # bash completion for cuvet(1). The option lists are those of `cuvet COMMAND --help`
 # (src/cli/cmd_*.c option tables); tests/install/test_install.sh checks they stay equal.
 
-_cuvet_commands="doctor probe check kb arch why version help"
+_cuvet_commands="doctor probe check kb arch why image version help"
+_cuvet_image_opts="--platform --layers --no-layers --limit-entries --limit-bytes --limit-ratio --limit-json --limit-path --authfile --no-tls-verify"
 _cuvet_probe_opts="--json --root --env-file --no-nvml --no-load --timeout --nvml-lib --quiet -q --help -h"
 
 _cuvet_opts() { # COMMAND
 	case $1 in
-	doctor) echo "--facts --scan --kb $_cuvet_probe_opts" ;;
+	doctor) echo "--facts --scan --kb --image $_cuvet_image_opts $_cuvet_probe_opts" ;;
 	probe) echo "--gpu-code $_cuvet_probe_opts" ;;
-	check) echo "--env --facts --visible-devices --assume-unknown --kb $_cuvet_probe_opts" ;;
+	check) echo "--env --facts --visible-devices --assume-unknown --kb --image $_cuvet_image_opts $_cuvet_probe_opts" ;;
+	image) echo "--json --markdown --no-gpu-code --kb $_cuvet_image_opts --quiet -q --help -h" ;;
 	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
@@ -28,10 +30,12 @@ _cuvet() {
 	# the argument of an option
 	case $prev in
 	--root | --scan | --kb) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
-	--facts | --env-file | --nvml-lib) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--facts | --env-file | --nvml-lib | --authfile) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--image) mapfile -t COMPREPLY < <(compgen -W "docker-archive: oci: oci-archive: docker://" -- "$cur"); return 0 ;;
+	--platform) mapfile -t COMPREPLY < <(compgen -W "linux/amd64 linux/arm64" -- "$cur"); return 0 ;;
 	--assume-unknown) mapfile -t COMPREPLY < <(compgen -W "fail pass" -- "$cur"); return 0 ;;
 	--visible-devices) mapfile -t COMPREPLY < <(compgen -W "all none" -- "$cur"); return 0 ;;
-	--timeout | --gpu | -g | --ld-library-path) return 0 ;;
+	--timeout | --gpu | -g | --ld-library-path | --limit-*) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$(_cuvet_opts "$cmd")" -- "$cur")
@@ -53,6 +57,23 @@ _cuvet() {
 			esac
 		done
 		[ "$n" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "driver cuda gpu image tensorrt cudnn files show" -- "$cur")
+		;;
+	image)
+		# inspect, then the source
+		local i w n=0
+		for ((i = 2; i < COMP_CWORD; i++)); do
+			w=${COMP_WORDS[i]}
+			case $w in
+			--kb | --platform | --authfile | --limit-*) i=$((i + 1)) ;;
+			-*) ;;
+			*) n=$((n + 1)) ;;
+			esac
+		done
+		if [ "$n" -eq 0 ]; then
+			mapfile -t COMPREPLY < <(compgen -W "inspect" -- "$cur")
+		elif [ "$n" -eq 1 ]; then
+			mapfile -t COMPREPLY < <(compgen -W "docker-archive: oci: oci-archive: docker://" -- "$cur")
+		fi
 		;;
 	arch | why) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	esac

@@ -155,6 +155,8 @@ struct cuvet_image_floor {
 	char *evidence;             /* "NVIDIA_REQUIRE_CUDA: cuda>=12.4", "libcudart.so.12.4.127: CUDA 12 …" */
 	char *cuda;                 /* the CUDA version it rests on ("12.4") */
 	bool minor_compat;          /* the floor through minor-version compatibility (libraries) */
+	bool jit_only;              /* only for the GPUs that JIT the image's PTX (no SASS for them):
+	                               not part of the minimum */
 };
 
 struct cuvet_image_report {
@@ -196,6 +198,12 @@ CUVET_API char *cuvet_image_report_to_json(const struct cuvet_image_report *r, b
 CUVET_API struct cuvet_facts *cuvet_image_container_facts(const struct cuvet_facts *host,
 							  const struct cuvet_facts *image_facts,
 							  const struct cuvet_image_info *info, struct cuvet_error *err);
+/* After cuvet_check_eval over a container's host view: the GPU code of the libraries the workload
+ * loads against its visible GPUs (doctor's "gpu-code" rules; their errors: no SASS or PTX for a GPU,
+ * PTX newer than the driver) joins the check's workload problems, and so its verdict. The facts need
+ * the GPU code read (cuvet_image_report_opts.gpu_code). */
+CUVET_API int cuvet_image_check_gpu_code(struct cuvet_check *c, const struct cuvet_host *host,
+					 struct cuvet_error *err);
 
 #ifdef __cplusplus
 }

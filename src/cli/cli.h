@@ -61,5 +61,6 @@ extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_kb;
 extern const struct cli_command cmd_arch;
 extern const struct cli_command cmd_why;
+extern const struct cli_command cmd_image;
 
 #endif

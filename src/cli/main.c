@@ -29,6 +29,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_kb,
 	&cmd_arch,
 	&cmd_why,
+	&cmd_image,
 	&cmd_version,
 	&cmd_help,
 };

@@ -100,12 +100,14 @@ expect_bash() { # EXPECTED WORDS...
 }
 expect_bash "doctor" cuvet d
 expect_bash "check" cuvet ch
-expect_bash "doctor probe check kb arch why version help --help --version" cuvet ""
+expect_bash "doctor probe check kb arch why image version help --help --version" cuvet ""
+expect_bash "inspect" cuvet image ""
+expect_bash "oci: oci-archive:" cuvet image inspect oci
 expect_bash "fail pass" cuvet check --assume-unknown ""
 expect_bash "cuda cudnn" cuvet kb --json cu
 expect_bash "--gpu-code" cuvet probe --gp
 # Each command's options are those its --help lists (the option tables of src/cli/cmd_*.c).
-for cmd in doctor probe check why arch kb version; do
+for cmd in doctor probe check why arch kb image version; do
 	want=$(LD_LIBRARY_PATH=$libdir "$CUVET" "$cmd" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | tr -d ' ,' |
 		sed -E 's/^(-[a-zA-Z])(--)/\1\n\2/' | sort | tr '\n' ' ')
 	got=$(complete_bash cuvet "$cmd" - | tr ' ' '\n' | sort | tr '\n' ' ')
@@ -115,7 +117,7 @@ done
 if command -v zsh >/dev/null 2>&1; then
 	zsh -n "$P/share/zsh/site-functions/_cuvet" && ok "zsh parses _cuvet" || bad "zsh -n _cuvet"
 	# every long option of every command appears in _cuvet
-	for cmd in doctor probe check why arch kb; do
+	for cmd in doctor probe check why arch kb image; do
 		for o in $(LD_LIBRARY_PATH=$libdir "$CUVET" "$cmd" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 			grep -q -- "$o" "$P/share/zsh/site-functions/_cuvet" || bad "zsh: _cuvet lacks $cmd $o"
 		done

@@ -132,9 +132,9 @@ static void open_refuses_unknown_transport(void **state)
 
 /* --------------------------------------------------- inspect's analysis ---- */
 
-static char *read_fixture(const char *name, size_t *len)
+static char *read_fixture(const char *var, const char *name, size_t *len)
 {
-	const char *dir = getenv("CUVET_ELF_FIXTURES");
+	const char *dir = getenv(var);
 	if (!dir)
 		return NULL;
 	char path[4096];
@@ -157,14 +157,18 @@ static struct cuvet_image *cuda_image(const char *extra_env, bool with_files)
 	struct cuvet_error err = {0};
 	struct cuvet_fs *fs = NULL;
 	if (with_files) {
-		size_t len = 0;
-		char *elf = read_fixture("libfatbin_host.so", &len);
+		size_t len = 0, cudart_len = 0, blas_len = 0;
+		char *elf = read_fixture("CUVET_ELF_FIXTURES", "libfatbin_host.so", &len);
+		char *cudart = read_fixture("CUVET_IMAGE_FIXTURES", "libcudart.so.12.4.127", &cudart_len);
+		char *blas = read_fixture("CUVET_IMAGE_FIXTURES", "libcublasLt.so.12.4.5.8", &blas_len);
 		assert_non_null(elf);
+		assert_non_null(cudart);
+		assert_non_null(blas);
 		fs = cuvet_fs_mem_new(&err);
 		assert_non_null(fs);
-		assert_int_equal(cuvet_fs_mem_add_file(fs, LIB "libcudart.so.12.4.127", "x", 1, 0644, &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, LIB "libcudart.so.12.4.127", cudart, cudart_len, 0755, &err), 0);
 		assert_int_equal(cuvet_fs_mem_add_symlink(fs, LIB "libcudart.so.12", "libcudart.so.12.4.127", &err), 0);
-		assert_int_equal(cuvet_fs_mem_add_file(fs, LIB "libcublasLt.so.12.4.5.8", elf, len, 0755, &err), 0);
+		assert_int_equal(cuvet_fs_mem_add_file(fs, LIB "libcublasLt.so.12.4.5.8", blas, blas_len, 0755, &err), 0);
 		assert_int_equal(cuvet_fs_mem_add_symlink(fs, LIB "libcublasLt.so.12", "libcublasLt.so.12.4.5.8", &err), 0);
 		assert_int_equal(cuvet_fs_mem_add_symlink(fs, "/usr/local/cuda-12.4/lib64", "targets/x86_64-linux/lib", &err), 0);
 		assert_int_equal(cuvet_fs_mem_add_symlink(fs, "/usr/local/cuda", "cuda-12.4", &err), 0);
@@ -175,6 +179,8 @@ static struct cuvet_image *cuda_image(const char *extra_env, bool with_files)
 		assert_int_equal(cuvet_fs_mem_add_file(fs, "/usr/local/lib/python3.10/dist-packages/torch/lib/libtorch_cuda.so",
 						       elf, len, 0644, &err), 0);
 		free(elf);
+		free(cudart);
+		free(blas);
 	}
 	char cfg[2048];
 	snprintf(cfg, sizeof(cfg),
@@ -270,13 +276,18 @@ static void report_files_win(void **state)
 
 	/* Floors: the requirement's CUDA 12.4 (12.4.0's 550.54.14) and the libraries' CUDA 12 by
 	 * minor-version compatibility (525): the requirement gives the minimum. */
-	assert_int_equal(r->nfloors, 2);
+	assert_int_equal(r->nfloors, 3);
 	assert_string_equal(r->floors[0].driver, "550.54.14");
 	assert_string_equal(r->floors[0].evidence,
 			    "NVIDIA_REQUIRE_CUDA: cuda>=12.4 (CUDA 12.4.0 needs driver >= 550.54.14)");
 	assert_false(r->floors[0].minor_compat);
 	assert_string_equal(r->floors[1].driver, "525");
 	assert_true(r->floors[1].minor_compat);
+	/* GPUs without SASS here JIT compute_80 of PTX ISA 9.0 (the fixture's), which CUDA 13.0 brings:
+	 * a floor for them only (rules_arch.c's ptx-unsupported says the same), not the minimum. */
+	assert_string_equal(r->floors[2].driver, "580.65.06");
+	assert_true(r->floors[2].jit_only);
+	assert_non_null(strstr(r->floors[2].evidence, "ISA 9.0"));
 	assert_ptr_equal(r->min_driver, &r->floors[0]);
 	assert_false(r->kb_known);
 
@@ -332,6 +343,89 @@ static void report_config_only(void **state)
 	cuvet_ctx_free(ctx);
 }
 
+/* A host with driver 535.104.05 (CUDA 12.2), its libcuda and NVML, a cuDNN 8 of its own, one H100. */
+static const char HOST_FACTS[] =
+	"{\"schema\":\"cuvet.facts/1\",\"root\":\"/\",\"host\":{\"hostname\":\"node1\",\"os_id\":\"rhel\",\"arch\":\"x86_64\"},"
+	"\"driver\":{\"present\":true,\"module_loaded\":true,\"kernel_version\":\"535.104.05\",\"kernel_flavour\":\"open\","
+	"\"libcuda_path\":\"/usr/lib64/libcuda.so.1\",\"libcuda_version\":\"535.104.05\"},"
+	"\"gpus\":[{\"index\":0,\"name\":\"NVIDIA H100 80GB HBM3\",\"uuid\":\"GPU-1\",\"compute_capability\":\"9.0\","
+	"\"brand\":\"nvidia\",\"source\":\"nvml\",\"visible\":true}],"
+	"\"libraries\":[{\"family\":\"cuda\",\"name\":\"libcuda.so.1\",\"path\":\"/usr/lib64/libcuda.so.1\","
+	"\"real_path\":\"/usr/lib64/libcuda.so.535.104.05\",\"version\":\"535.104.05\",\"default_pick\":true},"
+	"{\"family\":\"nvml\",\"name\":\"libnvidia-ml.so.1\",\"path\":\"/usr/lib64/libnvidia-ml.so.1\",\"version\":\"535.104.05\","
+	"\"default_pick\":true},"
+	"{\"family\":\"cudnn\",\"name\":\"libcudnn.so.8\",\"path\":\"/usr/lib64/libcudnn.so.8\",\"version\":\"8.9.2\","
+	"\"default_pick\":true}],"
+	"\"toolkits\":[],\"environment\":{\"CUDA_VERSION\":\"11.0\"},\"notes\":[]}";
+
+static void container_facts(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_ctx *ctx = cuvet_ctx_new(NULL, &err);
+	assert_non_null(ctx);
+	struct cuvet_facts *host = cuvet_facts_from_json(HOST_FACTS, sizeof(HOST_FACTS) - 1, &err);
+	if (!host)
+		fail_msg("%s", err.msg);
+	/* LD_LIBRARY_PATH makes the toolkit's copies a plain dlopen's pick (the view has no ld.so.cache). */
+	struct cuvet_image *img = cuda_image(",\"LD_LIBRARY_PATH=/usr/local/cuda/lib64\"", true);
+	struct cuvet_image_report_opts o = {.gpu_code = true};
+	struct cuvet_image_report *r = cuvet_image_report_new(ctx, img, &o, &err);
+	assert_non_null(r);
+	struct cuvet_facts *cf = cuvet_image_container_facts(host, r->facts, r->info, &err);
+	if (!cf)
+		fail_msg("%s", err.msg);
+	/* The host's kernel module, driver libraries and GPU; the image's other libraries, OS, env. */
+	assert_string_equal(cf->driver.kernel_version, "535.104.05");
+	assert_int_equal(cf->ngpus, 1);
+	assert_string_equal(cf->hostname, "node1");
+	assert_null(cf->os_id);
+	assert_string_equal(cf->container, "image");
+	assert_string_equal(cf->root, "config");
+	const char *want[] = {"cuda", "nvml", "cudart", "cublas", "cudnn"};
+	assert_true(cf->nlibs >= 5);
+	bool host_cudnn = false;
+	for (size_t i = 0; i < cf->nlibs; i++) {
+		if (i < 2)
+			assert_string_equal(cf->libs[i].family, want[i]);
+		host_cudnn |= strcmp(cf->libs[i].path, "/usr/lib64/libcudnn.so.8") == 0;
+	}
+	assert_false(host_cudnn);
+	assert_string_equal(cuvet_facts_env(cf, "CUDA_VERSION"), "12.4.1");
+	assert_string_equal(cuvet_facts_env(cf, "NV_CUDNN_VERSION"), "9.2.0.82-1");
+
+	/* The image's cuda>=12.4 on a CUDA 12.2 driver: FAIL, and the runtime refuses it too (no
+	 * brand=nvidia group for 535); its CUDA 12 libraries run by minor-version compatibility. */
+	struct cuvet_host_opts ho = {.env = r->environ};
+	struct cuvet_host *h = cuvet_host_new(ctx, cf, &ho, &err);
+	if (!h)
+		fail_msg("%s", err.msg);
+	assert_int_equal(h->runtime_major, 12);
+	struct cuvet_check *c = cuvet_check_new(&err);
+	assert_non_null(c);
+	assert_int_equal(cuvet_check_add_env(c, r->environ, &err), 0);
+	assert_int_equal(cuvet_check_eval(c, h, NULL, &err), 0);
+	assert_int_equal(c->verdict, CUVET_FAIL);
+	assert_int_equal(c->runtime, CUVET_FAIL);
+	assert_int_equal(c->libs_verdict, CUVET_PASS);
+	for (size_t i = 0; i < c->nlibs; i++)
+		if (strcmp(c->libs[i].family, "cudart") == 0)
+			assert_int_equal(c->libs[i].run, CUVET_LIB_RUN_MINOR_COMPAT);
+	cuvet_check_free(c);
+	cuvet_host_free(h);
+
+	/* Without the image's files: the host's driver libraries only. */
+	struct cuvet_facts *bare = cuvet_image_container_facts(host, NULL, r->info, &err);
+	assert_non_null(bare);
+	assert_int_equal(bare->nlibs, 2);
+	cuvet_facts_free(bare);
+	cuvet_facts_free(cf);
+	cuvet_facts_free(host);
+	cuvet_image_report_free(r);
+	cuvet_image_free(img);
+	cuvet_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +435,7 @@ int main(void)
 		cmocka_unit_test(open_refuses_unknown_transport),
 		cmocka_unit_test(report_files_win),
 		cmocka_unit_test(report_config_only),
+		cmocka_unit_test(container_facts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "cuvet_image.h"
 #include "facts.h"
 #include "kb_tables.h"
+#include "rules.h"
 
 /* The config variables and labels that state a component's version (images.md §7: the CUDA images'
  * Dockerfiles; NGC's framework images for CUDNN_VERSION, TRT_VERSION, CUBLAS_VERSION). PARTS: a
@@ -305,6 +306,14 @@ static void collect_mismatches(struct builder *b)
 	}
 }
 
+static const char *info_env(const struct cuvet_image_info *in, const char *key)
+{
+	for (size_t i = in->nenv; i-- > 0;)
+		if (strcmp(in->env[i].key, key) == 0)
+			return in->env[i].value;
+	return NULL;
+}
+
 static int lookup_kb(struct builder *b, struct cuvet_error *err)
 {
 	struct cuvet_image_report *r = b->r;
@@ -316,6 +325,12 @@ static int lookup_kb(struct builder *b, struct cuvet_error *err)
 	struct cuvet_error kerr = {0};
 	if (cuvet_kb_image(b->kb, ref, &r->kb, &kerr) == 0) {
 		r->kb_known = true;
+		/* NVIDIA republishes images with other lists (the table's comment): a difference is worth
+		 * saying, not an error. */
+		const char *mine = info_env(r->info, "NVIDIA_REQUIRE_CUDA");
+		if (r->kb.require_cuda && mine && strcmp(mine, r->kb.require_cuda) != 0)
+			note(b, "NVIDIA_REQUIRE_CUDA differs from the value the knowledge base has for %s (%s)",
+			     ref, r->kb.table);
 		return 0;
 	}
 	memset(&r->kb, 0, sizeof(r->kb));
@@ -552,14 +567,98 @@ static void floors_from_libraries(struct builder *b)
 	}
 }
 
+/* The GPUs that run the image's code only by JIT-compiling its PTX need a driver that knows the
+ * highest PTX ISA they compile (its toolkit's minimum driver): a floor for those GPUs only. */
+static void floors_from_ptx(struct builder *b)
+{
+	struct cuvet_image_report *r = b->r;
+	unsigned isa_major = 0, isa_minor = 0;
+	const struct cuvet_lib *from = NULL;
+	struct sbuf ccs;
+	sbuf_init(&ccs);
+	for (size_t i = 0; i < r->nccs; i++) {
+		const struct cuvet_image_cc *c = &r->ccs[i];
+		if (c->sass || !c->runs)
+			continue;
+		sbuf_addf(&ccs, "%s%u.%u", ccs.len ? " " : "", c->major, c->minor);
+		for (size_t li = 0; li < r->ngpu_libs; li++) {
+			const struct cuvet_lib *l = r->gpu_libs[li];
+			bool sass = false;
+			for (size_t g = 0; g < l->ngpu_code; g++)
+				sass |= l->gpu_code[g].kind == CUVET_FATBIN_ELF && target_runs(&l->gpu_code[g], c->major, c->minor);
+			for (size_t g = 0; !sass && g < l->ngpu_code; g++) {
+				const struct cuvet_lib_gpu_code *x = &l->gpu_code[g];
+				if (x->kind != CUVET_FATBIN_PTX || !target_runs(x, c->major, c->minor))
+					continue;
+				if (x->ptx_isa_major * 100 + x->ptx_isa_minor > isa_major * 100 + isa_minor) {
+					isa_major = x->ptx_isa_major;
+					isa_minor = x->ptx_isa_minor;
+					from = l;
+				}
+			}
+		}
+	}
+	if (ccs.oom)
+		b->oom = true;
+	if (from && !ccs.oom) {
+		struct ptx_need need;
+		rules_ptx_need(b->kb, isa_major, isa_minor, &need);
+		if (!need.min_driver)
+			note(b, "%s carries PTX ISA %u.%u, which the knowledge base does not place: the driver the GPUs that "
+				"JIT it (%s) need is unknown", from->name, isa_major, isa_minor, ccs.data);
+		else {
+			char cuda[16];
+			snprintf(cuda, sizeof(cuda), "%d.%d", need.cuda / 1000, (need.cuda % 1000) / 10);
+			add_floor(b, need.min_driver, cuda, false,
+				  "GPUs without SASS in the image (%s) JIT its PTX: ISA %u.%u (%s) comes with CUDA %s, which needs "
+				  "driver >= %s%s", ccs.data, isa_major, isa_minor, from->name, need.toolkit, need.min_driver,
+				  need.uncertain ? " [unverified]" : "");
+			if (!b->oom)
+				r->floors[r->nfloors - 1].jit_only = true;
+		}
+	}
+	sbuf_release(&ccs);
+}
+
 static void floors_from_kb(struct builder *b)
 {
 	const struct cuvet_image_report *r = b->r;
 	if (!r->kb_known || !r->kb.min_driver.value)
 		return;
-	add_floor(b, r->kb.min_driver.value, r->kb.cuda.value ? r->kb.cuda.value : "", false,
-		  "knowledge base (%s): %s:%s needs driver >= %s%s", r->kb.table, r->kb.image, r->kb.tag,
-		  r->kb.min_driver.value, r->kb.min_driver.unverified ? " [unverified]" : "");
+	/* The cell is the release notes' text ("535+; datacenter may use 450.51+ (R450), ..."): its
+	 * leading version is the floor, the rest stays in the knowledge base's own answer. */
+	char *v = claim_version(r->kb.min_driver.value, &b->oom);
+	if (!v)
+		return;
+	add_floor(b, v, r->kb.cuda.value ? r->kb.cuda.value : "", false,
+		  "knowledge base (%s): %s%s%s needs driver >= %s%s", r->kb.table, r->kb.image ? r->kb.image : "",
+		  r->kb.tag ? ":" : "", r->kb.tag ? r->kb.tag : "", v, r->kb.min_driver.unverified ? " [unverified]" : "");
+	free(v);
+}
+
+/* The tag's stack as the knowledge base has it against the image's files: a difference is a note
+ * (a retagged or rebuilt image), the files being what runs. */
+static void kb_against_files(struct builder *b)
+{
+	const struct cuvet_image_report *r = b->r;
+	if (!r->kb_known || !r->facts)
+		return;
+	const struct {
+		const char *name, *family;
+		const struct cuvet_kb_fact *f;
+		unsigned parts;
+	} rows[] = {
+		{"CUDA", "cudart", &r->kb.cuda, 2}, {"cuDNN", "cudnn", &r->kb.cudnn, 0},
+		{"TensorRT", "tensorrt", &r->kb.tensorrt, 0}, {"cuBLAS", "cublas", &r->kb.cublas, 0},
+		{"NCCL", "nccl", &r->kb.nccl, 0},
+	};
+	for (size_t i = 0; i < CUVET_ARRAY_LEN(rows); i++) {
+		const struct cuvet_lib *l = rows[i].f->value ? family_lib(r->facts, rows[i].family) : NULL;
+		if (l && !versions_agree(rows[i].f->value, l->version, rows[i].parts))
+			note(b, "the knowledge base has %s %s for %s%s%s (%s); the image's %s is %s", rows[i].name,
+			     rows[i].f->value, r->kb.image ? r->kb.image : "", r->kb.tag ? ":" : "", r->kb.tag ? r->kb.tag : "",
+			     r->kb.table, l->path, l->version);
+	}
 }
 
 /* ------------------------------------------------------------------ new ---- */
@@ -621,8 +720,11 @@ struct cuvet_image_report *cuvet_image_report_new(const struct cuvet_ctx *ctx, s
 		goto fail;
 	floors_from_libraries(&b);
 	floors_from_kb(&b);
+	floors_from_ptx(&b);
+	kb_against_files(&b);
 	for (size_t i = 0; i < r->nfloors; i++)
-		if (!r->min_driver || version_cmp_loose(r->floors[i].driver, r->min_driver->driver) > 0)
+		if (!r->floors[i].jit_only &&
+		    (!r->min_driver || version_cmp_loose(r->floors[i].driver, r->min_driver->driver) > 0))
 			r->min_driver = &r->floors[i];
 	if (b.oom) {
 		err_set(err, CUVET_E_NOMEM, "out of memory");
@@ -740,15 +842,16 @@ char *cuvet_image_report_to_json(const struct cuvet_image_report *r, bool pretty
 	}
 	for (size_t i = 0; i < r->nfloors; i++) {
 		const struct cuvet_image_floor *f = &r->floors[i];
-		json_array_append_new(floors, json_pack("{s:s, s:s, s:s, s:b}", "driver", f->driver, "cuda", f->cuda,
-							"evidence", f->evidence, "minor_version_compat", f->minor_compat));
+		json_array_append_new(floors, json_pack("{s:s, s:s, s:s, s:b, s:b}", "driver", f->driver, "cuda", f->cuda,
+							"evidence", f->evidence, "minor_version_compat", f->minor_compat,
+							"jit_only", f->jit_only));
 	}
 	for (size_t i = 0; i < r->nnotes; i++)
 		json_array_append_new(notes, json_string(r->notes[i]));
 	json_t *kb = json_null();
 	if (r->kb_known)
-		kb = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "image", r->kb.image,
-			       "tag", r->kb.tag, "ubuntu", kb_fact_json(&r->kb.ubuntu), "cuda", kb_fact_json(&r->kb.cuda),
+		kb = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "image", jstr(r->kb.image),
+			       "tag", jstr(r->kb.tag), "ubuntu", kb_fact_json(&r->kb.ubuntu), "cuda", kb_fact_json(&r->kb.cuda),
 			       "cudnn", kb_fact_json(&r->kb.cudnn), "tensorrt", kb_fact_json(&r->kb.tensorrt), "cublas",
 			       kb_fact_json(&r->kb.cublas), "nccl", kb_fact_json(&r->kb.nccl), "python",
 			       kb_fact_json(&r->kb.python), "framework", kb_fact_json(&r->kb.framework), "min_driver",
@@ -824,7 +927,8 @@ struct cuvet_facts *cuvet_image_container_facts(const struct cuvet_facts *host, 
 		goto oom;
 	}
 	env = NULL;
-	if (json_object_set(h, "toolkits", im ? json_object_get(im, "toolkits") : json_array()) < 0)
+	json_t *tks = im ? json_incref(json_object_get(im, "toolkits")) : json_array();
+	if (!tks || json_object_set_new(h, "toolkits", tks) < 0)
 		goto oom;
 	json_t *hh = json_object_get(h, "host");
 	json_t *ih = im ? json_object_get(im, "host") : NULL;
@@ -852,4 +956,47 @@ done:
 	json_decref(h);
 	json_decref(im);
 	return out;
+}
+
+/* --------------------------------------------------- check: GPU code ---- */
+
+int cuvet_image_check_gpu_code(struct cuvet_check *c, const struct cuvet_host *host, struct cuvet_error *err)
+{
+	if (!c || !host)
+		return err_set(err, CUVET_E_INVALID, "no check or no host view");
+	static const char *const sets[] = {"gpu-code", NULL};
+	/* the workload problems' ids are static strings: doctor's ids for the same conditions */
+	static const char *const ids[] = {"gpu-code-missing", "gpu-code-ptx-unsupported"};
+	struct cuvet_doctor_opts o;
+	cuvet_doctor_opts_init(&o);
+	o.rule_sets = sets;
+	struct cuvet_findings *fs = cuvet_doctor(host, &o, err);
+	if (!fs)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < fs->count && rc == 0; i++) {
+		const struct cuvet_finding *f = &fs->items[i];
+		const char *id = NULL;
+		for (size_t k = 0; k < CUVET_ARRAY_LEN(ids) && !id; k++)
+			if (strcmp(f->id, ids[k]) == 0)
+				id = ids[k];
+		if (!id || f->severity != CUVET_SEV_ERROR)
+			continue;
+		struct cuvet_check_problem *p = realloc(c->workload, (c->nworkload + 1) * sizeof(*p));
+		char *summary = xstrdup(f->summary), *cause = xstrdup(f->cause), *fix = xstrdup(f->fix);
+		if (p)
+			c->workload = p;
+		if (!p || !summary || !cause || !fix) {
+			free(summary);
+			free(cause);
+			free(fix);
+			rc = err_set(err, CUVET_E_NOMEM, "out of memory");
+			break;
+		}
+		p[c->nworkload++] = (struct cuvet_check_problem){id, summary, cause, fix};
+		c->workload_verdict = CUVET_FAIL;
+		c->verdict = CUVET_FAIL;
+	}
+	cuvet_findings_free(fs);
+	return rc;
 }

@@ -258,6 +258,40 @@ out:
 	return rc;
 }
 
+/* OCI's names for the architectures uname and others spell differently (image-spec config.md: GOARCH). */
+static const char *arch_name(const char *a, size_t n)
+{
+	if (n == 6 && strncmp(a, "x86_64", 6) == 0)
+		return "amd64";
+	if (n == 7 && strncmp(a, "aarch64", 7) == 0)
+		return "arm64";
+	return NULL;
+}
+
+static bool field_is(const char *have, const char *want, size_t n, bool arch)
+{
+	const char *alias = arch ? arch_name(want, n) : NULL;
+	if (alias)
+		return strcmp(have, alias) == 0;
+	return strlen(have) == n && strncmp(have, want, n) == 0;
+}
+
+/* Whether the config's platform is WANT ("os/arch[/variant]"); an unknown part matches. An index
+ * is resolved by its source; this catches a single-platform image asked for another platform. */
+static bool platform_matches(const struct cuvet_image_info *in, const char *want)
+{
+	const char *s1 = strchr(want, '/');
+	if (!s1)
+		return field_is(in->os, want, strlen(want), false) || !*in->os;
+	const char *arch = s1 + 1, *s2 = strchr(arch, '/');
+	size_t alen = s2 ? (size_t)(s2 - arch) : strlen(arch);
+	if (*in->os && !field_is(in->os, want, (size_t)(s1 - want), false))
+		return false;
+	if (*in->architecture && !field_is(in->architecture, arch, alen, true))
+		return false;
+	return !s2 || !*in->variant || field_is(in->variant, s2 + 1, strlen(s2 + 1), false);
+}
+
 struct cuvet_image *cuvet_image_open(const char *source, const struct cuvet_image_opts *opts,
 				     struct cuvet_error *err)
 {
@@ -268,22 +302,31 @@ struct cuvet_image *cuvet_image_open(const char *source, const struct cuvet_imag
 	struct cuvet_image_opts defaults = {0};
 	if (!opts)
 		opts = &defaults;
+	struct cuvet_image *img = NULL;
 	/* Transports as skopeo names them (containers-transports(5)). */
 	if (str_starts(source, "docker://")) {
 		if (!image_open_registry) {
 			err_set(err, CUVET_E_INVALID, "%s: registries are not supported by this build", source);
 			return NULL;
 		}
-		return image_open_registry(source + strlen("docker://"), opts, err);
+		img = image_open_registry(source + strlen("docker://"), opts, err);
+	} else if (str_starts(source, "docker-archive:") || str_starts(source, "oci:") ||
+		   str_starts(source, "oci-archive:")) {
+		img = image_open_local(source, opts, err);
+	} else {
+		err_set(err, CUVET_E_INVALID,
+			"%s: not an image source (docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE, docker://REF)",
+			source);
+		return NULL;
 	}
-	if (str_starts(source, "docker-archive:") || str_starts(source, "oci:") ||
-	    str_starts(source, "oci-archive:")) {
-		return image_open_local(source, opts, err);
+	if (img && opts->platform && *opts->platform && !platform_matches(&img->info, opts->platform)) {
+		const struct cuvet_image_info *in = &img->info;
+		err_set(err, CUVET_E_NOTFOUND, "%s: the image is for %s/%s%s%s, not %s", source, in->os, in->architecture,
+			*in->variant ? "/" : "", in->variant, opts->platform);
+		cuvet_image_free(img);
+		return NULL;
 	}
-	err_set(err, CUVET_E_INVALID,
-		"%s: not an image source (docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE, docker://REF)",
-		source);
-	return NULL;
+	return img;
 }
 
 struct cuvet_image *cuvet_image_from_config(const char *config_json, size_t len, struct cuvet_fs *fs,

@@ -211,7 +211,7 @@ def blob(layout, data):
     return "sha256:" + d
 
 
-def make_layout(layout, layers, compress="gzip", tag="t", diff_ids=None, tweak=None):
+def make_layout(layout, layers, compress="gzip", tag="t", diff_ids=None, tweak=None, platform=("amd64", None)):
     """An OCI layout of LAYERS (tar bytes each). TWEAK(layout, manifest digest, layer digests) may
     spoil it afterwards."""
     shutil.rmtree(layout, ignore_errors=True)
@@ -229,8 +229,11 @@ def make_layout(layout, layers, compress="gzip", tag="t", diff_ids=None, tweak=N
         else:
             data, mt = t, "application/vnd.oci.image.layer.v1.tar"
         descs.append({"mediaType": mt, "digest": blob(layout, data), "size": len(data)})
-    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["CUDA_VERSION=13.0.1"]},
-                         "rootfs": {"type": "layers", "diff_ids": diff_ids or ids}}).encode()
+    cfg = {"architecture": platform[0], "os": "linux", "config": {"Env": ["CUDA_VERSION=13.0.1"]},
+           "rootfs": {"type": "layers", "diff_ids": diff_ids or ids}}
+    if platform[1]:
+        cfg["variant"] = platform[1]
+    config = json.dumps(cfg).encode()
     cd = blob(layout, config)
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd,
@@ -298,7 +301,7 @@ def layouts(work):
     idx_amd = json.load(open(os.path.join(lay, "index.json")))["manifests"][0]
     keep = os.path.join(work, "multi-amd")
     shutil.copytree(lay, keep)
-    md_arm = make_layout(lay, [arm], tag="arm")
+    md_arm = make_layout(lay, [arm], tag="arm", platform=("arm64", "v8"))
     for f in os.listdir(os.path.join(keep, "blobs", "sha256")):
         shutil.copy(os.path.join(keep, "blobs", "sha256", f), os.path.join(lay, "blobs", "sha256"))
     idx_arm = json.load(open(os.path.join(lay, "index.json")))["manifests"][0]

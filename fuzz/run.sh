@@ -133,8 +133,8 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")
 	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
-	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
-	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl
+	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $(pkg-config --libs libarchive libcurl 2>/dev/null)
+	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $(pkg-config --libs libarchive libcurl 2>/dev/null)
 	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $(pkg-config --libs libarchive libcurl 2>/dev/null)
 	if grep -q 'CUVET_HAVE_LIBARCHIVE 1' "$work/cuvet_config.h"; then
 		fuzz layer "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl $(pkg-config --libs libarchive libcurl 2>/dev/null)

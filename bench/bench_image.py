@@ -20,8 +20,6 @@ import sys
 import tarfile
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import benchlib  # noqa: E402
 
 
 class HashWriter:
@@ -76,7 +74,7 @@ def build(layout, libs, nlayers, gz):
     for k in range(nlayers):
         def produce(fobj, k=k):
             with tarfile.open(fileobj=fobj, mode="w|", format=tarfile.PAX_FORMAT) as t:
-                t.add(libs, arcname="opt/copy%d/lib64" % k)
+                t.add(os.path.realpath(libs), arcname="opt/copy%d/lib64" % k)
         layers.append(write_blob(layout, produce, gz))
         print("  layer %d: %s, %.2f GB" % (k + 1, layers[-1][0][:19], layers[-1][1] / 1e9), flush=True)
     index = {"schemaVersion": 2, "manifests": []}
@@ -110,22 +108,30 @@ def main():
     tool = os.path.join(a.build, "tests", "image_tree")
     if not os.path.exists(tool) or not os.path.isdir(a.libs):
         sys.exit("need %s and %s" % (tool, a.libs))
-    benchlib.build_spawn()
     work = a.work or tempfile.mkdtemp(prefix="cuvet-bench-image-", dir="/var/tmp")
     layout = os.path.join(work, "layout")
     try:
-        print("building %s (%d layer(s) of %s%s)" % (layout, a.layers, a.libs, ", gzip -1" if a.gzip else ""))
-        build(layout, a.libs, a.layers, a.gzip)
-        print("%-8s %12s %10s %12s %12s" % ("layers", "blob GB", "wall s", "peak RSS MB", "held MB"))
+        if os.path.exists(os.path.join(layout, "index.json")):
+            print("reusing %s" % layout)
+        else:
+            print("building %s (%d layer(s) of %s%s)" % (layout, a.layers, a.libs, ", gzip -1" if a.gzip else ""))
+            build(layout, a.libs, a.layers, a.gzip)
+        print("load average before: %s" % open("/proc/loadavg").read().split()[0])
+        print("%-8s %10s %8s %8s %12s %10s" % ("layers", "blob GB", "wall s", "CPU s", "peak RSS MB", "held MB"))
         n = 1
         while n <= a.layers:
             src = "oci:%s:n%d" % (layout, n)
-            wall, rss, code = benchlib.run_once([tool, src])
-            out = subprocess.run([tool, src], stdout=subprocess.PIPE, text=True).stdout
+            # /usr/bin/time: wall, user+system CPU (the machine is shared: CPU time is the steadier
+            # number) and peak RSS of the tool alone
+            p = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", tool, src], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+            wall, user, sys_, rss = p.stderr.split()[-4:]
+            wall, cpu, rss, code = float(wall), float(user) + float(sys_), int(rss), p.returncode
+            out = p.stdout
             held = sum(int(l.split()[5]) for l in out.splitlines() if " part " in l)
             held += sum(int(l.split()[3]) for l in out.splitlines() if " whole " in l)
             size = sum(int(l.split()[4]) for l in out.splitlines() if l.startswith("# layer"))
-            print("%-8d %12.2f %10.2f %12.1f %12.1f%s" % (n, size / 1e9, wall, rss / 1024, held / 1e6,
+            print("%-8d %10.2f %8.1f %8.1f %12.1f %10.1f%s" % (n, size / 1e9, wall, cpu, rss / 1024, held / 1e6,
                                                          "" if code == 0 else "  (exit %d)" % code), flush=True)
             n *= 2
     finally:

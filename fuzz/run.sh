@@ -120,6 +120,38 @@ seed_imgref() {
 }
 fuzz imgref src/lib/image/ref.c src/lib/base/util.c
 
+seed_layer() {
+	# small layers: a library, links, a hard link, whiteouts, an opaque marker; plain and gzip
+	python3 - "$1" <<'PY' || true
+import gzip, io, sys, tarfile
+out = sys.argv[1]
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    def add(name, data=None, **kw):
+        ti = tarfile.TarInfo(name)
+        for k, v in kw.items():
+            setattr(ti, k, v)
+        if data is not None:
+            ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data) if data is not None else None)
+    add("etc/", type=tarfile.DIRTYPE, mode=0o755)
+    add("etc/os-release", b"ID=debian\n")
+    add("etc/.wh.gone", b"")
+    add("opt/.wh..wh..opq", b"")
+    for lib in ["/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"]:
+        try:
+            data = open(lib, "rb").read()
+            add("usr/lib/libz.so.1", data, mode=0o755)
+            break
+        except OSError:
+            pass
+    add("usr/lib/libz.so", type=tarfile.SYMTYPE, linkname="libz.so.1")
+    add("usr/lib/libz-hard.so.1", type=tarfile.LNKTYPE, linkname="usr/lib/libz.so.1")
+for name, data in [("plain", b"\x00" + buf.getvalue()), ("gzip", b"\x03" + gzip.compress(buf.getvalue(), mtime=0))]:
+    open("%s/%s" % (out, name), "wb").write(data)
+PY
+	return 0
+}
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	lib=()
@@ -135,6 +167,11 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 	fuzz dockerfile "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	if grep -q 'CUVET_HAVE_LIBARCHIVE 1' "$work/cuvet_config.h"; then
+		fuzz layer "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	else
+		echo "CUVET-SKIP 1 layer: built without libarchive"
+	fi
 else
 	echo "CUVET-SKIP 4 req, facts, image_config, dockerfile: no build directory with the generated knowledge base"
 fi

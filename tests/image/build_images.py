@@ -211,7 +211,7 @@ def blob(layout, data):
     return "sha256:" + d
 
 
-def make_layout(layout, layers, compress="gzip", tag="t", diff_ids=None, tweak=None):
+def make_layout(layout, layers, compress="gzip", tag="t", diff_ids=None, tweak=None, platform=("amd64", None)):
     """An OCI layout of LAYERS (tar bytes each). TWEAK(layout, manifest digest, layer digests) may
     spoil it afterwards."""
     shutil.rmtree(layout, ignore_errors=True)
@@ -229,8 +229,11 @@ def make_layout(layout, layers, compress="gzip", tag="t", diff_ids=None, tweak=N
         else:
             data, mt = t, "application/vnd.oci.image.layer.v1.tar"
         descs.append({"mediaType": mt, "digest": blob(layout, data), "size": len(data)})
-    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": ["CUDA_VERSION=13.0.1"]},
-                         "rootfs": {"type": "layers", "diff_ids": diff_ids or ids}}).encode()
+    cfg = {"architecture": platform[0], "os": "linux", "config": {"Env": ["CUDA_VERSION=13.0.1"]},
+           "rootfs": {"type": "layers", "diff_ids": diff_ids or ids}}
+    if platform[1]:
+        cfg["variant"] = platform[1]
+    config = json.dumps(cfg).encode()
     cd = blob(layout, config)
     manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd,
@@ -288,6 +291,74 @@ def handmade(work):
     return lower, upper
 
 
+def layouts(work):
+    """Indexes: a nested index picked by platform, two tags, Docker >= 25's docker save layout."""
+    # os-release: a file the view keeps whole, so the listing shows whose bytes it holds
+    amd = tar_bytes([reg("etc/os-release", b"amd64")])
+    arm = tar_bytes([reg("etc/os-release", b"arm64")])
+    lay = os.path.join(work, "multi")
+    md_amd = make_layout(lay, [amd], tag="amd")
+    idx_amd = json.load(open(os.path.join(lay, "index.json")))["manifests"][0]
+    keep = os.path.join(work, "multi-amd")
+    shutil.copytree(lay, keep)
+    md_arm = make_layout(lay, [arm], tag="arm", platform=("arm64", "v8"))
+    for f in os.listdir(os.path.join(keep, "blobs", "sha256")):
+        shutil.copy(os.path.join(keep, "blobs", "sha256", f), os.path.join(lay, "blobs", "sha256"))
+    idx_arm = json.load(open(os.path.join(lay, "index.json")))["manifests"][0]
+    idx_amd["platform"] = {"os": "linux", "architecture": "amd64"}
+    idx_arm["platform"] = {"os": "linux", "architecture": "arm64", "variant": "v8"}
+    for d in (idx_amd, idx_arm):
+        d.pop("annotations")
+    nested = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                         "manifests": [idx_arm, idx_amd]}).encode()
+    nd = blob(lay, nested)
+    top = {"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": nd, "size": len(nested),
+         "annotations": {"org.opencontainers.image.ref.name": "multi"}},
+        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md_amd, "size": 1,
+         "annotations": {"org.opencontainers.image.ref.name": "plain"}}]}
+    json.dump(top, open(os.path.join(lay, "index.json"), "w"))
+    for plat, want_md, want in [("linux/amd64", md_amd, "amd64"), ("linux/arm64", md_arm, "arm64"),
+                                ("linux/arm64/v8", md_arm, "arm64")]:
+        p = subprocess.run([TOOL, "oci:%s:multi" % lay, plat], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        got, head = listing(p.stdout)
+        check(p.returncode == 0 and head.get("index") == [nd] and head.get("manifest") == [want_md]
+              and got.get("/etc/os-release", [""])[-1] == "sha256:" + hashlib.sha256(want.encode()).hexdigest(),
+              "nested index: %s picks the %s manifest (%s)" % (plat, want, p.stderr.strip()))
+    p = subprocess.run([TOOL, "oci:%s:multi" % lay, "linux/s390x"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    check(p.returncode == 1 and p.stderr.strip() == "error 3: oci:%s:multi: no manifest for platform linux/s390x" % lay,
+          "nested index: no manifest for the platform (%s)" % p.stderr.strip())
+    rc, out, err = tree("oci:%s:plain" % lay)
+    check(rc == 0 and listing(out)[1].get("manifest") == [md_amd], "tag picked by ref.name (%s)" % err)
+    rc, out, err = tree("oci:%s" % lay)
+    check(rc == 1 and err == "error 1: oci:%s: index.json holds 2 images: name one (oci:%s:TAG, the ref.name "
+          "annotation)" % (lay, lay), "two images and no tag: refused (%s)" % err)
+    rc, out, err = tree("oci:%s:nope" % lay)
+    check(rc == 1 and err == "error 3: oci:%s:nope: no image tagged \"nope\" in index.json" % lay,
+          "unknown tag: refused (%s)" % err)
+    # Docker >= 25's docker save: the OCI layout plus manifest.json naming blobs/sha256/... paths
+    d25 = os.path.join(work, "d25")
+    md = make_layout(d25, [amd, arm], tag="latest")
+    man = json.load(open(os.path.join(d25, "blobs", "sha256", md[7:])))
+    mf = [{"Config": "blobs/sha256/" + man["config"]["digest"][7:], "RepoTags": ["example/app:1"],
+           "Layers": ["blobs/sha256/" + l["digest"][7:] for l in man["layers"]]}]
+    json.dump(mf, open(os.path.join(d25, "manifest.json"), "w"))
+    tarpath = os.path.join(work, "d25.tar")
+    with tarfile.open(tarpath, "w") as t:
+        for name in sorted(os.listdir(d25)):
+            t.add(os.path.join(d25, name), arcname=name)
+    rc, out, err = tree("docker-archive:" + tarpath)
+    got, head = listing(out)
+    check(rc == 0 and head.get("manifest") == [md] and head.get("ref") == ["example/app:1"] and
+          all(" application/vnd.oci.image.layer.v1.tar+gzip " in l for l in head.get("layer", [])) and
+          got.get("/etc/os-release", [""])[-1] == "sha256:" + hashlib.sha256(b"arm64").hexdigest(),
+          "Docker >= 25 docker-archive: manifest.json's layers, index.json's manifest digest and media types (%s)" % err)
+    rc, out, err = tree("docker-archive:%s:example/app:2" % tarpath)
+    check(rc == 1 and err == "error 3: docker-archive:%s:example/app:2: no image tagged \"example/app:2\" in "
+          "manifest.json" % tarpath, "docker-archive: unknown RepoTag refused (%s)" % err)
+
+
 def hostile(work):
     """Each hostile layout must be refused with exactly the message given. In WANT, {L} is the
     label of layer 1 ("layer 1 (sha256:<12 hex>)"), {LD} its full digest, {MD} the manifest's;
@@ -323,6 +394,13 @@ def hostile(work):
                  "error 1: {L}: /etc/h: hard link to the directory \"etc\"")
     expect_error("long-name", [tar_bytes(base + [reg("a" * 5000, b"x")])],
                  "error 8: {L}: member name of 5000 bytes (limit 4096): \"" + "a" * 64 + "...\"")
+    big_pax = io.BytesIO()
+    with tarfile.open(fileobj=big_pax, mode="w", format=tarfile.PAX_FORMAT) as t:
+        ti = tarfile.TarInfo("big")
+        ti.pax_headers = {"comment": "x" * (8 << 20)}
+        ti.size = 1
+        t.addfile(ti, io.BytesIO(b"1"))
+    expect_error("oversized-pax", [big_pax.getvalue()], "error 8: {L}: oversized tar header: Special header too large")
     expect_error("through-link", [tar_bytes(base + [sym("etc/l", "/tmp"), reg("etc/l/x", b"x")])],
                  "error 1: /etc/l/x: /etc/l is not a directory")
     # how far the stream got when the limit tripped depends on libarchive's buffering: the
@@ -434,9 +512,13 @@ def main():
             check(dl == ol, "docker-archive: the same diff_ids as the OCI layout")
         # the whiteouts umoci wrote: the view must not show what they hide
         handmade(work)
+        layouts(work)
         hostile(work)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("KEEP_IMAGES"):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("kept", work)
     if FAILS:
         print("%d check(s) failed" % len(FAILS))
         sys.exit(1)

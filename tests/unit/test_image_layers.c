@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cuvet_image.h"
+#include "elfkeep.h"
 #include "image_internal.h"
 #include "sha256.h"
 
@@ -108,6 +109,97 @@ static void test_sparse_file(void **state)
 	struct cuvet_fs_extent past[] = {{99, "ab", 2}};
 	assert_int_equal(cuvet_fs_mem_add_sparse(fs, "/bad", 100, past, 1, true, 0644, &err), -1);
 	cuvet_fs_free(fs); /* a mapping left open is released with the view */
+}
+
+/* ------------------------------------------------------ elfkeep.c ---- */
+
+static void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* A bare ELF64 of SIZE bytes: section headers at SHOFF (null, .dynsym at DYNSYM, .shstrtab), and
+ * its dynamic symbol table written at DYNSYM. What the keeper holds of it, streamed in 1 MiB
+ * pieces, goes to FS at PATH. */
+static void keep_synthetic(struct cuvet_fs *fs, const char *path, uint64_t size, uint64_t shoff, uint64_t dynsym)
+{
+	unsigned char *f = calloc(1, (size_t)size);
+	assert_non_null(f);
+	memcpy(f, "\177ELF\2\1\1", 7);
+	put16(f + 16, 3);       /* ET_DYN */
+	put16(f + 18, 62);      /* x86-64 */
+	put32(f + 20, 1);
+	put64(f + 40, shoff);   /* e_shoff */
+	put16(f + 52, 64);      /* e_ehsize */
+	put16(f + 58, 64);      /* e_shentsize */
+	put16(f + 60, 3);       /* e_shnum */
+	put16(f + 62, 2);       /* e_shstrndx */
+	static const char names[] = "\0.dynsym\0.shstrtab";
+	uint64_t strs = shoff - 64;
+	memcpy(f + strs, names, sizeof(names));
+	unsigned char *sh = f + shoff;
+	put32(sh + 64 + 0, 1);  /* .dynsym */
+	put32(sh + 64 + 4, 11);
+	put64(sh + 64 + 24, dynsym);
+	put64(sh + 64 + 32, 48);
+	put64(sh + 64 + 56, 24);
+	put32(sh + 128 + 0, 9); /* .shstrtab */
+	put32(sh + 128 + 4, 3);
+	put64(sh + 128 + 24, strs);
+	put64(sh + 128 + 32, sizeof(names));
+	memset(f + dynsym + 24, 0x5a, 24); /* symbol 1 */
+	struct cuvet_error err = {0};
+	struct elfkeep *k = elfkeep_new(size, &err);
+	assert_non_null(k);
+	for (uint64_t off = 0; off < size; off += 1 << 20)
+		assert_int_equal(elfkeep_feed(k, f + off, (size_t)(size - off < (1 << 20) ? size - off : 1 << 20), &err), 0);
+	assert_int_equal(elfkeep_add(k, fs, path, 0755, &err), 0);
+	elfkeep_free(k);
+	free(f);
+}
+
+static void test_elfkeep_not_held(void **state)
+{
+	(void)state;
+	struct cuvet_error err = {0};
+	struct cuvet_fs *fs = cuvet_fs_mem_new(&err);
+	uint64_t mib = 1 << 20;
+	/* .dynsym past the prefix but before the section headers: gone by when they say where it is */
+	keep_synthetic(fs, "/lost.so", ELFKEEP_PREFIX + 16 * mib, ELFKEEP_PREFIX + 8 * mib, ELFKEEP_PREFIX + 2 * mib);
+	/* .dynsym after the section headers (patchelf's layout): held when it goes by */
+	keep_synthetic(fs, "/moved.so", ELFKEEP_PREFIX + 16 * mib, ELFKEEP_PREFIX + 2 * mib, ELFKEEP_PREFIX + 8 * mib);
+	struct cuvet_fs_mem_info mi;
+	assert_int_equal(cuvet_fs_mem_info(fs, "/lost.so", &mi, &err), 0);
+	assert_int_equal(mi.held, CUVET_FS_HELD_NONE);
+	const void *p;
+	size_t len;
+	assert_int_equal(cuvet_fs_map(fs, "/lost.so", &p, &len, &err), -1);
+	assert_int_equal(err.code, CUVET_E_IO);
+	assert_string_equal(err.msg, "/lost.so: contents not held (only parts of the file were kept)");
+	assert_int_equal(cuvet_fs_mem_info(fs, "/moved.so", &mi, &err), 0);
+	assert_int_equal(mi.held, CUVET_FS_HELD_PART);
+	/* the header, the section headers, .shstrtab's window and .dynsym: a few KB of 80 MB */
+	assert_true(mi.held_bytes < 8192);
+	assert_int_equal(cuvet_fs_map(fs, "/moved.so", &p, &len, &err), 0);
+	assert_int_equal(len, ELFKEEP_PREFIX + 16 * mib);
+	const unsigned char *b = p;
+	assert_int_equal(b[ELFKEEP_PREFIX + 8 * mib + 24], 0x5a);
+	assert_int_equal(b[ELFKEEP_PREFIX + 8 * mib + 47], 0x5a);
+	cuvet_fs_unmap(fs, p, len);
+	cuvet_fs_free(fs);
 }
 
 /* ------------------------------------------------------ layers.c ---- */
@@ -294,6 +386,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layers_hide_only_lower),
 		cmocka_unit_test(test_sparse_file),
+		cmocka_unit_test(test_elfkeep_not_held),
 		cmocka_unit_test(test_merge_formats),
 		cmocka_unit_test(test_refusals),
 	};

@@ -200,7 +200,8 @@ static la_ssize_t tar_read(struct archive *a, void *ctx, const void **buf)
 			return -1;
 		}
 	}
-	sha256_update(&lr->tar_sha, *buf, (size_t)n);
+	if (lr->outer) /* a plain tar is the blob: its hash is the blob's, computed once */
+		sha256_update(&lr->tar_sha, *buf, (size_t)n);
 	lr->ubytes += (uint64_t)n;
 	img->bytes += (uint64_t)n;
 	uint64_t max_bytes = lim(img->limits.max_bytes, 256ull << 30);
@@ -230,6 +231,9 @@ static int tar_fail(struct layer_read *lr, struct archive *in, const char *membe
 		return -1;
 	lr->failed = true;
 	const char *msg = archive_error_string(in);
+	/* libarchive's limit on pax and GNU long-name headers ("Special header too large") */
+	if (msg && strstr(msg, "header too large"))
+		return err_set(lr->err, CUVET_E_RANGE, "%s: oversized tar header: %s", lr->label, msg);
 	if (member)
 		return err_set(lr->err, CUVET_E_INVALID, "%s: %s: corrupt or truncated tar: %s", lr->label, member,
 			       msg ? msg : "read error");
@@ -501,14 +505,16 @@ int image_layer_apply(struct cuvet_image *img, struct image_stream *s, const cha
 		if (blob_next(lr, &b) < 0)
 			goto out;
 	}
-	char hex[SHA256_HEX];
-	if (digest) {
-		sha256_hex(&lr->blob_sha, hex);
-		if (digest_check(digest, hex, "digest", label, err) < 0)
-			goto out;
-	}
+	char hex[SHA256_HEX], tar_hex[SHA256_HEX];
+	sha256_hex(&lr->blob_sha, hex);
+	if (lr->outer)
+		sha256_hex(&lr->tar_sha, tar_hex);
+	else
+		memcpy(tar_hex, hex, sizeof(hex));
+	if (digest && digest_check(digest, hex, "digest", label, err) < 0)
+		goto out;
 	/* the diff_id the config gives this layer */
-	sha256_hex(&lr->tar_sha, hex);
+	memcpy(hex, tar_hex, sizeof(hex));
 	for (size_t i = 0; digest && i < img->info.nlayers; i++) {
 		const struct cuvet_image_layer *l = &img->info.layers[i];
 		if (l->digest && strcmp(l->digest, digest) == 0 && l->diff_id) {
@@ -536,6 +542,7 @@ int image_layer_apply(struct cuvet_image *img, struct image_stream *s, const cha
 	(void)digest;
 	(void)clean_name;
 	(void)keep_whole;
+	(void)lim;
 	return err_set(err, CUVET_E_INVALID, "image layers need libarchive, which this build of cuvet lacks");
 }
 

@@ -106,8 +106,9 @@ static int read_at(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* The "path=" record of a pax header into *NAME (malloc'ed). */
-static int pax_path(const char *rec, size_t len, char **name)
+/* The "path=" record of a pax header into *NAME (malloc'ed), "size=" into *SIZE (a member of
+ * 8 GiB or more). */
+static int pax_path(const char *rec, size_t len, char **name, uint64_t *size, bool *has_size)
 {
 	size_t i = 0;
 	while (i < len) {
@@ -123,6 +124,15 @@ static int pax_path(const char *rec, size_t len, char **name)
 			*name = xstrndup(kv + 5, kvlen - 6); /* without the newline */
 			if (!*name)
 				return -2;
+		} else if (kvlen >= 6 && memcmp(kv, "size=", 5) == 0) {
+			uint64_t v = 0;
+			for (size_t q = 5; q + 1 < kvlen; q++) {
+				if (kv[q] < '0' || kv[q] > '9' || v > UINT64_MAX / 10 - 1)
+					return -1;
+				v = v * 10 + (uint64_t)(kv[q] - '0');
+			}
+			*size = v;
+			*has_size = true;
 		}
 		i += n;
 	}
@@ -136,6 +146,8 @@ static int index_tar(struct store *st, const char *file, struct cuvet_error *err
 		return err_sys(err, errno, "%s", file);
 	uint64_t fsize = (uint64_t)sb.st_size, off = 0;
 	char *longname = NULL;
+	uint64_t pax_size = 0;
+	bool has_pax_size = false;
 	unsigned char h[512];
 	int rc = -1;
 	for (;;) {
@@ -163,6 +175,11 @@ static int index_tar(struct store *st, const char *file, struct cuvet_error *err
 		bool ok = true;
 		uint64_t want = tar_num(h + 148, 8, &ok);
 		uint64_t size = tar_num(h + 124, 12, &ok);
+		char type = (char)h[156];
+		if (has_pax_size && type != 'x' && type != 'L') {
+			size = pax_size; /* the pax header's size of this member */
+			has_pax_size = false;
+		}
 		if (!ok || want != sum) {
 			err_set(err, CUVET_E_INVALID, "%s: not a tar archive, or corrupt at offset %llu (bad header checksum)",
 				file, (unsigned long long)off);
@@ -174,7 +191,6 @@ static int index_tar(struct store *st, const char *file, struct cuvet_error *err
 				(unsigned long long)off, (unsigned long long)size);
 			goto out;
 		}
-		char type = (char)h[156];
 		if (type == 'L' || type == 'x') {
 			if (size > 65536) {
 				err_set(err, CUVET_E_RANGE, "%s: oversized %s header (%llu bytes) at offset %llu", file,
@@ -198,7 +214,7 @@ static int index_tar(struct store *st, const char *file, struct cuvet_error *err
 				longname = xstrndup(rec, strnlen(rec, (size_t)size));
 				pr = longname ? 0 : -2;
 			} else {
-				pr = pax_path(rec, (size_t)size, &longname);
+				pr = pax_path(rec, (size_t)size, &longname, &pax_size, &has_pax_size);
 			}
 			free(rec);
 			if (pr == -2) {

@@ -1,14 +1,14 @@
 # bash completion for cuvet(1). The option lists are those of `cuvet COMMAND --help`
 # (src/cli/cmd_*.c option tables); tests/install/test_install.sh checks they stay equal.
 
-_cuvet_commands="doctor probe check kb arch why engine lock verify build stamp version help"
+_cuvet_commands="doctor probe check kb arch why engine lock verify build stamp dockerfile image version help"
+_cuvet_image_opts="--platform --layers --no-layers --limit-entries --limit-bytes --limit-ratio --limit-json --limit-path --authfile --no-tls-verify"
 _cuvet_probe_opts="--json --root --env-file --no-nvml --no-load --timeout --nvml-lib --quiet -q --help -h"
 
 _cuvet_opts() { # COMMAND
 	case $1 in
-	doctor) echo "--facts --scan --kb $_cuvet_probe_opts" ;;
+	doctor) echo "--facts --scan --kb --image $_cuvet_image_opts $_cuvet_probe_opts" ;;
 	probe) echo "--gpu-code $_cuvet_probe_opts" ;;
-	check) echo "--env --facts --visible-devices --assume-unknown --kb --engine $_cuvet_probe_opts" ;;
 	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
@@ -17,6 +17,11 @@ _cuvet_opts() { # COMMAND
 	verify) echo "--facts --markdown --artifacts --assume-unknown $_cuvet_probe_opts" ;;
 	build) echo "--lock -l --in -i --out -o --assume-unknown $_cuvet_probe_opts" ;;
 	stamp) echo "--lock -l --in -i --facts --probe $_cuvet_probe_opts" ;;
+	check) echo "--env --facts --visible-devices --assume-unknown --kb --engine --image $_cuvet_image_opts $_cuvet_probe_opts" ;;
+	image) echo "--json --markdown --no-gpu-code --kb $_cuvet_image_opts --quiet -q --help -h" ;;
+	"dockerfile lint") echo "--json --sarif --build-arg --platform --trusted-registry --kb --quiet -q --help -h" ;;
+	"dockerfile pin") echo "--digests --check --dry-run -n --platform --build-arg --json --quiet -q --help -h" ;;
+	dockerfile) echo "--help -h" ;;
 	version | help) echo "--help -h" ;;
 	esac
 }
@@ -30,6 +35,14 @@ _cuvet() {
 		return 0
 	fi
 	local cmd=${COMP_WORDS[1]}
+	# dockerfile's subcommand is part of the command
+	if [ "$cmd" = dockerfile ]; then
+		if [ "$COMP_CWORD" -eq 2 ] && [[ $cur != -* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "lint pin" -- "$cur")
+			return 0
+		fi
+		case ${COMP_WORDS[2]} in lint | pin) cmd="dockerfile ${COMP_WORDS[2]}" ;; esac
+	fi
 	# the argument of an option
 	case $prev in
 	--root | --scan | --kb) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
@@ -43,9 +56,16 @@ _cuvet() {
 		fi
 		return 0 ;;
 	--base-image) return 0 ;;
+	--facts | --env-file | --nvml-lib | --digests) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
 	--assume-unknown) mapfile -t COMPREPLY < <(compgen -W "fail pass" -- "$cur"); return 0 ;;
 	--visible-devices) mapfile -t COMPREPLY < <(compgen -W "all none" -- "$cur"); return 0 ;;
-	--timeout | --gpu | -g | --ld-library-path) return 0 ;;
+	--timeout | --gpu | -g | --ld-library-path | --build-arg | --platform | --trusted-registry) return 0 ;;
+	--facts | --env-file | --nvml-lib | --authfile) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+	--image) mapfile -t COMPREPLY < <(compgen -W "docker-archive: oci: oci-archive: docker://" -- "$cur"); return 0 ;;
+	--platform) mapfile -t COMPREPLY < <(compgen -W "linux/amd64 linux/arm64" -- "$cur"); return 0 ;;
+	--assume-unknown) mapfile -t COMPREPLY < <(compgen -W "fail pass" -- "$cur"); return 0 ;;
+	--visible-devices) mapfile -t COMPREPLY < <(compgen -W "all none" -- "$cur"); return 0 ;;
+	--timeout | --gpu | -g | --ld-library-path | --limit-*) return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$(_cuvet_opts "$cmd")" -- "$cur")
@@ -77,6 +97,25 @@ _cuvet() {
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi
 		;;
+	arch | why | "dockerfile lint" | "dockerfile pin") mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+	image)
+		# inspect, then the source
+		local i w n=0
+		for ((i = 2; i < COMP_CWORD; i++)); do
+			w=${COMP_WORDS[i]}
+			case $w in
+			--kb | --platform | --authfile | --limit-*) i=$((i + 1)) ;;
+			-*) ;;
+			*) n=$((n + 1)) ;;
+			esac
+		done
+		if [ "$n" -eq 0 ]; then
+			mapfile -t COMPREPLY < <(compgen -W "inspect" -- "$cur")
+		elif [ "$n" -eq 1 ]; then
+			mapfile -t COMPREPLY < <(compgen -W "docker-archive: oci: oci-archive: docker://" -- "$cur")
+		fi
+		;;
+	arch | why) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
 	esac
 	return 0
 }

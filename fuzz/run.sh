@@ -104,6 +104,71 @@ seed_lock() {
 		[ -f "$f" ] && sed '/^exit: /d' "$f" >"$1/seed$n" && n=$((n + 1))
 	done
 	printf '{"schema": "cuvet.lock/1", "x": {"y": [1]}, "components": [{"name": "cudnn", "version": "9", "policy": "exact", "source": "soname"}], "artifacts": [{"path": "a", "kind": "file", "size": 1, "sha256": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}]}' >"$1/small"
+seed_dockerfile() {
+	local n=0
+	for f in "$src"/tests/dockerfile/corpus/*.Dockerfile "$src"/tests/dockerfile/corpus/*/Dockerfile; do
+		[ -f "$f" ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	return 0
+}
+seed_image_config() {
+	local n=0
+	for f in "$src"/tests/unit/image-configs/*.json; do
+		[ -f "$f" ] && cp "$f" "$1/seed$n" && n=$((n + 1))
+	done
+	printf '{"os":"linux","architecture":"amd64","config":{"Env":["CUDA_VERSION=12.4.1","A=b=c"],"Labels":{"b":"1","a":"2"}},"rootfs":{"type":"layers","diff_ids":["sha256:%064d"]}}' 0 >"$1/small"
+	return 0
+}
+seed_manifest() { # the first byte picks the Content-Type (fuzz_manifest.c)
+	local d=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	printf '\003{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":7023},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":32654}]}' $d $d >"$1/oci-manifest"
+	printf '\001{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":7143,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":7682,"platform":{"architecture":"amd64","os":"linux"}}]}' $d $d >"$1/oci-index"
+	printf '\002{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","digest":"%s","size":529,"platform":{"architecture":"arm","os":"linux","variant":"v7"}}]}' $d >"$1/docker-list"
+	printf '\000{"schemaVersion":1,"name":"x","tag":"y"}' >"$1/schema1"
+	return 0
+}
+fuzz manifest src/lib/image/manifest.c src/lib/base/util.c -- -ljansson
+
+seed_imgref() {
+	printf 'nvcr.io/nvidia/pytorch:24.01-py3' >"$1/ngc"
+	printf 'ubuntu:22.04@sha256:%064d' 0 >"$1/digest"
+	printf '[fc00::1]:5000/docker/docker' >"$1/ipv6"
+	printf 'localhost:5000' >"$1/hostport"
+	printf 'index.docker.io/library/foo/bar' >"$1/hub"
+	return 0
+}
+fuzz imgref src/lib/image/ref.c src/lib/base/util.c
+
+seed_layer() {
+	# small layers: a library, links, a hard link, whiteouts, an opaque marker; plain and gzip
+	python3 - "$1" <<'PY' || true
+import gzip, io, sys, tarfile
+out = sys.argv[1]
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    def add(name, data=None, **kw):
+        ti = tarfile.TarInfo(name)
+        for k, v in kw.items():
+            setattr(ti, k, v)
+        if data is not None:
+            ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data) if data is not None else None)
+    add("etc/", type=tarfile.DIRTYPE, mode=0o755)
+    add("etc/os-release", b"ID=debian\n")
+    add("etc/.wh.gone", b"")
+    add("opt/.wh..wh..opq", b"")
+    for lib in ["/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"]:
+        try:
+            data = open(lib, "rb").read()
+            add("usr/lib/libz.so.1", data, mode=0o755)
+            break
+        except OSError:
+            pass
+    add("usr/lib/libz.so", type=tarfile.SYMTYPE, linkname="libz.so.1")
+    add("usr/lib/libz-hard.so.1", type=tarfile.LNKTYPE, linkname="usr/lib/libz.so.1")
+for name, data in [("plain", b"\x00" + buf.getvalue()), ("gzip", b"\x03" + gzip.compress(buf.getvalue(), mtime=0))]:
+    open("%s/%s" % (out, name), "wb").write(data)
+PY
 	return 0
 }
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
@@ -114,14 +179,21 @@ if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")
 	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
-	# base/sha256.c needs libcrypto; the image layer libarchive and libcurl when the build has them
-	extra=(-lcrypto)
-	grep -q 'CUVET_HAVE_LIBARCHIVE 1' "$work/cuvet_config.h" && extra+=(-larchive)
-	grep -q 'CUVET_HAVE_LIBCURL 1' "$work/cuvet_config.h" && extra+=(-lcurl)
-	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${extra[@]}"
-	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${extra[@]}"
-	fuzz lock "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${extra[@]}"
+	# base/sha256.c needs libcrypto; the image layer (src/lib/image/) libarchive and libcurl
+	# where the build found them
+	# shellcheck disable=SC2207
+	imglibs=(-lcrypto $(pkg-config --libs libarchive libcurl 2>/dev/null))
+	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz dockerfile "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz lock "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	if grep -q 'CUVET_HAVE_LIBARCHIVE 1' "$work/cuvet_config.h"; then
+		fuzz layer "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	else
+		echo "CUVET-SKIP 1 layer: built without libarchive"
+	fi
 else
-	echo "CUVET-SKIP 3 req, facts, lock: no build directory with the generated knowledge base"
+	echo "CUVET-SKIP 6 req, facts, image_config, dockerfile, lock, layer: no build directory with the generated knowledge base"
 fi
 exit $status

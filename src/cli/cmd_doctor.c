@@ -2,14 +2,17 @@
 #include <string.h>
 
 #include "common.h"
+#include "image_cli.h"
 
-enum { OPT_SCAN = OPT_HOST_COMMON_LAST + 1, OPT_KB_DIR };
+enum { OPT_SCAN = OPT_HOST_COMMON_LAST + 1, OPT_KB_DIR, OPT_IMAGE };
 
 static const struct cli_opt doctor_opts[] = {
 	{"facts", 0, "FILE", OPT_FACTS, "diagnose a facts file (cuvet probe --json from another host) instead of probing (without the framework "
 	 "rules: they need the files)"},
 	{"scan", 0, "DIR", OPT_SCAN, "also check the GPU code of every ELF file under DIR (inside the root; repeatable)"},
 	{"kb", 0, "DIR", OPT_KB_DIR, "read the knowledge-base tables from DIR instead of the built-in copy"},
+	{"image", 0, "SOURCE", OPT_IMAGE, "run the library rules on a container image's files instead (SOURCE as in 'cuvet image inspect')"},
+	CLI_IMAGE_OPTS,
 	CLI_HOST_OPTS,
 	{0},
 };
@@ -19,11 +22,23 @@ struct doctor_opts {
 	const char **scan;   /* NULL-terminated --scan directories */
 	size_t nscan;
 	const char *kb_dir;
+	const char *image;
+	struct image_cli img;
+	bool img_opt;        /* an image option was given */
 };
 
 static int doctor_handle(int id, const char *arg, void *ctx)
 {
 	struct doctor_opts *d = ctx;
+	int ir = image_cli_handle(&d->img, id, arg);
+	if (ir <= 0) {
+		d->img_opt = true;
+		return ir < 0;
+	}
+	if (id == OPT_IMAGE) {
+		d->image = arg;
+		return 0;
+	}
 	if (id == OPT_KB_DIR) {
 		d->kb_dir = arg;
 		return 0;
@@ -57,7 +72,7 @@ static const char *workload_llp(const struct cuvet_facts *f, char *const *env)
 }
 
 static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet_findings *fs, const char *facts_file,
-		       char *const *env, bool color)
+		       char *const *env, bool color, bool image)
 {
 	const struct cuvet_facts *f = h->facts;
 	const char *red = color ? "\033[31m" : "", *yel = color ? "\033[33m" : "", *grn = color ? "\033[32m" : "",
@@ -67,7 +82,8 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 		fprintf(out, "cuvet doctor — facts %s (root %s)\n\n", facts_file, f->root ? f->root : "unknown");
 	else
 		fprintf(out, "cuvet doctor — %s\n\n", f->root && strcmp(f->root, "/") ? f->root : "this host");
-	for (size_t li = 0; li < sizeof(layers) / sizeof(layers[0]); li++) {
+	/* An image has no driver and no GPU of its own: only its libraries and environment. */
+	for (size_t li = image ? 2 : 0; li < sizeof(layers) / sizeof(layers[0]); li++) {
 		int worst = -1;
 		for (size_t i = 0; i < fs->count; i++)
 			if (strcmp(fs->items[i].layer, layers[li]) == 0 && (int)fs->items[i].severity > worst)
@@ -119,11 +135,82 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 	}
 }
 
+/* doctor --image SOURCE: the library rules on the image's files, in its config's environment. */
+static int doctor_image(struct doctor_opts *d)
+{
+	struct host_opts *op = &d->host;
+	if (!d->image) {
+		cli_error("doctor", "the image options need --image SOURCE");
+		return EXIT_USAGE;
+	}
+	if (op->facts_file || op->probe.root || op->env_file || d->scan) {
+		cli_error("doctor", "--image reads the image's files and environment: it cannot be combined with %s",
+			  op->facts_file ? "--facts" : op->probe.root ? "--root" : op->env_file ? "--env-file" : "--scan");
+		return EXIT_USAGE;
+	}
+	int code = EXIT_INPUT;
+	struct cuvet_error err = {0};
+	struct cuvet_image *img = NULL;
+	struct cuvet_image_report *rep = NULL;
+	struct cuvet_host *host = NULL;
+	struct cuvet_findings *fs = NULL;
+	struct cuvet_ctx *cx = cli_ctx_new("doctor", d->kb_dir);
+	if (!cx)
+		goto out;
+	if (!(img = image_cli_open(&d->img, d->image, &code)))
+		goto out;
+	if (!(rep = cuvet_image_report_new(cx, img, NULL, &err))) {
+		cli_error("doctor", "%s: %s", d->image, err.msg);
+		code = EXIT_INPUT;
+		goto out;
+	}
+	if (!rep->facts) {
+		cli_error("doctor", "%s: the image's files were not read (--no-layers, or a registry without --layers): "
+				    "the library rules need them", d->image);
+		code = EXIT_UNDETERMINED;
+		goto out;
+	}
+	static const char *const sets[] = {"libraries", NULL};
+	struct cuvet_doctor_opts dopts;
+	cuvet_doctor_opts_init(&dopts);
+	dopts.rule_sets = sets;
+	struct cuvet_host_opts ho = {.env = rep->environ};
+	if (!(host = cuvet_host_new(cx, rep->facts, &ho, &err)) || !(fs = cuvet_doctor(host, &dopts, &err))) {
+		cli_error("doctor", "%s", err.msg);
+		code = EXIT_INPUT;
+		goto out;
+	}
+	code = cuvet_severity_exit(fs->count ? (int)fs->items[0].severity : -1);
+	if (!op->quiet) {
+		if (op->json) {
+			char *s = cuvet_findings_to_json(rep->facts, fs, true, &err);
+			if (s) {
+				puts(s);
+				free(s);
+			} else {
+				cli_error("doctor", "%s", err.msg);
+				code = EXIT_INPUT;
+			}
+		} else {
+			print_text(stdout, host, fs, NULL, rep->environ, cli_color(stdout), true);
+		}
+	}
+	code = cli_finish(code);
+out:
+	cuvet_findings_free(fs);
+	cuvet_host_free(host);
+	cuvet_image_report_free(rep);
+	cuvet_image_free(img);
+	cuvet_ctx_free(cx);
+	return code;
+}
+
 static int doctor_run(int argc, char **argv)
 {
 	struct doctor_opts d = {0};
 	struct host_opts *op = &d.host;
 	host_opts_init(op, "doctor");
+	image_cli_init(&d.img, "doctor");
 	/* Doctor judges the GPU code of the libraries programs would load (rules_arch.c). */
 	op->probe.read_gpu_code = true;
 	int code = EXIT_OK;
@@ -141,6 +228,12 @@ static int doctor_run(int argc, char **argv)
 		cli_error("doctor", "--scan reads files of this host; it cannot be combined with --facts");
 		free(d.scan);
 		return EXIT_USAGE;
+	}
+	if (d.image || d.img_opt) {
+		code = doctor_image(&d);
+		host_opts_release(op);
+		free(d.scan);
+		return code;
 	}
 	op->probe.scan_dirs = d.scan;
 	if ((code = host_opts_finish(op)) != EXIT_OK) {
@@ -192,7 +285,7 @@ static int doctor_run(int argc, char **argv)
 				code = EXIT_INPUT;
 			}
 		} else {
-			print_text(stdout, host, fs, op->facts_file, op->env, cli_color(stdout));
+			print_text(stdout, host, fs, op->facts_file, op->env, cli_color(stdout), false);
 		}
 	}
 	cuvet_findings_free(fs);
@@ -214,7 +307,9 @@ const struct cli_command cmd_doctor = {
 	"of the libraries programs would load is checked against the visible GPUs; --scan adds\n"
 	"framework libraries and applications. When the probed root has pip or conda libraries, the\n"
 	"process of `import torch` is modelled (as `cuvet why --python torch`): a cuDNN other than the\n"
-	"one torch pins is an error. These framework rules need the files: --facts has none.",
+	"one torch pins is an error. These framework rules need the files: --facts has none.\n"
+	"--image SOURCE runs the library rules on a container image's files in its config's environment\n"
+	"(stub libraries, duplicate copies, LD_LIBRARY_PATH shadowing), without a driver or GPU.",
 	doctor_opts,
 	doctor_run,
 };

@@ -34,6 +34,8 @@ static const struct cli_command *const commands[] = {
 	&cmd_verify,
 	&cmd_build,
 	&cmd_stamp,
+	&cmd_dockerfile,
+	&cmd_image,
 	&cmd_version,
 	&cmd_help,
 };

@@ -98,27 +98,34 @@ expect_bash() { # EXPECTED WORDS...
 	got=$(complete_bash "$@")
 	[ "$got" = "$want" ] && ok "bash: $* -> $want" || bad "bash: $*: got '$got', want '$want'"
 }
-expect_bash "doctor" cuvet d
+expect_bash "doctor dockerfile" cuvet d
 expect_bash "check" cuvet ch
-expect_bash "doctor probe check kb arch why engine lock verify build stamp version help --help --version" cuvet ""
+expect_bash "doctor probe check kb arch why engine lock verify build stamp dockerfile image version help --help --version" cuvet ""
 expect_bash "inspect" cuvet engine ""
 expect_bash "cudnn=minor cudnn=min" cuvet lock -p cudnn=mi
+expect_bash "lint pin" cuvet dockerfile ""
+expect_bash "--sarif" cuvet dockerfile lint --sa
+expect_bash "inspect" cuvet image ""
+expect_bash "oci: oci-archive:" cuvet image inspect oci
 expect_bash "fail pass" cuvet check --assume-unknown ""
 expect_bash "cuda cudnn" cuvet kb --json cu
 expect_bash "--gpu-code" cuvet probe --gp
 # Each command's options are those its --help lists (the option tables of src/cli/cmd_*.c).
-for cmd in doctor probe check why arch kb engine lock verify build stamp version; do
-	want=$(LD_LIBRARY_PATH=$libdir "$CUVET" "$cmd" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | tr -d ' ,' |
+for cmd in doctor probe check why arch kb engine lock verify build stamp image version "dockerfile lint" "dockerfile pin"; do
+	# shellcheck disable=SC2086 # "dockerfile lint" is two words
+	want=$(LD_LIBRARY_PATH=$libdir "$CUVET" $cmd --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | tr -d ' ,' |
 		sed -E 's/^(-[a-zA-Z])(--)/\1\n\2/' | sort | tr '\n' ' ')
-	got=$(complete_bash cuvet "$cmd" - | tr ' ' '\n' | sort | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	got=$(complete_bash cuvet $cmd - | tr ' ' '\n' | sort | tr '\n' ' ')
 	[ -n "$want" ] && [ "$got" = "$want" ] && ok "bash: cuvet $cmd - offers its --help options" ||
 		bad "bash: cuvet $cmd -: offers '$got', --help lists '$want'"
 done
 if command -v zsh >/dev/null 2>&1; then
 	zsh -n "$P/share/zsh/site-functions/_cuvet" && ok "zsh parses _cuvet" || bad "zsh -n _cuvet"
 	# every long option of every command appears in _cuvet
-	for cmd in doctor probe check why arch kb engine lock verify build stamp; do
-		for o in $(LD_LIBRARY_PATH=$libdir "$CUVET" "$cmd" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+	for cmd in doctor probe check why arch kb engine lock verify build stamp image "dockerfile lint" "dockerfile pin"; do
+		# shellcheck disable=SC2086
+		for o in $(LD_LIBRARY_PATH=$libdir "$CUVET" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 			grep -q -- "$o" "$P/share/zsh/site-functions/_cuvet" || bad "zsh: _cuvet lacks $cmd $o"
 		done
 	done

@@ -28,4 +28,16 @@ void rules_libraries(struct rules *r);  /* rules.c */
 void rules_kb(struct rules *r);         /* rules_kb.c */
 void rules_arch(struct rules *r);       /* rules_arch.c */
 
+/* What a PTX ISA version needs: the oldest toolkit that writes it and that toolkit's minimum
+ * Linux driver (cuda-toolkit-arch-ptx.tsv, cuda-toolkit-driver.tsv). rules_arch.c; also the image
+ * report's driver floor for GPUs that only JIT an image's PTX. */
+struct ptx_need {
+	char toolkit[16];          /* "12.4"; empty when the table has no such PTX ISA */
+	int cuda;                  /* 12040 */
+	const char *min_driver;    /* "550.54.14", or NULL */
+	unsigned branch;           /* 550; 0 unknown */
+	bool uncertain;
+};
+void rules_ptx_need(const struct cuvet_kb *kb, unsigned isa_major, unsigned isa_minor, struct ptx_need *out);
+
 #endif

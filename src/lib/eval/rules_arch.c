@@ -82,17 +82,7 @@ static void gpu_text(struct sbuf *b, const struct cuvet_host *host, size_t gi)
 	free(o);
 }
 
-/* What a PTX ISA version needs: the oldest toolkit that writes it and that toolkit's minimum
- * Linux driver (cuda-toolkit-arch-ptx.tsv, cuda-toolkit-driver.tsv). */
-struct ptx_need {
-	char toolkit[16];          /* "12.4"; empty when the table has no such PTX ISA */
-	int cuda;                  /* 12040 */
-	const char *min_driver;    /* "550.54.14", or NULL */
-	unsigned branch;           /* 550; 0 unknown */
-	bool uncertain;
-};
-
-static void ptx_need(const struct cuvet_kb *kb, unsigned isa_major, unsigned isa_minor, struct ptx_need *out)
+void rules_ptx_need(const struct cuvet_kb *kb, unsigned isa_major, unsigned isa_minor, struct ptx_need *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!kb)
@@ -182,7 +172,7 @@ static void check_lib_gpu(struct rules *r, const struct cuvet_kb *kb, const stru
 	target_name(jit, jt, sizeof(jt));
 	size_text(sz, sizeof(sz), jit->uncompressed_bytes);
 	struct ptx_need need;
-	ptx_need(kb, jit->ptx_isa_major, jit->ptx_isa_minor, &need);
+	rules_ptx_need(kb, jit->ptx_isa_major, jit->ptx_isa_minor, &need);
 	int drv = r->h->cuda_effective; /* the CUDA whose PTX JIT a process gets (a compat libcuda's in effect) */
 	bool too_old = need.toolkit[0] && drv > 0 && drv < need.cuda;
 	struct sbuf why;

@@ -176,6 +176,8 @@ static int fs_op_fail(struct cuvet_error *err, int e, const char *path, size_t m
 		return err_set(err, CUVET_E_RANGE, "%s: larger than the limit of %zu bytes", path, max);
 	case ENOMEM:
 		return err_set(err, CUVET_E_NOMEM, "%s: out of memory", path);
+	case ENODATA: /* an in-memory sparse file (cuvet_fs_mem_add_sparse) */
+		return err_set(err, CUVET_E_IO, "%s: contents not held (only parts of the file were kept)", path);
 	default:
 		return err_sys(err, e, "%s", path);
 	}

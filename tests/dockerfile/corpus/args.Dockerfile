@@ -1,0 +1,9 @@
+ARG REGISTRY=nvcr.io
+ARG TRT_TAG
+ARG PYTORCH_TAG=24.01-py3
+ARG BASE=${REGISTRY}/nvidia/pytorch:${PYTORCH_TAG}
+FROM ${BASE} AS torch
+FROM ${REGISTRY}/nvidia/tensorrt:${TRT_TAG:-23.09-py3} AS trt
+FROM $REGISTRY/nvidia/tritonserver:${UNDECLARED}
+ARG INSIDE=x
+RUN echo $INSIDE

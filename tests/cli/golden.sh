@@ -805,7 +805,7 @@ cp "$E/trt8.6.1.6-sm89.plan" "$WORK/igpu.plan"
 printf '\001' | dd of="$WORK/igpu.plan" bs=1 seek=220 conv=notrunc status=none
 check check-engine-gpu-integrated 1 -- "$C" check --root "$RH" --no-nvml --engine "$WORK/igpu.plan"
 # the same host as a facts file (another machine's probe): its libraries and GPUs decide
-"$C" probe --root "$R" --no-nvml --json >"$WORK/trt86-facts.json"
+env -i PATH=/usr/bin:/bin "$C" probe --root "$R" --no-nvml --json >"$WORK/trt86-facts.json"
 check check-engine-facts 0 -- "$C" check --facts "$WORK/trt86-facts.json" --engine "$E/trt8.6.1.6-sm89.plan"
 # The provenance record beside an engine (FILE.cuvet.json, cuvet.provenance/1 as cuvet build and
 # stamp write it): the build host's driver, and what the header does not say. The subject's digest

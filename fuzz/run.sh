@@ -19,7 +19,10 @@ fuzz() { # TARGET SOURCES... -- LIBS...
 	local t=$1
 	shift
 	local srcs=() libs=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do srcs+=("$src/$1"); shift; done
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		case $1 in /*) srcs+=("$1") ;; *) srcs+=("$src/$1") ;; esac
+		shift
+	done
 	[ $# -gt 0 ] && shift
 	libs=("$@")
 	local bin=$work/fuzz_$t corpus=$work/corpus_$t reg=$src/fuzz/regressions/$t
@@ -104,6 +107,8 @@ seed_lock() {
 		[ -f "$f" ] && sed '/^exit: /d' "$f" >"$1/seed$n" && n=$((n + 1))
 	done
 	printf '{"schema": "cuvet.lock/1", "x": {"y": [1]}, "components": [{"name": "cudnn", "version": "9", "policy": "exact", "source": "soname"}], "artifacts": [{"path": "a", "kind": "file", "size": 1, "sha256": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}]}' >"$1/small"
+	return 0
+}
 seed_dockerfile() {
 	local n=0
 	for f in "$src"/tests/dockerfile/corpus/*.Dockerfile "$src"/tests/dockerfile/corpus/*/Dockerfile; do
@@ -173,23 +178,33 @@ PY
 }
 # The whole library: evaluation reaches the knowledge base, whose tables meson generates.
 if [ -n "$build" ] && [ -f "$build/src/lib/kb_data.c" ]; then
-	lib=()
-	for f in "$src"/src/lib/*/*.c; do lib+=("${f#"$src"/}"); done
 	cp "$build/src/lib/kb_data.c" "$work/kb_data.c"
 	cp "$build/cuvet_config.h" "$work/cuvet_config.h"
 	cflags+=(-I"$work")
-	kbsrc=$(realpath --relative-to="$src" "$work/kb_data.c")
+	# the library is compiled once, in parallel, for the six whole-library harnesses
+	mkdir -p "$work/libobj"
+	lib=()
+	for f in "$src"/src/lib/*/*.c "$work/kb_data.c"; do
+		o=$work/libobj/$(basename "$(dirname "$f")")_$(basename "${f%.c}").o
+		lib+=("$o")
+		printf '%s\t%s\n' "$f" "$o"
+	done >"$work/libobj/list"
+	export FUZZ_LIB_CFLAGS="${cflags[*]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}"
+	if ! xargs -P "$(nproc)" -L 1 sh -c 'clang $FUZZ_LIB_CFLAGS -c "$0" -o "$1"' <"$work/libobj/list" \
+		>"$work/libobj/build.log" 2>&1; then
+		echo "FAIL the library does not build for the fuzzers"; cat "$work/libobj/build.log"; exit 1
+	fi
 	# base/sha256.c needs libcrypto; the image layer (src/lib/image/) libarchive and libcurl
 	# where the build found them
 	# shellcheck disable=SC2207
 	imglibs=(-lcrypto $(pkg-config --libs libarchive libcurl 2>/dev/null))
-	fuzz req "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
-	fuzz facts "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
-	fuzz image_config "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
-	fuzz dockerfile "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
-	fuzz lock "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz req "${lib[@]}" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz facts "${lib[@]}" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz image_config "${lib[@]}" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz dockerfile "${lib[@]}" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+	fuzz lock "${lib[@]}" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 	if grep -q 'CUVET_HAVE_LIBARCHIVE 1' "$work/cuvet_config.h"; then
-		fuzz layer "${lib[@]}" "$kbsrc" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
+		fuzz layer "${lib[@]}" -- -lelf -ljansson -lz -lpthread -ldl "${imglibs[@]}"
 	else
 		echo "CUVET-SKIP 1 layer: built without libarchive"
 	fi

@@ -9,7 +9,7 @@ _cuvet_opts() { # COMMAND
 	case $1 in
 	doctor) echo "--facts --scan --kb --image $_cuvet_image_opts $_cuvet_probe_opts" ;;
 	probe) echo "--gpu-code $_cuvet_probe_opts" ;;
-	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --quiet -q --help -h" ;;
+	why) echo "--json --root --env-file --ld-library-path --with-dlopen --no-explain --process --python --image $_cuvet_image_opts --quiet -q --help -h" ;;
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
 	engine) echo "--json --quiet -q --help -h" ;;

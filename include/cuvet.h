@@ -723,6 +723,8 @@ struct cuvet_why {
 
 struct cuvet_why_opts {
 	const char *root;           /* NULL or "/" */
+	struct cuvet_fs *fs;        /* a view to resolve in instead of ROOT (e.g. an image's merged
+	                               layers); not freed, used by one resolution at a time */
 	char *const *env;           /* environment (LD_LIBRARY_PATH); NULL: the process's own */
 	const char *ld_library_path;/* overrides the environment's when not NULL */
 	bool with_dlopen;           /* follow the libraries NVIDIA components dlopen (data/dlopen-deps.tsv) */

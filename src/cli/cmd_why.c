@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "image_cli.h"
 
-enum { OPT_LLP = OPT_HOST_COMMON_LAST + 1, OPT_WITH_DLOPEN, OPT_NO_EXPLAIN, OPT_PROCESS, OPT_PYTHON };
+enum { OPT_LLP = OPT_HOST_COMMON_LAST + 1, OPT_WITH_DLOPEN, OPT_NO_EXPLAIN, OPT_PROCESS, OPT_PYTHON, OPT_IMAGE };
 
 static const struct cli_opt why_opts[] = {
 	{"json", 0, NULL, OPT_JSON, "print JSON (cuvet.why/1) instead of text"},
@@ -20,6 +21,9 @@ static const struct cli_opt why_opts[] = {
 	{"no-explain", 0, NULL, OPT_NO_EXPLAIN, "do not look for other copies to explain problems (faster)"},
 	{"process", 0, NULL, OPT_PROCESS, "load every FILE|SONAME, in order, into one process (one report)"},
 	{"python", 0, "PKG", OPT_PYTHON, "the process of 'import PKG' for a pip-installed framework (torch)"},
+	{"image", 0, "SOURCE", OPT_IMAGE, "resolve inside a container image's files (its layers merged), in its config's "
+	 "environment (SOURCE as in 'cuvet image inspect')"},
+	CLI_IMAGE_OPTS,
 	{"quiet", 'q', NULL, OPT_QUIET, "print nothing; only the exit status tells"},
 	{"help", 'h', NULL, OPT_HELP, "show this help"},
 	{0},
@@ -30,12 +34,21 @@ struct why_cli {
 	struct cuvet_why_opts why;
 	bool process;
 	const char *python;
+	const char *image;
+	struct image_cli img;
+	bool img_opt; /* an image option was given */
 };
 
 static int why_handle(int id, const char *arg, void *ctx)
 {
 	struct why_cli *w = ctx;
+	int ir = image_cli_handle(&w->img, id, arg);
+	if (ir <= 0) {
+		w->img_opt = true;
+		return ir < 0;
+	}
 	switch (id) {
+	case OPT_IMAGE: w->image = arg; return 0;
 	case OPT_LLP: w->why.ld_library_path = arg; return 0;
 	case OPT_WITH_DLOPEN: w->why.with_dlopen = true; return 0;
 	case OPT_NO_EXPLAIN: w->why.explain = false; return 0;
@@ -269,7 +282,8 @@ static const struct cuvet_facts *why_facts_fn(void *arg)
  * relative paths from the root's "/"). */
 static const char *why_target(const struct why_cli *w, const char *arg, char *buf, size_t len)
 {
-	if (!strchr(arg, '/') || arg[0] == '/' || (w->host.probe.root && strcmp(w->host.probe.root, "/") != 0))
+	if (!strchr(arg, '/') || arg[0] == '/' || w->image ||
+	    (w->host.probe.root && strcmp(w->host.probe.root, "/") != 0))
 		return arg;
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -326,10 +340,23 @@ static void why_typed_names(struct cuvet_why *r, char *const *typed, size_t n)
 	r->target = joined;
 }
 
+/* What --image opened: the environment made of its config (not the host options' to free) and
+ * the image with its view. */
+static void why_image_release(struct why_cli *w, struct cuvet_image *img, char **env)
+{
+	if (w->host.env == env)
+		w->host.env = NULL;
+	for (size_t i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+	cuvet_image_free(img);
+}
+
 static int why_run(int argc, char **argv)
 {
 	struct why_cli w = {.process = false, .python = NULL};
 	host_opts_init(&w.host, "why");
+	image_cli_init(&w.img, "why");
 	cuvet_why_opts_init(&w.why);
 	int code = EXIT_OK;
 	int first = cli_parse(&cmd_why, argc, argv, why_handle, &w, &code);
@@ -347,10 +374,55 @@ static int why_run(int argc, char **argv)
 		return code;
 	w.why.root = w.host.probe.root;
 	w.why.env = w.host.env;
+	/* --image: the image's merged layers are the root, its config's Env the environment */
+	struct cuvet_image *img = NULL;
+	char **img_env = NULL;
+	if (w.img_opt && !w.image) {
+		cli_error("why", "the image options need --image SOURCE");
+		host_opts_release(&w.host);
+		return EXIT_USAGE;
+	}
+	if (w.image) {
+		if (w.host.probe.root || w.host.env_file) {
+			cli_error("why", "--image resolves inside the image in its config's environment: it cannot be "
+					 "combined with %s", w.host.probe.root ? "--root" : "--env-file");
+			host_opts_release(&w.host);
+			return EXIT_USAGE;
+		}
+		if (w.img.layers < 0)
+			w.img.layers = 1;
+		if (!(img = image_cli_open(&w.img, w.image, &code))) {
+			host_opts_release(&w.host);
+			return code;
+		}
+		struct cuvet_fs *ifs = cuvet_image_fs(img);
+		const struct cuvet_image_info *ii = cuvet_image_info(img);
+		img_env = ifs ? calloc(ii->nenv + 1, sizeof(char *)) : NULL;
+		for (size_t i = 0; img_env && i < ii->nenv; i++)
+			if (asprintf(&img_env[i], "%s=%s", ii->env[i].key, ii->env[i].value) < 0) {
+				img_env[i] = NULL;
+				break;
+			}
+		if (!ifs || !img_env || (ii->nenv && !img_env[ii->nenv - 1])) {
+			cli_error("why", ifs ? "out of memory" : "%s: the image's files were not read (--no-layers)", w.image);
+			for (size_t i = 0; img_env && img_env[i]; i++)
+				free(img_env[i]);
+			free(img_env);
+			cuvet_image_free(img);
+			host_opts_release(&w.host);
+			return ifs ? EXIT_INPUT : EXIT_USAGE;
+		}
+		w.why.fs = ifs;
+		w.why.root = NULL;
+		w.why.env = img_env;
+		w.host.probe.fs = ifs;
+		w.host.env = img_env;
+	}
 	/* the knowledge base (the dlopen table, library families), loaded once for the probe and
 	 * every resolution */
 	struct cuvet_ctx *ctx = cli_ctx_new("why", NULL);
 	if (!ctx) {
+		why_image_release(&w, img, img_env);
 		host_opts_release(&w.host);
 		return EXIT_INPUT;
 	}
@@ -358,7 +430,8 @@ static int why_run(int argc, char **argv)
 	w.host.probe.kb = cuvet_ctx_kb(ctx);
 	struct why_facts wf = {.w = &w};
 	w.why.facts_fn = why_facts_fn;
-	w.why.facts_soon = why_facts_soon;
+	/* an image's view is not shared between threads: its probe runs when asked */
+	w.why.facts_soon = img ? NULL : why_facts_soon;
 	w.why.facts_arg = &wf;
 	/* with --json the results are kept and rendered as one document at the end */
 	struct cuvet_why **results = NULL;
@@ -373,6 +446,7 @@ static int why_run(int argc, char **argv)
 		free(abs);
 		cli_error("why", "out of memory");
 		cuvet_ctx_free(ctx);
+		why_image_release(&w, img, img_env);
 		host_opts_release(&w.host);
 		return EXIT_INPUT;
 	}
@@ -425,6 +499,7 @@ static int why_run(int argc, char **argv)
 	why_facts_join(&wf);
 	cuvet_facts_free(wf.facts);
 	cuvet_ctx_free(ctx);
+	why_image_release(&w, img, img_env);
 	host_opts_release(&w.host);
 	return cli_finish(code);
 }

@@ -103,6 +103,11 @@ check check-image-535 1 -- "$CUVET" check --image "docker-archive:$W/cuda-docker
 check check-image-535-json 1 -- "$CUVET" check --json --image "$OCI" --facts "$HERE/image/host-535.json"
 check check-image-root 2 -- "$CUVET" check --image "$OCI" --root /
 check doctor-image 0 -- "$CUVET" doctor --image "$OCI"
+# why inside the image: its merged layers are the root, its config's Env the environment; NCCL,
+# deleted by the second layer's whiteout, is not found
+check why-image-cudnn 0 -- "$CUVET" why --image "$OCI" libcudnn.so.9
+check why-image-nccl-whiteout 1 -- "$CUVET" why --image "$OCI" libnccl.so.2
+check why-image-root 2 -- "$CUVET" why --image "$OCI" --root / libc.so.6
 
 echo "done: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -58,6 +58,7 @@ struct obj_priv {
 
 struct ctx {
 	struct cuvet_fs *fs;
+	bool fs_borrowed; /* the caller's view (cuvet_why_opts.fs): not freed */
 	const struct cuvet_why_opts *opts;
 	struct cuvet_why *w;
 	struct obj_priv *priv;
@@ -1117,7 +1118,8 @@ static void ctx_release(struct ctx *c)
 	table_release(&c->all_defs);
 	ldmodel_free(c->model);
 	cuvet_ldconf_release(&c->conf);
-	cuvet_fs_free(c->fs);
+	if (!c->fs_borrowed)
+		cuvet_fs_free(c->fs);
 	free(c->main_origin);
 }
 
@@ -1375,7 +1377,8 @@ static struct cuvet_why *resolve_inputs(const struct cuvet_why_opts *opts, const
 	}
 	if (!(c.w->target = sbuf_steal(&tb)))
 		goto oom;
-	c.fs = cuvet_fs_open(o.root, err);
+	c.fs_borrowed = o.fs != NULL;
+	c.fs = o.fs ? o.fs : cuvet_fs_open(o.root, err);
 	if (!c.fs)
 		goto fail;
 	const char *llp = o.ld_library_path ? o.ld_library_path : env_get(o.env ? o.env : environ, "LD_LIBRARY_PATH");
@@ -1731,7 +1734,7 @@ struct cuvet_why *cuvet_why_resolve_python(const struct cuvet_why_opts *opts, co
 		err_set(err, CUVET_E_INVALID, "--python %s: cuvet knows the import order of: torch", pkg ? pkg : "");
 		return NULL;
 	}
-	struct cuvet_fs *fs = cuvet_fs_open(opts->root, err);
+	struct cuvet_fs *fs = opts->fs ? opts->fs : cuvet_fs_open(opts->root, err);
 	if (!fs)
 		return NULL;
 	struct cuvet_why *w = NULL;
@@ -1777,6 +1780,7 @@ oom:
 	cuvet_why_free(w);
 	w = NULL;
 out:
-	cuvet_fs_free(fs);
+	if (fs != opts->fs)
+		cuvet_fs_free(fs);
 	return w;
 }

@@ -295,6 +295,14 @@ if command -v umoci >/dev/null && command -v skopeo >/dev/null &&
 	assert lock-image-archive-no-base [ "$(json archive.lock '"base_image" in d')" = False ]
 	MASK=$DIGEST GOLD=1 run verify-image-cudnn 1 "$C" verify image.lock --image "oci:$WORK/img/oci:cudnn93" --facts "$F/base.json"
 	MASK=$DIGEST GOLD=1 run verify-image-cudnn-json 1 "$C" verify --json image.lock --image "oci:$WORK/img/oci:cudnn93" --facts "$F/base.json"
+	# the driver stays the host's: an older one on the node fails, named
+	MASK=$DIGEST GOLD=1 run verify-image-driver-older 1 "$C" verify image.lock --image "$IMG" --facts "$F/driver-older.json"
+	# a lock of the image made where there is no driver has none, and checks none
+	run lock-image-no-driver 0 "$C" lock --image "$IMG" --facts "$F/no-driver.json" -o nodriver.lock
+	assert lock-image-no-driver-components [ "$(json nodriver.lock '" ".join(c["name"] for c in d["components"])')" = \
+		"compute-capability cudart cublas cudnn glibc" ]
+	MASK=$DIGEST GOLD=1 run verify-image-no-driver 0 "$C" verify nodriver.lock --image "$IMG" --facts "$F/base.json"
+	# the image's files against a host lock: it carries none of the host's library versions
 	GOLD=1 run verify-image-host-lock 1 "$C" verify base.lock --image "$IMG" --facts "$F/base.json"
 	# a base image given on the command line wins over the image's own
 	run lock-image-base-given 0 "$C" lock --image "$IMG" --facts "$F/base.json" --base-image reg/x:1@sha256:0000000000000000000000000000000000000000000000000000000000000000 -o given.lock
@@ -305,7 +313,7 @@ if command -v umoci >/dev/null && command -v skopeo >/dev/null &&
 	GOLD=1 run verify-image-fleet 2 "$C" verify image.lock --image "$IMG" --facts "$F"
 	GOLD=1 run verify-image-bad-source 2 "$C" verify image.lock --image "$WORK/img/cuda.tar"
 	unset SEDX
-	IMGLOCKS="image.lock given.lock archive.lock"
+	IMGLOCKS="image.lock given.lock archive.lock nodriver.lock"
 else
 	echo "CUVET-SKIP umoci/skopeo missing or the test image could not be built: image locks not tested"
 	cat "$WORK/mkimage.log" 2>/dev/null

@@ -315,7 +315,7 @@ if command -v umoci >/dev/null && command -v skopeo >/dev/null &&
 	unset SEDX
 	IMGLOCKS="image.lock given.lock archive.lock nodriver.lock"
 else
-	echo "CUVET-SKIP umoci/skopeo missing or the test image could not be built: image locks not tested"
+	echo "CUVET-SKIP 22 umoci/skopeo missing or the test image could not be built: image locks not tested"
 	cat "$WORK/mkimage.log" 2>/dev/null
 fi
 

@@ -13,8 +13,8 @@ _cuvet_opts() { # COMMAND
 	arch) echo "--list -l --gpu -g --all -a --deep --json --quiet -q --help -h" ;;
 	kb) echo "--json --kb --quiet -q --help -h" ;;
 	engine) echo "--json --quiet -q --help -h" ;;
-	lock) echo "--output -o --artifact -a --policy -p --base-image --update -u --facts $_cuvet_probe_opts" ;;
-	verify) echo "--facts --markdown --artifacts --assume-unknown $_cuvet_probe_opts" ;;
+	lock) echo "--output -o --artifact -a --policy -p --base-image --update -u --facts --image $_cuvet_probe_opts $_cuvet_image_opts" ;;
+	verify) echo "--facts --markdown --artifacts --assume-unknown --image $_cuvet_probe_opts $_cuvet_image_opts" ;;
 	build) echo "--lock -l --in -i --out -o --assume-unknown $_cuvet_probe_opts" ;;
 	stamp) echo "--lock -l --in -i --facts --probe $_cuvet_probe_opts" ;;
 	check) echo "--env --facts --visible-devices --assume-unknown --kb --engine --image $_cuvet_image_opts $_cuvet_probe_opts" ;;

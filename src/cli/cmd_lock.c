@@ -10,6 +10,7 @@ enum {
 	OPT_POLICY,
 	OPT_BASE_IMAGE,
 	OPT_UPDATE,
+	OPT_IMAGE,
 };
 
 static const struct cli_opt lock_opts[] = {
@@ -19,7 +20,10 @@ static const struct cli_opt lock_opts[] = {
 	{"base-image", 0, "REF@DIGEST", OPT_BASE_IMAGE, "record the base image the stack comes from, by digest"},
 	{"update", 'u', NULL, OPT_UPDATE, "refresh an existing lock: keep its policies, artifacts and unknown fields"},
 	{"facts", 0, "FILE", OPT_FACTS, "lock the stack of a facts file (cuvet probe --json) instead of probing"},
+	{"image", 0, "SOURCE", OPT_IMAGE, "lock a container of the image: its files' libraries, this host's (or --facts') "
+	 "driver and GPUs, the image's reference and digest as the base image (SOURCE as in 'cuvet image inspect')"},
 	CLI_HOST_OPTS,
+	CLI_IMAGE_OPTS,
 	{0},
 };
 
@@ -27,6 +31,9 @@ struct lock_cli {
 	struct host_opts host;
 	const char *output;
 	const char *base_image;
+	const char *image;
+	struct image_cli img;
+	bool img_opt; /* an image option was given */
 	bool update;
 	const char **artifacts;
 	size_t nartifacts;
@@ -47,7 +54,13 @@ static int push(const char ***arr, size_t *n, const char *s)
 static int lock_handle(int id, const char *arg, void *ctx)
 {
 	struct lock_cli *o = ctx;
+	int ir = image_cli_handle(&o->img, id, arg);
+	if (ir <= 0) {
+		o->img_opt = true;
+		return ir < 0 ? 1 : 0;
+	}
 	switch (id) {
+	case OPT_IMAGE: o->image = arg; return 0;
 	case OPT_OUTPUT: o->output = arg; return 0;
 	case OPT_BASE_IMAGE: o->base_image = arg; return 0;
 	case OPT_UPDATE: o->update = true; return 0;
@@ -91,6 +104,7 @@ static int lock_run(int argc, char **argv)
 {
 	struct lock_cli o = {0};
 	host_opts_init(&o.host, "lock");
+	image_cli_init(&o.img, "lock");
 	o.output = "cuvet.lock";
 	int code = EXIT_OK;
 	struct cuvet_facts *f = NULL;
@@ -108,6 +122,17 @@ static int lock_run(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
+	if (o.img_opt && !o.image) {
+		cli_error("lock", "the image options need --image SOURCE");
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (o.image && (o.host.probe.root || o.host.env_file)) {
+		cli_error("lock", "--image locks the image's files: it cannot be combined with %s",
+			  o.host.probe.root ? "--root" : "--env-file");
+		code = EXIT_USAGE;
+		goto out;
+	}
 	if ((code = host_opts_finish(&o.host)) != EXIT_OK)
 		goto out;
 	for (size_t i = 0; i < o.nartifacts; i++)
@@ -117,10 +142,18 @@ static int lock_run(int argc, char **argv)
 		code = EXIT_INPUT;
 		goto out;
 	}
-	if ((code = lock_cli_facts(&o.host, &f)) != EXIT_OK)
-		goto out;
-	char source[4200], created[32];
-	lock_cli_source(&o.host, source, sizeof(source));
+	char source[4200], created[32], base[4200] = "";
+	if (o.image) {
+		if ((code = lock_cli_image_facts(&o.host, &o.img, o.image, &f, base, sizeof(base))) != EXIT_OK)
+			goto out;
+		snprintf(source, sizeof(source), "image:%s", o.image);
+		if (!o.base_image && base[0])
+			o.base_image = base;
+	} else {
+		if ((code = lock_cli_facts(&o.host, &f)) != EXIT_OK)
+			goto out;
+		lock_cli_source(&o.host, source, sizeof(source));
+	}
 	if (lock_cli_time(created, sizeof(created)) != 0) {
 		cli_error("lock", "cannot tell the time (SOURCE_DATE_EPOCH must be seconds since 1970)");
 		code = EXIT_INPUT;
@@ -198,7 +231,9 @@ const struct cli_command cmd_lock = {
 	"Each component gets its exact version, where it came from and a policy: how much of the version\n"
 	"another stack must share to still verify (exact, patch, minor, major, min). Defaults: TensorRT,\n"
 	"cuDNN, NCCL and the compute capability exact, the driver and glibc min, other libraries minor\n"
-	"(doc/lock.md). The file is written atomically: a crash leaves the old lock or the new one, whole.",
+	"(doc/lock.md). --image SOURCE locks a container of the image: the libraries are the image's,\n"
+	"the driver and GPUs this host's (or --facts'), the base image the image's reference and digest.\n"
+	"The file is written atomically: a crash leaves the old lock or the new one, whole.",
 	lock_opts,
 	lock_run,
 };

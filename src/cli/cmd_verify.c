@@ -11,6 +11,7 @@ enum {
 	OPT_MARKDOWN = OPT_HOST_COMMON_LAST + 1,
 	OPT_ARTIFACTS,
 	OPT_ASSUME_UNKNOWN,
+	OPT_IMAGE,
 };
 
 static const struct cli_opt verify_opts[] = {
@@ -18,13 +19,19 @@ static const struct cli_opt verify_opts[] = {
 	{"markdown", 0, NULL, OPT_MARKDOWN, "print Markdown for a pull request: a table and a diff of what drifted"},
 	{"artifacts", 0, NULL, OPT_ARTIFACTS, "also hash the lock's artifacts at their paths and compare"},
 	{"assume-unknown", 0, "fail|pass", OPT_ASSUME_UNKNOWN, "policy for a component whose version is unknown: fail (default: the verdict is UNKNOWN) or pass (explicitly assumed)"},
+	{"image", 0, "SOURCE", OPT_IMAGE, "verify a container of the image: its files' libraries, this host's (or --facts FILE's) "
+	 "driver and GPUs (SOURCE as in 'cuvet image inspect')"},
 	CLI_HOST_OPTS,
+	CLI_IMAGE_OPTS,
 	{0},
 };
 
 struct verify_cli {
 	struct host_opts host;
 	const char *fleet;      /* --facts DIR */
+	const char *image;
+	struct image_cli img;
+	bool img_opt;           /* an image option was given */
 	bool markdown;
 	struct cuvet_lock_verify_opts vo;
 };
@@ -32,7 +39,13 @@ struct verify_cli {
 static int verify_handle(int id, const char *arg, void *ctx)
 {
 	struct verify_cli *o = ctx;
+	int ir = image_cli_handle(&o->img, id, arg);
+	if (ir <= 0) {
+		o->img_opt = true;
+		return ir < 0 ? 1 : 0;
+	}
 	switch (id) {
+	case OPT_IMAGE: o->image = arg; return 0;
 	case OPT_MARKDOWN: o->markdown = true; return 0;
 	case OPT_ARTIFACTS: o->vo.artifacts = true; return 0;
 	case OPT_ASSUME_UNKNOWN: return lock_cli_assume("verify", arg, &o->vo.unknown_passes) ? 1 : 0;
@@ -225,6 +238,7 @@ static int verify_run(int argc, char **argv)
 {
 	struct verify_cli o = {0};
 	host_opts_init(&o.host, "verify");
+	image_cli_init(&o.img, "verify");
 	int code = EXIT_OK;
 	struct cuvet_facts *f = NULL;
 	struct cuvet_lock **locks = NULL;
@@ -240,6 +254,17 @@ static int verify_run(int argc, char **argv)
 	}
 	if (o.markdown && o.host.json) {
 		cli_error("verify", "--markdown and --json exclude each other");
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (o.img_opt && !o.image) {
+		cli_error("verify", "the image options need --image SOURCE");
+		code = EXIT_USAGE;
+		goto out;
+	}
+	if (o.image && (o.host.probe.root || o.host.env_file || o.fleet)) {
+		cli_error("verify", "--image verifies the image's files: it cannot be combined with %s",
+			  o.host.probe.root ? "--root" : o.host.env_file ? "--env-file" : "--facts DIR");
 		code = EXIT_USAGE;
 		goto out;
 	}
@@ -265,7 +290,9 @@ static int verify_run(int argc, char **argv)
 		code = verify_fleet(&o, argv + first, locks, n);
 		goto out;
 	}
-	if ((code = lock_cli_facts(&o.host, &f)) != EXIT_OK)
+	char base[4200];
+	if ((code = o.image ? lock_cli_image_facts(&o.host, &o.img, o.image, &f, base, sizeof(base))
+			    : lock_cli_facts(&o.host, &f)) != EXIT_OK)
 		goto out;
 	enum cuvet_verdict worst = CUVET_PASS;
 	for (size_t i = 0; i < n; i++) {
@@ -330,6 +357,7 @@ const struct cli_command cmd_verify = {
 	"verify this host (or a facts file) against a lock: PASS, FAIL or UNKNOWN per component",
 	"Each component of the lock is checked under its policy. With several locks (the releases kept for\n"
 	"a rollback), one line per lock says whether that release would still run here, and why not.\n"
+	"--image SOURCE verifies a container of the image: its libraries, this host's driver and GPUs.\n"
 	"Exit 0 when every lock verifies, 1 on drift, 3 when a fact is missing, 4 for an unreadable lock.",
 	verify_opts,
 	verify_run,

@@ -26,6 +26,50 @@ int lock_cli_facts(struct host_opts *o, struct cuvet_facts **f)
 	return EXIT_OK;
 }
 
+int lock_cli_image_facts(struct host_opts *o, const struct image_cli *ic, const char *src,
+			 struct cuvet_facts **f, char *base, size_t baselen)
+{
+	struct cuvet_error err = {0};
+	struct cuvet_ctx *ctx = NULL;
+	struct cuvet_image *img = NULL;
+	struct cuvet_image_report *rep = NULL;
+	struct cuvet_facts *hf = NULL;
+	int code = EXIT_INPUT;
+	*f = NULL;
+	base[0] = '\0';
+	if (!(ctx = cli_ctx_new(o->cmd, NULL)))
+		goto out;
+	if (!(img = image_cli_open(ic, src, &code)))
+		goto out;
+	code = EXIT_INPUT;
+	if (!(rep = cuvet_image_report_new(ctx, img, &(struct cuvet_image_report_opts){0}, &err)))
+		goto fail;
+	if (!rep->facts) {
+		cli_error(o->cmd, "%s: its files were not read (--no-layers, or a registry without --layers): "
+				  "a lock of an image needs its libraries", src);
+		code = EXIT_USAGE;
+		goto out;
+	}
+	hf = o->facts_file ? facts_read_file(o->facts_file, &err) : cuvet_probe(&o->probe, &err);
+	if (!hf || !(*f = cuvet_image_container_facts(hf, rep->facts, rep->info, &err)))
+		goto fail;
+	const struct cuvet_image_info *info = rep->info;
+	const char *digest = info->index_digest ? info->index_digest : info->manifest_digest;
+	if (digest)
+		snprintf(base, baselen, "%s@%s", info->ref ? info->ref : src, digest);
+	code = EXIT_OK;
+	goto out;
+fail:
+	cli_error(o->cmd, "%s", err.msg[0] ? err.msg : "out of memory");
+	code = EXIT_INPUT;
+out:
+	cuvet_facts_free(hf);
+	cuvet_image_report_free(rep);
+	cuvet_image_free(img);
+	cuvet_ctx_free(ctx);
+	return code;
+}
+
 void lock_cli_source(const struct host_opts *o, char *buf, size_t len)
 {
 	if (o->facts_file)

@@ -4,6 +4,7 @@
 #define CUVET_LOCK_CLI_H
 
 #include "common.h"
+#include "image_cli.h"
 
 /* --assume-unknown fail|pass (SPEC §6.2: unknown passes only as an explicit policy); 0, or -1 after
  * saying why. */
@@ -11,6 +12,12 @@ int lock_cli_assume(const char *cmd, const char *arg, bool *pass);
 
 /* Probes (or reads --facts); returns EXIT_OK with *F, or an exit code after saying why. */
 int lock_cli_facts(struct host_opts *o, struct cuvet_facts **f);
+/* --image SRC: the facts of a container of the image on this host (or on --facts' host): the
+ * image's libraries (the probe of its files), the host's kernel module, driver libraries and GPUs
+ * (cuvet_image_container_facts). BASE gets "REF@DIGEST" of the image (its name, else SRC; its index
+ * digest, else its manifest's), or "" when it has no digest. EXIT_OK, or an exit code after saying why. */
+int lock_cli_image_facts(struct host_opts *o, const struct image_cli *img, const char *src,
+			 struct cuvet_facts **f, char *base, size_t baselen);
 /* "host", "root:DIR" or "facts:FILE" for the lock's "source". */
 void lock_cli_source(const struct host_opts *o, char *buf, size_t len);
 /* Now, or $SOURCE_DATE_EPOCH when set (reproducible builds), as RFC 3339 UTC. -1 when neither works. */

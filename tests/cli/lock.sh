@@ -26,7 +26,9 @@ run() {
 	shift 2
 	"$@" >"$WORK/out" 2>"$WORK/err"
 	local rc=$?
-	{ sed -e "s#$WORK#@WORK@#g" -e "s#$F#@F@#g" "$WORK/out"; sed -e "s#$WORK#@WORK@#g" -e "s#$F#@F@#g" -e 's/^/stderr: /' "$WORK/err"; echo "exit: $rc"; } >"$WORK/got"
+	# MASK: a digest written @DIGEST@; SEDX: more sed commands (what depends on the machine)
+	local m="s#${MASK:-@NO-MASK@}#@DIGEST@#g" x="${SEDX:-s#@NO-SEDX@##}"
+	{ sed -e "s#$WORK#@WORK@#g" -e "s#$F#@F@#g" -e "$m" -e "$x" "$WORK/out"; sed -e "s#$WORK#@WORK@#g" -e "s#$F#@F@#g" -e "$m" -e "$x" -e 's/^/stderr: /' "$WORK/err"; echo "exit: $rc"; } >"$WORK/got"
 	if [ "${UPDATE_GOLDEN:-}" = 1 ] && [ -n "${GOLD:-}" ]; then
 		cp "$WORK/got" "$GOLDEN/$name.out"
 	fi
@@ -264,6 +266,59 @@ assert stamp-engine-subject [ "$(json trt8.6.1.6-sm89.plan.cuvet.json 'd["subjec
 run engine-inspect-stamped 0 "$C" engine inspect --json trt8.6.1.6-sm89.plan
 assert engine-inspect-reads-record [ "$(json "$WORK/out" 'd["provenance"]["subject_matches"]')" = True ]
 
+# ---- lock and verify of a container image (tests/cli/image/mkimage.sh: umoci, skopeo) ------------
+# The image's libraries are its files'; the driver, GPUs and hostname those of --facts' host; the
+# base image its name and manifest digest. A second image differs by its cuDNN (9.3.0 for 9.1.0).
+IMGLOCKS=
+if command -v umoci >/dev/null && command -v skopeo >/dev/null &&
+	"$HERE/image/mkimage.sh" "$WORK/img" "$CC" "$HERE/../.." >"$WORK/mkimage.log" 2>&1 &&
+	umoci tag --image "$WORK/img/oci:cuda" cudnn93 && umoci unpack --rootless --image "$WORK/img/oci:cudnn93" "$WORK/b93" >/dev/null &&
+	G93=$WORK/b93/rootfs/usr/lib/x86_64-linux-gnu && mv "$G93/libcudnn.so.9.1.0" "$G93/libcudnn.so.9.3.0" &&
+	ln -sf libcudnn.so.9.3.0 "$G93/libcudnn.so.9" && $LDCONFIG -r "$WORK/b93/rootfs" &&
+	umoci repack --image "$WORK/img/oci:cudnn93" "$WORK/b93" >/dev/null; then
+	IMG=oci:$WORK/img/oci:cuda
+	DIGEST=$(skopeo inspect "$IMG" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+	MASK=$DIGEST GOLD=1 run lock-image 0 "$C" lock --image "$IMG" --facts "$F/base.json" -o image.lock
+	assert lock-image-base [ "$(json image.lock 'd["base_image"]["reference"] + "@" + d["base_image"]["digest"]')" = "cuda@$DIGEST" ]
+	assert lock-image-source [ "$(json image.lock 'd["source"]')" = "image:$IMG" ]
+	GV=$(json image.lock '[c["version"] for c in d["components"] if c["name"] == "glibc"][0]')
+	export SEDX="s#glibc $GV#glibc @GLIBC@#;s#fits $GV or newer#fits @GLIBC@ or newer#;s#\"$GV\"#\"@GLIBC@\"#g"
+	# the libraries are the image's (cuDNN 9.1.0 from its files, not base.json's 9.7.1.26), the
+	# driver and GPUs the host's; no TensorRT nor NCCL (the image has none: layer 2 deleted NCCL)
+	assert lock-image-components [ "$(json image.lock '" ".join(c["name"]+"="+c["version"]+":"+c["policy"] for c in d["components"] if c["name"] != "glibc")')" = \
+		"driver=570.86.10:min compute-capability=9.0:exact cudart=12.4.127:minor cublas=12.4.5.8:minor cudnn=9.1.0:exact" ]
+	MASK=$DIGEST GOLD=1 run verify-image-same 0 "$C" verify image.lock --image "$IMG" --facts "$F/base.json"
+	# the same image as docker save writes it verifies too (a docker-archive has no manifest digest:
+	# its lock records no base image)
+	run verify-image-archive 0 "$C" verify image.lock --image "docker-archive:$WORK/img/cuda.tar" --facts "$F/base.json"
+	run lock-image-archive 0 "$C" lock --image "docker-archive:$WORK/img/cuda.tar" --facts "$F/base.json" -o archive.lock
+	assert lock-image-archive-no-base [ "$(json archive.lock '"base_image" in d')" = False ]
+	MASK=$DIGEST GOLD=1 run verify-image-cudnn 1 "$C" verify image.lock --image "oci:$WORK/img/oci:cudnn93" --facts "$F/base.json"
+	MASK=$DIGEST GOLD=1 run verify-image-cudnn-json 1 "$C" verify --json image.lock --image "oci:$WORK/img/oci:cudnn93" --facts "$F/base.json"
+	# the driver stays the host's: an older one on the node fails, named
+	MASK=$DIGEST GOLD=1 run verify-image-driver-older 1 "$C" verify image.lock --image "$IMG" --facts "$F/driver-older.json"
+	# a lock of the image made where there is no driver has none, and checks none
+	run lock-image-no-driver 0 "$C" lock --image "$IMG" --facts "$F/no-driver.json" -o nodriver.lock
+	assert lock-image-no-driver-components [ "$(json nodriver.lock '" ".join(c["name"] for c in d["components"])')" = \
+		"compute-capability cudart cublas cudnn glibc" ]
+	MASK=$DIGEST GOLD=1 run verify-image-no-driver 0 "$C" verify nodriver.lock --image "$IMG" --facts "$F/base.json"
+	# the image's files against a host lock: it carries none of the host's library versions
+	GOLD=1 run verify-image-host-lock 1 "$C" verify base.lock --image "$IMG" --facts "$F/base.json"
+	# a base image given on the command line wins over the image's own
+	run lock-image-base-given 0 "$C" lock --image "$IMG" --facts "$F/base.json" --base-image reg/x:1@sha256:0000000000000000000000000000000000000000000000000000000000000000 -o given.lock
+	assert lock-image-base-given-kept [ "$(json given.lock 'd["base_image"]["reference"]')" = reg/x:1 ]
+	GOLD=1 run lock-image-root 2 "$C" lock --image "$IMG" --root "$WORK" -o x.lock
+	GOLD=1 run lock-image-opt-alone 2 "$C" lock --no-layers -o x.lock
+	GOLD=1 run lock-image-no-layers 2 "$C" lock --image "$IMG" --no-layers --facts "$F/base.json" -o x.lock
+	GOLD=1 run verify-image-fleet 2 "$C" verify image.lock --image "$IMG" --facts "$F"
+	GOLD=1 run verify-image-bad-source 2 "$C" verify image.lock --image "$WORK/img/cuda.tar"
+	unset SEDX
+	IMGLOCKS="image.lock given.lock archive.lock nodriver.lock"
+else
+	echo "CUVET-SKIP 22 umoci/skopeo missing or the test image could not be built: image locks not tested"
+	cat "$WORK/mkimage.log" 2>/dev/null
+fi
+
 # ---- every lock and record written here validates against the JSON Schemas in doc/ (python3-jsonschema)
 if python3 -c 'import jsonschema' 2>/dev/null; then
 	validate() { # SCHEMA FILE...
@@ -275,7 +330,7 @@ for f in sys.argv[2:]:
     jsonschema.validate(json.load(open(f)), schema, cls=jsonschema.Draft202012Validator)
 PYEOF
 	}
-	assert schema-locks validate "$HERE/../../doc/cuvet.lock.schema.json" base.lock relaxed.lock art.lock root.lock updated.lock release-4.lock
+	assert schema-locks validate "$HERE/../../doc/cuvet.lock.schema.json" base.lock relaxed.lock art.lock root.lock updated.lock release-4.lock $IMGLOCKS
 	assert schema-provenance validate "$HERE/../../doc/cuvet.provenance.schema.json" out.txt.cuvet.json hello2.cuvet.json model.engine.cuvet.json
 	# the schema can fail: a lock with an unknown policy does not validate
 	invalid() { ! validate "$@" 2>/dev/null; }

@@ -284,8 +284,15 @@ int cuvet_imgref_format(const struct cuvet_imgref *ref, bool familiar, char *buf
 								 memchr(path, '.', first) != NULL);
 		if (!looks_like_domain)
 			domain = NULL;
-		if (str_starts(path, REF_OFFICIAL_PREFIX) && !strchr(path + strlen(REF_OFFICIAL_PREFIX), '/'))
-			path += strlen(REF_OFFICIAL_PREFIX);
+		if (str_starts(path, REF_OFFICIAL_PREFIX) && !strchr(path + strlen(REF_OFFICIAL_PREFIX), '/')) {
+			/* a bare 64-hex name reads as an image ID: "library/" stays then */
+			const char *rest = path + strlen(REF_OFFICIAL_PREFIX);
+			bool id_like = !ref->tag && !ref->digest && strlen(rest) == 64;
+			for (size_t i = 0; id_like && i < 64; i++)
+				id_like = ref_hex(rest[i]);
+			if (!id_like)
+				path = rest;
+		}
 	}
 	int n = snprintf(buf, len, "%s%s%s%s%s%s%s", domain ? domain : "", domain ? "/" : "", path,
 			 ref->tag ? ":" : "", ref->tag ? ref->tag : "", ref->digest ? "@" : "",

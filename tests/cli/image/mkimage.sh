@@ -19,7 +19,9 @@ L=$r/usr/local/cuda-12.4/targets/x86_64-linux/lib
 G=$r/usr/lib/x86_64-linux-gnu
 mkdir -p "$L" "$G" "$r/etc/ld.so.conf.d"
 lib() { # OUT SONAME [SOURCE]
-	$cc -shared -fPIC -I"$src/tests/elf" -Wl,-soname,"$2" -o "$1" "${3:-$src/tests/unit/image_lib.c}"
+	# the stand-ins call nothing from libc (-nostdlib: no DT_NEEDED on it, whichever compiler links
+	# them; the image has no libc, and `why --image` would report it missing)
+	$cc -shared -fPIC -nostdlib -I"$src/tests/elf" -Wl,-soname,"$2" -o "$1" "${3:-$src/tests/unit/image_lib.c}"
 }
 lib "$L/libcudart.so.12.4.127" libcudart.so.12
 ln -s libcudart.so.12.4.127 "$L/libcudart.so.12"

@@ -44,17 +44,14 @@ struct check_opts {
 	const char *engine;
 	const char *image;
 	struct image_cli img;
-	bool img_opt;        /* an image option was given */
 };
 
 static int check_handle(int id, const char *arg, void *ctx)
 {
 	struct check_opts *o = ctx;
 	int ir = image_cli_handle(&o->img, id, arg);
-	if (ir <= 0) {
-		o->img_opt = true;
+	if (ir <= 0)
 		return ir < 0;
-	}
 	switch (id) {
 	case OPT_IMAGE: o->image = arg; return 0;
 	case OPT_ENV: o->env = true; return 0;
@@ -393,7 +390,7 @@ static int check_run(int argc, char **argv)
 	int first = cli_parse(&cmd_check, argc, argv, check_handle, &o, &code);
 	if (first < 0)
 		return code;
-	if (o.image || o.img_opt)
+	if (o.image || o.img.given)
 		return check_image(&o, argc, argv, first);
 	if ((code = host_opts_finish(&o.host)) != EXIT_OK)
 		return code;
@@ -568,16 +565,15 @@ out:
  * libraries (the runtime mounts them in) and the GPUs are the host's (cuvet_image_container_facts). */
 static int check_image(struct check_opts *o, int argc, char **argv, int first)
 {
-	if (!o->image) {
-		cli_error("check", "the image options need --image SOURCE");
-		return EXIT_USAGE;
-	}
+	int code = image_cli_check(&o->img, o->image);
+	if (code != EXIT_OK)
+		return code;
 	if (o->host.probe.root || o->host.env_file) {
 		cli_error("check", "--image takes the image's files and environment: it cannot be combined with %s",
 			  o->host.probe.root ? "--root" : "--env-file");
 		return EXIT_USAGE;
 	}
-	int code = host_opts_finish(&o->host);
+	code = host_opts_finish(&o->host);
 	if (code != EXIT_OK)
 		return code;
 	if (o->kb_dir && (code = cli_check_path("check", "--kb", o->kb_dir, CLI_PATH_DIR)) != EXIT_OK) {

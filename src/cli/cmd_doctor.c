@@ -24,17 +24,14 @@ struct doctor_opts {
 	const char *kb_dir;
 	const char *image;
 	struct image_cli img;
-	bool img_opt;        /* an image option was given */
 };
 
 static int doctor_handle(int id, const char *arg, void *ctx)
 {
 	struct doctor_opts *d = ctx;
 	int ir = image_cli_handle(&d->img, id, arg);
-	if (ir <= 0) {
-		d->img_opt = true;
+	if (ir <= 0)
 		return ir < 0;
-	}
 	if (id == OPT_IMAGE) {
 		d->image = arg;
 		return 0;
@@ -139,10 +136,9 @@ static void print_text(FILE *out, const struct cuvet_host *h, const struct cuvet
 static int doctor_image(struct doctor_opts *d)
 {
 	struct host_opts *op = &d->host;
-	if (!d->image) {
-		cli_error("doctor", "the image options need --image SOURCE");
-		return EXIT_USAGE;
-	}
+	int need = image_cli_check(&d->img, d->image);
+	if (need != EXIT_OK)
+		return need;
 	if (op->facts_file || op->probe.root || op->env_file || d->scan) {
 		cli_error("doctor", "--image reads the image's files and environment: it cannot be combined with %s",
 			  op->facts_file ? "--facts" : op->probe.root ? "--root" : op->env_file ? "--env-file" : "--scan");
@@ -229,7 +225,7 @@ static int doctor_run(int argc, char **argv)
 		free(d.scan);
 		return EXIT_USAGE;
 	}
-	if (d.image || d.img_opt) {
+	if (d.image || d.img.given) {
 		code = doctor_image(&d);
 		host_opts_release(op);
 		free(d.scan);

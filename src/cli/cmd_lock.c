@@ -33,7 +33,6 @@ struct lock_cli {
 	const char *base_image;
 	const char *image;
 	struct image_cli img;
-	bool img_opt; /* an image option was given */
 	bool update;
 	const char **artifacts;
 	size_t nartifacts;
@@ -55,10 +54,8 @@ static int lock_handle(int id, const char *arg, void *ctx)
 {
 	struct lock_cli *o = ctx;
 	int ir = image_cli_handle(&o->img, id, arg);
-	if (ir <= 0) {
-		o->img_opt = true;
-		return ir < 0 ? 1 : 0;
-	}
+	if (ir <= 0)
+		return ir < 0;
 	switch (id) {
 	case OPT_IMAGE: o->image = arg; return 0;
 	case OPT_OUTPUT: o->output = arg; return 0;
@@ -122,11 +119,8 @@ static int lock_run(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	if (o.img_opt && !o.image) {
-		cli_error("lock", "the image options need --image SOURCE");
-		code = EXIT_USAGE;
+	if ((code = image_cli_check(&o.img, o.image)) != EXIT_OK)
 		goto out;
-	}
 	if (o.image && (o.host.probe.root || o.host.env_file)) {
 		cli_error("lock", "--image locks the image's files: it cannot be combined with %s",
 			  o.host.probe.root ? "--root" : "--env-file");

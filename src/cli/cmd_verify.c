@@ -31,7 +31,6 @@ struct verify_cli {
 	const char *fleet;      /* --facts DIR */
 	const char *image;
 	struct image_cli img;
-	bool img_opt;           /* an image option was given */
 	bool markdown;
 	struct cuvet_lock_verify_opts vo;
 };
@@ -40,10 +39,8 @@ static int verify_handle(int id, const char *arg, void *ctx)
 {
 	struct verify_cli *o = ctx;
 	int ir = image_cli_handle(&o->img, id, arg);
-	if (ir <= 0) {
-		o->img_opt = true;
-		return ir < 0 ? 1 : 0;
-	}
+	if (ir <= 0)
+		return ir < 0;
 	switch (id) {
 	case OPT_IMAGE: o->image = arg; return 0;
 	case OPT_MARKDOWN: o->markdown = true; return 0;
@@ -257,11 +254,8 @@ static int verify_run(int argc, char **argv)
 		code = EXIT_USAGE;
 		goto out;
 	}
-	if (o.img_opt && !o.image) {
-		cli_error("verify", "the image options need --image SOURCE");
-		code = EXIT_USAGE;
+	if ((code = image_cli_check(&o.img, o.image)) != EXIT_OK)
 		goto out;
-	}
 	if (o.image && (o.host.probe.root || o.host.env_file || o.fleet)) {
 		cli_error("verify", "--image verifies the image's files: it cannot be combined with %s",
 			  o.host.probe.root ? "--root" : o.host.env_file ? "--env-file" : "--facts DIR");

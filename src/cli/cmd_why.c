@@ -36,17 +36,14 @@ struct why_cli {
 	const char *python;
 	const char *image;
 	struct image_cli img;
-	bool img_opt; /* an image option was given */
 };
 
 static int why_handle(int id, const char *arg, void *ctx)
 {
 	struct why_cli *w = ctx;
 	int ir = image_cli_handle(&w->img, id, arg);
-	if (ir <= 0) {
-		w->img_opt = true;
+	if (ir <= 0)
 		return ir < 0;
-	}
 	switch (id) {
 	case OPT_IMAGE: w->image = arg; return 0;
 	case OPT_LLP: w->why.ld_library_path = arg; return 0;
@@ -377,10 +374,9 @@ static int why_run(int argc, char **argv)
 	/* --image: the image's merged layers are the root, its config's Env the environment */
 	struct cuvet_image *img = NULL;
 	char **img_env = NULL;
-	if (w.img_opt && !w.image) {
-		cli_error("why", "the image options need --image SOURCE");
+	if ((code = image_cli_check(&w.img, w.image)) != EXIT_OK) {
 		host_opts_release(&w.host);
-		return EXIT_USAGE;
+		return code;
 	}
 	if (w.image) {
 		if (w.host.probe.root || w.host.env_file) {

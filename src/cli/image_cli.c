@@ -24,7 +24,7 @@ static int limit(struct image_cli *o, const char *name, const char *arg, uint64_
 	return 0;
 }
 
-int image_cli_handle(struct image_cli *o, int id, const char *arg)
+static int image_opt(struct image_cli *o, int id, const char *arg)
 {
 	uint64_t v = 0;
 	switch (id) {
@@ -71,4 +71,21 @@ struct cuvet_image *image_cli_open(const struct image_cli *o, const char *src, i
 		*code = EXIT_INPUT;
 	}
 	return img;
+}
+
+int image_cli_handle(struct image_cli *o, int id, const char *arg)
+{
+	int r = image_opt(o, id, arg);
+	if (r <= 0)
+		o->given = true;
+	return r;
+}
+
+int image_cli_check(const struct image_cli *o, const char *image)
+{
+	if (o->given && !image) {
+		cli_error(o->cmd, "the image options need --image SOURCE");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }

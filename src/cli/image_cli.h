@@ -36,11 +36,14 @@ struct image_cli {
 	const char *cmd;
 	struct cuvet_image_opts opts;
 	int layers; /* -1: the source's default (files for local sources, none from a registry) */
+	bool given; /* an image option was given */
 };
 
 void image_cli_init(struct image_cli *o, const char *cmd);
 /* Handles the CLI_IMAGE_OPTS ids: 0 done, 1 not one of them, -1 a bad value (said). */
 int image_cli_handle(struct image_cli *o, int id, const char *arg);
+/* EXIT_USAGE (said) when an image option was given without --image (IMAGE NULL), else EXIT_OK. */
+int image_cli_check(const struct image_cli *o, const char *image);
 /* Opens SRC; NULL after saying why, with *CODE the exit status (usage for a source that names no
  * transport, input for anything that cannot be read). */
 struct cuvet_image *image_cli_open(const struct image_cli *o, const char *src, int *code);
